@@ -1,0 +1,79 @@
+package store
+
+import (
+	"time"
+
+	"github.com/terminald/terminald/money"
+)
+
+// State is where a payment stands in the flow.
+type State string
+
+// Payment states. A payment moves new → creating → awaiting → one of the final states;
+// cancelling is held while a cancel is not yet confirmed by the provider.
+const (
+	StateNew        State = "new"        // amount known, nothing sent to a provider yet
+	StateCreating   State = "creating"   // intent on disk, create call to the provider under way
+	StateAwaiting   State = "awaiting"   // provider has the payment; QR on screen, polling
+	StateCancelling State = "cancelling" // cancel asked, provider not yet confirmed it
+	StatePaid       State = "paid"       // provider reports the money received
+	StateFailed     State = "failed"     // provider refused or failed the payment
+	StateExpired    State = "expired"    // the customer did not pay in time
+	StateCancelled  State = "cancelled"  // cancelled by the cashier or register
+)
+
+// Final reports whether s is an end state.
+func (s State) Final() bool {
+	switch s {
+	case StatePaid, StateFailed, StateExpired, StateCancelled:
+		return true
+	}
+	return false
+}
+
+// Payment is the durable record of one payment. It is written before every side effect
+// and after every outcome.
+type Payment struct {
+	ID         string            `json:"id"`                    // local id, also the provider reference / idempotency key
+	Provider   string            `json:"provider"`              // provider module name, e.g. "acountpay"
+	Amount     money.Amount      `json:"amount"`                // requested amount
+	State      State             `json:"state"`                 // flow state
+	Source     string            `json:"source,omitempty"`      // "keypad" or "ecr"
+	ProviderID string            `json:"provider_id,omitempty"` // the provider's own id once known
+	QR         string            `json:"qr,omitempty"`          // payload shown as QR code
+	Customer   string            `json:"customer,omitempty"`    // customer input: wallet code, phone, crypto currency
+	Detail     string            `json:"detail,omitempty"`      // last provider status text
+	Reason     string            `json:"reason,omitempty"`      // why it failed, for the cashier
+	Data       map[string]string `json:"data,omitempty"`        // provider-private durable data (sub-step ids, keys)
+
+	ExpiresAt  time.Time `json:"expires_at,omitzero"`  // when the provider expires it
+	WatchUntil time.Time `json:"watch_until,omitzero"` // keep asking the provider until then (late payments)
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	SettledAt  time.Time `json:"settled_at,omitzero"` // when it reached paid (end-of-day counts by this)
+
+	Receipt     uint64 `json:"receipt,omitempty"`      // receipt number, assigned at the end
+	Trace       uint64 `json:"trace,omitempty"`        // trace number, assigned at creation
+	PaidLate    bool   `json:"paid_late,omitempty"`    // the provider reported paid after a local cancel/expiry
+	Unconfirmed bool   `json:"unconfirmed,omitempty"`  // paid, but the register never acknowledged the result
+	Refunded    int64  `json:"refunded,omitempty"`     // minor units refunded so far (confirmed)
+	ClockSynced bool   `json:"clock_synced,omitempty"` // the system clock was synced when it was created
+}
+
+// Open reports whether p still needs work: it is not final, or it is being watched for a
+// late answer from its provider.
+func (p *Payment) Open(now time.Time) bool {
+	return !p.State.Final() || (!p.WatchUntil.IsZero() && now.Before(p.WatchUntil))
+}
+
+// Clone returns a deep copy of p.
+func (p *Payment) Clone() *Payment {
+	c := *p
+	if p.Data != nil {
+		c.Data = make(map[string]string, len(p.Data))
+		for k, v := range p.Data {
+			c.Data[k] = v
+		}
+	}
+	return &c
+}
