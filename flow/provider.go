@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/terminald/terminald/store"
@@ -115,6 +116,10 @@ var (
 	ErrUnreachable = errors.New("provider unreachable")
 	// ErrCannotCancel: the provider cannot cancel this payment (no cancel, or too late).
 	ErrCannotCancel = errors.New("provider cannot cancel")
+	// ErrPaymentInProgress: the cancel was refused because the customer's money is
+	// already on its way (a crypto transaction seen, a capture running). It wraps
+	// ErrCannotCancel; the flow keeps the payment on screen, keeps watching and says so.
+	ErrPaymentInProgress = fmt.Errorf("%w: payment already in progress", ErrCannotCancel)
 )
 
 // CashierMessager is implemented by provider errors that carry a short message fit for

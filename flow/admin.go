@@ -1,0 +1,323 @@
+package flow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/screen"
+	"github.com/terminald/terminald/store"
+)
+
+// Status is a snapshot of the terminal for `terminald status`.
+type Status struct {
+	Ready     bool            `json:"ready"`
+	Providers map[string]bool `json:"providers_online"`
+	Printer   string          `json:"printer"`
+	Current   *store.Payment  `json:"current,omitempty"`
+	Open      int             `json:"open_payments"`
+	Refunds   int             `json:"open_refunds"`
+	Outbox    int             `json:"outbox_jobs"`
+}
+
+// Status returns a snapshot of the terminal.
+func (e *Engine) Status(ctx context.Context) (Status, error) {
+	var s Status
+	err := e.do(ctx, func() {
+		s.Ready = true
+		s.Providers = map[string]bool{}
+		for k, v := range e.online {
+			s.Providers[k] = v
+		}
+		s.Printer = e.printer
+		if t := e.fg(); t != nil {
+			s.Current = t.p.Clone()
+		}
+		s.Open, s.Refunds, s.Outbox = len(e.tracks), len(e.refunds), len(e.jobs)
+	})
+	return s, err
+}
+
+// Payments returns up to limit payments, newest first.
+func (e *Engine) Payments(ctx context.Context, limit int) ([]*store.Payment, error) {
+	return List(e.st, limit)
+}
+
+// List returns up to limit payments from st, newest first (limit ≤ 0: all).
+func List(st *store.Store, limit int) ([]*store.Payment, error) {
+	var out []*store.Payment
+	err := st.View(func(tx *store.Tx) error {
+		return tx.Payments(func(p *store.Payment) bool {
+			out = append(out, p)
+			return limit <= 0 || len(out) < limit
+		})
+	})
+	return out, err
+}
+
+// Reprint queues a reprint of receipt number n (0: the last receipt).
+func (e *Engine) Reprint(ctx context.Context, n uint64) error {
+	var err error
+	if derr := e.do(ctx, func() { err = e.reprint(n) }); derr != nil {
+		return derr
+	}
+	return err
+}
+
+func (e *Engine) reprint(n uint64) error {
+	var kind, id string
+	err := e.st.View(func(tx *store.Tx) error {
+		if n == 0 {
+			n = tx.Counter("receipt") % 10_000
+			if n == 0 {
+				return fmt.Errorf("flow: nothing printed yet")
+			}
+		}
+		var err error
+		kind, id, err = tx.ByReceipt(n)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	j := &store.Job{Kind: "reprint", Ref: id}
+	if kind == "r" {
+		j.Kind, j.Arg = "refund", "reprint"
+	}
+	return e.enqueue(j)
+}
+
+// Refund refunds minor units (0: all that is left) of payment id; dest is the refund
+// address where the provider needs one. The refund is on disk when Refund returns and is
+// retried until the provider accepts it.
+func (e *Engine) Refund(ctx context.Context, id string, minor int64, dest string) (*store.Refund, error) {
+	var r *store.Refund
+	var err error
+	derr := e.do(ctx, func() {
+		var p *store.Payment
+		if err = e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return }); err != nil {
+			return
+		}
+		r, err = e.newRefund(p, minor, dest)
+	})
+	if derr != nil {
+		return nil, derr
+	}
+	return r, err
+}
+
+// ReportRow is one line of an end-of-day report.
+type ReportRow struct {
+	Provider string `json:"provider"`
+	Result   string `json:"result"`
+	Currency string `json:"currency"`
+	Count    int    `json:"count"`
+	Total    int64  `json:"total"` // minor units
+}
+
+// Report is an end-of-day report: payments settled since the last end-of-day by provider
+// and result, refunds, and totals per currency.
+type Report struct {
+	From   time.Time   `json:"from"`
+	To     time.Time   `json:"to"`
+	Rows   []ReportRow `json:"rows"`
+	Totals []ReportRow `json:"totals"`
+}
+
+// EndOfDay builds the report since the last end-of-day, prints it, and starts a new day.
+func (e *Engine) EndOfDay(ctx context.Context) (Report, error) {
+	var rep Report
+	var err error
+	if derr := e.do(ctx, func() { rep, err = e.endOfDay() }); derr != nil {
+		return rep, derr
+	}
+	return rep, err
+}
+
+func (e *Engine) endOfDay() (Report, error) {
+	rep := Report{To: e.now()}
+	rows := map[[3]string]*ReportRow{}
+	add := func(prov, result, cur string, minor int64) {
+		k := [3]string{prov, result, cur}
+		if rows[k] == nil {
+			rows[k] = &ReportRow{Provider: prov, Result: result, Currency: cur}
+		}
+		rows[k].Count++
+		rows[k].Total += minor
+	}
+	err := e.st.Update(func(tx *store.Tx) error {
+		if v := tx.Meta("eod"); v != nil {
+			rep.From.UnmarshalText(v)
+		}
+		err := tx.Settled(rep.From, func(p *store.Payment) error {
+			if !p.SettledAt.Before(rep.To) {
+				return nil
+			}
+			result := "paid"
+			if p.PaidLate {
+				result = "paid-late"
+			}
+			if p.Unconfirmed {
+				result = "paid-unconfirmed"
+			}
+			add(p.Provider, result, p.Amount.Currency, p.Amount.Minor)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		to, _ := rep.To.MarshalText()
+		return tx.SetMeta("eod", to)
+	})
+	if err != nil {
+		return rep, err
+	}
+	totals := map[string]*ReportRow{}
+	for _, r := range rows {
+		rep.Rows = append(rep.Rows, *r)
+		if totals[r.Currency] == nil {
+			totals[r.Currency] = &ReportRow{Result: "total", Currency: r.Currency}
+		}
+		totals[r.Currency].Count += r.Count
+		totals[r.Currency].Total += r.Total
+	}
+	sort.Slice(rep.Rows, func(i, j int) bool {
+		a, b := rep.Rows[i], rep.Rows[j]
+		return a.Provider+a.Result+a.Currency < b.Provider+b.Result+b.Currency
+	})
+	for _, t := range totals {
+		rep.Totals = append(rep.Totals, *t)
+	}
+	sort.Slice(rep.Totals, func(i, j int) bool { return rep.Totals[i].Currency < rep.Totals[j].Currency })
+	data, _ := json.Marshal(rep)
+	if err := e.enqueue(&store.Job{Kind: "report", Ref: "eod", Arg: string(data)}); err != nil {
+		return rep, err
+	}
+	e.log.Info("end of day", "from", rep.From, "to", rep.To, "rows", len(rep.Rows))
+	return rep, nil
+}
+
+// adminState is the keypad admin menu's state.
+type adminState struct {
+	step    string // "menu", "reprint", "refund-receipt", "refund-amount", "refund-dest"
+	payment *store.Payment
+	minor   int64
+}
+
+func (e *Engine) openAdmin() {
+	e.ui.mode = modeAdmin
+	e.ui.admin = adminState{step: "menu"}
+	e.ui.text = ""
+	e.show()
+}
+
+func (e *Engine) adminScreen() screen.Screen {
+	a := e.ui.admin
+	switch a.step {
+	case "reprint":
+		return screen.Screen{Kind: screen.Admin, Title: "Reprint receipt", Lines: []string{"Receipt number:", e.ui.text}, Hint: "OK = print   X = back"}
+	case "refund-receipt":
+		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: []string{"Receipt number:", e.ui.text}, Hint: "OK = next   X = back"}
+	case "refund-amount":
+		return screen.Screen{Kind: screen.Admin, Title: "Refund", Amount: a.payment.Amount.String(),
+			Lines: []string{"Amount (empty = all):", e.ui.text}, Hint: "OK = refund   X = back"}
+	case "refund-dest":
+		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: []string{"Scan the refund address"}, Hint: "X = back"}
+	}
+	return screen.Screen{Kind: screen.Admin, Title: "Admin", Options: []string{"Reprint last receipt", "Reprint receipt no.", "Refund", "End of day"}, Hint: "1-4 = choose   X = exit"}
+}
+
+func (e *Engine) adminKey(k Key) {
+	a := &e.ui.admin
+	if k == KeyCancel {
+		if a.step == "menu" {
+			e.ui.mode = modeIdle
+		} else {
+			a.step, e.ui.text = "menu", ""
+		}
+		e.show()
+		return
+	}
+	if a.step == "menu" {
+		switch k {
+		case '1':
+			e.adminResult(e.reprint(0), "Reprint queued")
+		case '2':
+			a.step = "reprint"
+		case '3':
+			a.step = "refund-receipt"
+		case '4':
+			rep, err := e.endOfDay()
+			e.adminResult(err, fmt.Sprintf("End of day: %d rows printed", len(rep.Rows)))
+		}
+		e.show()
+		return
+	}
+	switch {
+	case k >= '0' && k <= '9':
+		if len(e.ui.text) < 12 {
+			e.ui.text += string(rune(k))
+		}
+	case k == KeyClear && e.ui.text != "":
+		e.ui.text = e.ui.text[:len(e.ui.text)-1]
+	case k == KeyOK:
+		n, _ := strconv.ParseUint(e.ui.text, 10, 64)
+		e.ui.text = ""
+		switch a.step {
+		case "reprint":
+			e.adminResult(e.reprint(n), "Reprint queued")
+		case "refund-receipt":
+			var p *store.Payment
+			err := e.st.View(func(tx *store.Tx) error {
+				kind, id, err := tx.ByReceipt(n)
+				if err == nil && kind != "p" {
+					err = fmt.Errorf("receipt %d is not a payment", n)
+				}
+				if err == nil {
+					p, err = tx.Payment(id)
+				}
+				return err
+			})
+			if err != nil {
+				e.adminResult(err, "")
+				return
+			}
+			a.payment, a.step = p, "refund-amount"
+		case "refund-amount":
+			a.minor = int64(n)
+			if rf, ok := e.providers[a.payment.Provider].(Refunder); ok && rf.RefundNeedsDestination() {
+				a.step = "refund-dest"
+				break
+			}
+			_, err := e.newRefund(a.payment, a.minor, "")
+			e.adminResult(err, "Refund of "+money.New(a.minor, a.payment.Amount.Currency).String()+" queued")
+			return
+		}
+	}
+	e.show()
+}
+
+// adminScan takes a scanned refund address.
+func (e *Engine) adminScan(code string) bool {
+	if e.ui.mode != modeAdmin || e.ui.admin.step != "refund-dest" {
+		return false
+	}
+	_, err := e.newRefund(e.ui.admin.payment, e.ui.admin.minor, code)
+	e.adminResult(err, "Refund queued")
+	return true
+}
+
+func (e *Engine) adminResult(err error, ok string) {
+	e.ui.mode = modeAdmin
+	if err != nil {
+		e.ui.mode = modeIdle
+		e.message("Admin", "Error: "+err.Error())
+		return
+	}
+	e.ui.mode = modeIdle
+	e.message("Admin", ok)
+}

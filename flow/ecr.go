@@ -1,0 +1,221 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/receipt"
+	"github.com/terminald/terminald/store"
+)
+
+// Pay runs a payment for the cash register and blocks until it ends. progress, when not
+// nil, gets the payment at every change (for intermediate status). Cancelling ctx is the
+// register's abort: the payment is cancelled at the provider and Pay returns what really
+// happened, which may still be paid.
+//
+// A paid payment from the register is not committed until Confirm; Unconfirmed (or a
+// restart before Confirm) reverses it where the provider can and flags it otherwise.
+func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*store.Payment)) (*store.Payment, error) {
+	ch := make(chan *store.Payment, 16)
+	var id string
+	var err error
+	if derr := e.do(context.Background(), func() {
+		if e.ui.pay != "" || e.ui.mode == modeEntry || e.ui.mode == modeStep || e.ui.mode == modeProvider || e.ui.mode == modeWait {
+			err = ErrBusy
+			return
+		}
+		if amount.Minor < e.cfg.MinAmount {
+			err = fmt.Errorf("flow: amount %s below the minimum %s", amount, money.New(e.cfg.MinAmount, amount.Currency))
+			return
+		}
+		if amount.Minor > e.cfg.MaxAmount {
+			err = fmt.Errorf("flow: amount %s above the maximum %s", amount, money.New(e.cfg.MaxAmount, amount.Currency))
+			return
+		}
+		if !e.online[e.order[0]] {
+			e.offlineScreen(e.order[0])
+			err = ErrOffline
+			return
+		}
+		t, nerr := e.newPayment(amount, e.order[0], "ecr")
+		if nerr != nil {
+			err = nerr
+			return
+		}
+		t.p.Data = setData(t.p.Data, "ecr", "pending")
+		if err = e.save(t.p); err != nil {
+			return
+		}
+		id = t.p.ID
+		e.waiters[id] = append(e.waiters[id], ch)
+		t.foreground = true
+		e.ui.pay, e.ui.amount, e.ui.mode = id, amount, modeWait
+		e.show()
+		e.ask(t)
+	}); derr != nil {
+		return nil, derr
+	}
+	if err != nil {
+		return nil, err
+	}
+	aborted := false
+	done := ctx.Done()
+	var last *store.Payment
+	for {
+		select {
+		case p, ok := <-ch:
+			if !ok {
+				return last, nil
+			}
+			last = p
+			if progress != nil {
+				progress(p)
+			}
+			if p.State.Final() || p.Data["abandon"] != "" {
+				return p, nil
+			}
+		case <-done:
+			done = nil
+			if !aborted {
+				aborted = true
+				e.post(context.Background(), func() {
+					if t := e.tracks[id]; t != nil {
+						e.cancel(t)
+					}
+				})
+			}
+		}
+	}
+}
+
+// Confirm records that the register acknowledged the result of payment id.
+func (e *Engine) Confirm(ctx context.Context, id string) error {
+	var err error
+	if derr := e.do(ctx, func() {
+		var p *store.Payment
+		if err = e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return }); err != nil {
+			return
+		}
+		if p.Data["ecr"] != "pending" {
+			return
+		}
+		p.Data["ecr"] = "confirmed"
+		if t := e.tracks[id]; t != nil {
+			t.p.Data = cloneData(p.Data)
+		}
+		err = e.save(p)
+	}); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// Unconfirmed records that the register never acknowledged the result of payment id (the
+// link died, or it answered "goods not issued"). A paid payment is reversed where the
+// provider can; otherwise it is flagged on screen, on a slip and in the store.
+func (e *Engine) Unconfirmed(ctx context.Context, id string) error {
+	var err error
+	if derr := e.do(ctx, func() {
+		var p *store.Payment
+		if err = e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return }); err != nil {
+			return
+		}
+		e.unconfirmed(p)
+	}); derr != nil {
+		return derr
+	}
+	return err
+}
+
+func (e *Engine) unconfirmed(p *store.Payment) {
+	if p.Data["ecr"] != "pending" {
+		return
+	}
+	p.Data["ecr"] = "unconfirmed"
+	if p.State != store.StatePaid {
+		e.save(p)
+		return
+	}
+	p.Unconfirmed = true
+	job := &store.Job{Kind: "payment", Ref: p.ID, Arg: string(receipt.Unconfirmed), CreatedAt: e.now(), NextAt: e.now()}
+	if err := e.save(p, job); err != nil {
+		return
+	}
+	if t := e.tracks[p.ID]; t != nil {
+		t.p = p
+	}
+	e.log.Warn("paid, not confirmed to register", "payment", p.ID, "amount", p.Amount.String())
+	reversed := false
+	if rf, ok := e.providers[p.Provider].(Refunder); ok && !rf.RefundNeedsDestination() {
+		if _, err := e.newRefund(p, 0, ""); err == nil {
+			reversed = true
+		} else {
+			e.log.Error("reverse unconfirmed payment", "payment", p.ID, "err", err)
+		}
+	}
+	line := "Check with the customer"
+	if reversed {
+		line = "Reversal sent to " + p.Provider
+	}
+	e.message("Paid, not confirmed to register", p.Amount.String()+" receipt "+fmtReceipt(p.Receipt), line)
+}
+
+// Reverse refunds the whole payment printed with receipt number n (the register's
+// reversal). It returns the payment and the refund on disk.
+func (e *Engine) Reverse(ctx context.Context, n uint64) (*store.Payment, *store.Refund, error) {
+	var p *store.Payment
+	var r *store.Refund
+	var err error
+	derr := e.do(ctx, func() {
+		err = e.st.View(func(tx *store.Tx) error {
+			kind, id, err := tx.ByReceipt(n)
+			if err != nil {
+				return err
+			}
+			if kind != "p" {
+				return fmt.Errorf("flow: receipt %d is a refund, not a payment", n)
+			}
+			p, err = tx.Payment(id)
+			return err
+		})
+		if err != nil {
+			return
+		}
+		if p.Refunded > 0 || p.State != store.StatePaid {
+			err = ErrNotReversible
+			return
+		}
+		r, err = e.newRefund(p, 0, "")
+	})
+	if derr != nil {
+		return nil, nil, derr
+	}
+	return p, r, err
+}
+
+// ErrNotReversible is returned for a reversal of a payment that is not paid or already
+// (partly) refunded.
+var ErrNotReversible = errors.New("flow: payment cannot be reversed")
+
+// WaitRefund blocks until refund id leaves the pending state (accepted or failed) or ctx
+// ends, and returns it.
+func (e *Engine) WaitRefund(ctx context.Context, id string) (*store.Refund, error) {
+	for {
+		var r *store.Refund
+		err := e.st.View(func(tx *store.Tx) (err error) { r, err = tx.Refund(id); return })
+		if err != nil {
+			return nil, err
+		}
+		if r.State != store.RefundPending {
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return r, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,394 @@
+// Package flow owns terminald's payment state machine.
+//
+// One goroutine (Engine.Run) owns every payment and the screen. Key presses, scanned
+// codes, register requests, provider answers and timer ticks reach it as events. Calls to
+// providers and the printer run in their own goroutines and report back as events, so the
+// loop never blocks on the network and the screen stays live.
+//
+// The rules that protect money:
+//   - a payment is committed to the store (with its reference, which is also its
+//     idempotency key) before any call to a provider, and every outcome after it;
+//   - a retry, also after a restart, reuses the same reference;
+//   - on start every unfinished payment is reconciled with its provider before new work is
+//     accepted;
+//   - side effects (receipts) go through the store's outbox, written in the same
+//     transaction as the state change that causes them, so they happen once.
+//
+// flow knows hardware and providers only through the small interfaces it defines here
+// (Display, Printer, Provider and its optional extensions).
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/receipt"
+	"github.com/terminald/terminald/screen"
+	"github.com/terminald/terminald/store"
+)
+
+// Key is a key press from the keypad: '0'..'9', '.', or one of the named keys.
+type Key rune
+
+// Named keys.
+const (
+	KeyOK     Key = '\r'
+	KeyClear  Key = '\b'
+	KeyCancel Key = 0x1b
+	KeyMenu   Key = 'm'
+	KeyDot    Key = '.'
+)
+
+// Display shows screens to the cashier and customer.
+type Display interface {
+	Show(screen.Screen) error
+}
+
+// Printer prints receipts. Print returns nil only when the receipt was handed to a ready
+// printer; any error keeps the job queued and it is tried again later.
+type Printer interface {
+	Print(ctx context.Context, r receipt.Receipt) error
+}
+
+// PrinterStatus is implemented by printers that can report their state
+// ("ok", "paper out", "cover open", "offline", "unknown").
+type PrinterStatus interface {
+	PrinterStatus(ctx context.Context) string
+}
+
+// Config configures an Engine.
+type Config struct {
+	TerminalID   string   // printed on receipts, prefix of payment references
+	Merchant     string   // merchant name for the idle screen and receipts
+	MerchantInfo []string // address lines for receipts
+	Currency     string   // ISO 4217 code of amounts keyed on the keypad
+	MinAmount    int64    // minor units; 1 when zero
+	MaxAmount    int64    // minor units; money.MaxMinor when zero
+	MerchantCopy bool     // also print a merchant copy of sale receipts
+
+	PollMin     time.Duration // first poll interval while a QR is shown (1 s)
+	PollMax     time.Duration // poll interval cap while a QR is shown (5 s)
+	WatchPoll   time.Duration // poll interval for abandoned payments (1 min)
+	WatchWindow time.Duration // keep watching cancelled/expired payments for late payment (24 h)
+	Expiry      time.Duration // local expiry when the provider gives none (30 min)
+	ResultHold  time.Duration // how long a result screen stays (5 s)
+	CallTimeout time.Duration // bound on one provider call (90 s)
+	Tick        time.Duration // loop timer resolution (250 ms)
+	ReverseLate bool          // refund payments that arrive after a local cancel, where the provider can
+
+	Now         func() time.Time // clock; time.Now when nil
+	ClockSynced func() bool      // whether the system clock is synced; always true when nil
+	Logger      *slog.Logger
+}
+
+func (c *Config) defaults() error {
+	if c.TerminalID == "" {
+		c.TerminalID = "T1"
+	}
+	if c.Currency == "" {
+		c.Currency = "EUR"
+	}
+	if _, err := money.Lookup(c.Currency); err != nil {
+		return fmt.Errorf("flow: currency: %w", err)
+	}
+	if c.MinAmount <= 0 {
+		c.MinAmount = 1
+	}
+	if c.MaxAmount <= 0 || c.MaxAmount > money.MaxMinor {
+		c.MaxAmount = money.MaxMinor
+	}
+	if c.MinAmount > c.MaxAmount {
+		return fmt.Errorf("flow: minimum amount %d above maximum %d", c.MinAmount, c.MaxAmount)
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.PollMin, time.Second)
+	def(&c.PollMax, 5*time.Second)
+	def(&c.WatchPoll, time.Minute)
+	def(&c.WatchWindow, 24*time.Hour)
+	def(&c.Expiry, 30*time.Minute)
+	def(&c.ResultHold, 5*time.Second)
+	def(&c.CallTimeout, 90*time.Second)
+	def(&c.Tick, 250*time.Millisecond)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.ClockSynced == nil {
+		c.ClockSynced = func() bool { return true }
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// Engine is the payment state machine. Create it with New and run it with Run.
+type Engine struct {
+	cfg       Config
+	log       *slog.Logger
+	st        *store.Store
+	providers map[string]Provider
+	order     []string
+	disp      Display
+	prn       Printer
+
+	events chan func()
+	ready  chan struct{}
+
+	// Owned by the Run goroutine.
+	ctx       context.Context
+	tracks    map[string]*track  // open payments by id
+	refunds   map[string]*rtrack // open refunds by id
+	ui        ui
+	online    map[string]bool
+	pinging   map[string]bool
+	lastPing  map[string]time.Time
+	printBusy bool
+	printer   string // last known printer state
+	jobs      []*store.Job
+	lastTick  time.Time
+	waiters   map[string][]chan *store.Payment // callers waiting for a payment's end
+}
+
+// track is the in-memory companion of one open payment.
+type track struct {
+	p          *store.Payment
+	busy       bool // a provider call is under way
+	nextCheck  time.Time
+	interval   time.Duration
+	upd        Update // last update from the provider
+	foreground bool
+}
+
+// rtrack is the in-memory companion of one open refund.
+type rtrack struct {
+	r        *store.Refund
+	busy     bool
+	next     time.Time
+	interval time.Duration
+}
+
+// New returns an Engine. providers are offered in the given order; the first is the
+// default.
+func New(cfg Config, st *store.Store, providers []Provider, disp Display, prn Printer) (*Engine, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	if len(providers) == 0 {
+		return nil, errors.New("flow: no payment provider configured")
+	}
+	if st == nil || disp == nil || prn == nil {
+		return nil, errors.New("flow: store, display and printer are required")
+	}
+	e := &Engine{
+		cfg: cfg, log: cfg.Logger, st: st, disp: disp, prn: prn,
+		providers: map[string]Provider{},
+		events:    make(chan func(), 64),
+		ready:     make(chan struct{}),
+		tracks:    map[string]*track{},
+		refunds:   map[string]*rtrack{},
+		online:    map[string]bool{},
+		pinging:   map[string]bool{},
+		lastPing:  map[string]time.Time{},
+		waiters:   map[string][]chan *store.Payment{},
+		printer:   "unknown",
+	}
+	for _, p := range providers {
+		if _, dup := e.providers[p.Name()]; dup {
+			return nil, fmt.Errorf("flow: provider %q configured twice", p.Name())
+		}
+		e.providers[p.Name()] = p
+		e.order = append(e.order, p.Name())
+		e.online[p.Name()] = true
+	}
+	return e, nil
+}
+
+// Ready is closed once recovery finished and the engine accepts new work.
+func (e *Engine) Ready() <-chan struct{} { return e.ready }
+
+// post hands fn to the Run goroutine. It blocks only while the event queue is full, and
+// gives up when ctx ends.
+func (e *Engine) post(ctx context.Context, fn func()) bool {
+	select {
+	case e.events <- fn:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// do runs fn on the Run goroutine and waits for it.
+func (e *Engine) do(ctx context.Context, fn func()) error {
+	done := make(chan struct{})
+	if !e.post(ctx, func() { fn(); close(done) }) {
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Healthy reports whether the Run loop answers within ctx (the systemd watchdog asks).
+func (e *Engine) Healthy(ctx context.Context) error {
+	return e.do(ctx, func() {})
+}
+
+// Key delivers a key press.
+func (e *Engine) Key(k Key) {
+	e.post(context.Background(), func() { e.onKey(k) })
+}
+
+// Scan delivers a scanned code (barcode scanner).
+func (e *Engine) Scan(code string) {
+	e.post(context.Background(), func() { e.onScan(code) })
+}
+
+// Hint tells the engine that a provider pushed news about a payment (a webhook); ref is
+// the payment's reference or the provider's id. The engine asks the provider at once;
+// the hint itself changes nothing.
+func (e *Engine) Hint(ref string) {
+	e.post(context.Background(), func() {
+		for _, t := range e.tracks {
+			if t.p.ID == ref || (t.p.ProviderID != "" && t.p.ProviderID == ref) {
+				t.nextCheck = time.Time{}
+			}
+		}
+	})
+}
+
+// Run recovers unfinished work and then runs the state machine until ctx ends. On return
+// the current payment is parked in the store (its state is already durable).
+func (e *Engine) Run(ctx context.Context) error {
+	e.ctx = ctx
+	if err := e.recover(ctx); err != nil {
+		return err
+	}
+	close(e.ready)
+	e.show()
+	tick := time.NewTicker(e.cfg.Tick)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			e.log.Info("flow stopped", "open_payments", len(e.tracks))
+			return nil
+		case fn := <-e.events:
+			fn()
+		case <-tick.C:
+			e.onTick()
+		}
+	}
+}
+
+func (e *Engine) now() time.Time { return e.cfg.Now() }
+
+// save commits p. A failed commit is logged and reported: the caller must not go on to
+// the side effect.
+func (e *Engine) save(p *store.Payment, jobs ...*store.Job) error {
+	p.UpdatedAt = e.now()
+	err := e.st.Update(func(tx *store.Tx) error {
+		if err := tx.PutPayment(p); err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			if err := tx.Enqueue(j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.log.Error("store commit failed", "payment", p.ID, "err", err)
+		return err
+	}
+	for _, j := range jobs {
+		e.jobs = append(e.jobs, j)
+	}
+	return nil
+}
+
+// providerSaver returns the Saver handed to a provider call for payment id: it merges
+// the provider's durable data into the engine's copy on the Run goroutine and commits.
+func (e *Engine) providerSaver(id string) Saver {
+	return func(p *store.Payment) error {
+		var err error
+		if derr := e.do(e.ctx, func() {
+			t := e.tracks[id]
+			if t == nil {
+				err = fmt.Errorf("flow: payment %s is no longer open", id)
+				return
+			}
+			t.p.Data = cloneData(p.Data)
+			if p.ProviderID != "" {
+				t.p.ProviderID = p.ProviderID
+			}
+			err = e.save(t.p)
+		}); derr != nil {
+			return derr
+		}
+		return err
+	}
+}
+
+func cloneData(d map[string]string) map[string]string {
+	if d == nil {
+		return nil
+	}
+	c := make(map[string]string, len(d))
+	for k, v := range d {
+		c[k] = v
+	}
+	return c
+}
+
+// call runs a provider operation for track t in its own goroutine and hands the result
+// to done on the Run goroutine.
+func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *store.Payment, save Saver) (Update, error), done func(Update, error)) {
+	t.busy = true
+	p := t.p.Clone()
+	save := e.providerSaver(p.ID)
+	prov := p.Provider
+	go func() {
+		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
+		start := time.Now()
+		u, err := fn(ctx, p, save)
+		cancel()
+		e.log.Debug("provider call", "provider", prov, "op", op, "payment", p.ID, "remote", u.Remote.String(), "err", err, "took", time.Since(start))
+		e.post(e.ctx, func() {
+			t.busy = false
+			e.noteReachability(prov, err)
+			done(u, err)
+		})
+	}()
+}
+
+func (e *Engine) noteReachability(prov string, err error) {
+	was := e.online[prov]
+	now := err == nil || !errors.Is(err, ErrUnreachable)
+	e.online[prov] = now
+	if was != now {
+		e.log.Warn("provider reachability changed", "provider", prov, "online", now)
+		e.show()
+	}
+}
+
+// Online reports whether every provider answered its last call.
+func (e *Engine) allOnline() bool {
+	for _, v := range e.online {
+		if !v {
+			return false
+		}
+	}
+	return true
+}

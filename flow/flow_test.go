@@ -1,0 +1,562 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/receipt"
+	"github.com/terminald/terminald/screen"
+	"github.com/terminald/terminald/store"
+)
+
+// script is a provider whose answers the test sets. It records every call and checks
+// that the payment is on disk (in the state the flow promises) before each call.
+type script struct {
+	t  *testing.T
+	st *store.Store
+
+	mu       sync.Mutex
+	calls    []string
+	start    func(p *store.Payment) (Update, error)
+	checkFn  func(p *store.Payment) (Update, error)
+	cancelFn func(p *store.Payment) (Update, error)
+	block    chan struct{} // when set, Start waits for it
+	refunds  []string
+	needDest bool
+}
+
+func (s *script) Name() string { return "script" }
+
+func (s *script) record(op string, p *store.Payment) {
+	s.mu.Lock()
+	s.calls = append(s.calls, op+":"+p.ID)
+	s.mu.Unlock()
+	var disk *store.Payment
+	if err := s.st.View(func(tx *store.Tx) (err error) { disk, err = tx.Payment(p.ID); return }); err != nil {
+		s.t.Errorf("%s called for %s before it was on disk: %v", op, p.ID, err)
+	}
+	if op == "start" && disk != nil && disk.State != store.StateCreating {
+		s.t.Errorf("start called while payment on disk is %s, want creating", disk.State)
+	}
+}
+
+func (s *script) Start(ctx context.Context, p *store.Payment, save Saver) (Update, error) {
+	s.record("start", p)
+	if s.block != nil {
+		<-s.block
+	}
+	s.mu.Lock()
+	fn := s.start
+	s.mu.Unlock()
+	if fn == nil {
+		return Update{Remote: RemotePending, ProviderID: "X" + p.ID, QR: "https://pay.example/" + p.ID}, nil
+	}
+	return fn(p)
+}
+
+func (s *script) Check(ctx context.Context, p *store.Payment, save Saver) (Update, error) {
+	s.record("check", p)
+	s.mu.Lock()
+	fn := s.checkFn
+	s.mu.Unlock()
+	if fn == nil {
+		return Update{Remote: RemotePending}, nil
+	}
+	return fn(p)
+}
+
+func (s *script) Cancel(ctx context.Context, p *store.Payment, save Saver) (Update, error) {
+	s.record("cancel", p)
+	s.mu.Lock()
+	fn := s.cancelFn
+	s.mu.Unlock()
+	if fn == nil {
+		return Update{}, ErrCannotCancel
+	}
+	return fn(p)
+}
+
+func (s *script) Ping(ctx context.Context) error { return nil }
+
+func (s *script) set(f func()) { s.mu.Lock(); f(); s.mu.Unlock() }
+
+func (s *script) count(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		if len(c) > len(op) && c[:len(op)+1] == op+":" {
+			n++
+		}
+	}
+	return n
+}
+
+// refundingScript also refunds.
+type refundingScript struct{ *script }
+
+func (s refundingScript) Refund(ctx context.Context, p *store.Payment, r *store.Refund, save func(*store.Refund) error) (RefundUpdate, error) {
+	s.mu.Lock()
+	s.refunds = append(s.refunds, r.ID)
+	s.mu.Unlock()
+	return RefundUpdate{State: store.RefundSent, ProviderID: "RF-" + r.ID}, nil
+}
+func (s refundingScript) CheckRefund(ctx context.Context, p *store.Payment, r *store.Refund) (RefundUpdate, error) {
+	return RefundUpdate{State: store.RefundDone}, nil
+}
+func (s refundingScript) RefundNeedsDestination() bool { return s.needDest }
+
+type screens struct {
+	mu  sync.Mutex
+	all []screen.Screen
+}
+
+func (d *screens) Show(s screen.Screen) error {
+	d.mu.Lock()
+	d.all = append(d.all, s)
+	d.mu.Unlock()
+	return nil
+}
+
+func (d *screens) last() screen.Screen {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.all) == 0 {
+		return screen.Screen{}
+	}
+	return d.all[len(d.all)-1]
+}
+
+type printer struct {
+	mu    sync.Mutex
+	fail  error
+	got   []receipt.Receipt
+	tries int
+}
+
+func (p *printer) Print(ctx context.Context, r receipt.Receipt) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tries++
+	if p.fail != nil {
+		return p.fail
+	}
+	p.got = append(p.got, r)
+	return nil
+}
+
+func (p *printer) printed() []receipt.Receipt {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]receipt.Receipt(nil), p.got...)
+}
+
+type rig struct {
+	t      *testing.T
+	st     *store.Store
+	prov   *script
+	disp   *screens
+	prn    *printer
+	e      *Engine
+	cancel context.CancelFunc
+	done   chan error
+	path   string
+}
+
+func testConfig() Config {
+	return Config{TerminalID: "T1", Merchant: "Test Shop", Currency: "EUR", MaxAmount: 100000,
+		PollMin: 5 * time.Millisecond, PollMax: 20 * time.Millisecond, WatchPoll: 20 * time.Millisecond,
+		ResultHold: 50 * time.Millisecond, Tick: 2 * time.Millisecond, CallTimeout: 5 * time.Second}
+}
+
+func newRig(t *testing.T, path string, cfg Config, wrap func(*script) Provider) *rig {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "state.db")
+	}
+	st, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, st: st, prov: &script{t: t, st: st}, disp: &screens{}, prn: &printer{}, path: path}
+	var prov Provider = r.prov
+	if wrap != nil {
+		prov = wrap(r.prov)
+	}
+	r.e, err = New(cfg, st, []Provider{prov}, r.disp, r.prn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r *rig) run() *rig {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	r.done = make(chan error, 1)
+	go func() { r.done <- r.e.Run(ctx) }()
+	select {
+	case <-r.e.Ready():
+	case <-time.After(5 * time.Second):
+		r.t.Fatal("engine not ready")
+	}
+	r.t.Cleanup(r.stop)
+	return r
+}
+
+func (r *rig) stop() {
+	if r.cancel != nil {
+		r.cancel()
+		<-r.done
+		r.cancel = nil
+		r.st.Close()
+	}
+}
+
+func (r *rig) keys(s string) {
+	for _, c := range s {
+		k := Key(c)
+		switch c {
+		case '\n':
+			k = KeyOK
+		case 'x':
+			k = KeyCancel
+		case '<':
+			k = KeyClear
+		}
+		r.e.Key(k)
+	}
+}
+
+// waitFor polls cond until it holds (bounded): tests wait on behaviour, not on time.
+func (r *rig) waitFor(what string, cond func() bool) {
+	r.t.Helper()
+	for i := 0; i < 2000; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	r.t.Fatalf("timed out waiting for %s (last screen %+v)", what, r.disp.last())
+}
+
+func (r *rig) payment() *store.Payment {
+	var out *store.Payment
+	r.st.View(func(tx *store.Tx) error {
+		return tx.Payments(func(p *store.Payment) bool { out = p; return false })
+	})
+	return out
+}
+
+func (r *rig) state(want store.State) func() bool {
+	return func() bool { p := r.payment(); return p != nil && p.State == want }
+}
+
+func TestKeypadPaymentPaid(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil).run()
+	r.keys("1234\n")
+	r.waitFor("QR on screen", func() bool { return r.disp.last().Kind == screen.QR })
+	s := r.disp.last()
+	p := r.payment()
+	if s.Amount != "12.34 EUR" || s.QR != "https://pay.example/"+p.ID || s.Deadline.IsZero() {
+		t.Fatalf("QR screen = %+v", s)
+	}
+	if p.State != store.StateAwaiting || p.ProviderID != "X"+p.ID || p.Amount != money.New(1234, "EUR") {
+		t.Fatalf("payment = %+v", p)
+	}
+	r.prov.set(func() { r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil } })
+	r.waitFor("paid", r.state(store.StatePaid))
+	r.waitFor("receipt", func() bool { return len(r.prn.printed()) == 1 })
+	rc := r.prn.printed()[0]
+	if rc.Kind != receipt.Sale || rc.QR != p.ID || rc.Number == 0 {
+		t.Fatalf("receipt = %+v", rc)
+	}
+	r.waitFor("paid screen", func() bool { return r.disp.last().Kind == screen.Paid || r.disp.last().Kind == screen.Idle })
+	time.Sleep(30 * time.Millisecond)
+	if n := len(r.prn.printed()); n != 1 {
+		t.Fatalf("%d receipts printed, want exactly 1", n)
+	}
+	if n := r.prov.count("start"); n != 1 {
+		t.Fatalf("start called %d times", n)
+	}
+}
+
+func TestAmountEntry(t *testing.T) {
+	cfg := testConfig()
+	cfg.MinAmount, cfg.MaxAmount = 100, 50000
+	r := newRig(t, "", cfg, nil).run()
+	amount := func() string {
+		var s string
+		r.e.do(context.Background(), func() { s = r.e.screen().Amount + "|" + r.e.ui.err })
+		return s
+	}
+	for _, tc := range []struct{ keys, want string }{
+		{"00012", "0.12 EUR|"},
+		{"<", "0.01 EUR|"},
+		{"x5", "0.05 EUR|"},
+		{"x12.5", "12.50 EUR|"},
+		{"x12.345", "12.34 EUR|Too many decimals"},
+		{"x1234567890123", "1234567890.12 EUR|Too many digits"},
+		{"x50\n", "0.50 EUR|Minimum 1.00 EUR"},
+		{"x50001\n", "500.01 EUR|Maximum 500.00 EUR"},
+	} {
+		r.keys(tc.keys)
+		r.e.Healthy(context.Background())
+		if got := amount(); got != tc.want {
+			t.Errorf("after %q: amount|error = %q, want %q", tc.keys, got, tc.want)
+		}
+	}
+	if p := r.payment(); p != nil {
+		t.Fatalf("a payment was created from rejected amounts: %+v", p)
+	}
+}
+
+func TestProviderUnreachableAtCreate(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil)
+	r.prov.start = func(*store.Payment) (Update, error) { return Update{}, fmt.Errorf("dial: %w", ErrUnreachable) }
+	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{}, fmt.Errorf("dial: %w", ErrUnreachable) }
+	r.run()
+	r.keys("500\n")
+	r.waitFor("offline screen", func() bool { return r.disp.last().Kind == screen.Offline })
+	if p := r.payment(); p.State != store.StateCreating {
+		t.Fatalf("payment after unreachable create = %s, want still creating (outcome unknown)", p.State)
+	}
+	// A second payment while offline is refused at once, before any provider call.
+	starts := r.prov.count("start")
+	r.keys("700\n")
+	r.waitFor("offline screen again", func() bool { return r.disp.last().Kind == screen.Offline })
+	if r.prov.count("start") != starts {
+		t.Fatal("a new payment was sent to an offline provider")
+	}
+	// The network returns: the provider never got the first payment.
+	r.prov.set(func() {
+		r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemoteNotFound}, nil }
+	})
+	r.waitFor("failed as not received", r.state(store.StateFailed))
+	if p := r.payment(); p.Reason != "Not received by provider" || !p.WatchUntil.IsZero() {
+		t.Fatalf("payment = %+v", p)
+	}
+}
+
+func TestCancelThenLatePayment(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil).run()
+	r.keys("999\n")
+	r.waitFor("QR", func() bool { return r.disp.last().Kind == screen.QR })
+	r.keys("x")
+	r.waitFor("cancelled", r.state(store.StateCancelled))
+	p := r.payment()
+	if p.WatchUntil.IsZero() {
+		t.Fatal("a locally cancelled payment is not watched for a late payment")
+	}
+	r.waitFor("slip", func() bool { return len(r.prn.printed()) == 1 })
+	if k := r.prn.printed()[0].Kind; k != receipt.Slip {
+		t.Fatalf("cancel printed %s, want slip", k)
+	}
+	r.prov.set(func() { r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil } })
+	r.waitFor("paid late", r.state(store.StatePaid))
+	if p := r.payment(); !p.PaidLate {
+		t.Fatal("payment paid after cancel not flagged")
+	}
+	r.waitFor("late receipt", func() bool { return len(r.prn.printed()) == 2 })
+	if k := r.prn.printed()[1].Kind; k != receipt.LatePaid {
+		t.Fatalf("second print = %s, want late-paid", k)
+	}
+}
+
+// Cancel pressed while the create call is still under way: the cancel is sent once the
+// provider answered, never lost.
+func TestCancelRaceDuringCreate(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil)
+	r.prov.block = make(chan struct{})
+	r.prov.cancelFn = func(*store.Payment) (Update, error) { return Update{Remote: RemoteCancelled}, nil }
+	r.run()
+	r.keys("250\n")
+	r.waitFor("start under way", func() bool { return r.prov.count("start") == 1 })
+	r.keys("x")
+	r.e.Healthy(context.Background())
+	close(r.prov.block)
+	r.waitFor("cancelled at provider", r.state(store.StateCancelled))
+	if r.prov.count("cancel") != 1 {
+		t.Fatalf("cancel called %d times, want 1", r.prov.count("cancel"))
+	}
+	if p := r.payment(); !p.WatchUntil.IsZero() {
+		t.Fatal("a payment the provider confirmed cancelled is still watched")
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil)
+	r.prov.start = func(p *store.Payment) (Update, error) {
+		return Update{Remote: RemotePending, QR: "q", ExpiresAt: time.Now().Add(30 * time.Millisecond)}, nil
+	}
+	r.run()
+	r.keys("100\n")
+	r.waitFor("expired", r.state(store.StateExpired))
+	if r.prov.count("check") < 1 {
+		t.Fatal("expired locally without asking the provider first")
+	}
+}
+
+func TestProviderRefusesAtCreate(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil)
+	r.prov.start = func(*store.Payment) (Update, error) { return Update{}, errors.New("400 amount too small") }
+	r.run()
+	r.keys("100\n")
+	r.waitFor("failed", r.state(store.StateFailed))
+	r.waitFor("failed screen", func() bool { return r.disp.last().Kind == screen.Failed })
+	if s := r.disp.last(); len(s.Lines) == 0 || s.Lines[0] != "400 amount too small" {
+		t.Fatalf("failed screen does not say why: %+v", s)
+	}
+}
+
+// A crash while the QR is shown: on restart the payment is reconciled before anything
+// else and the QR comes back; it completes once with one receipt.
+func TestRecoveryResumesQR(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.db")
+	r := newRig(t, path, testConfig(), nil).run()
+	r.keys("4321\n")
+	r.waitFor("QR", func() bool { return r.disp.last().Kind == screen.QR })
+	id := r.payment().ID
+	r.stop()
+
+	r2 := newRig(t, path, testConfig(), nil)
+	r2.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePending}, nil }
+	r2.run()
+	if r2.prov.count("check") < 1 {
+		t.Fatal("engine ready before reconciling the open payment")
+	}
+	r2.waitFor("QR again", func() bool { s := r2.disp.last(); return s.Kind == screen.QR && s.QR == "https://pay.example/"+id })
+	r2.prov.set(func() { r2.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil } })
+	r2.waitFor("paid", r2.state(store.StatePaid))
+	r2.waitFor("one receipt", func() bool { return len(r2.prn.printed()) == 1 })
+	time.Sleep(20 * time.Millisecond)
+	if n := len(r2.prn.printed()); n != 1 || r2.prov.count("start") != 0 {
+		t.Fatalf("after recovery: %d receipts, %d starts; want 1 and 0", n, r2.prov.count("start"))
+	}
+}
+
+// The printer is out of paper: the receipt stays queued and prints once when it is back,
+// also across a restart.
+func TestReceiptSurvivesPrinterFaultAndRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	r := newRig(t, path, testConfig(), nil)
+	r.prn.fail = errors.New("printer: paper out")
+	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r.run()
+	r.keys("100\n")
+	r.waitFor("paid", r.state(store.StatePaid))
+	r.waitFor("print tried", func() bool { r.prn.mu.Lock(); defer r.prn.mu.Unlock(); return r.prn.tries > 0 })
+	r.stop()
+	r2 := newRig(t, path, testConfig(), nil).run()
+	r2.waitFor("printed after restart", func() bool { return len(r2.prn.printed()) == 1 })
+	time.Sleep(20 * time.Millisecond)
+	if n := len(r2.prn.printed()); n != 1 {
+		t.Fatalf("%d receipts, want 1", n)
+	}
+}
+
+func TestRefundAndReprint(t *testing.T) {
+	r := newRig(t, "", testConfig(), func(s *script) Provider { return refundingScript{s} })
+	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r.run()
+	r.keys("1000\n")
+	r.waitFor("paid", r.state(store.StatePaid))
+	p := r.payment()
+	ctx := context.Background()
+	if _, err := r.e.Refund(ctx, p.ID, 1500, ""); err == nil {
+		t.Fatal("refund above the amount accepted")
+	}
+	rf, err := r.e.Refund(ctx, p.ID, 400, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("refund done", func() bool {
+		var got *store.Refund
+		r.st.View(func(tx *store.Tx) (err error) { got, err = tx.Refund(rf.ID); return })
+		return got.State == store.RefundDone
+	})
+	if p := r.payment(); p.Refunded != 400 {
+		t.Fatalf("refunded = %d, want 400", p.Refunded)
+	}
+	if _, err := r.e.Refund(ctx, p.ID, 700, ""); err == nil {
+		t.Fatal("refund beyond what is left accepted")
+	}
+	r.waitFor("sale and refund printed", func() bool { return len(r.prn.printed()) == 2 })
+	if err := r.e.Reprint(ctx, p.Receipt); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("reprint", func() bool { return len(r.prn.printed()) == 3 })
+	if got := r.prn.printed()[2]; got.Number != p.Receipt || got.Lines[2].Text != "*** REPRINT ***" && got.Lines[3].Text != "*** REPRINT ***" {
+		t.Fatalf("reprint = %+v", got)
+	}
+}
+
+func TestRegisterPayAbort(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil)
+	r.prov.cancelFn = func(*store.Payment) (Update, error) { return Update{Remote: RemoteCancelled}, nil }
+	r.run()
+	ctx, abort := context.WithCancel(context.Background())
+	go func() {
+		for r.prov.count("check") < 1 {
+			time.Sleep(time.Millisecond)
+		}
+		abort()
+	}()
+	p, err := r.e.Pay(ctx, money.New(1234, "EUR"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.State != store.StateCancelled {
+		t.Fatalf("aborted payment = %s, want cancelled", p.State)
+	}
+	// A paid register payment that is never acknowledged is flagged.
+	r.prov.set(func() { r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil } })
+	p, err = r.e.Pay(context.Background(), money.New(500, "EUR"), nil)
+	if err != nil || p.State != store.StatePaid {
+		t.Fatalf("Pay = %+v, %v", p, err)
+	}
+	if err := r.e.Unconfirmed(context.Background(), p.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("unconfirmed slip", func() bool {
+		for _, rc := range r.prn.printed() {
+			if rc.Kind == receipt.Unconfirmed {
+				return true
+			}
+		}
+		return false
+	})
+	if got := r.payment(); !got.Unconfirmed {
+		t.Fatal("payment not flagged unconfirmed in the store")
+	}
+}
+
+func TestEndOfDay(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil)
+	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r.run()
+	for _, a := range []string{"100\n", "250\n"} {
+		r.keys(a)
+		n := len(r.prn.printed())
+		r.waitFor("paid", func() bool { return len(r.prn.printed()) == n+1 })
+		r.waitFor("idle", func() bool { return r.disp.last().Kind == screen.Idle })
+	}
+	rep, err := r.e.EndOfDay(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Totals) != 1 || rep.Totals[0].Count != 2 || rep.Totals[0].Total != 350 {
+		t.Fatalf("report totals = %+v", rep.Totals)
+	}
+	rep, _ = r.e.EndOfDay(context.Background())
+	if len(rep.Totals) != 0 {
+		t.Fatalf("second end-of-day counts old payments again: %+v", rep.Totals)
+	}
+}

@@ -1,0 +1,140 @@
+package flow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/terminald/terminald/receipt"
+	"github.com/terminald/terminald/store"
+)
+
+// tickJobs prints the next due receipt, one at a time.
+func (e *Engine) tickJobs(now time.Time) {
+	if e.printBusy {
+		return
+	}
+	for i, j := range e.jobs {
+		if now.Before(j.NextAt) {
+			continue
+		}
+		r, err := e.document(j)
+		if err != nil {
+			e.log.Error("outbox job cannot be built; dropped", "job", j.ID, "kind", j.Kind, "err", err)
+			e.st.Update(func(tx *store.Tx) error { return tx.DeleteJob(j.ID) })
+			e.jobs = append(e.jobs[:i], e.jobs[i+1:]...)
+			return
+		}
+		e.printBusy = true
+		go func() {
+			ctx, cancel := context.WithTimeout(e.ctx, 60*time.Second)
+			perr := e.prn.Print(ctx, r)
+			state := ""
+			if ps, ok := e.prn.(PrinterStatus); ok {
+				state = ps.PrinterStatus(ctx)
+			}
+			cancel()
+			e.post(e.ctx, func() { e.printed(j, perr, state) })
+		}()
+		return
+	}
+}
+
+func (e *Engine) printed(j *store.Job, err error, state string) {
+	e.printBusy = false
+	old := e.printer
+	if state != "" {
+		e.printer = state
+	}
+	if err == nil {
+		if e.printer != "ok" && state == "" {
+			e.printer = "ok"
+		}
+		if derr := e.st.Update(func(tx *store.Tx) error { return tx.DeleteJob(j.ID) }); derr != nil {
+			e.log.Error("outbox: job printed but not marked done", "job", j.ID, "err", derr)
+		}
+		for i, x := range e.jobs {
+			if x.ID == j.ID {
+				e.jobs = append(e.jobs[:i], e.jobs[i+1:]...)
+				break
+			}
+		}
+		e.log.Info("printed", "job", j.ID, "ref", j.Ref, "kind", j.Arg)
+	} else {
+		j.Attempts++
+		j.LastError = err.Error()
+		delay := min(time.Duration(1<<min(j.Attempts, 6))*time.Second, time.Minute)
+		j.NextAt = e.now().Add(delay)
+		e.st.Update(func(tx *store.Tx) error { return tx.PutJob(j) })
+		if state == "" || state == "ok" {
+			e.printer = "error"
+		}
+		e.log.Warn("print failed; kept in the outbox", "job", j.ID, "attempt", j.Attempts, "err", err, "retry_in", delay)
+	}
+	if old != e.printer {
+		e.show()
+	}
+}
+
+// document builds the receipt a job prints from the stored records.
+func (e *Engine) document(j *store.Job) (receipt.Receipt, error) {
+	switch j.Kind {
+	case "payment", "reprint":
+		var p *store.Payment
+		err := e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(j.Ref); return })
+		if err != nil {
+			return receipt.Receipt{}, err
+		}
+		kind := receipt.Kind(j.Arg)
+		if kind == "" {
+			kind = kindOf(p)
+		}
+		return e.paymentReceipt(p, kind, j.Kind == "reprint"), nil
+	case "refund":
+		var r *store.Refund
+		var p *store.Payment
+		err := e.st.View(func(tx *store.Tx) (err error) {
+			if r, err = tx.Refund(j.Ref); err != nil {
+				return err
+			}
+			p, err = tx.Payment(r.PaymentID)
+			return err
+		})
+		if err != nil {
+			return receipt.Receipt{}, err
+		}
+		return e.refundReceipt(p, r, j.Arg == "reprint"), nil
+	case "report":
+		var rep Report
+		if err := json.Unmarshal([]byte(j.Arg), &rep); err != nil {
+			return receipt.Receipt{}, fmt.Errorf("report job: %w", err)
+		}
+		return e.reportReceipt(rep), nil
+	}
+	return receipt.Receipt{}, fmt.Errorf("unknown job kind %q", j.Kind)
+}
+
+func kindOf(p *store.Payment) receipt.Kind {
+	switch {
+	case p.State == store.StatePaid && p.Unconfirmed:
+		return receipt.Unconfirmed
+	case p.State == store.StatePaid && p.PaidLate:
+		return receipt.LatePaid
+	case p.State == store.StatePaid && p.Data["decision"] == "accepted":
+		return receipt.Underpaid
+	case p.State == store.StatePaid:
+		return receipt.Sale
+	}
+	return receipt.Slip
+}
+
+// enqueue commits a job and schedules it.
+func (e *Engine) enqueue(j *store.Job) error {
+	j.CreatedAt, j.NextAt = e.now(), e.now()
+	if err := e.st.Update(func(tx *store.Tx) error { return tx.Enqueue(j) }); err != nil {
+		return err
+	}
+	e.jobs = append(e.jobs, j)
+	return nil
+}

@@ -1,0 +1,522 @@
+package flow
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/receipt"
+	"github.com/terminald/terminald/store"
+)
+
+// ErrBusy is returned when a payment is asked for while another one is on screen.
+var ErrBusy = errors.New("flow: terminal busy with another payment")
+
+// ErrOffline is returned when a payment is asked for while its provider is unreachable.
+var ErrOffline = errors.New("flow: provider offline, try again")
+
+// newPayment commits a new payment for amount at provider prov (state new).
+func (e *Engine) newPayment(amount money.Amount, prov, source string) (*track, error) {
+	if _, ok := e.providers[prov]; !ok {
+		return nil, fmt.Errorf("flow: unknown provider %q", prov)
+	}
+	var rnd [3]byte
+	rand.Read(rnd[:])
+	now := e.now()
+	p := &store.Payment{
+		Provider: prov, Amount: amount, State: store.StateNew, Source: source,
+		CreatedAt: now, UpdatedAt: now, ClockSynced: e.cfg.ClockSynced(),
+	}
+	err := e.st.Update(func(tx *store.Tx) error {
+		seq, err := tx.Next("payment")
+		if err != nil {
+			return err
+		}
+		if p.Trace, err = tx.Next("trace"); err != nil {
+			return err
+		}
+		p.Trace %= 1_000_000 // six BCD digits on the register link
+		p.ID = fmt.Sprintf("%s-%06d-%s", e.cfg.TerminalID, seq, hex.EncodeToString(rnd[:]))
+		return tx.PutPayment(p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("flow: store new payment: %w", err)
+	}
+	t := &track{p: p}
+	e.tracks[p.ID] = t
+	e.log.Info("payment created", "payment", p.ID, "amount", amount.String(), "provider", prov, "source", source)
+	return t, nil
+}
+
+// ask runs the provider's input steps, then starts the payment.
+func (e *Engine) ask(t *track) {
+	asker, ok := e.providers[t.p.Provider].(Asker)
+	if !ok {
+		e.start(t)
+		return
+	}
+	t.busy = true
+	p := t.p.Clone()
+	go func() {
+		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
+		step, err := asker.NextStep(ctx, p)
+		cancel()
+		e.post(e.ctx, func() {
+			t.busy = false
+			if t.p.State != store.StateNew {
+				return // cancelled meanwhile
+			}
+			if err != nil {
+				e.noteReachability(t.p.Provider, err)
+				e.finish(t, store.StateFailed, CashierMessage(err))
+				return
+			}
+			if step == nil {
+				e.start(t)
+				return
+			}
+			e.showStep(t, step)
+		})
+	}()
+}
+
+// answer records the answer to a step and asks for the next one.
+func (e *Engine) answer(t *track, step *Step, value string) {
+	if t.p.Data == nil {
+		t.p.Data = map[string]string{}
+	}
+	t.p.Data[step.Key] = value
+	if step.Scan || step.Text {
+		t.p.Customer = value
+	}
+	if err := e.save(t.p); err != nil {
+		e.message("Storage error", err.Error())
+		return
+	}
+	e.ui.mode = modeWait
+	e.show()
+	e.ask(t)
+}
+
+// start commits the create intent and calls the provider.
+func (e *Engine) start(t *track) {
+	t.p.State = store.StateCreating
+	if err := e.save(t.p); err != nil {
+		e.message("Storage error", err.Error())
+		return
+	}
+	if t.foreground {
+		e.ui.mode = modeWait
+		e.show()
+	}
+	e.call(t, "start", e.providers[t.p.Provider].Start, func(u Update, err error) {
+		if err != nil && !errors.Is(err, ErrUnreachable) {
+			e.finish(t, store.StateFailed, CashierMessage(err))
+			return
+		}
+		if err != nil {
+			// Unknown outcome: the provider may or may not have the payment. Keep it
+			// open and find out in the background; the customer is told to try again.
+			e.log.Warn("create: provider unreachable; reconciling in background", "payment", t.p.ID, "err", err)
+			t.nextCheck = e.now().Add(e.cfg.PollMin)
+			t.interval = e.cfg.PollMin
+			t.p.Data = setData(t.p.Data, "abandon", "offline")
+			e.save(t.p)
+			if t.foreground {
+				t.foreground = false
+				e.ui.pay = ""
+				e.offlineScreen(t.p.Provider)
+			}
+			e.notify(t)
+			return
+		}
+		e.apply(t, u)
+	})
+}
+
+func setData(d map[string]string, k, v string) map[string]string {
+	if d == nil {
+		d = map[string]string{}
+	}
+	d[k] = v
+	return d
+}
+
+// check asks the provider for t's state.
+func (e *Engine) check(t *track) {
+	e.call(t, "check", e.providers[t.p.Provider].Check, func(u Update, err error) {
+		if err != nil {
+			e.backoff(t)
+			if !errors.Is(err, ErrUnreachable) {
+				e.log.Warn("check failed", "payment", t.p.ID, "err", err)
+			}
+			e.show()
+			return
+		}
+		e.apply(t, u)
+	})
+}
+
+func (e *Engine) backoff(t *track) {
+	if t.interval == 0 {
+		t.interval = e.cfg.PollMin
+	}
+	t.interval = t.interval * 3 / 2
+	limit := e.cfg.PollMax
+	if t.p.State.Final() {
+		limit = e.cfg.WatchPoll * 10
+	}
+	t.interval = min(t.interval, limit)
+	t.nextCheck = e.now().Add(t.interval)
+}
+
+// cancel asks the provider to cancel t (cashier, register or abandon).
+func (e *Engine) cancel(t *track) {
+	switch t.p.State {
+	case store.StateNew:
+		e.finish(t, store.StateCancelled, "Cancelled")
+		return
+	case store.StateCreating, store.StateAwaiting:
+	default:
+		if t.p.State != store.StateCancelling {
+			return
+		}
+	}
+	t.p.Data = setData(t.p.Data, "cancel", "requested")
+	if t.p.State != store.StateCreating {
+		t.p.State = store.StateCancelling
+	}
+	if err := e.save(t.p); err != nil {
+		return
+	}
+	if t.busy {
+		return // picked up when the call under way returns (see apply)
+	}
+	if t.p.State == store.StateCreating {
+		return
+	}
+	e.show()
+	e.call(t, "cancel", e.providers[t.p.Provider].Cancel, func(u Update, err error) {
+		switch {
+		case err == nil:
+			if u.Remote == RemotePending {
+				// Accepted but not final yet: keep asking.
+				t.nextCheck = e.now().Add(e.cfg.PollMin)
+				e.apply(t, u)
+				return
+			}
+			e.apply(t, u)
+		case errors.Is(err, ErrPaymentInProgress):
+			delete(t.p.Data, "cancel")
+			t.p.State = store.StateAwaiting
+			t.upd.Detail = "Cannot cancel: payment in progress"
+			e.save(t.p)
+			t.nextCheck = time.Time{}
+			e.show()
+		case errors.Is(err, ErrUnreachable):
+			// Still cancelling; the cancel is asked again in the background.
+			e.backoff(t)
+			if t.foreground {
+				e.releaseForeground(t, "Cancel pending", "Provider offline: the cancel is sent when it is back.")
+			}
+		default:
+			// No cancel at this provider (or refused): abandon locally and watch for a
+			// late payment.
+			e.finish(t, store.StateCancelled, "Cancelled")
+		}
+	})
+}
+
+// apply takes a provider update for t.
+func (e *Engine) apply(t *track, u Update) {
+	p := t.p
+	if u.ProviderID != "" {
+		p.ProviderID = u.ProviderID
+	}
+	if u.QR != "" {
+		p.QR = u.QR
+	}
+	if !u.ExpiresAt.IsZero() {
+		p.ExpiresAt = u.ExpiresAt
+	}
+	if u.Detail != "" {
+		p.Detail = u.Detail
+	}
+	t.upd = u
+	switch u.Remote {
+	case RemotePaid:
+		e.finish(t, store.StatePaid, "")
+		return
+	case RemoteFailed:
+		e.finish(t, store.StateFailed, orText(u.Reason, "Payment failed"))
+		return
+	case RemoteExpired:
+		e.finish(t, store.StateExpired, "Expired")
+		return
+	case RemoteCancelled:
+		e.finish(t, store.StateCancelled, "Cancelled")
+		return
+	case RemoteNotFound:
+		if p.State == store.StateCreating || p.State == store.StateNew {
+			e.finish(t, store.StateFailed, "Not received by provider")
+			return
+		}
+		e.log.Warn("provider does not know a payment it created", "payment", p.ID)
+		e.backoff(t)
+		return
+	}
+	// Pending or underpaid.
+	if p.State == store.StateCreating {
+		p.State = store.StateAwaiting
+		if p.ExpiresAt.IsZero() {
+			p.ExpiresAt = e.now().Add(e.cfg.Expiry)
+		}
+	}
+	if err := e.save(p); err != nil {
+		return
+	}
+	if p.Data["cancel"] == "requested" && p.State != store.StateCancelling || p.Data["abandon"] != "" && !p.State.Final() {
+		// A cancel was asked while a call was under way, or nobody is waiting for this
+		// payment any more (created while offline, recovered register payment).
+		if p.State == store.StateAwaiting {
+			e.cancel(t)
+			return
+		}
+	}
+	if p.State == store.StateCancelling && !t.busy && u.Remote == RemotePending {
+		e.backoff(t)
+	}
+	if !p.State.Final() && u.Remote == RemotePending && t.nextCheck.Before(e.now()) {
+		if t.interval == 0 {
+			t.interval = e.cfg.PollMin
+		}
+		e.backoff(t)
+	}
+	if u.Remote == RemoteUnderpaid && t.foreground && e.ui.mode != modeDecision {
+		e.ui.mode = modeDecision
+	}
+	if t.foreground && (e.ui.mode == modeWait || e.ui.mode == modeStep) && p.State == store.StateAwaiting {
+		e.ui.mode = modeAwait
+	}
+	e.notify(t)
+	e.show()
+}
+
+func orText(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// finish moves t to a final state: receipt number, print job and state in one commit.
+func (e *Engine) finish(t *track, st store.State, reason string) {
+	p := t.p
+	now := e.now()
+	prev := p.State
+	wasAbandoned := prev.Final() && prev != store.StatePaid
+	if prev == st && st.Final() && !wasAbandoned {
+		return
+	}
+	if wasAbandoned && st != store.StatePaid {
+		// The provider confirms the end of a payment we gave up on: stop watching.
+		p.WatchUntil = time.Time{}
+		p.Detail = orText(reason, p.Detail)
+		e.save(p)
+		e.untrack(t)
+		return
+	}
+	reachedProvider := prev != store.StateNew
+	p.State = st
+	p.Reason = reason
+	if st == store.StatePaid {
+		p.SettledAt = now
+		p.WatchUntil = time.Time{}
+		if wasAbandoned || p.Data["cancel"] == "requested" {
+			p.PaidLate = true
+		}
+	} else if reachedProvider && (st == store.StateCancelled || st == store.StateExpired) &&
+		t.upd.Remote != RemoteCancelled && t.upd.Remote != RemoteExpired {
+		// Cancelled or expired here, not confirmed by the provider: the customer may
+		// still pay. Keep asking the provider for a while.
+		p.WatchUntil = now.Add(e.cfg.WatchWindow)
+	}
+	kind := receipt.Slip
+	switch {
+	case st == store.StatePaid && p.PaidLate:
+		kind = receipt.LatePaid
+	case st == store.StatePaid && p.Data["decision"] == "accepted":
+		kind = receipt.Underpaid
+	case st == store.StatePaid:
+		kind = receipt.Sale
+	}
+	var jobs []*store.Job
+	if reachedProvider {
+		jobs = append(jobs, &store.Job{Kind: "payment", Ref: p.ID, Arg: string(kind), CreatedAt: now, NextAt: now})
+	}
+	p.UpdatedAt = now
+	err := e.st.Update(func(tx *store.Tx) error {
+		if reachedProvider && p.Receipt == 0 {
+			n, err := tx.Next("receipt")
+			if err != nil {
+				return err
+			}
+			p.Receipt = n % 10_000 // four BCD digits on the register link
+			if p.Receipt == 0 {
+				p.Receipt = 10_000
+			}
+		}
+		if err := tx.PutPayment(p); err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			if err := tx.Enqueue(j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.log.Error("store commit failed", "payment", p.ID, "err", err)
+		p.State = prev
+		return
+	}
+	e.jobs = append(e.jobs, jobs...)
+	e.log.Info("payment finished", "payment", p.ID, "state", st, "reason", reason, "late", p.PaidLate, "receipt", p.Receipt)
+	if st == store.StatePaid && p.PaidLate {
+		e.onLatePaid(t)
+	}
+	if st == store.StatePaid && p.Source == "ecr" && p.Data["ecr"] == "pending" && len(e.waiters[p.ID]) == 0 {
+		e.unconfirmed(p) // its register is gone: nobody will acknowledge it
+	}
+	if t.foreground {
+		e.resultScreen(p)
+	} else if st == store.StatePaid && p.PaidLate {
+		e.message("Paid after cancel", p.Amount.String()+" via "+p.Provider, "Receipt "+fmt.Sprint(p.Receipt)+" printed")
+	}
+	e.notify(t)
+	if !p.Open(now) {
+		e.untrack(t)
+	} else {
+		t.interval = e.cfg.WatchPoll
+		t.nextCheck = now.Add(e.cfg.WatchPoll)
+	}
+}
+
+// onLatePaid reverses a payment that arrived after the terminal gave up on it, where the
+// provider can give the money back without asking the customer for anything.
+func (e *Engine) onLatePaid(t *track) {
+	if !e.cfg.ReverseLate {
+		return
+	}
+	if rf, ok := e.providers[t.p.Provider].(Refunder); ok && !rf.RefundNeedsDestination() {
+		if _, err := e.newRefund(t.p, t.p.Amount.Minor, ""); err != nil {
+			e.log.Error("reverse late payment", "payment", t.p.ID, "err", err)
+		}
+	}
+}
+
+func (e *Engine) untrack(t *track) {
+	delete(e.tracks, t.p.ID)
+	if e.ui.pay == t.p.ID && !t.foreground {
+		e.ui.pay = ""
+	}
+}
+
+// notify wakes callers waiting for t (the register link).
+func (e *Engine) notify(t *track) {
+	ws := e.waiters[t.p.ID]
+	if len(ws) == 0 {
+		return
+	}
+	if !t.p.State.Final() && t.p.Data["abandon"] == "" {
+		for _, w := range ws {
+			select {
+			case w <- t.p.Clone():
+			default:
+			}
+		}
+		return
+	}
+	for _, w := range ws {
+		select {
+		case w <- t.p.Clone():
+		default:
+		}
+		close(w)
+	}
+	delete(e.waiters, t.p.ID)
+}
+
+// onTick runs timers: polls, expiry, countdown redraw, result screens, the outbox.
+func (e *Engine) onTick() {
+	now := e.now()
+	for _, t := range e.tracks {
+		p := t.p
+		if t.busy {
+			continue
+		}
+		if p.State.Final() && !p.Open(now) {
+			e.save(p) // drops it from the open index
+			e.untrack(t)
+			continue
+		}
+		if p.State == store.StateAwaiting && !p.ExpiresAt.IsZero() && now.After(p.ExpiresAt.Add(min(5*time.Second, e.cfg.PollMax))) {
+			// Ask once more, then expire locally.
+			if p.Data["expiry"] == "checked" {
+				e.finish(t, store.StateExpired, "Expired")
+				continue
+			}
+			p.Data = setData(p.Data, "expiry", "checked")
+			e.check(t)
+			continue
+		}
+		if p.State == store.StateNew {
+			continue
+		}
+		if now.Before(t.nextCheck) {
+			continue
+		}
+		if p.State == store.StateCancelling && p.Data["cancel"] == "requested" && t.upd.Remote != RemotePending {
+			e.cancel(t)
+			continue
+		}
+		e.check(t)
+	}
+	e.tickRefunds(now)
+	e.tickJobs(now)
+	e.pingOffline(now)
+	e.tickUI(now)
+}
+
+// pingOffline probes unreachable providers so the terminal comes back online by itself.
+func (e *Engine) pingOffline(now time.Time) {
+	for name, ok := range e.online {
+		if ok || e.pinging[name] || now.Sub(e.lastPing[name]) < e.cfg.PollMax {
+			continue
+		}
+		e.pinging[name] = true
+		e.lastPing[name] = now
+		prov := e.providers[name]
+		go func() {
+			ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+			err := prov.Ping(ctx)
+			cancel()
+			e.post(e.ctx, func() {
+				e.pinging[name] = false
+				if err == nil {
+					e.noteReachability(name, nil)
+					for _, t := range e.tracks {
+						if t.p.Provider == name {
+							t.nextCheck = time.Time{}
+						}
+					}
+				}
+			})
+		}()
+	}
+}

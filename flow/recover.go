@@ -1,0 +1,109 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/terminald/terminald/store"
+)
+
+// recover loads every unfinished payment, refund and outbox job and reconciles each open
+// payment with its provider before the terminal accepts new work. It runs the event loop
+// while it waits, because providers commit their progress through the loop.
+func (e *Engine) recover(ctx context.Context) error {
+	var open []*store.Payment
+	var refunds []*store.Refund
+	err := e.st.View(func(tx *store.Tx) error {
+		var err error
+		if open, err = tx.OpenPayments(); err != nil {
+			return err
+		}
+		if refunds, err = tx.OpenRefunds(); err != nil {
+			return err
+		}
+		e.jobs, err = tx.Jobs()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("flow: recovery: %w", err)
+	}
+	now := e.now()
+	for _, r := range refunds {
+		e.refunds[r.ID] = &rtrack{r: r}
+	}
+	pending := 0
+	var newest *track
+	for _, p := range open {
+		t := &track{p: p}
+		if _, ok := e.providers[p.Provider]; !ok {
+			e.log.Error("open payment for a provider that is not configured; left as it is", "payment", p.ID, "provider", p.Provider)
+			continue
+		}
+		e.tracks[p.ID] = t
+		if p.State == store.StateNew {
+			// Never reached a provider: nothing to reconcile.
+			e.finish(t, store.StateCancelled, "Interrupted")
+			continue
+		}
+		if p.Source == "ecr" && !p.State.Final() {
+			// The register that asked for it is gone with the restart.
+			p.Data = setData(p.Data, "abandon", "restart")
+		}
+		if p.State == store.StateAwaiting && p.Data["abandon"] == "" && (newest == nil || p.CreatedAt.After(newest.p.CreatedAt)) {
+			newest = t
+		}
+		pending++
+		e.check(t)
+		t.foreground = false
+	}
+	e.log.Info("recovery: reconciling", "open_payments", pending, "open_refunds", len(refunds), "outbox_jobs", len(e.jobs))
+	for pending > 0 {
+		done := pending
+		for _, t := range e.tracks {
+			if t.busy {
+				done--
+			}
+		}
+		if done == pending {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case fn := <-e.events:
+			fn()
+		}
+	}
+	// Payments confirmed paid but never acknowledged by their register.
+	err = e.st.View(func(tx *store.Tx) error {
+		return tx.Settled(now.Add(-e.cfg.WatchWindow), func(p *store.Payment) error {
+			if p.Source == "ecr" && p.Data["ecr"] == "pending" && !p.Unconfirmed {
+				e.unconfirmed(p.Clone())
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("flow: recovery: %w", err)
+	}
+	// Every open payment whose check finished is now in a known state.
+	if newest != nil && e.tracks[newest.p.ID] != nil && newest.p.State == store.StateAwaiting {
+		newest.foreground = true
+		e.ui.pay = newest.p.ID
+		e.ui.amount = newest.p.Amount
+		e.ui.mode = modeAwait
+		if newest.upd.Remote == RemoteUnderpaid {
+			e.ui.mode = modeDecision
+		}
+	}
+	for _, t := range e.tracks {
+		if t != newest && t.p.State == store.StateAwaiting {
+			// Nobody is in front of the terminal for these any more.
+			t.p.Data = setData(t.p.Data, "abandon", "restart")
+			e.cancel(t)
+		}
+	}
+	e.log.Info("recovery done", "open_payments", len(e.tracks), "took", time.Since(now).Round(time.Millisecond))
+	return nil
+}

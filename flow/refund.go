@@ -1,0 +1,172 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/receipt"
+	"github.com/terminald/terminald/store"
+)
+
+// newRefund commits a refund of minor units of payment p (pending) and sends it.
+func (e *Engine) newRefund(p *store.Payment, minor int64, dest string) (*store.Refund, error) {
+	rf, ok := e.providers[p.Provider].(Refunder)
+	if !ok {
+		return nil, fmt.Errorf("flow: %s payments cannot be refunded from the terminal: refund in the provider's back office", p.Provider)
+	}
+	if p.State != store.StatePaid {
+		return nil, fmt.Errorf("flow: payment %s is %s, only paid payments can be refunded", p.ID, p.State)
+	}
+	if rf.RefundNeedsDestination() && dest == "" {
+		return nil, fmt.Errorf("flow: a %s refund needs a destination address", p.Provider)
+	}
+	var r *store.Refund
+	err := e.st.Update(func(tx *store.Tx) error {
+		cur, err := tx.Payment(p.ID)
+		if err != nil {
+			return err
+		}
+		others, err := tx.RefundsOf(p.ID)
+		if err != nil {
+			return err
+		}
+		left := cur.Amount.Minor
+		for _, o := range others {
+			if o.State != store.RefundFailed {
+				left -= o.Amount.Minor
+			}
+		}
+		if minor == 0 {
+			minor = left
+		}
+		if minor <= 0 || minor > left {
+			return fmt.Errorf("flow: refund of %s asked, %s left to refund on %s",
+				money.New(minor, cur.Amount.Currency), money.New(left, cur.Amount.Currency), p.ID)
+		}
+		n, err := tx.Next("refund")
+		if err != nil {
+			return err
+		}
+		now := e.now()
+		r = &store.Refund{ID: fmt.Sprintf("%s-R%d", p.ID, n), PaymentID: p.ID, Amount: money.New(minor, cur.Amount.Currency),
+			State: store.RefundPending, Destination: dest, CreatedAt: now, UpdatedAt: now}
+		return tx.PutRefund(r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.log.Info("refund created", "refund", r.ID, "payment", p.ID, "amount", r.Amount.String())
+	e.refunds[r.ID] = &rtrack{r: r}
+	e.tickRefunds(e.now())
+	return r, nil
+}
+
+// tickRefunds sends pending refunds and follows accepted ones.
+func (e *Engine) tickRefunds(now time.Time) {
+	for _, rt := range e.refunds {
+		if rt.busy || now.Before(rt.next) {
+			continue
+		}
+		var p *store.Payment
+		if err := e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(rt.r.PaymentID); return }); err != nil {
+			e.log.Error("refund without its payment", "refund", rt.r.ID, "err", err)
+			continue
+		}
+		rf, ok := e.providers[p.Provider].(Refunder)
+		if !ok {
+			continue
+		}
+		rt.busy = true
+		r := *rt.r
+		r.Data = cloneData(rt.r.Data)
+		go func() {
+			ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
+			var u RefundUpdate
+			var err error
+			if r.State == store.RefundPending {
+				u, err = rf.Refund(ctx, p, &r, func(x *store.Refund) error {
+					return e.st.Update(func(tx *store.Tx) error { return tx.PutRefund(x) })
+				})
+			} else {
+				u, err = rf.CheckRefund(ctx, p, &r)
+			}
+			cancel()
+			e.post(e.ctx, func() { e.refunded(rt, &r, u, err) })
+		}()
+	}
+}
+
+func (e *Engine) refunded(rt *rtrack, r *store.Refund, u RefundUpdate, err error) {
+	rt.busy = false
+	rt.r = r
+	if err != nil {
+		if rt.interval == 0 {
+			rt.interval = e.cfg.PollMin
+		}
+		rt.interval = min(rt.interval*2, 5*time.Minute)
+		rt.next = e.now().Add(rt.interval)
+		if !errors.Is(err, ErrUnreachable) {
+			r.Reason = CashierMessage(err)
+			e.st.Update(func(tx *store.Tx) error { return tx.PutRefund(r) })
+		}
+		e.log.Warn("refund not accepted yet; retrying", "refund", r.ID, "err", err, "retry_in", rt.interval)
+		return
+	}
+	prev := r.State
+	if u.ProviderID != "" {
+		r.ProviderID = u.ProviderID
+	}
+	r.Detail = orText(u.Detail, r.Detail)
+	r.Reason = u.Reason
+	r.State = u.State
+	r.UpdatedAt = e.now()
+	var jobs []*store.Job
+	printNow := prev == store.RefundPending && r.State != store.RefundPending
+	err = e.st.Update(func(tx *store.Tx) error {
+		if printNow {
+			n, err := tx.Next("receipt")
+			if err != nil {
+				return err
+			}
+			r.Receipt = n%10_000 + 0
+			if r.Receipt == 0 {
+				r.Receipt = 10_000
+			}
+			jobs = append(jobs, &store.Job{Kind: "refund", Ref: r.ID, Arg: string(receipt.Refund), CreatedAt: r.UpdatedAt, NextAt: r.UpdatedAt})
+		}
+		if r.State == store.RefundDone || r.State == store.RefundSent && prev == store.RefundPending {
+			p, err := tx.Payment(r.PaymentID)
+			if err != nil {
+				return err
+			}
+			if prev == store.RefundPending {
+				p.Refunded += r.Amount.Minor
+				p.UpdatedAt = r.UpdatedAt
+				if err := tx.PutPayment(p); err != nil {
+					return err
+				}
+			}
+		}
+		for _, j := range jobs {
+			if err := tx.Enqueue(j); err != nil {
+				return err
+			}
+		}
+		return tx.PutRefund(r)
+	})
+	if err != nil {
+		e.log.Error("store commit failed", "refund", r.ID, "err", err)
+		return
+	}
+	e.jobs = append(e.jobs, jobs...)
+	e.log.Info("refund update", "refund", r.ID, "state", r.State, "detail", r.Detail)
+	if r.State.Final() {
+		delete(e.refunds, r.ID)
+		return
+	}
+	rt.interval = max(e.cfg.PollMax, rt.interval)
+	rt.next = e.now().Add(rt.interval)
+}
