@@ -321,3 +321,20 @@ func (e *Engine) adminResult(err error, ok string) {
 	e.ui.mode = modeIdle
 	e.message("Admin", ok)
 }
+
+// Idle reports whether no payment is in flight: none on screen, none open and not yet
+// final, no refund pending and nothing left to print. Watched (abandoned) payments do
+// not count.
+func (e *Engine) Idle(ctx context.Context) (bool, error) {
+	idle := false
+	err := e.do(ctx, func() {
+		idle = e.ui.pay == "" && len(e.jobs) == 0 && len(e.refunds) == 0 && !e.printBusy &&
+			e.ui.mode != modeEntry && e.ui.mode != modeStep && e.ui.mode != modeWait && e.ui.mode != modeProvider
+		for _, t := range e.tracks {
+			if !t.p.State.Final() && t.p.Data["abandon"] == "" {
+				idle = false
+			}
+		}
+	})
+	return idle, err
+}

@@ -1,0 +1,76 @@
+# terminald — see README.md. The two commands that matter:
+#   make run    the whole terminal on this machine (simulator)
+#   make test   everything CI runs
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+BIN       := bin
+PKGS      := ./...
+
+.PHONY: all run build cross test test-unit test-arm64 vet fmt-check bench fuzz deb check-deb verify-unit screens clean tools
+
+all: build
+
+## run: the simulator, interactive (keys on stdin, screen drawn in the terminal)
+run: build
+	./$(BIN)/terminald sim --display-dir $(BIN)/screens --receipt-file $(BIN)/receipts.escpos
+
+## build: the binary for this machine
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/terminald ./cmd/terminald
+
+## cross: static binaries for the terminal boards
+cross:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/terminald-linux-arm64 ./cmd/terminald
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/terminald-linux-armv7 ./cmd/terminald
+
+## test: formatting, vet, the race-enabled suite, arm64 build and emulated arm64 run, unit and package checks
+test: tools fmt-check vet test-unit cross verify-unit check-deb test-arm64
+
+tools:
+	@scripts/ensure-tools.sh
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+test-unit:
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+## test-arm64: the suite as linux/arm64 under qemu user-mode emulation (-short: no end-to-end runs)
+test-arm64:
+	scripts/test-arm64.sh -short -count=1 -timeout 15m $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## fuzz: each fuzz target for FUZZTIME (default 20s)
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## deb: Debian packages for arm64 and amd64
+deb: cross
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/terminald-linux-amd64 ./cmd/terminald
+	scripts/build-deb.sh arm64 $(VERSION) $(BIN)/terminald-linux-arm64 $(BIN)
+	scripts/build-deb.sh amd64 $(VERSION) $(BIN)/terminald-linux-amd64 $(BIN)
+
+check-deb: deb
+	for d in $(BIN)/*.deb; do scripts/check-deb.sh $$d || exit 1; done
+
+verify-unit:
+	scripts/verify-unit.sh
+
+## screens: every screen at every size as PNG
+screens: build
+	./$(BIN)/terminald screens --out $(BIN)/screens-all
+
+clean:
+	rm -rf $(BIN)

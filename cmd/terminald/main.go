@@ -1,0 +1,120 @@
+// Command terminald is the payment-terminal daemon.
+//
+//	terminald sim              the whole terminal on a laptop (the default)
+//	terminald run              the daemon on terminal hardware
+//	terminald help             all commands
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `terminald — payment-terminal daemon
+
+Usage:
+  terminald [command] [flags]
+
+Commands:
+  sim            run the whole terminal with simulated hardware and sandbox providers (default)
+  run            run the daemon on terminal hardware (--config FILE)
+  sandbox        run a provider sandbox standalone (--provider NAME --listen ADDR)
+  check-config   validate a configuration file (exit 1 on errors)
+  payments       list payments (--state DIR or --config FILE, --json)
+  status         show the running daemon's state (admin socket)
+  reprint        reprint the last receipt, or receipt N (admin socket)
+  refund         refund a payment: refund PAYMENT [AMOUNT] [--to ADDRESS] (admin socket)
+  end-of-day     print the end-of-day report (admin socket)
+  screens        render every screen at every size to PNG (--out DIR)
+  ecr            ZVT cash-register client for technicians and tests
+  version        print the version
+  help           this text
+
+Run 'terminald COMMAND -h' for a command's flags.
+`
+
+// errUsage marks command-line mistakes: exit status 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Main runs terminald with args and returns the exit status.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "sim"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "sim":
+		err = cmdSim(ctx, args, stdin, stdout, stderr)
+	case "run":
+		err = cmdRun(ctx, args, stdout, stderr)
+	case "sandbox":
+		err = cmdSandbox(ctx, args, stdout, stderr)
+	case "check-config":
+		err = cmdCheckConfig(args, stdout, stderr)
+	case "payments":
+		err = cmdPayments(ctx, args, stdout, stderr)
+	case "status", "reprint", "refund", "end-of-day":
+		err = cmdAdmin(ctx, cmd, args, stdout, stderr)
+	case "screens":
+		err = cmdScreens(args, stdout, stderr)
+	case "ecr":
+		return cmdECR(ctx, args, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "terminald", version)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+	default:
+		if len(cmd) > 0 && cmd[0] == '-' {
+			// Flags without a command belong to the default command.
+			return Main(ctx, append([]string{"sim", cmd}, args...), stdin, stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "terminald: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "terminald %s: %v\n", cmd, err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "terminald %s: %v\n", cmd, err)
+		return 1
+	}
+}
+
+// flags returns a FlagSet for cmd that reports errors as usage errors.
+func flags(cmd string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("terminald "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse parses args and wraps mistakes as usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}

@@ -1,0 +1,398 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/hw/display"
+	"github.com/terminald/terminald/hw/keypad"
+	"github.com/terminald/terminald/hw/printer"
+	"github.com/terminald/terminald/screen"
+	"github.com/terminald/terminald/store"
+)
+
+// simOptions are the simulator's flags.
+type simOptions struct {
+	displayDir  string
+	receiptFile string
+	stateDir    string
+	sandboxURL  string
+	provider    string
+	payAfter    string
+	ecr         string
+	panel       string
+	width       int
+	height      int
+	logLevel    string
+	merchant    string
+	currency    string
+	terminalID  string
+}
+
+func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flags("sim", stderr)
+	var o simOptions
+	fs.StringVar(&o.displayDir, "display-dir", "", "write every screen change as PNG into `DIR` (latest also as screen.png)")
+	fs.StringVar(&o.receiptFile, "receipt-file", "", "append the printer's ESC/POS bytes to `FILE`")
+	fs.StringVar(&o.stateDir, "state", "", "state `DIR` (default: a new temporary directory)")
+	fs.StringVar(&o.sandboxURL, "sandbox", "", "use the provider sandbox at `URL` instead of starting one")
+	fs.StringVar(&o.provider, "provider", "acountpay", "provider: acountpay, accrue or cryptogw")
+	fs.StringVar(&o.payAfter, "pay-after", "3s", "the simulated customer pays this long after the QR shows (`DURATION` or never)")
+	fs.StringVar(&o.ecr, "ecr", "", "listen for a cash register: tcp://HOST:PORT or serial:/dev/pts/N")
+	fs.StringVar(&o.panel, "display", "memory", "display: memory (framebuffer) or st7789 (the real driver into a panel emulator)")
+	fs.IntVar(&o.width, "width", 240, "display width in pixels")
+	fs.IntVar(&o.height, "height", 320, "display height in pixels")
+	fs.StringVar(&o.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
+	fs.StringVar(&o.merchant, "merchant", "Demo Shop", "merchant name")
+	fs.StringVar(&o.currency, "currency", "", "currency (default: the provider's)")
+	fs.StringVar(&o.terminalID, "terminal-id", "SIM1", "terminal id")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	var payAfter time.Duration = -1
+	if o.payAfter != "never" {
+		d, err := time.ParseDuration(o.payAfter)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%w: --pay-after: a duration such as 3s, or never; got %q", errUsage, o.payAfter)
+		}
+		payAfter = d
+	}
+	if (o.width != 240 || (o.height != 320 && o.height != 240)) && !(o.width == 320 && o.height == 240) {
+		return fmt.Errorf("%w: --width/--height: 240x320, 240x240 or 320x240", errUsage)
+	}
+	log, err := newLogger(stderr, o.logLevel)
+	if err != nil {
+		return fmt.Errorf("%w: --log-level: %v", errUsage, err)
+	}
+	if o.stateDir == "" {
+		dir, err := os.MkdirTemp("", "terminald-sim-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		o.stateDir = dir
+	}
+
+	// Provider: the real client against a sandbox on loopback.
+	sb, err := simSandbox(o.provider, o.sandboxURL, log)
+	if err != nil {
+		return err
+	}
+	defer sb.close()
+	if o.currency == "" {
+		o.currency = sb.currency
+	}
+
+	st, err := store.Open(filepath.Join(o.stateDir, "terminald.db"), &store.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	disp, err := newSimDisplay(o, stdout)
+	if err != nil {
+		return err
+	}
+	var receipts io.Writer = io.Discard
+	if o.receiptFile != "" {
+		f, err := os.OpenFile(o.receiptFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("--receipt-file: %w", err)
+		}
+		defer f.Close()
+		receipts = f
+	}
+	prn := printerStatus{printer.NewFilePrinter(receipts, stderr, printer.Layout{})}
+
+	eng, err := flow.New(flow.Config{
+		TerminalID: o.terminalID, Merchant: o.merchant, MerchantInfo: []string{"terminald simulator"},
+		Currency: o.currency, MaxAmount: 100_000_00, Logger: log, ReverseLate: true,
+		PollMin: 500 * time.Millisecond, PollMax: 2 * time.Second, WatchPoll: 10 * time.Second,
+	}, st, []flow.Provider{sb.provider}, disp, prn)
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 4)
+	wg.Add(1)
+	go func() { defer wg.Done(); errc <- eng.Run(ctx) }()
+	select {
+	case <-eng.Ready():
+	case err := <-errc:
+		return err
+	}
+	fmt.Fprintf(stderr, "terminald sim: ready (provider %s at %s, state %s)\n", o.provider, sb.url, o.stateDir)
+	fmt.Fprintln(stderr, "keys: digits . Enter=OK Backspace=clear Esc/c=cancel m=menu; a line 'scan:CODE' is a scanned code")
+
+	if o.ecr != "" {
+		stopECR, err := startECR(ctx, o.ecr, eng, st, ecrSettings{password: "000000", terminalID: "12345678", currency: o.currency}, log)
+		if err != nil {
+			return err
+		}
+		defer stopECR()
+		fmt.Fprintf(stderr, "terminald sim: listening for a cash register on %s\n", o.ecr)
+	}
+
+	// The simulated customer reads the display and pays.
+	wg.Add(1)
+	go func() { defer wg.Done(); customer(ctx, disp.frames, payAfter, sb, eng, log) }()
+
+	// The keypad is stdin. In raw mode when it is a terminal.
+	if f, ok := stdin.(*os.File); ok {
+		if restore, err := keypad.SetRaw(f); err == nil {
+			defer restore()
+		}
+	}
+	eof := make(chan struct{})
+	go func() {
+		keypad.Terminal(ctx, stdin, func(ev keypad.Event) {
+			if ev.Code != "" {
+				eng.Scan(ev.Code)
+				return
+			}
+			eng.Key(flow.Key(ev.Key))
+		})
+		close(eof)
+	}()
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return err
+	case <-eof:
+		if o.ecr != "" {
+			// A register drives this simulator: keep serving it until stopped.
+			<-ctx.Done()
+			break
+		}
+		// Input ended: leave as soon as no payment is in flight.
+		for {
+			idle, err := eng.Idle(ctx)
+			if err != nil || idle {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+				continue
+			}
+			break
+		}
+	}
+	cancel()
+	wg.Wait()
+	return nil
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, err
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// printerStatus adapts a printer with a Status method to flow.PrinterStatus.
+type printerStatus struct {
+	*printer.FilePrinter
+}
+
+func (p printerStatus) PrinterStatus(ctx context.Context) string {
+	s, err := p.Status(ctx)
+	if err != nil {
+		return "unknown"
+	}
+	return s.String()
+}
+
+// simDisplay is the simulator's screen: the shared renderer into an in-memory panel (or
+// the real ST7789 driver into a panel emulator), written as PNGs and drawn in the terminal.
+type simDisplay struct {
+	scr    *display.Screen
+	frame  func() *image.RGBA
+	dir    string
+	tty    io.Writer
+	frames chan shown
+
+	mu   sync.Mutex
+	n    int
+	last screen.Screen
+}
+
+// shown is one displayed frame with the screen model it came from.
+type shown struct {
+	s   screen.Screen
+	img *image.RGBA
+}
+
+func newSimDisplay(o simOptions, stdout io.Writer) (*simDisplay, error) {
+	r, err := screen.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	d := &simDisplay{dir: o.displayDir, frames: make(chan shown, 1)}
+	switch o.panel {
+	case "memory":
+		mem := display.NewMemory(o.width, o.height)
+		d.scr = display.New(mem, r, nil)
+		d.frame = mem.Snapshot
+	case "st7789":
+		p, snap, err := emulatedST7789(o.width, o.height)
+		if err != nil {
+			return nil, err
+		}
+		d.scr = display.New(p, r, nil)
+		d.frame = snap
+	default:
+		return nil, fmt.Errorf("%w: --display: memory or st7789, got %q", errUsage, o.panel)
+	}
+	if d.dir != "" {
+		if err := os.MkdirAll(d.dir, 0o755); err != nil {
+			return nil, fmt.Errorf("--display-dir: %w", err)
+		}
+	}
+	if f, ok := stdout.(*os.File); ok && isTerminal(f) {
+		d.tty = f
+	}
+	return d, nil
+}
+
+// Show draws s and publishes the frame.
+func (d *simDisplay) Show(s screen.Screen) error {
+	if err := d.scr.Show(s); err != nil {
+		return err
+	}
+	img := d.frame()
+	d.mu.Lock()
+	changed := s.Kind != d.last.Kind || s.Title != d.last.Title || s.Amount != d.last.Amount || s.QR != d.last.QR ||
+		fmt.Sprint(s.Lines, s.Options) != fmt.Sprint(d.last.Lines, d.last.Options) || d.n == 0
+	d.last = s
+	if changed {
+		d.n++
+	}
+	n := d.n
+	d.mu.Unlock()
+	if d.dir != "" {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			return err
+		}
+		if changed {
+			os.WriteFile(filepath.Join(d.dir, fmt.Sprintf("screen-%04d-%s.png", n, s.Kind)), buf.Bytes(), 0o644)
+		}
+		tmp := filepath.Join(d.dir, ".screen.png.tmp")
+		if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err == nil {
+			os.Rename(tmp, filepath.Join(d.dir, "screen.png"))
+		}
+	}
+	if d.tty != nil {
+		fmt.Fprint(d.tty, "\x1b[H\x1b[2J")
+		display.ANSI(d.tty, img)
+		fmt.Fprint(d.tty, "\r\n")
+	}
+	select {
+	case <-d.frames:
+	default:
+	}
+	d.frames <- shown{s, img}
+	return nil
+}
+
+// customer plays the customer: it decodes each QR from the display's framebuffer and pays
+// payAfter later, or answers a scan step with the sandbox's demo wallet code.
+func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, sb *simProvider, eng *flow.Engine, log *slog.Logger) {
+	seen := map[string]bool{}
+	for {
+		var f shown
+		select {
+		case <-ctx.Done():
+			return
+		case f = <-frames:
+		}
+		if payAfter < 0 {
+			continue
+		}
+		var key string
+		var act func(context.Context) error
+		switch {
+		case f.s.Kind == screen.QR:
+			payload, err := decodeQR(f.img)
+			if err != nil {
+				log.Debug("customer: no QR readable on the display yet", "err", err)
+				continue
+			}
+			key, act = "qr:"+payload, func(ctx context.Context) error { return sb.pay(ctx, payload) }
+		case f.s.Kind == screen.Input && sb.scanCode != "":
+			key = "scan:" + f.s.Title + f.s.Amount
+			act = func(context.Context) error { eng.Scan(sb.scanCode); return nil }
+		default:
+			continue
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		go func() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(payAfter):
+			}
+			if err := act(ctx); err != nil {
+				log.Warn("customer: could not pay", "err", err)
+			}
+		}()
+	}
+}
+
+// decodeQR reads the QR code in img.
+func decodeQR(img image.Image) (string, error) {
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", err
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
+
+// listenLoopback serves h on a loopback port and returns its base URL.
+func listenLoopback(addr string, h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+var errNoSandbox = errors.New("no sandbox")

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"image"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/hw/display"
+	"github.com/terminald/terminald/store"
+	"golang.org/x/sys/unix"
+)
+
+type ecrSettings struct{ password, terminalID, currency string }
+
+func startECR(ctx context.Context, addr string, eng *flow.Engine, st *store.Store, s ecrSettings, log *slog.Logger) (func(), error) {
+	return nil, errors.New("ecr: not wired yet")
+}
+
+func emulatedST7789(w, h int) (display.Panel, func() *image.RGBA, error) {
+	return nil, nil, errors.New("not wired yet")
+}
+
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error { return errors.New("todo") }
+func cmdAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	return errors.New("todo")
+}
+func adminCall(ctx context.Context, sock, cmd string, args any, out any) error {
+	return errors.New("todo")
+}
+func cmdScreens(args []string, stdout, stderr io.Writer) error                         { return errors.New("todo") }
+func cmdECR(ctx context.Context, args []string, stdout, stderr io.Writer) int          { return 1 }
