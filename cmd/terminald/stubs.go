@@ -5,20 +5,12 @@ import (
 	"errors"
 	"image"
 	"io"
-	"log/slog"
 	"os"
 
-	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/hw/display"
-	"github.com/terminald/terminald/store"
 	"golang.org/x/sys/unix"
 )
 
-type ecrSettings struct{ password, terminalID, currency string }
-
-func startECR(ctx context.Context, addr string, eng *flow.Engine, st *store.Store, s ecrSettings, log *slog.Logger) (func(), error) {
-	return nil, errors.New("ecr: not wired yet")
-}
 
 func emulatedST7789(w, h int) (display.Panel, func() *image.RGBA, error) {
 	return nil, nil, errors.New("not wired yet")
@@ -37,4 +29,4 @@ func adminCall(ctx context.Context, sock, cmd string, args any, out any) error {
 	return errors.New("todo")
 }
 func cmdScreens(args []string, stdout, stderr io.Writer) error                         { return errors.New("todo") }
-func cmdECR(ctx context.Context, args []string, stdout, stderr io.Writer) int          { return 1 }
+
