@@ -1,0 +1,60 @@
+package display_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/terminald/terminald/hw/display"
+	"github.com/terminald/terminald/screen"
+)
+
+// BenchmarkTransition measures the SPI bytes one screen change costs on a
+// 240×320 ST7789 (through the real driver into the emulator), against a full
+// frame redraw.
+func BenchmarkTransition(b *testing.B) {
+	r := renderer(b)
+	s := screen.Samples(t0)
+	amount1 := screen.Screen{Kind: screen.Amount, Title: "Amount", Amount: "0.01 EUR", Status: s[1].Status, Hint: s[1].Hint}
+	amount2 := amount1
+	amount2.Amount = "0.12 EUR"
+	type step struct {
+		from, to   screen.Screen
+		fromT, toT time.Time
+		full       bool
+	}
+	for _, c := range []struct {
+		name string
+		st   step
+	}{
+		{"amount-typing", step{from: amount1, to: amount2, fromT: t0, toT: t0}},
+		{"qr-shown", step{from: s[2], to: s[5], fromT: t0, toT: t0}},
+		{"countdown-tick", step{from: s[5], to: s[5], fromT: t0, toT: t0.Add(time.Second)}},
+		{"paid", step{from: s[5], to: s[6], fromT: t0, toT: t0}},
+		{"full-frame", step{from: s[5], to: s[5], fromT: t0, toT: t0, full: true}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			rg := newST7789(b, 240, 320, 0)
+			now := t0
+			d := display.New(rg.dev, r, &display.Options{Now: func() time.Time { return now }})
+			var sent int64
+			for b.Loop() {
+				now = c.st.fromT
+				if err := d.Show(c.st.from); err != nil {
+					b.Fatal(err)
+				}
+				if c.st.full {
+					d.Redraw()
+				}
+				before := rg.dev.BytesSent()
+				now = c.st.toT
+				if err := d.Show(c.st.to); err != nil {
+					b.Fatal(err)
+				}
+				sent += rg.dev.BytesSent() - before
+			}
+			per := float64(sent) / float64(b.N)
+			b.ReportMetric(per, "spi-bytes/op")
+			b.ReportMetric(per*8/40e6*1e3, "wire-ms@40MHz/op")
+		})
+	}
+}

@@ -1,0 +1,94 @@
+package display
+
+import (
+	"bytes"
+	"image"
+)
+
+// Diff returns a small set of rectangles covering every pixel that differs
+// between a and b (same bounds). It compares tile×tile blocks, merges changed
+// tiles into runs and bands, then shrinks each rectangle to the changed
+// pixels inside it. A nil a means everything changed.
+func Diff(a, b *image.RGBA, tile int) []image.Rectangle {
+	if a == nil || a.Rect != b.Rect {
+		return []image.Rectangle{b.Rect}
+	}
+	if tile <= 0 {
+		tile = 16
+	}
+	r := b.Rect
+	var done, open []image.Rectangle
+	for ty := r.Min.Y; ty < r.Max.Y; ty += tile {
+		y1 := min(ty+tile, r.Max.Y)
+		var band []image.Rectangle
+		for tx := r.Min.X; tx < r.Max.X; tx += tile {
+			x1 := min(tx+tile, r.Max.X)
+			if !changed(a, b, image.Rect(tx, ty, x1, y1)) {
+				continue
+			}
+			if n := len(band); n > 0 && band[n-1].Max.X == tx {
+				band[n-1].Max.X = x1
+			} else {
+				band = append(band, image.Rect(tx, ty, x1, y1))
+			}
+		}
+		// Extend open rectangles with the same column span; close the rest.
+		var next []image.Rectangle
+		for _, nb := range band {
+			merged := false
+			for i, o := range open {
+				if o.Min.X == nb.Min.X && o.Max.X == nb.Max.X && o.Max.Y == ty {
+					open[i].Max.Y = y1
+					next = append(next, open[i])
+					open[i] = image.Rectangle{}
+					merged = true
+					break
+				}
+			}
+			if !merged {
+				next = append(next, nb)
+			}
+		}
+		for _, o := range open {
+			if !o.Empty() {
+				done = append(done, o)
+			}
+		}
+		open = next
+	}
+	done = append(done, open...)
+	for i, d := range done {
+		done[i] = tighten(a, b, d)
+	}
+	return done
+}
+
+func changed(a, b *image.RGBA, r image.Rectangle) bool {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		i, j := a.PixOffset(r.Min.X, y), a.PixOffset(r.Max.X, y)
+		if !bytes.Equal(a.Pix[i:j], b.Pix[i:j]) {
+			return true
+		}
+	}
+	return false
+}
+
+// tighten shrinks r to the bounding box of the pixels that differ inside it.
+func tighten(a, b *image.RGBA, r image.Rectangle) image.Rectangle {
+	out := image.Rectangle{Min: r.Max, Max: r.Min}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			i := a.PixOffset(x, y)
+			if a.Pix[i] != b.Pix[i] || a.Pix[i+1] != b.Pix[i+1] || a.Pix[i+2] != b.Pix[i+2] || a.Pix[i+3] != b.Pix[i+3] {
+				out.Min.X = min(out.Min.X, x)
+				out.Min.Y = min(out.Min.Y, y)
+				out.Max.X = max(out.Max.X, x+1)
+				out.Max.Y = max(out.Max.Y, y+1)
+			}
+		}
+	}
+	if out.Empty() {
+		return r
+	}
+	return out
+}

@@ -1,0 +1,192 @@
+package display
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/terminald/terminald/screen"
+)
+
+// Options tunes a Screen. The zero value works.
+type Options struct {
+	DimAfter time.Duration    // idle time before dimming; 0 means 30 s
+	OffAfter time.Duration    // idle time before the backlight goes off; 0 means 5 min
+	Bright   uint8            // level while anything but idle is shown; 0 means 255
+	Dim      uint8            // dimmed level; 0 means 40
+	Tile     int              // diff tile size in pixels; 0 means 16
+	Now      func() time.Time // clock; nil means time.Now
+	Logger   *slog.Logger     // nil means no logging
+}
+
+// Stats counts what a Screen sent to its panel.
+type Stats struct {
+	Frames int64 // Show calls that rendered
+	Rects  int64 // rectangles drawn
+	Pixels int64 // pixels drawn
+}
+
+// Screen shows screen.Screens on a Panel: it renders each one, sends only the
+// rectangles that changed since the previous frame, and runs the backlight
+// (full while anything but the idle screen is shown; dimmed, then off, after
+// the idle screen has been up a while). Call Show again each second while a
+// countdown runs, and Tick about each second to apply idle dimming. It is safe
+// for concurrent use.
+type Screen struct {
+	mu     sync.Mutex
+	p      Panel
+	r      *screen.Renderer
+	o      Options
+	prev   *image.RGBA
+	last   screen.Screen
+	shown  bool
+	idleAt time.Time // when the idle screen came up; zero while not idle
+	level  int       // backlight level set, -1 unknown
+	stats  Stats
+}
+
+// New returns a Screen drawing on p with r.
+func New(p Panel, r *screen.Renderer, opts *Options) *Screen {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.DimAfter == 0 {
+		o.DimAfter = 30 * time.Second
+	}
+	if o.OffAfter == 0 {
+		o.OffAfter = 5 * time.Minute
+	}
+	if o.Bright == 0 {
+		o.Bright = 255
+	}
+	if o.Dim == 0 {
+		o.Dim = 40
+	}
+	if o.Tile == 0 {
+		o.Tile = 16
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Screen{p: p, r: r, o: o, level: -1}
+}
+
+// idle reports whether k may dim the backlight.
+func idle(k screen.Kind) bool { return k == screen.Idle }
+
+// Show renders s and sends the changed parts to the panel. Showing a
+// non-idle screen turns the backlight to full; showing the idle screen starts
+// the idle timer (unless it was already up).
+func (d *Screen) Show(s screen.Screen) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.o.Now()
+	b := d.p.Bounds()
+	img := d.r.Render(s, b.Dx(), b.Dy(), now)
+	var errs []error
+	for _, rect := range Diff(d.prev, img, d.o.Tile) {
+		if err := d.p.Draw(rect.Add(b.Min), img, rect.Min); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		d.stats.Rects++
+		d.stats.Pixels += int64(rect.Dx() * rect.Dy())
+	}
+	d.stats.Frames++
+	if len(errs) > 0 {
+		d.prev = nil // resend everything next time
+		return fmt.Errorf("display: show %s: %w", s.Kind, errors.Join(errs...))
+	}
+	d.prev = img
+	if !idle(s.Kind) {
+		d.idleAt = time.Time{}
+	} else if !d.shown || !idle(d.last.Kind) || d.idleAt.IsZero() {
+		d.idleAt = now
+	}
+	d.last, d.shown = s, true
+	return d.backlight(now)
+}
+
+// Tick applies idle dimming at the current time.
+func (d *Screen) Tick() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.backlight(d.o.Now())
+}
+
+// Wake restarts the idle timer and turns the backlight to full, e.g. on a
+// key press while the idle screen is up.
+func (d *Screen) Wake() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.o.Now()
+	if !d.idleAt.IsZero() {
+		d.idleAt = now
+	}
+	return d.backlight(now)
+}
+
+// Redraw forgets the previous frame so the next Show sends a full frame
+// (after a panel reset or a suspected glitch).
+func (d *Screen) Redraw() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.prev = nil
+}
+
+// Frame returns a copy of the last frame shown, or nil.
+func (d *Screen) Frame() *image.RGBA {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.prev == nil {
+		return nil
+	}
+	c := image.NewRGBA(d.prev.Rect)
+	copy(c.Pix, d.prev.Pix)
+	return c
+}
+
+// Stats returns what was sent so far.
+func (d *Screen) Stats() Stats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stats
+}
+
+// Backlight returns the level last set, or -1 before the first Show.
+func (d *Screen) Backlight() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.level
+}
+
+// backlight sets the level for the current state; d.mu must be held.
+func (d *Screen) backlight(now time.Time) error {
+	if !d.shown {
+		return nil
+	}
+	want := int(d.o.Bright)
+	if !d.idleAt.IsZero() {
+		switch idleFor := now.Sub(d.idleAt); {
+		case idleFor >= d.o.OffAfter:
+			want = 0
+		case idleFor >= d.o.DimAfter:
+			want = int(d.o.Dim)
+		}
+	}
+	if want == d.level {
+		return nil
+	}
+	if err := d.p.SetBacklight(uint8(want)); err != nil {
+		return fmt.Errorf("display: backlight %d: %w", want, err)
+	}
+	if d.o.Logger != nil {
+		d.o.Logger.Debug("display backlight", "level", want)
+	}
+	d.level = want
+	return nil
+}

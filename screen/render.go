@@ -1,0 +1,734 @@
+package screen
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/boombuler/barcode"
+	"github.com/boombuler/barcode/qr"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+)
+
+// MinQRModule is the smallest QR module size in pixels the renderer draws.
+// A code that does not fit at this size is replaced by an error text.
+const MinQRModule = 3
+
+// QRQuietZone is the width of the white margin around a QR code, in modules.
+const QRQuietZone = 4
+
+// Colours used by the renderer.
+var (
+	colWhite  = color.RGBA{0xff, 0xff, 0xff, 0xff}
+	colBlack  = color.RGBA{0x00, 0x00, 0x00, 0xff}
+	colText   = color.RGBA{0x18, 0x18, 0x18, 0xff}
+	colGrey   = color.RGBA{0x60, 0x60, 0x60, 0xff}
+	colBar    = color.RGBA{0x20, 0x24, 0x2a, 0xff}
+	colBarTxt = color.RGBA{0xe8, 0xe8, 0xe8, 0xff}
+	colGreen  = color.RGBA{0x1b, 0x8a, 0x3a, 0xff}
+	colRed    = color.RGBA{0xc6, 0x28, 0x28, 0xff}
+	colAmber  = color.RGBA{0xc7, 0x7c, 0x02, 0xff}
+	colBlue   = color.RGBA{0x15, 0x5e, 0xb0, 0xff}
+	colSlate  = color.RGBA{0x55, 0x5f, 0x6b, 0xff}
+	colBadge  = color.RGBA{0xe4, 0xea, 0xf2, 0xff}
+)
+
+// Renderer draws Screens into images. It holds the parsed fonts and a cache of
+// font faces; it is safe for concurrent use.
+type Renderer struct {
+	mu      sync.Mutex
+	regular *opentype.Font
+	bold    *opentype.Font
+	faces   map[faceKey]font.Face
+	qr      qrCache // last QR encoded, reused while the countdown ticks
+}
+
+type qrCache struct {
+	valid   bool
+	payload string
+	side    int
+	code    barcode.Barcode
+	level   string
+	module  int
+}
+
+type faceKey struct {
+	bold bool
+	size int
+}
+
+// NewRenderer parses the embedded Go fonts and returns a Renderer.
+func NewRenderer() (*Renderer, error) {
+	reg, err := opentype.Parse(goregular.TTF)
+	if err != nil {
+		return nil, fmt.Errorf("screen: parse regular font: %w", err)
+	}
+	bold, err := opentype.Parse(gobold.TTF)
+	if err != nil {
+		return nil, fmt.Errorf("screen: parse bold font: %w", err)
+	}
+	return &Renderer{regular: reg, bold: bold, faces: make(map[faceKey]font.Face)}, nil
+}
+
+// face returns a cached face; r.mu must be held.
+func (r *Renderer) face(bold bool, size int) font.Face {
+	if size < 6 {
+		size = 6
+	}
+	k := faceKey{bold, size}
+	if f, ok := r.faces[k]; ok {
+		return f
+	}
+	src := r.regular
+	if bold {
+		src = r.bold
+	}
+	f, err := opentype.NewFace(src, &opentype.FaceOptions{Size: float64(size), DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		// NewFace only fails on invalid options; sizes here are always valid.
+		panic(fmt.Sprintf("screen: font face %d: %v", size, err))
+	}
+	r.faces[k] = f
+	return f
+}
+
+// Layout tells where the parts of a rendered screen lie. Rectangles are empty
+// when the part is not shown.
+type Layout struct {
+	StatusBar image.Rectangle // status bar at the top
+	QR        image.Rectangle // QR code including its quiet zone
+	QRModule  int             // QR module size in pixels (0 without QR)
+	QRLevel   string          // error correction level used: "L", "M", "Q" or "H"
+	QRTooBig  bool            // the payload does not fit at MinQRModule; an error text is shown
+	Countdown image.Rectangle // the mm:ss countdown
+}
+
+// Layout computes where the parts of s go on a w×h display without drawing.
+func (r *Renderer) Layout(s Screen, w, h int) Layout {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.draw(img, s, time.Time{}, false)
+}
+
+// Render draws s on a new w×h image. now is used for the countdown to
+// s.Deadline. Sizes from 128×128 up work; the layouts are tuned for 240×320,
+// 240×240 and 320×240.
+func (r *Renderer) Render(s Screen, w, h int, now time.Time) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.draw(img, s, now, true)
+	return img
+}
+
+// Countdown formats the time left until deadline as mm:ss, rounded up to the
+// next second and never negative.
+func Countdown(deadline, now time.Time) string {
+	d := deadline.Sub(now)
+	if d < 0 {
+		d = 0
+	}
+	secs := int64((d + time.Second - 1) / time.Second)
+	return fmt.Sprintf("%02d:%02d", secs/60, secs%60)
+}
+
+// canvas carries the drawing state of one render.
+type canvas struct {
+	r     *Renderer
+	img   *image.RGBA
+	paint bool
+}
+
+func (c *canvas) fill(rect image.Rectangle, col color.Color) {
+	if c.paint {
+		draw.Draw(c.img, rect, image.NewUniform(col), image.Point{}, draw.Src)
+	}
+}
+
+// text draws s with its left edge at x and its line box top at top; it returns
+// the line height.
+func (c *canvas) text(s string, bold bool, size, x, top int, col color.Color) int {
+	f := c.r.face(bold, size)
+	m := f.Metrics()
+	if c.paint {
+		d := font.Drawer{Dst: c.img, Src: image.NewUniform(col), Face: f,
+			Dot: fixed.Point26_6{X: fixed.I(x), Y: fixed.I(top) + m.Ascent}}
+		d.DrawString(s)
+	}
+	return (m.Ascent + m.Descent).Ceil()
+}
+
+func (c *canvas) width(s string, bold bool, size int) int {
+	return font.MeasureString(c.r.face(bold, size), s).Ceil()
+}
+
+func (c *canvas) lineHeight(bold bool, size int) int {
+	m := c.r.face(bold, size).Metrics()
+	return (m.Ascent + m.Descent).Ceil()
+}
+
+// fitSize returns the largest size ≤ max (and ≥ min) at which s fits in w.
+func (c *canvas) fitSize(s string, bold bool, max, min, w int) int {
+	for size := max; size > min; size -= 2 {
+		if c.width(s, bold, size) <= w {
+			return size
+		}
+	}
+	return min
+}
+
+// ellipsize shortens s with "…" until it fits in w.
+func (c *canvas) ellipsize(s string, bold bool, size, w int) string {
+	if c.width(s, bold, size) <= w {
+		return s
+	}
+	rs := []rune(s)
+	for len(rs) > 0 {
+		rs = rs[:len(rs)-1]
+		t := strings.TrimRight(string(rs), " ") + "…"
+		if c.width(t, bold, size) <= w {
+			return t
+		}
+	}
+	return ""
+}
+
+// wrap breaks s into lines no wider than w, at most max lines (the last one
+// ellipsized).
+func (c *canvas) wrap(s string, bold bool, size, w, max int) []string {
+	words := strings.Fields(s)
+	var lines []string
+	cur := ""
+	for _, word := range words {
+		try := word
+		if cur != "" {
+			try = cur + " " + word
+		}
+		if c.width(try, bold, size) <= w || cur == "" {
+			cur = try
+			continue
+		}
+		lines = append(lines, cur)
+		cur = word
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	if max > 0 && len(lines) > max {
+		last := strings.Join(lines[max-1:], " ")
+		lines = append(lines[:max-1], last)
+	}
+	for i := range lines {
+		lines[i] = c.ellipsize(lines[i], bold, size, w)
+	}
+	return lines
+}
+
+// centered draws s centred horizontally in [x0, x1).
+func (c *canvas) centered(s string, bold bool, size, x0, x1, top int, col color.Color) int {
+	s = c.ellipsize(s, bold, size, x1-x0)
+	w := c.width(s, bold, size)
+	return c.text(s, bold, size, x0+(x1-x0-w)/2, top, col)
+}
+
+// accent returns the band colour and default title of a kind.
+func accent(k Kind) (band color.RGBA, title string, banded bool) {
+	switch k {
+	case Paid:
+		return colGreen, "Paid", true
+	case Failed:
+		return colRed, "Payment failed", true
+	case Expired:
+		return colAmber, "Expired", true
+	case Cancelled:
+		return colSlate, "Cancelled", true
+	case Offline:
+		return colRed, "Offline", true
+	case Decision:
+		return colAmber, "Decision needed", true
+	case Wait:
+		return colBlue, "Please wait", false
+	case Amount:
+		return colBlue, "Amount", false
+	case Choose:
+		return colBlue, "Choose", false
+	case Admin:
+		return colBlue, "Admin", false
+	case Input:
+		return colBlue, "Input", false
+	case QR:
+		return colBlue, "Scan to pay", false
+	}
+	return colBlue, "", false
+}
+
+func (r *Renderer) draw(img *image.RGBA, s Screen, now time.Time, paint bool) Layout {
+	c := &canvas{r: r, img: img, paint: paint}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	var lay Layout
+	c.fill(b, colWhite)
+
+	// Status bar.
+	barH := 22
+	if h < 200 {
+		barH = 16
+	}
+	lay.StatusBar = image.Rect(0, 0, w, barH)
+	r.statusBar(c, s.Status, lay.StatusBar)
+	body := image.Rect(0, barH, w, h)
+
+	if s.Kind == QR {
+		r.qrScreen(c, s, body, now, &lay)
+		return lay
+	}
+	r.generic(c, s, body, now, &lay)
+	return lay
+}
+
+func (r *Renderer) statusBar(c *canvas, st Status, rect image.Rectangle) {
+	c.fill(rect, colBar)
+	size := 13
+	if rect.Dy() < 20 {
+		size = 10
+	}
+	lh := c.lineHeight(false, size)
+	top := rect.Min.Y + (rect.Dy()-lh)/2
+	pad := 6
+	// Network state: a coloured dot and a word.
+	dot := rect.Dy() / 3
+	dotCol, word := colRed, "Offline"
+	if st.Online {
+		dotCol, word = colGreen, "Online"
+	}
+	cy := rect.Min.Y + rect.Dy()/2
+	c.fill(image.Rect(pad, cy-dot/2, pad+dot, cy-dot/2+dot), dotCol)
+	x := pad + dot + 4
+	c.text(word, true, size, x, top, colBarTxt)
+	left := x + c.width(word, true, size)
+
+	// Printer state on the right; problems in amber.
+	pr := st.Printer
+	if pr == "" {
+		pr = "unknown"
+	}
+	label := "Printer " + pr
+	pcol := colBarTxt
+	if pr != "ok" {
+		pcol = color.RGBA{0xff, 0xc1, 0x4d, 0xff}
+	}
+	label = c.ellipsize(label, false, size, rect.Dx()/2-pad)
+	pw := c.width(label, false, size)
+	c.text(label, false, size, rect.Max.X-pad-pw, top, pcol)
+
+	// Terminal id in the middle when there is room.
+	if st.Terminal != "" {
+		tw := c.width(st.Terminal, false, size)
+		mid := rect.Min.X + (rect.Dx()-tw)/2
+		if mid > left+8 && mid+tw < rect.Max.X-pad-pw-8 {
+			c.text(st.Terminal, false, size, mid, top, color.RGBA{0x9a, 0xa4, 0xb0, 0xff})
+		}
+	}
+}
+
+// generic lays out every screen but QR: title (band for result screens),
+// amount, lines, options, countdown and hint.
+func (r *Renderer) generic(c *canvas, s Screen, body image.Rectangle, now time.Time, lay *Layout) {
+	w := body.Dx()
+	short := body.Dy() < 240 // landscape or square: less vertical room
+	pad := 10
+	x0, x1 := body.Min.X+pad, body.Max.X-pad
+	y := body.Min.Y
+
+	band, defTitle, banded := accent(s.Kind)
+	title := s.Title
+	if title == "" {
+		title = defTitle
+	}
+
+	// Hint at the bottom, reserved first.
+	bottom := body.Max.Y - 4
+	if s.Hint != "" {
+		hs := 14
+		lines := c.wrap(s.Hint, false, hs, x1-x0, 2)
+		lh := c.lineHeight(false, hs)
+		bottom -= lh * len(lines)
+		c.fill(image.Rect(body.Min.X, bottom-4, body.Max.X, bottom-3), color.RGBA{0xd0, 0xd4, 0xda, 0xff})
+		for i, l := range lines {
+			c.centered(l, false, hs, x0, x1, bottom+i*lh, colGrey)
+		}
+		bottom -= 6
+	}
+	// Countdown above the hint.
+	if !s.Deadline.IsZero() {
+		cs := 26
+		if short {
+			cs = 22
+		}
+		lh := c.lineHeight(true, cs)
+		bottom -= lh
+		txt := Countdown(s.Deadline, now)
+		col := colText
+		if s.Deadline.Sub(now) <= 30*time.Second {
+			col = colRed
+		}
+		cw := c.width("00:00", true, cs) + 8
+		lay.Countdown = image.Rect(body.Min.X+(w-cw)/2, bottom, body.Min.X+(w+cw)/2, bottom+lh)
+		c.centered(txt, true, cs, x0, x1, bottom, col)
+		bottom -= 4
+	}
+
+	// Title.
+	if title != "" {
+		ts := 24
+		if short {
+			ts = 22
+		}
+		lh := c.lineHeight(true, ts)
+		tw := x1 - x0
+		if banded {
+			tw -= 2*lh + 8
+		}
+		lines := c.wrap(title, true, ts, tw, 2)
+		if banded {
+			bh := lh*len(lines) + 14
+			c.fill(image.Rect(body.Min.X, y, body.Max.X, y+bh), band)
+			r.symbol(c, s.Kind, image.Rect(x0, y+7, x0+lh, y+7+lh))
+			for i, l := range lines {
+				c.centered(l, true, ts, x0+lh+4, x1-lh-4, y+7+i*lh, colWhite)
+			}
+			y += bh + 6
+		} else {
+			y += 6
+			for i, l := range lines {
+				c.centered(l, true, ts, x0, x1, y+i*lh, colText)
+			}
+			y += lh*len(lines) + 4
+		}
+	}
+
+	// Amount, as large as fits.
+	if s.Amount != "" {
+		max := 44
+		if short {
+			max = 36
+		}
+		if s.Kind == Amount {
+			max += 8
+		}
+		as := c.fitSize(s.Amount, true, max, 16, x1-x0)
+		lh := c.lineHeight(true, as)
+		if y+lh <= bottom {
+			y += 2
+			if s.Kind == Amount {
+				// The amount being typed sits in an entry box.
+				c.fill(image.Rect(x0-4, y-2, x1+4, y+lh+4), colBadge)
+			}
+			c.centered(s.Amount, true, as, x0, x1, y, colText)
+			y += lh + 8
+		}
+	}
+	if s.Provider != "" {
+		ps := 16
+		lh := c.lineHeight(false, ps)
+		if y+lh <= bottom {
+			c.centered(s.Provider, false, ps, x0, x1, y, colGrey)
+			y += lh + 4
+		}
+	}
+
+	// Body lines.
+	if len(s.Lines) > 0 {
+		bs := 18
+		if short {
+			bs = 16
+		}
+		lh := c.lineHeight(false, bs)
+		var wrapped []string
+		for _, l := range s.Lines {
+			if l == "" {
+				wrapped = append(wrapped, "")
+				continue
+			}
+			wrapped = append(wrapped, c.wrap(l, false, bs, x1-x0, 3)...)
+		}
+		for i, l := range wrapped {
+			if y+lh > bottom {
+				break
+			}
+			if i < len(wrapped)-1 && y+2*lh > bottom {
+				c.centered("…", false, bs, x0, x1, y, colGrey)
+				y += lh
+				break
+			}
+			c.centered(l, false, bs, x0, x1, y, colText)
+			y += lh
+		}
+		y += 6
+	}
+
+	// Options, numbered as on the keypad.
+	if len(s.Options) > 0 {
+		os := 20
+		if short || len(s.Options) > 4 {
+			os = 18
+		}
+		lh := c.lineHeight(false, os)
+		gap := 6
+		room := bottom - y
+		for len(s.Options)*(lh+gap) > room && gap > 1 {
+			gap--
+		}
+		if len(s.Options)*(lh+gap) > room && os > 14 {
+			os = 14
+			lh = c.lineHeight(false, os)
+		}
+		for i, o := range s.Options {
+			if y+lh > bottom {
+				break
+			}
+			n := fmt.Sprintf("%d", i+1)
+			bw := lh
+			c.fill(image.Rect(x0, y, x0+bw, y+lh), colBlue)
+			nw := c.width(n, true, os)
+			c.text(n, true, os, x0+(bw-nw)/2, y, colWhite)
+			label := c.ellipsize(o, false, os, x1-x0-bw-8)
+			c.text(label, false, os, x0+bw+8, y, colText)
+			y += lh + gap
+		}
+	}
+}
+
+// symbol draws a simple check mark, cross or exclamation in rect (white on
+// the band) for result screens.
+func (r *Renderer) symbol(c *canvas, k Kind, rect image.Rectangle) {
+	if !c.paint {
+		return
+	}
+	sz := rect.Dx()
+	th := sz / 8
+	if th < 2 {
+		th = 2
+	}
+	line := func(x0, y0, x1, y1 int) {
+		steps := sz * 2
+		for i := 0; i <= steps; i++ {
+			x := x0 + (x1-x0)*i/steps
+			y := y0 + (y1-y0)*i/steps
+			c.fill(image.Rect(rect.Min.X+x-th/2, rect.Min.Y+y-th/2, rect.Min.X+x-th/2+th, rect.Min.Y+y-th/2+th), colWhite)
+		}
+	}
+	switch k {
+	case Paid:
+		line(sz/8, sz/2, sz*3/8, sz*3/4)
+		line(sz*3/8, sz*3/4, sz*7/8, sz/4)
+	case Failed, Cancelled, Offline:
+		line(sz/5, sz/5, sz*4/5, sz*4/5)
+		line(sz*4/5, sz/5, sz/5, sz*4/5)
+	case Expired, Decision:
+		line(sz/2, sz/8, sz/2, sz*5/8)
+		c.fill(image.Rect(rect.Min.X+sz/2-th/2, rect.Min.Y+sz*3/4, rect.Min.X+sz/2-th/2+th, rect.Min.Y+sz*3/4+th), colWhite)
+	}
+}
+
+// qrLevels lists the error-correction levels from the highest down.
+var qrLevels = []struct {
+	level qr.ErrorCorrectionLevel
+	name  string
+}{{qr.H, "H"}, {qr.Q, "Q"}, {qr.M, "M"}, {qr.L, "L"}}
+
+// fitQR encodes payload at the highest error-correction level whose code,
+// with its quiet zone, fits in side pixels at MinQRModule or more. It returns
+// nil when none fits.
+func fitQR(payload string, side int) (barcode.Barcode, string, int) {
+	for _, l := range qrLevels {
+		code, err := qr.Encode(payload, l.level, qr.Auto)
+		if err != nil {
+			continue
+		}
+		n := code.Bounds().Dx() + 2*QRQuietZone
+		if m := side / n; m >= MinQRModule {
+			return code, l.name, m
+		}
+	}
+	return nil, "", 0
+}
+
+func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.Time, lay *Layout) {
+	w, h := body.Dx(), body.Dy()
+	landscape := w >= h+60
+	var qrArea, info image.Rectangle
+	if landscape {
+		qrArea = image.Rect(body.Min.X, body.Min.Y, body.Min.X+h, body.Max.Y)
+		info = image.Rect(qrArea.Max.X, body.Min.Y, body.Max.X, body.Max.Y)
+	} else {
+		// Portrait or square: a heading line above, the countdown line below.
+		top := 0
+		if h-w >= 40 {
+			top = 30
+		}
+		qrArea = image.Rect(body.Min.X, body.Min.Y+top, body.Max.X, body.Max.Y-32)
+		info = body
+	}
+	side := qrArea.Dx()
+	if qrArea.Dy() < side {
+		side = qrArea.Dy()
+	}
+	if !r.qr.valid || r.qr.payload != s.QR || r.qr.side != side {
+		code, level, mod := fitQR(s.QR, side)
+		r.qr = qrCache{valid: true, payload: s.QR, side: side, code: code, level: level, module: mod}
+	}
+	code, level, mod := r.qr.code, r.qr.level, r.qr.module
+	if code == nil || s.QR == "" {
+		lay.QRTooBig = s.QR != ""
+		msg := "QR too large for this display"
+		if s.QR == "" {
+			msg = "No QR code"
+		}
+		lines := c.wrap(msg, true, 20, qrArea.Dx()-20, 3)
+		lh := c.lineHeight(true, 20)
+		y := qrArea.Min.Y + (qrArea.Dy()-lh*len(lines))/2
+		for i, l := range lines {
+			c.centered(l, true, 20, qrArea.Min.X+10, qrArea.Max.X-10, y+i*lh, colRed)
+		}
+	} else {
+		n := code.Bounds().Dx()
+		full := (n + 2*QRQuietZone) * mod
+		// Centre, snapped to the module grid so terminal previews that
+		// downscale by the module size stay sharp.
+		x := qrArea.Min.X + (qrArea.Dx()-full)/2
+		y := qrArea.Min.Y + (qrArea.Dy()-full)/2
+		x -= x % mod
+		y -= y % mod
+		if x < qrArea.Min.X {
+			x += mod
+		}
+		if y < qrArea.Min.Y {
+			y += mod
+		}
+		lay.QR = image.Rect(x, y, x+full, y+full)
+		lay.QRModule = mod
+		lay.QRLevel = level
+		c.fill(lay.QR, colWhite)
+		if c.paint {
+			q0 := image.Pt(x+QRQuietZone*mod, y+QRQuietZone*mod)
+			for j := 0; j < n; j++ {
+				for i := 0; i < n; i++ {
+					if r, _, _, _ := code.At(i, j).RGBA(); r == 0 {
+						px := q0.X + i*mod
+						py := q0.Y + j*mod
+						draw.Draw(c.img, image.Rect(px, py, px+mod, py+mod), image.NewUniform(colBlack), image.Point{}, draw.Src)
+					}
+				}
+			}
+		}
+	}
+
+	left := "00:00"
+	if !s.Deadline.IsZero() {
+		left = Countdown(s.Deadline, now)
+	}
+	ccol := colText
+	if !s.Deadline.IsZero() && s.Deadline.Sub(now) <= 30*time.Second {
+		ccol = colRed
+	}
+	title := s.Title
+	if title == "" {
+		title = s.Provider
+	}
+
+	if landscape {
+		pad := 6
+		x0, x1 := info.Min.X+pad, info.Max.X-pad
+		y := info.Min.Y + 8
+		if title != "" {
+			for _, l := range c.wrap(title, true, 16, x1-x0, 2) {
+				y += c.centered(l, true, 16, x0, x1, y, colText)
+			}
+			y += 6
+		}
+		if s.Amount != "" {
+			as := c.fitSize(s.Amount, true, 26, 12, x1-x0)
+			y += c.centered(s.Amount, true, as, x0, x1, y, colText) + 6
+		}
+		if s.Provider != "" && s.Provider != title {
+			y += c.centered(s.Provider, false, 14, x0, x1, y, colGrey) + 4
+		}
+		if !s.Deadline.IsZero() {
+			cs := c.fitSize("00:00", true, 28, 14, x1-x0)
+			lh := c.lineHeight(true, cs)
+			cy := info.Min.Y + info.Dy()/2
+			if cy < y {
+				cy = y
+			}
+			lay.Countdown = image.Rect(info.Min.X, cy, info.Max.X, cy+lh)
+			c.centered(left, true, cs, x0, x1, cy, ccol)
+		}
+		if s.Hint != "" {
+			lines := c.wrap(s.Hint, false, 13, x1-x0, 3)
+			lh := c.lineHeight(false, 13)
+			hy := info.Max.Y - 4 - lh*len(lines)
+			for i, l := range lines {
+				c.centered(l, false, 13, x0, x1, hy+i*lh, colGrey)
+			}
+		}
+		// Body lines have no room beside a QR in landscape.
+		return
+	}
+
+	// Portrait / square.
+	pad := 8
+	x0, x1 := body.Min.X+pad, body.Max.X-pad
+	if qrArea.Min.Y > body.Min.Y {
+		head := title
+		if s.Amount != "" {
+			head = s.Amount
+			if title != "" {
+				head = title + " · " + s.Amount
+			}
+		}
+		hs := c.fitSize(head, true, 22, 12, x1-x0)
+		lh := c.lineHeight(true, hs)
+		c.centered(head, true, hs, x0, x1, qrArea.Min.Y-lh-2+((30-lh)/2), colText)
+	}
+	// Bottom line: amount (square screens, where the heading is absent) or the
+	// hint on the left, countdown on the right.
+	by := body.Max.Y - 30
+	cs := 24
+	lh := c.lineHeight(true, cs)
+	cw := c.width("00:00", true, cs)
+	leftText := s.Hint
+	if qrArea.Min.Y == body.Min.Y && s.Amount != "" {
+		leftText = s.Amount
+	}
+	if !s.Deadline.IsZero() {
+		lay.Countdown = image.Rect(x1-cw-4, by, body.Max.X, by+lh)
+		c.text(left, true, cs, x1-cw, by+(30-lh)/2, ccol)
+	} else {
+		cw = 0
+	}
+	if leftText != "" {
+		bold := leftText == s.Amount
+		max := 16
+		if bold {
+			max = 20
+		}
+		ls := c.fitSize(leftText, bold, max, 11, x1-x0-cw-8)
+		llh := c.lineHeight(bold, ls)
+		l := c.ellipsize(leftText, bold, ls, x1-x0-cw-8)
+		col := colGrey
+		if bold {
+			col = colText
+		}
+		c.text(l, bold, ls, x0, by+(30-llh)/2, col)
+	}
+}

@@ -1,0 +1,251 @@
+package screen
+
+import (
+	"image"
+	"image/color"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+var testNow = time.Date(2025, 1, 2, 12, 0, 0, 0, time.UTC)
+
+func newRenderer(t testing.TB) *Renderer {
+	t.Helper()
+	r, err := NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func decodeQR(t testing.TB, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decode QR: %v", err)
+	}
+	return res.GetText()
+}
+
+// inkIn counts non-background pixels in r.
+func inkIn(img *image.RGBA, r image.Rectangle) int {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if img.RGBAAt(x, y) != (color.RGBA{0xff, 0xff, 0xff, 0xff}) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func TestEveryKindEverySize(t *testing.T) {
+	r := newRenderer(t)
+	for _, s := range Samples(testNow) {
+		for _, sz := range Sizes {
+			img := r.Render(s, sz[0], sz[1], testNow)
+			if img.Bounds() != image.Rect(0, 0, sz[0], sz[1]) {
+				t.Fatalf("%s %v: bounds %v", s.Kind, sz, img.Bounds())
+			}
+			lay := r.Layout(s, sz[0], sz[1])
+			body := image.Rect(0, lay.StatusBar.Max.Y, sz[0], sz[1])
+			if ink := inkIn(img, body); ink < 200 {
+				t.Errorf("%s %v: body nearly empty (%d ink pixels)", s.Kind, sz, ink)
+			}
+			if lay.StatusBar.Dy() < 16 {
+				t.Errorf("%s %v: status bar %v", s.Kind, sz, lay.StatusBar)
+			}
+		}
+	}
+}
+
+func TestQRDecodesAtEverySize(t *testing.T) {
+	r := newRenderer(t)
+	s := Samples(testNow)[5]
+	if s.Kind != QR {
+		t.Fatal("sample 5 is not the QR screen")
+	}
+	for _, sz := range Sizes {
+		img := r.Render(s, sz[0], sz[1], testNow)
+		lay := r.Layout(s, sz[0], sz[1])
+		if got := decodeQR(t, img.SubImage(lay.QR)); got != SamplePaymentURL {
+			t.Errorf("%v: QR says %q, want %q", sz, got, SamplePaymentURL)
+		}
+		if lay.QRModule < MinQRModule {
+			t.Errorf("%v: module %d px", sz, lay.QRModule)
+		}
+		if lay.QRLevel == "" || lay.QRTooBig {
+			t.Errorf("%v: layout %+v", sz, lay)
+		}
+		// Quiet zone: 4 modules of pure white on every side.
+		q := QRQuietZone * lay.QRModule
+		inner := lay.QR.Inset(q)
+		for _, band := range []image.Rectangle{
+			{lay.QR.Min, image.Pt(lay.QR.Max.X, inner.Min.Y)},
+			{image.Pt(lay.QR.Min.X, inner.Max.Y), lay.QR.Max},
+			{image.Pt(lay.QR.Min.X, inner.Min.Y), image.Pt(inner.Min.X, inner.Max.Y)},
+			{image.Pt(inner.Max.X, inner.Min.Y), image.Pt(lay.QR.Max.X, inner.Max.Y)},
+		} {
+			if n := inkIn(img, band); n != 0 {
+				t.Errorf("%v: %d dark pixels in quiet zone %v", sz, n, band)
+			}
+		}
+		// Modules are pure black or white.
+		for y := inner.Min.Y; y < inner.Max.Y; y++ {
+			for x := inner.Min.X; x < inner.Max.X; x++ {
+				c := img.RGBAAt(x, y)
+				if c != (color.RGBA{0, 0, 0, 0xff}) && c != (color.RGBA{0xff, 0xff, 0xff, 0xff}) {
+					t.Fatalf("%v: grey QR pixel %v at %d,%d", sz, c, x, y)
+				}
+			}
+		}
+		// The countdown must not overlap the code.
+		if lay.Countdown.Overlaps(lay.QR) {
+			t.Errorf("%v: countdown %v overlaps QR %v", sz, lay.Countdown, lay.QR)
+		}
+	}
+}
+
+func TestQRUsesHighestLevelThatFits(t *testing.T) {
+	r := newRenderer(t)
+	short := Screen{Kind: QR, QR: "HTTPS://PAY.EXAMPLE.COM/I/7HQ2", Amount: "1.00 EUR"}
+	if got := r.Layout(short, 240, 320).QRLevel; got != "H" {
+		t.Errorf("short payload: level %q, want H", got)
+	}
+	// A long payload that only fits at a lower level on 240×240.
+	long := Screen{Kind: QR, QR: "https://pay.example.com/i/" + strings.Repeat("x", 150)}
+	lay := r.Layout(long, 240, 240)
+	if lay.QRTooBig || lay.QRLevel == "H" || lay.QRModule < MinQRModule {
+		t.Errorf("long payload on 240x240: %+v", lay)
+	}
+	img := r.Render(long, 240, 240, testNow)
+	if got := decodeQR(t, img.SubImage(lay.QR)); got != long.QR {
+		t.Errorf("long payload decodes as %q", got)
+	}
+}
+
+func TestQRTooLarge(t *testing.T) {
+	r := newRenderer(t)
+	s := Screen{Kind: QR, QR: "lightning:" + strings.Repeat("lnbc1qwertyuiopasdfghjkl", 17), Deadline: testNow.Add(time.Minute)}
+	lay := r.Layout(s, 240, 240)
+	if !lay.QRTooBig || lay.QRModule != 0 || !lay.QR.Empty() {
+		t.Fatalf("layout %+v: want QRTooBig", lay)
+	}
+	img := r.Render(s, 240, 240, testNow)
+	red := 0
+	for y := 0; y < 240; y++ {
+		for x := 0; x < 240; x++ {
+			c := img.RGBAAt(x, y)
+			if c.R > 0x90 && c.G < 0x60 && c.B < 0x60 {
+				red++
+			}
+		}
+	}
+	if red < 100 {
+		t.Errorf("no red error text drawn (%d red pixels)", red)
+	}
+}
+
+func TestCountdown(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{5 * time.Minute, "05:00"},
+		{4*time.Minute + 59*time.Second + 1, "05:00"},
+		{59 * time.Second, "00:59"},
+		{0, "00:00"},
+		{-time.Hour, "00:00"},
+		{125 * time.Minute, "125:00"},
+	} {
+		if got := Countdown(testNow.Add(c.d), testNow); got != c.want {
+			t.Errorf("Countdown(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
+
+func TestCountdownTickChangesOnlyCountdown(t *testing.T) {
+	r := newRenderer(t)
+	for _, s := range Samples(testNow) {
+		if s.Deadline.IsZero() {
+			continue
+		}
+		for _, sz := range Sizes {
+			a := r.Render(s, sz[0], sz[1], testNow)
+			b := r.Render(s, sz[0], sz[1], testNow.Add(time.Second))
+			lay := r.Layout(s, sz[0], sz[1])
+			diff := 0
+			for y := 0; y < sz[1]; y++ {
+				for x := 0; x < sz[0]; x++ {
+					if a.RGBAAt(x, y) != b.RGBAAt(x, y) {
+						diff++
+						if !image.Pt(x, y).In(lay.Countdown) {
+							t.Fatalf("%s %v: pixel %d,%d outside countdown %v changed", s.Kind, sz, x, y, lay.Countdown)
+						}
+					}
+				}
+			}
+			if diff == 0 {
+				t.Errorf("%s %v: countdown did not change after a second", s.Kind, sz)
+			}
+		}
+	}
+}
+
+func TestLongTextIsClipped(t *testing.T) {
+	r := newRenderer(t)
+	s := Screen{Kind: Message, Title: strings.Repeat("Very long title ", 10),
+		Lines: []string{strings.Repeat("word ", 60)}, Options: []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"},
+		Hint: strings.Repeat("hint ", 50)}
+	for _, sz := range Sizes {
+		_ = r.Render(s, sz[0], sz[1], testNow) // must not panic
+	}
+	_ = r.Render(Screen{}, 128, 128, testNow)
+	_ = r.Render(Screen{Kind: QR}, 240, 240, testNow)
+}
+
+func TestWriteScreens(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteScreens(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []Kind{Idle, Amount, Choose, Input, Wait, QR, Paid, Failed, Expired, Cancelled, Decision, Offline, Message, Admin} {
+		for _, sz := range Sizes {
+			name := filepath.Join(dir, string(k)+"-"+itoa(sz[0])+"x"+itoa(sz[1])+".png")
+			if st, err := os.Stat(name); err != nil || st.Size() < 500 {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	}
+}
+
+func itoa(n int) string {
+	s := ""
+	for n > 0 {
+		s = string(rune('0'+n%10)) + s
+		n /= 10
+	}
+	return s
+}
+
+func BenchmarkRender(b *testing.B) {
+	r := newRenderer(b)
+	for _, s := range Samples(testNow) {
+		b.Run(string(s.Kind), func(b *testing.B) {
+			for b.Loop() {
+				r.Render(s, 240, 320, testNow)
+			}
+		})
+	}
+}
