@@ -1,0 +1,73 @@
+// Package acountpay drives AcountPay account-to-account bank payments (Denmark, DKK):
+// the terminal creates a payment, shows its payment URL as a QR code, the customer scans
+// it and pays from their bank app, and the terminal polls the payment's status.
+//
+// Two published versions of the Partner API disagree; both are supported and chosen with
+// Config.Variant:
+//
+//   - "oauth" (seeds 000/002): POST /oauth/token (form body, client credentials) gives a
+//     Bearer token; API calls send "Authorization: Bearer" and "X-Merchant-Client-Id";
+//     status is GET /v1/partner/payments/{id}.
+//   - "partner" (seed 001): API calls send "X-Partner-Client-Id" and
+//     "X-Partner-Client-Secret"; the create body carries "merchantClientId"; status is
+//     GET /v1/partner/payments/{id}/status.
+//
+// Both create with POST /v1/partner/payments and find payments with
+// GET /v1/partner/payments?merchantClientId=&page=&limit=.
+//
+// # Choices where the documents are silent
+//
+//   - Config.BaseURL is the host root (https://api.acountpay.com). A trailing "/v1" or
+//     "/v1/partner" (as the documents write some base URLs) is stripped.
+//   - An empty Variant means "oauth".
+//   - The amount goes on the wire as a JSON number in major units built from the integer
+//     minor units with money.FormatDecimal (never a float): 14999 DKK is 149.99. The currency
+//     is always sent (the API defaults to DKK).
+//   - The payment's ID (store.Payment.ID) is the referenceNumber. Description is
+//     Config.Description when set, else omitted.
+//   - Both "paymentUrl" and "qrCodeUrl" are accepted in answers; the QR shows that URL. An
+//     answer wrapped in {"data": {...}} or {"payment": {...}} is also accepted. Payment ids
+//     may be JSON numbers or strings.
+//   - Status strings are matched case-insensitively: pending, scanned, processing → pending
+//     (Detail says which); paid, completed → paid; failed → failed; expired → expired.
+//     Anything else is an error naming the value (never guessed).
+//   - When an answer carries an amount and currency that differ from the payment's, Check
+//     returns an error instead of a state: a mismatch is never reported as paid.
+//   - Token: cached until 300 s before expires_in (tokens living 300 s or less are cached
+//     for half their life; a missing expires_in counts as the documented 3600 s). A 401 on
+//     an API call drops the token, fetches a new one and retries the call once. The cache
+//     uses the monotonic clock, so a wall-clock jump after NTP sync does not break it.
+//   - Retries: 429 is retried honouring Retry-After (seconds or HTTP date; an absent header
+//     means exponential backoff; a wait longer than Config.MaxRetryAfter gives up at once);
+//     5xx and transport errors are retried for reads and the token only. The create call is
+//     not blindly repeated: after an unknown outcome Start first looks the payment up by
+//     reference and only creates again when it is not there. Every attempt has its own
+//     deadline (Config.Timeout). Exhausted retries, timeouts and transport errors wrap
+//     flow.ErrUnreachable; so do unreadable answers to the create call (the outcome is
+//     unknown). Unreadable answers otherwise wrap ErrBadResponse.
+//   - Crash safety: Start sets Data["create_sent"]="1" and saves before the POST; a Start
+//     that finds it set looks the payment up by reference first. A 409 answer to the create
+//     (duplicate referenceNumber) is resolved the same way. Check with no ProviderID walks
+//     at most Config.MaxListPages pages of the list; not found there (list exhausted) is
+//     flow.RemoteNotFound, a bound reached is an error (outcome still unknown).
+//   - A payment found by reference whose status answer carries no URL cannot be shown: Start
+//     then returns ErrNoPaymentURL (the payment expires at the provider by itself).
+//   - Expiry: the documents say 30 min (a POS guide says 5); Config.Expiry, default 30 min,
+//     sets Update.ExpiresAt from the create time unless the answer carries "expiresAt".
+//   - No cancel endpoint is published: Cancel returns flow.ErrCannotCancel. Ping lists one
+//     payment (an authenticated call that also checks the merchant id).
+//   - Error bodies: "message", "error" (string or {code, message}), "error_description",
+//     "errors" (strings or {field, message}) and "code" are all read into *APIError. Secrets
+//     and tokens are redacted from every error text; nothing secret is logged.
+//
+// # Webhooks
+//
+// WebhookHandler verifies the three published signature schemes with the webhook secret
+// (see its doc), deduplicates events and only hints the flow: polling stays the source of
+// truth. It is off unless wired to an HTTP server.
+//
+// # Sandbox
+//
+// Sandbox is an in-memory AcountPay server playing both variants, with a "bank" page that
+// pays a payment when opened, control endpoints and fault injection; see NewSandbox.
+package acountpay

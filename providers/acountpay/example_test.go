@@ -1,0 +1,65 @@
+package acountpay_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/providers/acountpay"
+	"github.com/terminald/terminald/store"
+)
+
+// A payment against the sandbox: create, show the QR (the payment URL), the customer opens
+// it and pays, the terminal polls.
+func Example() {
+	srv := httptest.NewServer(acountpay.NewSandbox(acountpay.SandboxOptions{}))
+	defer srv.Close()
+
+	p, err := acountpay.New(acountpay.Config{
+		BaseURL:          srv.URL,
+		Variant:          acountpay.VariantOAuth,
+		ClientID:         acountpay.DemoClientID,
+		ClientSecret:     acountpay.DemoClientSecret,
+		MerchantClientID: acountpay.DemoMerchantClientID,
+	}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	pay := &store.Payment{ID: "T1-000042", Amount: money.New(14999, "DKK"), State: store.StateCreating}
+	save := func(*store.Payment) error { return nil } // the flow commits to the store here
+
+	u, err := p.Start(ctx, pay, save)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	pay.ProviderID, pay.QR = u.ProviderID, u.QR
+	fmt.Println("created:", u.Remote)
+
+	resp, err := http.Get(u.QR) // the customer "pays" by opening the bank page
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+
+	u, err = p.Check(ctx, pay, save)
+	fmt.Println("checked:", u.Remote, err)
+	// Output:
+	// created: pending
+	// checked: paid <nil>
+}
+
+// Receiving webhooks: wire the handler to an HTTP server; it only hints the flow.
+func ExampleNewWebhookHandler() {
+	h := acountpay.NewWebhookHandler(acountpay.DemoWebhookSecret, func(reference, paymentID string) {
+		fmt.Println("poll", reference, "now")
+	}, nil)
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhooks/acountpay", h)
+	_ = mux
+}

@@ -1,0 +1,500 @@
+package acountpay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/store"
+)
+
+// ErrNoPaymentURL is returned by Start when a payment found by its reference (after a
+// crash or an unknown create outcome) has no payment URL to show as QR code.
+var ErrNoPaymentURL = errors.New("payment has no payment URL")
+
+// Provider is the AcountPay payment provider; it implements flow.Provider.
+type Provider struct {
+	cfg Config
+	log *slog.Logger
+	c   *client
+}
+
+var _ flow.Provider = (*Provider)(nil)
+
+// New returns a Provider for cfg. It validates cfg (errors name the field); logger may be
+// nil to discard logs.
+func New(cfg Config, logger *slog.Logger) (*Provider, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	hc := *cfg.HTTPClient
+	// Never follow redirects: the partner secret header would go along to any host.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Provider{
+		cfg: cfg,
+		log: logger.With("provider", "acountpay"),
+		c:   &client{cfg: cfg, http: &hc, sleep: sleepCtx},
+	}, nil
+}
+
+// Name returns "acountpay".
+func (p *Provider) Name() string { return "acountpay" }
+
+// createBody is the JSON body of POST /v1/partner/payments.
+type createBody struct {
+	MerchantClientID string      `json:"merchantClientId,omitempty"`
+	Amount           json.Number `json:"amount"`
+	ReferenceNumber  string      `json:"referenceNumber"`
+	Description      string      `json:"description,omitempty"`
+	Currency         string      `json:"currency"`
+	WebhookURL       string      `json:"webhookUrl,omitempty"`
+	StoreID          string      `json:"storeId,omitempty"`
+	RegisterID       string      `json:"registerId,omitempty"`
+}
+
+// flexID is a payment id sent as a JSON number or string.
+type flexID string
+
+// UnmarshalJSON accepts a JSON string, number or null.
+func (f *flexID) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*f = ""
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexID(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("id %s is neither a string nor a number", printable(string(b), 40))
+	}
+	*f = flexID(n.String())
+	return nil
+}
+
+// wirePayment is a payment as the API answers it (create, status, list entry).
+type wirePayment struct {
+	PaymentID       flexID          `json:"paymentId"`
+	ID              flexID          `json:"id"`
+	PaymentURL      string          `json:"paymentUrl"`
+	QRCodeURL       string          `json:"qrCodeUrl"`
+	Status          string          `json:"status"`
+	Amount          json.Number     `json:"amount"`
+	Currency        string          `json:"currency"`
+	ReferenceNumber string          `json:"referenceNumber"`
+	CreatedAt       string          `json:"createdAt"`
+	ExpiresAt       string          `json:"expiresAt"`
+	Data            json.RawMessage `json:"data"`
+	Payment         json.RawMessage `json:"payment"`
+}
+
+func (w *wirePayment) id() string {
+	if w.PaymentID != "" {
+		return string(w.PaymentID)
+	}
+	return string(w.ID)
+}
+
+// url returns the payment URL to show, or "" when none.
+func (w *wirePayment) url() (string, error) {
+	s := w.PaymentURL
+	if s == "" {
+		s = w.QRCodeURL
+	}
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s) > 2048 || strings.ContainsFunc(s, unicode.IsControl) {
+		return "", fmt.Errorf("payment URL %q is not an absolute http(s) URL", printable(s, 80))
+	}
+	return s, nil
+}
+
+// decodePayment reads a payment answer of op, also when wrapped in "data" or "payment".
+func decodePayment(op string, b []byte) (*wirePayment, error) {
+	var w wirePayment
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, fmt.Errorf("acountpay: %s: %w: %v", op, ErrBadResponse, err)
+	}
+	if w.id() == "" && w.Status == "" {
+		for _, inner := range []json.RawMessage{w.Data, w.Payment} {
+			if len(inner) > 0 && inner[0] == '{' {
+				var iw wirePayment
+				if err := json.Unmarshal(inner, &iw); err != nil {
+					return nil, fmt.Errorf("acountpay: %s: %w: %v", op, ErrBadResponse, err)
+				}
+				return &iw, nil
+			}
+		}
+	}
+	return &w, nil
+}
+
+// listResponse is the answer of GET /v1/partner/payments.
+type listResponse struct {
+	Payments []wirePayment `json:"payments"`
+	Data     []wirePayment `json:"data"`
+	Total    int           `json:"total"`
+	Page     int           `json:"page"`
+	Limit    int           `json:"limit"`
+}
+
+func decodeList(op string, b []byte) (*listResponse, error) {
+	var l listResponse
+	if err := json.Unmarshal(b, &l); err != nil {
+		return nil, fmt.Errorf("acountpay: %s: %w: %v", op, ErrBadResponse, err)
+	}
+	if l.Payments == nil {
+		l.Payments = l.Data
+	}
+	return &l, nil
+}
+
+// mapStatus maps an AcountPay status to the flow's view.
+func mapStatus(s string) (flow.Remote, string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "pending":
+		return flow.RemotePending, "Waiting for customer", nil
+	case "scanned":
+		return flow.RemotePending, "QR scanned", nil
+	case "processing":
+		return flow.RemotePending, "Bank processing", nil
+	case "paid", "completed":
+		return flow.RemotePaid, "Paid", nil
+	case "failed":
+		return flow.RemoteFailed, "Failed", nil
+	case "expired":
+		return flow.RemoteExpired, "Expired", nil
+	}
+	return 0, "", fmt.Errorf("acountpay: unknown payment status %q", printable(s, 40))
+}
+
+// wireAmount returns a's amount in major units as a JSON number, built without floats.
+func wireAmount(a money.Amount) (json.Number, string, error) {
+	c, err := money.Lookup(a.Currency)
+	if err != nil {
+		return "", "", fmt.Errorf("acountpay: amount: %w", err)
+	}
+	if a.Minor <= 0 || a.Minor > money.MaxMinor {
+		return "", "", fmt.Errorf("acountpay: amount %d minor units out of range 1..%d", a.Minor, int64(money.MaxMinor))
+	}
+	return json.Number(money.FormatDecimal(a.Minor, c.Exponent)), c.Code, nil
+}
+
+// checkAmount compares an answer's amount with the payment's. An unreadable amount is
+// logged and ignored; a different one is an error.
+func (p *Provider) checkAmount(w *wirePayment, pay *store.Payment) error {
+	if w.Amount == "" {
+		return nil
+	}
+	if w.Currency != "" && !strings.EqualFold(w.Currency, pay.Amount.Currency) {
+		return fmt.Errorf("acountpay: payment %s: currency %q at AcountPay differs from %s", pay.ID, printable(w.Currency, 8), pay.Amount.Currency)
+	}
+	got, err := money.ParseDecimal(w.Amount.String(), pay.Amount.Exponent())
+	if err != nil {
+		p.log.Warn("unreadable amount in answer", "reference", pay.ID, "amount", printable(w.Amount.String(), 40))
+		return nil
+	}
+	if got != pay.Amount.Minor {
+		return fmt.Errorf("acountpay: payment %s: amount %s at AcountPay differs from %s", pay.ID, money.FormatDecimal(got, pay.Amount.Exponent()), pay.Amount.Decimal())
+	}
+	return nil
+}
+
+// checkRef validates a payment reference or id before it goes into a URL or body.
+func checkRef(what, s string) error {
+	if s == "" || len(s) > 255 || strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return fmt.Errorf("acountpay: %s %q is empty, too long or not printable", what, printable(s, 40))
+	}
+	return nil
+}
+
+// Start creates the payment. It is safe to repeat: once a create may have been sent
+// (Data["create_sent"]), it looks the payment up by reference before creating again.
+func (p *Provider) Start(ctx context.Context, pay *store.Payment, save flow.Saver) (flow.Update, error) {
+	if pay.ProviderID != "" {
+		u, err := p.Check(ctx, pay, save)
+		if err == nil && u.QR == "" {
+			u.QR = pay.QR
+		}
+		return u, err
+	}
+	if err := checkRef("reference", pay.ID); err != nil {
+		return flow.Update{}, err
+	}
+	amount, currency, err := wireAmount(pay.Amount)
+	if err != nil {
+		return flow.Update{}, err
+	}
+	if pay.Data["create_sent"] == "1" {
+		if u, found, err := p.resume(ctx, pay); err != nil || found {
+			return u, err
+		}
+	}
+	if pay.Data == nil {
+		pay.Data = map[string]string{}
+	}
+	pay.Data["create_sent"] = "1"
+	if err := save(pay); err != nil {
+		return flow.Update{}, fmt.Errorf("acountpay: save before create: %w", err)
+	}
+	body := &createBody{
+		Amount:          amount,
+		ReferenceNumber: pay.ID,
+		Description:     p.cfg.Description,
+		Currency:        currency,
+		WebhookURL:      p.cfg.WebhookURL,
+		StoreID:         p.cfg.StoreID,
+		RegisterID:      p.cfg.RegisterID,
+	}
+	if p.cfg.Variant == VariantPartner {
+		body.MerchantClientID = p.cfg.MerchantClientID
+	}
+	for attempt := 1; ; attempt++ {
+		u, err := p.create(ctx, pay, body)
+		if err == nil {
+			return u, nil
+		}
+		var ae *APIError
+		conflict := errors.As(err, &ae) && ae.Status == http.StatusConflict
+		if !conflict {
+			if !errors.Is(err, flow.ErrUnreachable) || attempt >= p.cfg.MaxAttempts || ctx.Err() != nil {
+				return flow.Update{}, err
+			}
+			p.log.Warn("create outcome unknown, looking up by reference", "reference", pay.ID, "attempt", attempt, "err", err)
+			if serr := p.c.sleep(ctx, p.c.backoff(attempt)); serr != nil {
+				return flow.Update{}, err
+			}
+		}
+		u, found, rerr := p.resume(ctx, pay)
+		if rerr != nil || found {
+			return u, rerr
+		}
+		if conflict {
+			return flow.Update{}, err
+		}
+	}
+}
+
+// create sends the create call once (429 retried inside).
+func (p *Provider) create(ctx context.Context, pay *store.Payment, body *createBody) (flow.Update, error) {
+	r := &request{method: http.MethodPost, path: "/v1/partner/payments", body: body, auth: true}
+	now := p.cfg.Now()
+	b, err := p.c.do(ctx, r)
+	if err != nil {
+		if errors.Is(err, ErrBadResponse) {
+			return flow.Update{}, fmt.Errorf("%w (outcome unknown: %w)", err, flow.ErrUnreachable)
+		}
+		return flow.Update{}, err
+	}
+	w, err := decodePayment(r.op(), b)
+	if err == nil && checkRef("payment id", w.id()) != nil {
+		err = fmt.Errorf("acountpay: %s: %w: no usable paymentId", r.op(), ErrBadResponse)
+	}
+	if err != nil {
+		return flow.Update{}, fmt.Errorf("%w (outcome unknown: %w)", err, flow.ErrUnreachable)
+	}
+	u, err := p.update(pay, w.id(), w, now)
+	if err != nil {
+		return flow.Update{}, err
+	}
+	if w.Status == "" { // the create answer may omit it: a new payment is pending
+		u.Remote, u.Detail = flow.RemotePending, "Waiting for customer"
+	}
+	if u.QR == "" {
+		return flow.Update{}, fmt.Errorf("acountpay: %s: payment %s: %w", r.op(), w.id(), ErrNoPaymentURL)
+	}
+	p.log.Info("payment created", "reference", pay.ID, "payment_id", w.id(), "amount", pay.Amount.String())
+	return u, nil
+}
+
+// resume finds a payment by reference after an unknown create outcome. found is false
+// when the provider does not have it.
+func (p *Provider) resume(ctx context.Context, pay *store.Payment) (flow.Update, bool, error) {
+	lw, err := p.findByReference(ctx, pay.ID)
+	if err != nil || lw == nil {
+		return flow.Update{}, false, err
+	}
+	if err := p.checkAmount(lw, pay); err != nil {
+		return flow.Update{}, true, err
+	}
+	id := lw.id()
+	w, err := p.fetchStatus(ctx, id)
+	if err != nil {
+		return flow.Update{}, true, err
+	}
+	u, err := p.update(pay, id, w, time.Time{})
+	if err != nil {
+		return flow.Update{}, true, err
+	}
+	if u.QR == "" {
+		if s, err := lw.url(); err == nil {
+			u.QR = s
+		}
+	}
+	p.log.Info("payment found by reference", "reference", pay.ID, "payment_id", id, "status", u.Remote.String())
+	if u.Remote == flow.RemotePending && u.QR == "" {
+		return u, true, fmt.Errorf("acountpay: payment %s found by reference %q: %w", id, pay.ID, ErrNoPaymentURL)
+	}
+	return u, true, nil
+}
+
+// update maps an answer to a flow.Update. created is the local create time, if known.
+func (p *Provider) update(pay *store.Payment, id string, w *wirePayment, created time.Time) (flow.Update, error) {
+	u := flow.Update{ProviderID: id}
+	if w.Status != "" {
+		r, detail, err := mapStatus(w.Status)
+		if err != nil {
+			return flow.Update{}, fmt.Errorf("%w (payment %s)", err, id)
+		}
+		u.Remote, u.Detail = r, detail
+	}
+	switch u.Remote {
+	case flow.RemoteFailed:
+		u.Reason = "Bank payment failed"
+	case flow.RemoteExpired:
+		u.Reason = "Payment expired"
+	}
+	if err := p.checkAmount(w, pay); err != nil {
+		return flow.Update{}, err
+	}
+	qr, err := w.url()
+	if err != nil {
+		return flow.Update{}, fmt.Errorf("acountpay: payment %s: %w: %v", id, ErrBadResponse, err)
+	}
+	u.QR = qr
+	if t, err := time.Parse(time.RFC3339, w.ExpiresAt); err == nil {
+		u.ExpiresAt = t
+	} else if !pay.ExpiresAt.IsZero() {
+		u.ExpiresAt = pay.ExpiresAt
+	} else if t, err := time.Parse(time.RFC3339, w.CreatedAt); err == nil {
+		u.ExpiresAt = t.Add(p.cfg.Expiry)
+	} else if !created.IsZero() {
+		u.ExpiresAt = created.Add(p.cfg.Expiry)
+	} else if !pay.CreatedAt.IsZero() {
+		u.ExpiresAt = pay.CreatedAt.Add(p.cfg.Expiry)
+	}
+	return u, nil
+}
+
+// fetchStatus asks for one payment by the provider's id.
+func (p *Provider) fetchStatus(ctx context.Context, id string) (*wirePayment, error) {
+	if err := checkRef("payment id", id); err != nil {
+		return nil, err
+	}
+	path := "/v1/partner/payments/" + url.PathEscape(id)
+	if p.cfg.Variant == VariantPartner {
+		path += "/status"
+	}
+	r := &request{method: http.MethodGet, path: path, auth: true, retry: true}
+	b, err := p.c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	w, err := decodePayment(r.op(), b)
+	if err != nil {
+		return nil, err
+	}
+	if w.Status == "" {
+		return nil, fmt.Errorf("acountpay: %s: %w: no status", r.op(), ErrBadResponse)
+	}
+	return w, nil
+}
+
+// list fetches one page of the merchant's payments.
+func (p *Provider) list(ctx context.Context, page, limit int) (*listResponse, error) {
+	r := &request{method: http.MethodGet, path: "/v1/partner/payments", auth: true, retry: true, query: url.Values{
+		"merchantClientId": {p.cfg.MerchantClientID},
+		"page":             {strconv.Itoa(page)},
+		"limit":            {strconv.Itoa(limit)},
+	}}
+	b, err := p.c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return decodeList(r.op(), b)
+}
+
+// findByReference walks the payment list for ref. It returns nil, nil when the list ends
+// without it, and an error when the page bound is reached first.
+func (p *Provider) findByReference(ctx context.Context, ref string) (*wirePayment, error) {
+	limit := p.cfg.ListPageSize
+	seen := 0
+	for page := 1; page <= p.cfg.MaxListPages; page++ {
+		l, err := p.list(ctx, page, limit)
+		if err != nil {
+			return nil, err
+		}
+		for i := range l.Payments {
+			if l.Payments[i].ReferenceNumber == ref {
+				w := l.Payments[i]
+				if checkRef("payment id", w.id()) != nil {
+					return nil, fmt.Errorf("acountpay: list: %w: entry for %q has no usable id", ErrBadResponse, ref)
+				}
+				return &w, nil
+			}
+		}
+		seen += len(l.Payments)
+		eff := limit
+		if l.Limit > 0 && l.Limit < limit {
+			eff = l.Limit
+		}
+		if len(l.Payments) == 0 || len(l.Payments) < eff || (l.Total > 0 && seen >= l.Total) {
+			return nil, nil
+		}
+	}
+	return nil, fmt.Errorf("acountpay: reference %q not in the first %d pages of payments; outcome unknown", ref, p.cfg.MaxListPages)
+}
+
+// Check asks AcountPay for the payment's state, finding it by reference when its id is
+// not known yet (RemoteNotFound when AcountPay does not have it).
+func (p *Provider) Check(ctx context.Context, pay *store.Payment, save flow.Saver) (flow.Update, error) {
+	id := pay.ProviderID
+	if id == "" {
+		w, err := p.findByReference(ctx, pay.ID)
+		if err != nil {
+			return flow.Update{}, err
+		}
+		if w == nil {
+			return flow.Update{Remote: flow.RemoteNotFound, Detail: "Not at AcountPay"}, nil
+		}
+		id = w.id()
+	}
+	w, err := p.fetchStatus(ctx, id)
+	if err != nil {
+		return flow.Update{}, err
+	}
+	return p.update(pay, id, w, time.Time{})
+}
+
+// Cancel returns flow.ErrCannotCancel: AcountPay publishes no cancel for bank payments.
+// The flow abandons the payment locally and keeps watching it.
+func (p *Provider) Cancel(ctx context.Context, pay *store.Payment, save flow.Saver) (flow.Update, error) {
+	return flow.Update{}, fmt.Errorf("acountpay: payment %s: no cancel endpoint: %w", pay.ID, flow.ErrCannotCancel)
+}
+
+// Ping lists one payment: an authenticated call that also checks the merchant id.
+func (p *Provider) Ping(ctx context.Context) error {
+	_, err := p.list(ctx, 1, 1)
+	return err
+}
