@@ -1,0 +1,729 @@
+package accrue
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/terminald/terminald/flow"
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultTimeout     = 10 * time.Second // Accrue's "short timeout"
+	DefaultLongTimeout = 90 * time.Second // Accrue's "long timeout"
+	DefaultMaxAttempts = 4
+	DefaultRetryBase   = 250 * time.Millisecond
+	DefaultRetryMax    = 5 * time.Second
+	// MaxResponseBytes bounds every response body read from Accrue.
+	MaxResponseBytes = 1 << 20
+)
+
+// Payment methods for Config.Methods.
+const (
+	MethodScan  = "scan"  // scan the wallet code shown in the customer's Accrue app
+	MethodPhone = "phone" // key in the customer's phone number
+)
+
+// Config configures a Client and a Provider.
+type Config struct {
+	BaseURL       string        // e.g. https://merchant-api.accruesavings.com (without /api/v1)
+	ClientID      string        // sent as Client-ID
+	ClientSecret  string        // sent as Authorization: Bearer; never logged
+	WebhookSecret string        // secret of the registered webhook (x-accrue-signature); optional
+	Methods       []string      // allowed methods, MethodScan and/or MethodPhone; empty: both
+	Timeout       time.Duration // per attempt for most calls; 0: 10 s
+	LongTimeout   time.Duration // per attempt for money-moving calls; 0: 90 s
+	MaxAttempts   int           // attempts per call incl. the first; 0: 4
+	RetryBase     time.Duration // first backoff; 0: 250 ms
+	RetryMax      time.Duration // backoff cap; 0: 5 s
+	HTTPClient    *http.Client  // nil: a client with no overall timeout (per-call contexts bound it)
+}
+
+// check validates c and fills in defaults.
+func (c *Config) check() error {
+	if c.BaseURL == "" {
+		return errors.New("accrue: config: BaseURL is empty")
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return fmt.Errorf("accrue: config: BaseURL: %w", err)
+	}
+	if u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		return fmt.Errorf("accrue: config: BaseURL %q: want http(s)://host", c.BaseURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("accrue: config: BaseURL %q: no query or fragment allowed", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/api/v1")
+	if strings.TrimSpace(c.ClientID) == "" {
+		return errors.New("accrue: config: ClientID is empty")
+	}
+	if strings.TrimSpace(c.ClientSecret) == "" {
+		return errors.New("accrue: config: ClientSecret is empty")
+	}
+	if strings.ContainsAny(c.ClientID+c.ClientSecret, "\r\n") {
+		return errors.New("accrue: config: ClientID or ClientSecret contains a line break")
+	}
+	for _, m := range c.Methods {
+		if m != MethodScan && m != MethodPhone {
+			return fmt.Errorf("accrue: config: Methods: unknown method %q (want %q or %q)", m, MethodScan, MethodPhone)
+		}
+	}
+	if c.Timeout < 0 || c.LongTimeout < 0 || c.RetryBase < 0 || c.RetryMax < 0 {
+		return errors.New("accrue: config: Timeout, LongTimeout, RetryBase and RetryMax must not be negative")
+	}
+	if c.MaxAttempts < 0 || c.MaxAttempts > 10 {
+		return fmt.Errorf("accrue: config: MaxAttempts %d: want 0..10", c.MaxAttempts)
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.LongTimeout == 0 {
+		c.LongTimeout = DefaultLongTimeout
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.RetryBase == 0 {
+		c.RetryBase = DefaultRetryBase
+	}
+	if c.RetryMax == 0 {
+		c.RetryMax = DefaultRetryMax
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{}
+	}
+	return nil
+}
+
+// Client calls the Accrue Merchant API.
+type Client struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// NewClient returns a Client for cfg.
+func NewClient(cfg Config, logger *slog.Logger) (*Client, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Client{cfg: cfg, log: logger}, nil
+}
+
+// call describes one API operation.
+type call struct {
+	op     string // for errors and logs, e.g. "capture payment"
+	method string
+	path   string // below BaseURL, with query
+	body   any    // marshalled as JSON:API document; nil: no body
+	long   bool   // use LongTimeout
+	// lookup, when set, is asked before every retry of a call that is not idempotent. It
+	// returns the answer document when the earlier attempt turns out to have applied.
+	lookup func(ctx context.Context) (*document, bool, error)
+}
+
+// do runs c with retries and returns the decoded success document.
+func (cl *Client) do(ctx context.Context, c call) (*document, error) {
+	var body []byte
+	if c.body != nil {
+		b, err := json.Marshal(c.body)
+		if err != nil {
+			return nil, fmt.Errorf("accrue: %s: encode: %w", c.op, err)
+		}
+		body = b
+	}
+	var last error
+	for attempt := 1; attempt <= cl.cfg.MaxAttempts; attempt++ {
+		if attempt > 1 {
+			if err := cl.sleep(ctx, attempt-1); err != nil {
+				return nil, fmt.Errorf("accrue: %s: %w: %w (last: %v)", c.op, flow.ErrUnreachable, err, last)
+			}
+			if c.lookup != nil {
+				d, done, err := c.lookup(ctx)
+				if err != nil {
+					last = err
+					cl.log.Warn("accrue: lookup before retry failed", "op", c.op, "attempt", attempt, "err", err)
+					continue
+				}
+				if done {
+					cl.log.Info("accrue: earlier attempt applied, not repeating", "op", c.op)
+					return d, nil
+				}
+			}
+		}
+		status, resp, err := cl.once(ctx, c, body)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, flow.ErrUnreachable, ctx.Err())
+			}
+			if errors.Is(err, ErrBadResponse) {
+				// The server answered, but not with a document we can use: the outcome is
+				// unknown to the caller, who asks again later.
+				return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, flow.ErrUnreachable, err)
+			}
+			last = err
+			cl.log.Warn("accrue: request failed", "op", c.op, "attempt", attempt, "err", err)
+			continue
+		}
+		if retryable(status) {
+			last = decodeAPIError(c.op, status, resp)
+			cl.log.Warn("accrue: retryable answer", "op", c.op, "attempt", attempt, "status", status)
+			continue
+		}
+		if status < 200 || status > 299 {
+			return nil, decodeAPIError(c.op, status, resp)
+		}
+		if status == http.StatusNoContent || len(bytes.TrimSpace(resp)) == 0 {
+			return &document{}, nil
+		}
+		d, err := decodeDocument(resp)
+		if err != nil {
+			return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, flow.ErrUnreachable, err)
+		}
+		return d, nil
+	}
+	return nil, fmt.Errorf("accrue: %s: %w after %d attempts: %w", c.op, flow.ErrUnreachable, cl.cfg.MaxAttempts, last)
+}
+
+// retryable reports whether Accrue asks for a retry of an answer with status s.
+func retryable(s int) bool { return s >= 500 || s == 429 || s == 408 }
+
+// sleep waits the backoff before retry n (1-based): exponential with jitter, bounded.
+func (cl *Client) sleep(ctx context.Context, n int) error {
+	d := cl.cfg.RetryBase << min(n-1, 16)
+	if d > cl.cfg.RetryMax || d <= 0 {
+		d = cl.cfg.RetryMax
+	}
+	// Equal jitter: half fixed, half random.
+	half := d / 2
+	if half > 0 {
+		d = half + rand.N(half+1)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// once makes one attempt.
+func (cl *Client) once(ctx context.Context, c call, body []byte) (int, []byte, error) {
+	timeout := cl.cfg.Timeout
+	if c.long {
+		timeout = cl.cfg.LongTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, c.method, cl.cfg.BaseURL+c.path, rd)
+	if err != nil {
+		return 0, nil, fmt.Errorf("accrue: %s: build request: %w", c.op, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+cl.cfg.ClientSecret)
+	req.Header.Set("Client-ID", cl.cfg.ClientID)
+	req.Header.Set("Accept", MediaType)
+	req.Header.Set("User-Agent", "terminald-accrue/1")
+	if body != nil {
+		req.Header.Set("Content-Type", MediaType)
+	}
+	resp, err := cl.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("accrue: %s: %w", c.op, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return 0, nil, fmt.Errorf("accrue: %s: read answer: %w", c.op, err)
+	}
+	if len(b) > MaxResponseBytes {
+		return 0, nil, fmt.Errorf("accrue: %s: %w: answer larger than %d bytes", c.op, ErrBadResponse, MaxResponseBytes)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 && len(b) > 0 {
+		if ct := resp.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, MediaType) && !strings.HasPrefix(ct, "application/json") {
+			return 0, nil, fmt.Errorf("accrue: %s: %w: content type %q", c.op, ErrBadResponse, clip(ct, 60))
+		}
+	}
+	return resp.StatusCode, b, nil
+}
+
+// reqDoc builds a request document {"data":{"type":typ,"attributes":attrs}}.
+func reqDoc(typ, id string, attrs any) any {
+	type data struct {
+		Type       string `json:"type"`
+		ID         string `json:"id,omitempty"`
+		Attributes any    `json:"attributes"`
+	}
+	return struct {
+		Data data `json:"data"`
+	}{data{typ, id, attrs}}
+}
+
+// Page selects a page of a list: page[limit] (1..50) and page[offset].
+type Page struct {
+	Limit  int
+	Offset int
+}
+
+func (p Page) values(v url.Values) {
+	if p.Limit > 0 {
+		v.Set("page[limit]", strconv.Itoa(min(p.Limit, 50)))
+	}
+	if p.Offset > 0 {
+		v.Set("page[offset]", strconv.Itoa(p.Offset))
+	}
+}
+
+func withQuery(path string, v url.Values) string {
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// FindWalletByPhone returns the wallet of the user with the phone number phone
+// (List Wallets with filter[phoneNumber]). It returns an *APIError with HTTP status 404
+// and code "WalletNotFound" when there is none.
+func (cl *Client) FindWalletByPhone(ctx context.Context, phone string) (*Wallet, error) {
+	phone = strings.TrimSpace(phone)
+	if phone == "" {
+		return nil, errors.New("accrue: find wallet: phone number is empty")
+	}
+	v := url.Values{}
+	v.Set("filter[phoneNumber]", phone)
+	v.Set("page[limit]", "2")
+	d, err := cl.do(ctx, call{op: "find wallet", method: http.MethodGet, path: withQuery("/api/v1/wallets", v)})
+	if err != nil {
+		return nil, err
+	}
+	l, err := d.many("Wallet")
+	if err != nil {
+		return nil, fmt.Errorf("accrue: find wallet: %w: %w", flow.ErrUnreachable, err)
+	}
+	for i := range l {
+		w, err := walletFrom(&l[i])
+		if err != nil {
+			return nil, fmt.Errorf("accrue: find wallet: %w: %w", flow.ErrUnreachable, err)
+		}
+		if w.Status == "" || w.Status == "Active" {
+			return w, nil
+		}
+	}
+	return nil, &APIError{Op: "find wallet", HTTPStatus: 404, Errors: []ErrorObject{{Code: "WalletNotFound", Title: "no active wallet for this phone number"}}}
+}
+
+// GetWallet returns the wallet id.
+func (cl *Client) GetWallet(ctx context.Context, id string) (*Wallet, error) {
+	d, err := cl.do(ctx, call{op: "get wallet", method: http.MethodGet, path: "/api/v1/wallets/" + url.PathEscape(id)})
+	if err != nil {
+		return nil, err
+	}
+	r, err := d.one("Wallet")
+	if err != nil {
+		return nil, fmt.Errorf("accrue: get wallet: %w: %w", flow.ErrUnreachable, err)
+	}
+	return walletFrom(r)
+}
+
+// IntentRequest is what CreatePaymentIntent sends. Exactly one of WalletID and LookUpID
+// must be set.
+type IntentRequest struct {
+	Amount         int64  // cents, > 0
+	WalletID       string // the wallet found by phone
+	LookUpID       string // the scanned wallet code
+	Reference      string // merchant reference (terminald sends the payment ID)
+	IdempotencyKey string // body attribute, 1..255 chars
+}
+
+// CreatePaymentIntent creates a payment intent.
+func (cl *Client) CreatePaymentIntent(ctx context.Context, r IntentRequest) (*PaymentIntent, error) {
+	if r.Amount <= 0 {
+		return nil, fmt.Errorf("accrue: create payment intent: amount %d must be positive", r.Amount)
+	}
+	if (r.WalletID == "") == (r.LookUpID == "") {
+		return nil, errors.New("accrue: create payment intent: need exactly one of walletId and lookUpId")
+	}
+	if err := checkKey(r.IdempotencyKey); err != nil {
+		return nil, fmt.Errorf("accrue: create payment intent: %w", err)
+	}
+	attrs := struct {
+		Amount         int64  `json:"amount"`
+		WalletID       string `json:"walletId,omitempty"`
+		LookUpID       string `json:"lookUpId,omitempty"`
+		Reference      string `json:"reference,omitempty"`
+		IdempotencyKey string `json:"idempotencyKey"`
+	}{r.Amount, r.WalletID, r.LookUpID, r.Reference, r.IdempotencyKey}
+	d, err := cl.do(ctx, call{op: "create payment intent", method: http.MethodPost, path: "/api/v1/payment-intents",
+		body: reqDoc("CreatePaymentIntent", "", attrs)})
+	if err != nil {
+		return nil, err
+	}
+	return intentOf("create payment intent", d)
+}
+
+func intentOf(op string, d *document) (*PaymentIntent, error) {
+	r, err := d.one("PaymentIntent")
+	if err != nil {
+		return nil, fmt.Errorf("accrue: %s: %w: %w", op, flow.ErrUnreachable, err)
+	}
+	pi, err := intentFrom(r)
+	if err != nil {
+		return nil, fmt.Errorf("accrue: %s: %w: %w", op, flow.ErrUnreachable, err)
+	}
+	if pi.PaymentID() == "" {
+		for _, inc := range d.Included {
+			if inc.Type == "Payment" && inc.ID != "" {
+				pi.PaymentIDs = append(pi.PaymentIDs, inc.ID)
+			}
+		}
+	}
+	return pi, nil
+}
+
+func paymentOf(op string, d *document) (*Payment, error) {
+	r, err := d.one("Payment")
+	if err != nil {
+		return nil, fmt.Errorf("accrue: %s: %w: %w", op, flow.ErrUnreachable, err)
+	}
+	p, err := paymentFrom(r, d)
+	if err != nil {
+		return nil, fmt.Errorf("accrue: %s: %w: %w", op, flow.ErrUnreachable, err)
+	}
+	return p, nil
+}
+
+func checkKey(k string) error {
+	if k == "" || len(k) > 255 {
+		return fmt.Errorf("idempotencyKey must be 1..255 characters, got %d", len(k))
+	}
+	return nil
+}
+
+// GetPaymentIntent returns the payment intent id.
+func (cl *Client) GetPaymentIntent(ctx context.Context, id string) (*PaymentIntent, error) {
+	d, err := cl.do(ctx, call{op: "get payment intent", method: http.MethodGet, path: "/api/v1/payment-intents/" + url.PathEscape(id)})
+	if err != nil {
+		return nil, err
+	}
+	return intentOf("get payment intent", d)
+}
+
+// IntentFilter selects payment intents for ListPaymentIntents.
+type IntentFilter struct {
+	Status string // filter[status]
+	Sort   string // e.g. "-createdAt" (Accrue's default)
+	Page
+}
+
+// ListPaymentIntents lists payment intents.
+func (cl *Client) ListPaymentIntents(ctx context.Context, f IntentFilter) ([]PaymentIntent, ListMeta, error) {
+	v := url.Values{}
+	if f.Status != "" {
+		v.Set("filter[status]", f.Status)
+	}
+	if f.Sort != "" {
+		v.Set("sort", f.Sort)
+	}
+	v.Set("include", "payments")
+	f.values(v)
+	d, err := cl.do(ctx, call{op: "list payment intents", method: http.MethodGet, path: withQuery("/api/v1/payment-intents", v)})
+	if err != nil {
+		return nil, ListMeta{}, err
+	}
+	l, err := d.many("PaymentIntent")
+	if err != nil {
+		return nil, ListMeta{}, fmt.Errorf("accrue: list payment intents: %w: %w", flow.ErrUnreachable, err)
+	}
+	out := make([]PaymentIntent, 0, len(l))
+	for i := range l {
+		pi, err := intentFrom(&l[i])
+		if err != nil {
+			return nil, ListMeta{}, fmt.Errorf("accrue: list payment intents: %w: %w", flow.ErrUnreachable, err)
+		}
+		out = append(out, *pi)
+	}
+	return out, d.listMeta(), nil
+}
+
+// AuthorizePaymentIntent authorizes the intent id and returns the payment it was promoted
+// to. Accrue takes no idempotency key here: before a retry the intent is looked up, and
+// when it was already promoted its payment is returned instead of authorizing again.
+func (cl *Client) AuthorizePaymentIntent(ctx context.Context, id string) (*Payment, error) {
+	op := "authorize payment intent"
+	lookup := func(ctx context.Context) (*document, bool, error) {
+		pi, err := cl.GetPaymentIntent(ctx, id)
+		if err != nil {
+			return nil, false, err
+		}
+		if pi.Status != IntentPromotedToPayment || pi.PaymentID() == "" {
+			return nil, false, nil
+		}
+		d, err := cl.do(ctx, call{op: "get payment", method: http.MethodGet, path: "/api/v1/payments/" + url.PathEscape(pi.PaymentID())})
+		return d, err == nil, err
+	}
+	d, err := cl.do(ctx, call{op: op, method: http.MethodPost, path: "/api/v1/payment-intents/" + url.PathEscape(id) + "/authorize",
+		long: true, lookup: lookup})
+	if err != nil {
+		return nil, err
+	}
+	return paymentOf(op, d)
+}
+
+// CancelPaymentIntent cancels the intent id.
+func (cl *Client) CancelPaymentIntent(ctx context.Context, id string) (*PaymentIntent, error) {
+	d, err := cl.do(ctx, call{op: "cancel payment intent", method: http.MethodPost, path: "/api/v1/payment-intents/" + url.PathEscape(id) + "/cancel"})
+	if err != nil {
+		return nil, err
+	}
+	return intentOf("cancel payment intent", d)
+}
+
+// GetPayment returns the payment id with its captures and refunds included.
+func (cl *Client) GetPayment(ctx context.Context, id string) (*Payment, error) {
+	d, err := cl.getPaymentDoc(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return paymentOf("get payment", d)
+}
+
+func (cl *Client) getPaymentDoc(ctx context.Context, id string) (*document, error) {
+	return cl.do(ctx, call{op: "get payment", method: http.MethodGet,
+		path: "/api/v1/payments/" + url.PathEscape(id) + "?include=captures%2Crefunds"})
+}
+
+// PaymentFilter selects payments for ListPayments.
+type PaymentFilter struct {
+	Status  string // filter[status]
+	Channel string // filter[channel]
+	Sort    string // e.g. "-createdAt"
+	Page
+}
+
+// ListPayments lists payments.
+func (cl *Client) ListPayments(ctx context.Context, f PaymentFilter) ([]Payment, ListMeta, error) {
+	v := url.Values{}
+	if f.Status != "" {
+		v.Set("filter[status]", f.Status)
+	}
+	if f.Channel != "" {
+		v.Set("filter[channel]", f.Channel)
+	}
+	if f.Sort != "" {
+		v.Set("sort", f.Sort)
+	}
+	v.Set("include", "paymentIntent")
+	f.values(v)
+	d, err := cl.do(ctx, call{op: "list payments", method: http.MethodGet, path: withQuery("/api/v1/payments", v)})
+	if err != nil {
+		return nil, ListMeta{}, err
+	}
+	l, err := d.many("Payment")
+	if err != nil {
+		return nil, ListMeta{}, fmt.Errorf("accrue: list payments: %w: %w", flow.ErrUnreachable, err)
+	}
+	out := make([]Payment, 0, len(l))
+	for i := range l {
+		p, err := paymentFrom(&l[i], nil)
+		if err != nil {
+			return nil, ListMeta{}, fmt.Errorf("accrue: list payments: %w: %w", flow.ErrUnreachable, err)
+		}
+		out = append(out, *p)
+	}
+	return out, d.listMeta(), nil
+}
+
+// CapturePayment captures amount cents of payment id. Accrue takes no idempotency key
+// here: before a retry the payment is looked up and, when it is already captured, returned
+// as it stands. A refusal (402) wraps ErrCaptureDeclined.
+func (cl *Client) CapturePayment(ctx context.Context, id string, amount int64) (*Payment, error) {
+	if amount <= 0 {
+		return nil, fmt.Errorf("accrue: capture payment: amount %d must be positive", amount)
+	}
+	lookup := func(ctx context.Context) (*document, bool, error) {
+		d, err := cl.getPaymentDoc(ctx, id)
+		if err != nil {
+			return nil, false, err
+		}
+		p, err := paymentOf("get payment", d)
+		if err != nil {
+			return nil, false, err
+		}
+		return d, p.Captured() || p.Status == PaymentCanceled || p.Status == PaymentFailed, nil
+	}
+	attrs := struct {
+		Amount int64 `json:"amount"`
+	}{amount}
+	d, err := cl.do(ctx, call{op: "capture payment", method: http.MethodPost, path: "/api/v1/payments/" + url.PathEscape(id) + "/capture",
+		body: reqDoc("CapturePayment", "", attrs), long: true, lookup: lookup})
+	if err != nil {
+		return nil, err
+	}
+	return paymentOf("capture payment", d)
+}
+
+// IncreaseAuthorization raises the authorized amount of payment id by increase cents.
+// It is not idempotent at Accrue and therefore never retried automatically after an
+// answer that may have applied (only a lookup-free retry of 429/408 would be safe, and
+// Accrue's document does not promise that): callers check GetPayment first.
+func (cl *Client) IncreaseAuthorization(ctx context.Context, id string, increase int64) (*Payment, error) {
+	if increase <= 0 {
+		return nil, fmt.Errorf("accrue: increase authorization: increase %d must be positive", increase)
+	}
+	attrs := struct {
+		Increase int64 `json:"increase"`
+	}{increase}
+	c := *cl
+	c.cfg.MaxAttempts = 1
+	d, err := c.do(ctx, call{op: "increase authorization", method: http.MethodPatch, path: "/api/v1/payments/" + url.PathEscape(id) + "/increase-authorization",
+		body: reqDoc("IncreaseAuthorization", "", attrs), long: true})
+	if err != nil {
+		return nil, err
+	}
+	return paymentOf("increase authorization", d)
+}
+
+// CancelPayment cancels payment id (only in status Created or Waiting, always in full).
+// Before a retry the payment is looked up; an already cancelled payment is returned.
+func (cl *Client) CancelPayment(ctx context.Context, id string) (*Payment, error) {
+	lookup := func(ctx context.Context) (*document, bool, error) {
+		d, err := cl.getPaymentDoc(ctx, id)
+		if err != nil {
+			return nil, false, err
+		}
+		p, err := paymentOf("get payment", d)
+		if err != nil {
+			return nil, false, err
+		}
+		return d, p.Status == PaymentCanceled, nil
+	}
+	d, err := cl.do(ctx, call{op: "cancel payment", method: http.MethodPost, path: "/api/v1/payments/" + url.PathEscape(id) + "/cancel", lookup: lookup})
+	if err != nil {
+		return nil, err
+	}
+	return paymentOf("cancel payment", d)
+}
+
+// RefundPayment refunds amount cents of payment id. idempotencyKey is required (Accrue
+// keeps it 48 hours); repeating the call with the same key and amount gives the same
+// refund. It returns the refund and the payment.
+func (cl *Client) RefundPayment(ctx context.Context, id string, amount int64, idempotencyKey string) (*Refund, *Payment, error) {
+	if amount <= 0 {
+		return nil, nil, fmt.Errorf("accrue: refund payment: amount %d must be positive", amount)
+	}
+	if err := checkKey(idempotencyKey); err != nil {
+		return nil, nil, fmt.Errorf("accrue: refund payment: %w", err)
+	}
+	attrs := struct {
+		Amount         int64  `json:"amount"`
+		IdempotencyKey string `json:"idempotencyKey"`
+	}{amount, idempotencyKey}
+	d, err := cl.do(ctx, call{op: "refund payment", method: http.MethodPost, path: "/api/v1/payments/" + url.PathEscape(id) + "/refund",
+		body: reqDoc("RefundPayment", "", attrs), long: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := paymentOf("refund payment", d)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The new refund is the last one named in relationships that is also included.
+	for i := len(p.RefundIDs) - 1; i >= 0; i-- {
+		for _, r := range p.Refunds {
+			if r.ID == p.RefundIDs[i] {
+				return &r, p, nil
+			}
+		}
+	}
+	if len(p.Refunds) == 1 {
+		return &p.Refunds[0], p, nil
+	}
+	return nil, p, fmt.Errorf("accrue: refund payment: %w: %w: no refund in the answer", flow.ErrUnreachable, ErrBadResponse)
+}
+
+// WebhookRequest is what CreateWebhook and UpdateWebhook send.
+type WebhookRequest struct {
+	Name    string
+	URL     string
+	Enabled bool
+	Topics  []string // e.g. TopicPaymentUpdated
+}
+
+func (r WebhookRequest) attrs() webhookAttrs {
+	t := r.Topics
+	if t == nil {
+		t = []string{}
+	}
+	return webhookAttrs{Enabled: r.Enabled, Name: r.Name, URL: r.URL, Topics: t}
+}
+
+// CreateWebhook registers a webhook endpoint. The answer carries its Secret, shown only
+// this once.
+func (cl *Client) CreateWebhook(ctx context.Context, r WebhookRequest) (*Webhook, error) {
+	if _, err := url.ParseRequestURI(r.URL); err != nil || r.URL == "" {
+		return nil, fmt.Errorf("accrue: create webhook: url %q is not an absolute URL", r.URL)
+	}
+	d, err := cl.do(ctx, call{op: "create webhook", method: http.MethodPost, path: "/api/v1/webhooks", body: reqDoc("Webhook", "", r.attrs())})
+	if err != nil {
+		return nil, err
+	}
+	return webhookOf("create webhook", d)
+}
+
+func webhookOf(op string, d *document) (*Webhook, error) {
+	r, err := d.one("Webhook")
+	if err != nil {
+		return nil, fmt.Errorf("accrue: %s: %w: %w", op, flow.ErrUnreachable, err)
+	}
+	return webhookFrom(r)
+}
+
+// GetWebhook returns the webhook id.
+func (cl *Client) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
+	d, err := cl.do(ctx, call{op: "get webhook", method: http.MethodGet, path: "/api/v1/webhooks/" + url.PathEscape(id)})
+	if err != nil {
+		return nil, err
+	}
+	return webhookOf("get webhook", d)
+}
+
+// UpdateWebhook changes the webhook id.
+func (cl *Client) UpdateWebhook(ctx context.Context, id string, r WebhookRequest) (*Webhook, error) {
+	d, err := cl.do(ctx, call{op: "update webhook", method: http.MethodPatch, path: "/api/v1/webhooks/" + url.PathEscape(id), body: reqDoc("Webhook", id, r.attrs())})
+	if err != nil {
+		return nil, err
+	}
+	return webhookOf("update webhook", d)
+}
+
+// DeleteWebhook removes the webhook id.
+func (cl *Client) DeleteWebhook(ctx context.Context, id string) error {
+	_, err := cl.do(ctx, call{op: "delete webhook", method: http.MethodDelete, path: "/api/v1/webhooks/" + url.PathEscape(id)})
+	return err
+}
+
+// Ping makes a cheap authenticated call (the first page of one webhook).
+func (cl *Client) Ping(ctx context.Context) error {
+	_, err := cl.do(ctx, call{op: "ping", method: http.MethodGet, path: "/api/v1/webhooks?page%5Blimit%5D=1"})
+	return err
+}

@@ -1,0 +1,55 @@
+package accrue_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http/httptest"
+
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/providers/accrue"
+	"github.com/terminald/terminald/store"
+)
+
+// Example runs the scan path against the in-memory sandbox: the cashier picked
+// "Scan wallet code" and the scanner read the demo wallet's code.
+func Example() {
+	sb := accrue.NewSandbox(accrue.SandboxOptions{})
+	srv := httptest.NewServer(sb) // loopback only
+	defer srv.Close()
+
+	pr, err := accrue.New(accrue.SandboxConfig(srv.URL), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	p := &store.Payment{ID: "20250623-0001", Amount: money.New(1250, "USD"), State: store.StateCreating,
+		Data: map[string]string{accrue.KeyMethod: accrue.OptionScan, accrue.KeyCode: accrue.DemoRichCode}}
+	save := func(*store.Payment) error { return nil } // the flow writes p to disk here
+
+	step, _ := pr.NextStep(context.Background(), p)
+	fmt.Println("more input needed:", step != nil)
+	u, err := pr.Start(context.Background(), p, save)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(u.Remote, u.Detail)
+	// Output:
+	// more input needed: false
+	// paid Paid with Accrue
+}
+
+// ExampleClient_FindWalletByPhone looks up a wallet by the customer's phone number.
+func ExampleClient_FindWalletByPhone() {
+	srv := httptest.NewServer(accrue.NewSandbox(accrue.SandboxOptions{}))
+	defer srv.Close()
+	cl, err := accrue.NewClient(accrue.SandboxConfig(srv.URL), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	w, err := cl.FindWalletByPhone(context.Background(), accrue.DemoPoorPhone)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(w.ID == accrue.DemoPoorWalletID, w.Status)
+	// Output: true Active
+}

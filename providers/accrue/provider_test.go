@@ -1,0 +1,336 @@
+package accrue
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/store"
+)
+
+func TestNextStep(t *testing.T) {
+	e := newEnv(t, SandboxOptions{})
+	pr := e.provider(t)
+	ctx := context.Background()
+	p := newPayment("p", 100, nil)
+	st, _ := pr.NextStep(ctx, p)
+	if st == nil || st.Key != KeyMethod || len(st.Options) != 2 || st.Options[0] != OptionScan || st.Options[1] != OptionPhone {
+		t.Fatalf("first step = %+v", st)
+	}
+	p.Data = map[string]string{KeyMethod: OptionScan}
+	st, _ = pr.NextStep(ctx, p)
+	if st == nil || st.Key != KeyCode || !st.Scan || !st.Text || st.Prompt != "Scan wallet code" {
+		t.Fatalf("scan step = %+v", st)
+	}
+	p.Data[KeyCode] = DemoRichCode
+	if st, _ = pr.NextStep(ctx, p); st != nil {
+		t.Fatalf("after the code: %+v", st)
+	}
+	p.Data = map[string]string{KeyMethod: OptionPhone}
+	st, _ = pr.NextStep(ctx, p)
+	if st == nil || st.Key != KeyPhone || !st.Text || st.Scan {
+		t.Fatalf("phone step = %+v", st)
+	}
+
+	e.cfg.Methods = []string{MethodPhone}
+	pr = e.provider(t)
+	st, _ = pr.NextStep(ctx, newPayment("q", 100, nil))
+	if st == nil || st.Key != KeyPhone {
+		t.Fatalf("fixed method: first step = %+v", st)
+	}
+}
+
+func TestScanPathPaid(t *testing.T) {
+	e := newEnv(t, SandboxOptions{})
+	pr := e.provider(t)
+	d := &disk{}
+	before := e.sb.Balance(DemoRichWalletID)
+	p := newPayment("pay-scan", 1999, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
+	u, err := pr.Start(context.Background(), p, d.save)
+	if err != nil || u.Remote != flow.RemotePaid || u.QR != "" || u.ProviderID == "" {
+		t.Fatalf("Start = %+v, %v", u, err)
+	}
+	if p.ProviderID != u.ProviderID || d.last.Data[keyPayment] == "" || d.last.Data[keyCapture] != "done" {
+		t.Fatalf("saved data = %+v", d.last.Data)
+	}
+	if got := e.sb.Balance(DemoRichWalletID); got != before-1999 {
+		t.Fatalf("balance %d, want %d", got, before-1999)
+	}
+	// Checking again later changes nothing and charges nothing.
+	e.clock.Add(time.Minute)
+	u, err = pr.Check(context.Background(), p, d.save)
+	if err != nil || u.Remote != flow.RemotePaid {
+		t.Fatalf("Check = %+v, %v", u, err)
+	}
+	if st := e.sb.Stats(); st.Captures != 1 || st.Payments != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestPhonePathPaid(t *testing.T) {
+	e := newEnv(t, SandboxOptions{CaptureWait: time.Second})
+	pr := e.provider(t)
+	d := &disk{}
+	p := newPayment("pay-phone", 2500, map[string]string{KeyMethod: OptionPhone, KeyPhone: "(212) 555-0001"})
+	u, err := pr.Start(context.Background(), p, d.save)
+	if err != nil || u.Remote != flow.RemotePending || u.Detail != "Waiting for Accrue" {
+		t.Fatalf("Start in the capture waiting period = %+v, %v", u, err)
+	}
+	if p.Data[keyWallet] != DemoRichWalletID {
+		t.Fatalf("wallet = %q", p.Data[keyWallet])
+	}
+	e.clock.Add(time.Second)
+	u, err = pr.Check(context.Background(), p, d.save)
+	if err != nil || u.Remote != flow.RemotePaid {
+		t.Fatalf("Check = %+v, %v", u, err)
+	}
+	if st := e.sb.Stats(); st.Captures != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestUnknownPhoneFails(t *testing.T) {
+	e := newEnv(t, SandboxOptions{})
+	pr := e.provider(t)
+	p := newPayment("p", 100, map[string]string{KeyMethod: OptionPhone, KeyPhone: "+19995550000"})
+	u, err := pr.Start(context.Background(), p, (&disk{}).save)
+	if err != nil || u.Remote != flow.RemoteFailed || u.Reason == "" {
+		t.Fatalf("Start = %+v, %v", u, err)
+	}
+}
+
+func TestIntentErrorsFailWithReason(t *testing.T) {
+	cases := []struct{ code, reason string }{
+		{DemoPoorCode, "Insufficient balance"},
+		{DemoUnverifiedCode, "Bank account not verified"},
+		{DemoDeclineCode, "Payment declined"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.code, func(t *testing.T) {
+			e := newEnv(t, SandboxOptions{})
+			pr := e.provider(t)
+			before := map[string]int64{DemoPoorCode: DemoPoorBalance, DemoUnverifiedCode: 100_000_000, DemoDeclineCode: 100_000_000}
+			p := newPayment("p-"+tc.code, DemoPoorBalance+1, map[string]string{KeyMethod: OptionScan, KeyCode: tc.code})
+			u, err := pr.Start(context.Background(), p, (&disk{}).save)
+			if err != nil || u.Remote != flow.RemoteFailed || u.Reason != tc.reason {
+				t.Fatalf("Start = %+v, %v; want failed %q", u, err, tc.reason)
+			}
+			// Asking again later gives the same answer and leaves the customer's money alone.
+			u, err = pr.Check(context.Background(), p, (&disk{}).save)
+			if err != nil || u.Remote != flow.RemoteFailed || u.Reason != tc.reason {
+				t.Fatalf("Check = %+v, %v; want failed %q", u, err, tc.reason)
+			}
+			if st := e.sb.Stats(); st.Captures != 0 {
+				t.Fatalf("captured: %+v", st)
+			}
+			w := map[string]string{DemoPoorCode: DemoPoorWalletID, DemoUnverifiedCode: DemoUnverifiedWalletID, DemoDeclineCode: DemoDeclineWalletID}[tc.code]
+			if got := e.sb.Balance(w); got != before[tc.code] {
+				t.Fatalf("balance %d, want %d (funds released)", got, before[tc.code])
+			}
+		})
+	}
+}
+
+func TestCancelBeforeCapture(t *testing.T) {
+	e := newEnv(t, SandboxOptions{})
+	pr := e.provider(t)
+	d := &disk{}
+	before := e.sb.Balance(DemoRichWalletID)
+	// Captures fail (500) until the retries run out: the payment stays authorized.
+	e.sb.AddFault(Fault{Kind: FaultServerError, Count: 3, PathPrefix: "/api/v1/payments/", Method: "POST"})
+	p := newPayment("pay-c", 800, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
+	if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, flow.ErrUnreachable) {
+		t.Fatalf("Start: %v", err)
+	}
+	u, err := pr.Cancel(context.Background(), p, d.save)
+	if err != nil || u.Remote != flow.RemoteCancelled {
+		t.Fatalf("Cancel = %+v, %v", u, err)
+	}
+	if got := e.sb.Balance(DemoRichWalletID); got != before {
+		t.Fatalf("balance %d after cancel, want %d", got, before)
+	}
+	// A check after the cancel must not capture.
+	u, err = pr.Check(context.Background(), p, d.save)
+	if err != nil || u.Remote != flow.RemoteCancelled {
+		t.Fatalf("Check after cancel = %+v, %v", u, err)
+	}
+	if st := e.sb.Stats(); st.Captures != 0 {
+		t.Fatalf("captured after cancel: %+v", st)
+	}
+}
+
+func TestCancelIntentBeforeAuthorize(t *testing.T) {
+	e := newEnv(t, SandboxOptions{})
+	pr := e.provider(t)
+	d := &disk{}
+	e.sb.AddFault(Fault{Kind: FaultServerError, Count: 3, PathPrefix: "/api/v1/payment-intents/", Method: "POST"})
+	p := newPayment("pay-i", 800, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
+	if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, flow.ErrUnreachable) {
+		t.Fatalf("Start: %v", err)
+	}
+	u, err := pr.Cancel(context.Background(), p, d.save)
+	if err != nil || u.Remote != flow.RemoteCancelled {
+		t.Fatalf("Cancel = %+v, %v", u, err)
+	}
+	if st := e.sb.Stats(); st.Payments != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestCancelAfterCaptureCannot(t *testing.T) {
+	e := newEnv(t, SandboxOptions{})
+	pr := e.provider(t)
+	d := &disk{}
+	p := newPayment("pay-x", 300, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
+	if u, err := pr.Start(context.Background(), p, d.save); err != nil || u.Remote != flow.RemotePaid {
+		t.Fatal(u, err)
+	}
+	if _, err := pr.Cancel(context.Background(), p, d.save); !errors.Is(err, flow.ErrCannotCancel) {
+		t.Fatalf("Cancel after capture: %v", err)
+	}
+	// Even when the local marker was lost (crash), the payment's state says no.
+	delete(p.Data, keyCapture)
+	if _, err := pr.Cancel(context.Background(), p, d.save); !errors.Is(err, flow.ErrCannotCancel) {
+		t.Fatalf("Cancel after capture without marker: %v", err)
+	}
+}
+
+// TestCrashRecovery stops after each money-moving call applied but before its answer was
+// stored, restarts with what was on disk and checks that Check finishes the payment with
+// exactly one intent, one payment and one capture.
+func TestCrashRecovery(t *testing.T) {
+	for _, step := range []string{"create", "authorize", "capture"} {
+		t.Run(step, func(t *testing.T) {
+			e := newEnv(t, SandboxOptions{})
+			e.cfg.MaxAttempts = 1
+			pr := e.provider(t)
+			d := &disk{}
+			before := e.sb.Balance(DemoRichWalletID)
+			switch step {
+			case "create":
+				e.sb.AddFault(Fault{Kind: FaultDrop, Method: "POST", PathPrefix: "/api/v1/payment-intents"})
+			case "authorize":
+				e.sb.AddFault(Fault{Kind: FaultDrop, Method: "POST", PathPrefix: "/api/v1/payment-intents/"})
+			case "capture":
+				e.sb.AddFault(Fault{Kind: FaultDrop, Method: "POST", PathPrefix: "/api/v1/payments/"})
+			}
+			p := newPayment("pay-"+step, 1500, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
+			if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, flow.ErrUnreachable) {
+				t.Fatalf("Start: %v", err)
+			}
+			// Restart: new provider, the payment as it was on disk.
+			pr2 := e.provider(t)
+			p2 := d.reload()
+			u, err := pr2.Check(context.Background(), p2, d.save)
+			if err != nil || u.Remote != flow.RemotePaid {
+				t.Fatalf("Check after restart = %+v, %v", u, err)
+			}
+			st := e.sb.Stats()
+			if st.Intents != 1 || st.Payments != 1 || st.Captures != 1 {
+				t.Fatalf("stats %+v, want one of each", st)
+			}
+			if got := e.sb.Balance(DemoRichWalletID); got != before-1500 {
+				t.Fatalf("charged %d, want 1500", before-got)
+			}
+		})
+	}
+}
+
+func TestCheckWithoutCreateIsNotFound(t *testing.T) {
+	e := newEnv(t, SandboxOptions{})
+	pr := e.provider(t)
+	// Never sent.
+	u, err := pr.Check(context.Background(), newPayment("a", 1, nil), (&disk{}).save)
+	if err != nil || u.Remote != flow.RemoteNotFound {
+		t.Fatalf("Check = %+v, %v", u, err)
+	}
+	// Intent key saved, but the create never arrived.
+	u, err = pr.Check(context.Background(), newPayment("b", 1, map[string]string{keyIntentKey: "b:intent"}), (&disk{}).save)
+	if err != nil || u.Remote != flow.RemoteNotFound {
+		t.Fatalf("Check = %+v, %v", u, err)
+	}
+}
+
+func TestIntentExpires(t *testing.T) {
+	e := newEnv(t, SandboxOptions{IntentTTL: time.Minute})
+	c := e.client(t)
+	pi, _ := c.CreatePaymentIntent(context.Background(), IntentRequest{Amount: 5, LookUpID: DemoRichCode, Reference: "exp", IdempotencyKey: "exp:intent"})
+	e.clock.Add(2 * time.Minute)
+	pr := e.provider(t)
+	p := newPayment("exp", 5, map[string]string{keyIntentKey: "exp:intent", keyIntent: pi.ID})
+	u, err := pr.Check(context.Background(), p, (&disk{}).save)
+	if err != nil || u.Remote != flow.RemoteExpired {
+		t.Fatalf("Check = %+v, %v", u, err)
+	}
+}
+
+func TestRefunds(t *testing.T) {
+	e := newEnv(t, SandboxOptions{RefundAfter: time.Second})
+	pr := e.provider(t)
+	d := &disk{}
+	ctx := context.Background()
+	p := newPayment("pay-r", 5000, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
+	if u, err := pr.Start(ctx, p, d.save); err != nil || u.Remote != flow.RemotePaid {
+		t.Fatal(u, err)
+	}
+	if pr.RefundNeedsDestination() {
+		t.Fatal("needs destination")
+	}
+	var saved *store.Refund
+	saveR := func(r *store.Refund) error { c := *r; saved = &c; return nil }
+
+	partial := &store.Refund{ID: "ref-1", PaymentID: p.ID, Amount: money.New(1200, "USD"), State: store.RefundPending}
+	e.sb.AddFault(Fault{Kind: FaultDrop, PathPrefix: "/api/v1/payments/", Method: "POST"})
+	ru, err := pr.Refund(ctx, p, partial, saveR)
+	if err != nil || ru.State != store.RefundSent || ru.ProviderID == "" || saved == nil || saved.ProviderID != ru.ProviderID {
+		t.Fatalf("partial refund = %+v, %v (saved %+v)", ru, err, saved)
+	}
+	// Repeating the same refund (a restart that lost the answer) is the same refund.
+	again := &store.Refund{ID: "ref-1", PaymentID: p.ID, Amount: money.New(1200, "USD"), State: store.RefundPending}
+	ru2, err := pr.Refund(ctx, p, again, saveR)
+	if err != nil || ru2.ProviderID != ru.ProviderID {
+		t.Fatalf("repeated refund = %+v, %v", ru2, err)
+	}
+	e.clock.Add(time.Second)
+	ru, err = pr.CheckRefund(ctx, p, partial)
+	if err != nil || ru.State != store.RefundDone {
+		t.Fatalf("CheckRefund = %+v, %v", ru, err)
+	}
+	rest := &store.Refund{ID: "ref-2", PaymentID: p.ID, Amount: money.New(3800, "USD"), State: store.RefundPending}
+	if ru, err = pr.Refund(ctx, p, rest, saveR); err != nil || ru.State != store.RefundSent {
+		t.Fatalf("rest refund = %+v, %v", ru, err)
+	}
+	over := &store.Refund{ID: "ref-3", PaymentID: p.ID, Amount: money.New(1, "USD"), State: store.RefundPending}
+	if ru, err = pr.Refund(ctx, p, over, saveR); err != nil || ru.State != store.RefundFailed || ru.Reason == "" {
+		t.Fatalf("refund beyond the payment = %+v, %v", ru, err)
+	}
+	if st := e.sb.Stats(); st.Refunds != 2 {
+		t.Fatalf("refunds at the sandbox = %d, want 2", st.Refunds)
+	}
+}
+
+func TestStartRefusesOtherCurrencies(t *testing.T) {
+	e := newEnv(t, SandboxOptions{})
+	pr := e.provider(t)
+	p := newPayment("eur", 100, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
+	p.Amount.Currency = "EUR"
+	if _, err := pr.Start(context.Background(), p, (&disk{}).save); err == nil {
+		t.Fatal("EUR accepted")
+	}
+}
+
+func TestPing(t *testing.T) {
+	e := newEnv(t, SandboxOptions{})
+	if err := e.provider(t).Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.cfg.ClientSecret = "wrong"
+	err := e.provider(t).Ping(context.Background())
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.HTTPStatus != 401 || flow.CashierMessage(err) != "Accrue: check credentials" {
+		t.Fatalf("Ping with a wrong secret: %v", err)
+	}
+}
