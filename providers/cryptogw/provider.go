@@ -1,0 +1,632 @@
+package cryptogw
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/store"
+)
+
+// Keys of the answers and provider data this package keeps in store.Payment.Data.
+const (
+	KeyCurrency = "crypto.currency" // step answer: the chosen crypto symbol
+	KeyQuote    = "crypto.quote"    // step answer: the customer saw the quote and OK'd it
+
+	keyPaymentID = "crypto.payment_id" // gateway payment id, saved before StartPayment
+	keyAddress   = "crypto.address"    // address from StartPayment
+	keyAmount    = "crypto.amount"     // crypto amount asked
+	keyQR        = "crypto.qr"         // payment URI from StartPayment
+	keyExpires   = "crypto.expires"    // RFC 3339 local expiry
+	keyCancel    = "crypto.cancel"     // "1" once the terminal asked to cancel
+	keyAccepted  = "crypto.accepted"   // crypto amount accepted by AcceptPayment
+	keyAccFiat   = "crypto.accepted_invoice"
+
+	keyRefundAmount = "crypto.refund_amount" // crypto amount asked back, saved before RefundPayment
+	keyRefundWait   = "crypto.refund_wait"
+)
+
+// Provider is the crypto gateway as a flow.Provider, flow.Asker, flow.Decider and
+// flow.Refunder.
+type Provider struct {
+	cfg Config
+	c   *Client
+	log *slog.Logger
+
+	mu        sync.Mutex
+	curList   []Currency
+	curExpiry time.Time
+}
+
+var (
+	_ flow.Provider = (*Provider)(nil)
+	_ flow.Asker    = (*Provider)(nil)
+	_ flow.Decider  = (*Provider)(nil)
+	_ flow.Refunder = (*Provider)(nil)
+)
+
+// New returns a Provider for cfg. cfg is validated; errors name the bad field.
+func New(cfg Config, logger *slog.Logger) (*Provider, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	logger = logger.With("provider", cfg.Name)
+	return &Provider{cfg: cfg, c: newClient(cfg, logger), log: logger}, nil
+}
+
+// Name returns the configured provider name.
+func (pr *Provider) Name() string { return pr.cfg.Name }
+
+// Client returns the underlying API client.
+func (pr *Provider) Client() *Client { return pr.c }
+
+// Currencies returns the crypto currencies the terminal offers now: the configured
+// ones the gateway lists as enabled (GetCurrencyList, cached for CurrencyCacheTTL).
+func (pr *Provider) Currencies(ctx context.Context) ([]string, error) {
+	pr.mu.Lock()
+	list, fresh := pr.curList, pr.cfg.Now().Before(pr.curExpiry)
+	pr.mu.Unlock()
+	if !fresh {
+		l, err := pr.c.GetCurrencyList(ctx)
+		if err != nil {
+			if list == nil {
+				return nil, err
+			}
+			pr.log.Warn("cryptogw: currency list refresh failed, using cached list", "err", err)
+		} else {
+			list = l
+			pr.mu.Lock()
+			pr.curList, pr.curExpiry = l, pr.cfg.Now().Add(pr.cfg.CurrencyCacheTTL)
+			pr.mu.Unlock()
+		}
+	}
+	var gw []string
+	for _, c := range list {
+		if c.Enabled() {
+			gw = append(gw, c.Currency)
+		}
+	}
+	if len(pr.cfg.Currencies) == 0 {
+		return gw, nil
+	}
+	var out []string
+	for _, c := range pr.cfg.Currencies {
+		if slices.Contains(gw, c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// NextStep asks for the crypto currency when more than one is offered, then shows the
+// quote (refreshed every QuoteEvery) until the customer OKs it.
+func (pr *Provider) NextStep(ctx context.Context, p *store.Payment) (*flow.Step, error) {
+	if p.Data == nil {
+		p.Data = map[string]string{}
+	}
+	if p.Data[KeyCurrency] == "" {
+		curs, err := pr.Currencies(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("cryptogw: currencies: %w", err)
+		}
+		switch len(curs) {
+		case 0:
+			return nil, errors.New("cryptogw: no crypto currency enabled")
+		case 1:
+			p.Data[KeyCurrency] = curs[0]
+		default:
+			return &flow.Step{Key: KeyCurrency, Prompt: "Choose crypto currency", Options: curs}, nil
+		}
+	}
+	if p.Data[KeyQuote] == "" {
+		cur, err := pr.currency(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		lines, err := pr.quote(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return &flow.Step{
+			Key: KeyQuote, Prompt: "Pay " + p.Amount.String() + " in " + cur + "? OK",
+			Refresh: pr.quote, Every: pr.cfg.QuoteEvery, Lines: lines,
+		}, nil
+	}
+	return nil, nil
+}
+
+// quote calls GetRate and renders it for the screen.
+func (pr *Provider) quote(ctx context.Context, p *store.Payment) ([]string, error) {
+	cur, err := pr.currency(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	r, err := pr.c.GetRate(ctx, pr.rateRequest(p, cur))
+	if err != nil {
+		return nil, err
+	}
+	return []string{
+		fmt.Sprintf("1 %s = %s %s", r.Currency, r.Rate.Trim(2), r.Invoice.Currency),
+		fmt.Sprintf("Amount %s %s", r.Amount, r.Currency),
+		fmt.Sprintf("Network fee %s %s", r.NetworkProcessingFee, r.Currency),
+	}, nil
+}
+
+func (pr *Provider) rateRequest(p *store.Payment, cur string) RateRequest {
+	return RateRequest{Invoice: p.Amount, Currency: cur,
+		AcceptZeroConfirmations: pr.cfg.AcceptZeroConfirmations, RequireKYTForConfirmation: pr.cfg.RequireKYT}
+}
+
+// currency returns the payment's crypto currency, checked against the offered ones.
+func (pr *Provider) currency(ctx context.Context, p *store.Payment) (string, error) {
+	curs, err := pr.Currencies(ctx)
+	if err != nil {
+		return "", fmt.Errorf("cryptogw: currencies: %w", err)
+	}
+	cur := strings.ToUpper(p.Data[KeyCurrency])
+	if cur == "" && len(curs) == 1 {
+		cur = curs[0]
+	}
+	if cur == "" || !slices.Contains(curs, cur) {
+		return "", fmt.Errorf("cryptogw: crypto currency %q is not offered", cur)
+	}
+	return cur, nil
+}
+
+// Start gets a fresh quote and starts the payment with it. The gateway payment id is
+// saved before StartPayment so that Check finds the payment after a crash.
+func (pr *Provider) Start(ctx context.Context, p *store.Payment, save flow.Saver) (flow.Update, error) {
+	if p.Data == nil {
+		p.Data = map[string]string{}
+	}
+	if p.Data[keyPaymentID] != "" {
+		// Started before (a repeated Start, or a crash): ask before starting again.
+		u, err := pr.Check(ctx, p, save)
+		if err != nil || u.Remote != flow.RemoteNotFound {
+			return u, err
+		}
+		delete(p.Data, keyPaymentID)
+	}
+	cur, err := pr.currency(ctx, p)
+	if err != nil {
+		return flow.Update{}, err
+	}
+	rate, err := pr.c.GetRate(ctx, pr.rateRequest(p, cur))
+	if err != nil {
+		return flow.Update{}, err
+	}
+	p.Data[KeyCurrency] = cur
+	p.Data[keyPaymentID] = rate.PaymentID
+	expires := pr.cfg.Now().Add(pr.cfg.Expiry)
+	p.Data[keyExpires] = expires.UTC().Format(time.RFC3339)
+	if err := save(p); err != nil {
+		return flow.Update{}, fmt.Errorf("cryptogw: save payment id: %w", err)
+	}
+	req := StartRequest{
+		RateRequest: pr.rateRequest(p, cur), PaymentID: rate.PaymentID, ReferenceNo: p.ID,
+		PayerIPAddress: p.Data["crypto.payer_ip"], PayerUserAgent: p.Data["crypto.payer_user_agent"],
+		WebhookURL:             pr.cfg.WebhookURL,
+		AutoAcceptUnderpayment: pr.cfg.AutoAcceptUnderpayment, AutoAcceptUnderpaymentMin: pr.cfg.AutoAcceptUnderpaymentMin,
+		AutoAcceptOverpayment: pr.cfg.AutoAcceptOverpayment, AutoAcceptOverpaymentMax: pr.cfg.AutoAcceptOverpaymentMax,
+		AutoAcceptLatePayment: pr.cfg.AutoAcceptLatePayment,
+	}
+	st, err := pr.c.StartPayment(ctx, req)
+	if err != nil {
+		return flow.Update{ProviderID: rate.PaymentID}, err
+	}
+	p.Data[keyAddress] = st.Address
+	p.Data[keyAmount] = st.Amount.String()
+	p.Data[keyQR] = st.QR
+	if err := save(p); err != nil {
+		return flow.Update{}, fmt.Errorf("cryptogw: save address: %w", err)
+	}
+	qr := st.QR
+	if qr == "" {
+		qr = st.Address
+	}
+	return flow.Update{
+		Remote: flow.RemotePending, ProviderID: st.PaymentID, QR: qr, ExpiresAt: expires,
+		Detail: "Waiting for transaction",
+		Lines:  []string{fmt.Sprintf("Pay %s %s", st.Amount, st.Currency), "to " + st.Address},
+	}, nil
+}
+
+// ref resolves the gateway reference of p. ok is false when p never got a payment id.
+// A payment whose StartPayment answer was lost has no address: it is looked up in
+// GetTransactions and, when found, saved.
+func (pr *Provider) ref(ctx context.Context, p *store.Payment, save flow.Saver) (PaymentRef, bool, error) {
+	if p.Data == nil {
+		p.Data = map[string]string{}
+	}
+	r := PaymentRef{PaymentID: p.Data[keyPaymentID], Currency: p.Data[KeyCurrency], Address: p.Data[keyAddress]}
+	if r.PaymentID == "" {
+		r.PaymentID = p.ProviderID
+	}
+	if r.PaymentID == "" {
+		return r, false, nil
+	}
+	if r.Address != "" && r.Currency != "" {
+		return r, true, nil
+	}
+	tx, found, err := pr.findTransaction(ctx, r.PaymentID)
+	if err != nil {
+		return r, false, err
+	}
+	if !found {
+		return r, true, nil // CheckPayment decides (404: never started)
+	}
+	if r.Currency == "" {
+		r.Currency = tx.Currency
+	}
+	r.Address = tx.Address
+	p.Data[keyAddress], p.Data[KeyCurrency], p.Data[keyAmount] = tx.Address, r.Currency, tx.Amount.String()
+	if save != nil {
+		if err := save(p); err != nil {
+			return r, false, fmt.Errorf("cryptogw: save address: %w", err)
+		}
+	}
+	return r, true, nil
+}
+
+// findPages bounds how far findTransaction pages back through GetTransactions.
+const (
+	findPages = 20
+	pageSize  = 100
+)
+
+// findTransaction looks a payment up in GetTransactions (newest pages first, at most
+// findPages pages of pageSize).
+func (pr *Provider) findTransaction(ctx context.Context, paymentID string) (Transaction, bool, error) {
+	for page := range findPages {
+		txs, err := pr.c.GetTransactions(ctx, page*pageSize, pageSize)
+		if err != nil {
+			return Transaction{}, false, err
+		}
+		for _, t := range txs {
+			if t.PaymentID == paymentID {
+				return t, true, nil
+			}
+		}
+		if len(txs) < pageSize {
+			break
+		}
+	}
+	return Transaction{}, false, nil
+}
+
+// Check asks CheckPayment and maps the state for the flow.
+func (pr *Provider) Check(ctx context.Context, p *store.Payment, save flow.Saver) (flow.Update, error) {
+	r, ok, err := pr.ref(ctx, p, save)
+	if err != nil {
+		return flow.Update{}, err
+	}
+	if !ok {
+		return flow.Update{Remote: flow.RemoteNotFound}, nil
+	}
+	st, err := pr.c.CheckPayment(ctx, r)
+	if err != nil {
+		var ae *APIError
+		if r.Address == "" && errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+			return flow.Update{Remote: flow.RemoteNotFound, ProviderID: r.PaymentID}, nil
+		}
+		return flow.Update{}, err
+	}
+	return pr.update(p, r, st), nil
+}
+
+// expiry returns when p expires locally.
+func (pr *Provider) expiry(p *store.Payment) time.Time {
+	if !p.ExpiresAt.IsZero() {
+		return p.ExpiresAt
+	}
+	t, _ := time.Parse(time.RFC3339, p.Data[keyExpires])
+	return t
+}
+
+// update maps a CheckPayment status to a flow update.
+func (pr *Provider) update(p *store.Payment, r PaymentRef, st Status) flow.Update {
+	u := flow.Update{ProviderID: r.PaymentID, QR: p.Data[keyQR], ExpiresAt: pr.expiry(p), Detail: st.Status}
+	if u.QR == "" {
+		u.QR = p.QR
+	}
+	cur := st.Currency
+	if cur == "" {
+		cur = r.Currency
+	}
+	switch {
+	case st.Confirmed:
+		u.Remote, u.Detail = flow.RemotePaid, "Confirmed"
+	case st.State == "cancelled" || st.Cancelled:
+		u.Remote = flow.RemoteCancelled
+		exp := pr.expiry(p)
+		if p.Data[keyCancel] == "" && !exp.IsZero() && !pr.cfg.Now().Before(exp) {
+			u.Remote = flow.RemoteExpired
+		}
+		u.Reason = st.Status
+		if st.Payment > 0 {
+			u.Lines = []string{fmt.Sprintf("Received %s %s", st.Payment, cur), "Refund needed"}
+		}
+	case st.State == "underpayment":
+		u.Remote, u.Detail = flow.RemoteUnderpaid, "Underpaid"
+		missing := st.Amount - st.Payment
+		if st.Underpayment != nil {
+			if st.Underpayment.MissingAmount > 0 {
+				missing = st.Underpayment.MissingAmount
+			}
+			if st.Underpayment.QR != "" {
+				u.QR = st.Underpayment.QR
+			} else if st.Underpayment.Address != "" {
+				u.QR = st.Underpayment.Address
+			}
+		}
+		u.Lines = []string{
+			fmt.Sprintf("Received %s %s", st.Payment, cur),
+			fmt.Sprintf("Expected %s %s", st.Amount, cur),
+			fmt.Sprintf("Missing %s %s", missing, cur),
+		}
+	case st.State == "processing":
+		u.Remote = flow.RemotePending
+		u.Detail = fmt.Sprintf("%d/%d confirmations", st.Confirmations, st.MinConfirmations)
+	case st.State == "blocked":
+		u.Remote, u.Detail = flow.RemotePending, "Blocked (KYT)"
+	case st.State == "waiting" || st.State == "":
+		u.Remote, u.Detail = flow.RemotePending, "Waiting for transaction"
+	default:
+		u.Remote = flow.RemotePending
+	}
+	return u
+}
+
+// CancelRefused is returned by Cancel when the gateway refuses to cancel because a
+// transaction is on its way. It matches flow.ErrCannotCancel.
+type CancelRefused struct{ State string }
+
+// Error describes the refusal.
+func (e *CancelRefused) Error() string {
+	return fmt.Sprintf("cryptogw: cancel refused: funds on the way (state %s)", e.State)
+}
+
+// Unwrap returns flow.ErrCannotCancel.
+func (e *CancelRefused) Unwrap() error { return flow.ErrCannotCancel }
+
+// CashierMessage is a short text for the screen.
+func (e *CancelRefused) CashierMessage() string { return "Funds on the way" }
+
+// Cancel cancels the payment at the gateway. When the gateway refuses because a
+// transaction was seen, it returns the current state and an error matching
+// flow.ErrCannotCancel (*CancelRefused) so the flow keeps watching.
+func (pr *Provider) Cancel(ctx context.Context, p *store.Payment, save flow.Saver) (flow.Update, error) {
+	r, ok, err := pr.ref(ctx, p, save)
+	if err != nil {
+		return flow.Update{}, err
+	}
+	if !ok {
+		return flow.Update{Remote: flow.RemoteCancelled, Detail: "Not started"}, nil
+	}
+	p.Data[keyCancel] = "1"
+	if err := save(p); err != nil {
+		return flow.Update{}, fmt.Errorf("cryptogw: save cancel: %w", err)
+	}
+	cancelled, err := pr.c.CancelPayment(ctx, r, "other", "cancelled at terminal")
+	if err == nil && cancelled {
+		return flow.Update{Remote: flow.RemoteCancelled, ProviderID: r.PaymentID, Detail: "Cancelled"}, nil
+	}
+	var ae *APIError
+	if err != nil && errors.As(err, &ae) && ae.Status == http.StatusNotFound && r.Address == "" {
+		return flow.Update{Remote: flow.RemoteCancelled, ProviderID: r.PaymentID, Detail: "Not started"}, nil
+	}
+	if err != nil && (ae == nil || ae.Status == http.StatusUnauthorized || errors.Is(err, flow.ErrUnreachable)) {
+		return flow.Update{}, err
+	}
+	// Refused: find out why.
+	st, cerr := pr.c.CheckPayment(ctx, r)
+	if cerr != nil {
+		if err == nil {
+			err = errors.New("cryptogw: CancelPayment: not cancelled")
+		}
+		return flow.Update{}, fmt.Errorf("%w; check: %w", err, cerr)
+	}
+	u := pr.update(p, r, st)
+	switch u.Remote {
+	case flow.RemoteCancelled, flow.RemoteExpired:
+		return u, nil
+	}
+	return u, &CancelRefused{State: st.State}
+}
+
+// Accept accepts an underpayment with exactly the amounts CheckPayment reports now. The
+// accepted invoice amount is the invoice amount × payment / amount, rounded down to
+// minor units.
+func (pr *Provider) Accept(ctx context.Context, p *store.Payment, save flow.Saver) (flow.Update, error) {
+	r, ok, err := pr.ref(ctx, p, save)
+	if err != nil {
+		return flow.Update{}, err
+	}
+	if !ok {
+		return flow.Update{Remote: flow.RemoteNotFound}, nil
+	}
+	st, err := pr.c.CheckPayment(ctx, r)
+	if err != nil {
+		return flow.Update{}, err
+	}
+	if st.State != "underpayment" || st.Confirmed {
+		u := pr.update(p, r, st)
+		if u.Remote == flow.RemotePaid {
+			return u, nil
+		}
+		return u, fmt.Errorf("cryptogw: accept: nothing to accept in state %q", st.State)
+	}
+	fiat, err := acceptedInvoice(st)
+	if err != nil {
+		return flow.Update{}, err
+	}
+	p.Data[keyAccepted], p.Data[keyAccFiat] = st.Payment.String(), fiat.Decimal()
+	if err := save(p); err != nil {
+		return flow.Update{}, fmt.Errorf("cryptogw: save accept: %w", err)
+	}
+	okAcc, err := pr.c.AcceptPayment(ctx, r, st.Payment, fiat)
+	if err != nil {
+		return flow.Update{}, err
+	}
+	if !okAcc {
+		return flow.Update{}, errors.New("cryptogw: AcceptPayment: gateway did not accept")
+	}
+	return flow.Update{
+		Remote: flow.RemotePaid, ProviderID: r.PaymentID, Detail: "Underpayment accepted",
+		Lines: []string{fmt.Sprintf("Accepted %s %s", st.Payment, st.Currency), "= " + fiat.String()},
+	}, nil
+}
+
+// acceptedInvoice is the invoice value of what arrived: invoice × payment / amount,
+// rounded down to the invoice currency's minor units.
+func acceptedInvoice(st Status) (money.Amount, error) {
+	if st.Amount <= 0 {
+		return money.Amount{}, errors.New("cryptogw: accept: payment has no amount")
+	}
+	n := new(big.Int).Mul(big.NewInt(st.Invoice.Minor), big.NewInt(int64(st.Payment)))
+	n.Quo(n, big.NewInt(int64(st.Amount)))
+	if !n.IsInt64() {
+		return money.Amount{}, errors.New("cryptogw: accept: amount out of range")
+	}
+	return money.Amount{Minor: n.Int64(), Currency: st.Invoice.Currency}, nil
+}
+
+// RefundNeedsDestination is true: the refund goes to a crypto address the customer gives.
+func (pr *Provider) RefundNeedsDestination() bool { return true }
+
+// Refund refunds the whole open refund amount (refund_amount_opened from CheckPayment,
+// or the received payment when the gateway does not report it) to r.Destination. The
+// gateway refunds whole payments only, so r.Amount must equal the payment's (accepted)
+// invoice amount. Before calling RefundPayment again after an unknown outcome it looks
+// at GetTransactions and does not ask twice.
+func (pr *Provider) Refund(ctx context.Context, p *store.Payment, r *store.Refund, save func(*store.Refund) error) (flow.RefundUpdate, error) {
+	dest := strings.TrimSpace(r.Destination)
+	if !ValidAddress(dest) {
+		return flow.RefundUpdate{}, fmt.Errorf("cryptogw: refund destination %q is not a crypto address", trunc(dest))
+	}
+	want := p.Amount
+	if f := p.Data[keyAccFiat]; f != "" {
+		if m, err := money.ParseDecimal(f, p.Amount.Exponent()); err == nil {
+			want.Minor = m
+		}
+	}
+	if p.Refunded > 0 || r.Amount.Minor != want.Minor || (r.Amount.Currency != "" && r.Amount.Currency != want.Currency) {
+		return flow.RefundUpdate{}, fmt.Errorf("cryptogw: refund of %s: the gateway refunds whole payments only (%s)", r.Amount, want)
+	}
+	ref, ok, err := pr.ref(ctx, p, nil)
+	if err != nil {
+		return flow.RefundUpdate{}, err
+	}
+	if !ok {
+		return flow.RefundUpdate{}, errors.New("cryptogw: refund: payment was never started")
+	}
+	if r.Data[keyRefundAmount] != "" {
+		// Asked before: did it land?
+		tx, found, err := pr.findTransaction(ctx, ref.PaymentID)
+		if err != nil {
+			return flow.RefundUpdate{}, err
+		}
+		if found && (tx.Refund > 0 || tx.RefundStatus != "") {
+			return refundUpdate(ref.PaymentID, tx, r.Data[keyRefundWait]), nil
+		}
+	}
+	st, err := pr.c.CheckPayment(ctx, ref)
+	if err != nil {
+		return flow.RefundUpdate{}, err
+	}
+	amt := st.RefundAmountOpened
+	if amt == 0 && st.Refund == 0 && st.RefundStatus == "" {
+		amt = st.Payment
+	}
+	if amt <= 0 {
+		return flow.RefundUpdate{}, fmt.Errorf("cryptogw: refund: nothing open to refund (state %q)", st.State)
+	}
+	if r.Data == nil {
+		r.Data = map[string]string{}
+	}
+	r.Data[keyRefundAmount] = amt.String()
+	if err := save(r); err != nil {
+		return flow.RefundUpdate{}, fmt.Errorf("cryptogw: save refund: %w", err)
+	}
+	wait, err := pr.c.RefundPayment(ctx, ref.PaymentID, ref.Currency, dest, amt)
+	if err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) && !errors.Is(err, flow.ErrUnreachable) && ae.Status != http.StatusUnauthorized {
+			return flow.RefundUpdate{State: store.RefundFailed, ProviderID: ref.PaymentID, Reason: ae.CashierMessage()}, err
+		}
+		return flow.RefundUpdate{}, err
+	}
+	r.Data[keyRefundWait] = wait
+	return flow.RefundUpdate{State: store.RefundSent, ProviderID: ref.PaymentID,
+		Detail: fmt.Sprintf("Refund %s %s, wait %s", amt, ref.Currency, wait)}, nil
+}
+
+// CheckRefund reads the refund's progress from GetTransactions (refund, refund_status):
+// CheckPayment documents no refund state.
+func (pr *Provider) CheckRefund(ctx context.Context, p *store.Payment, r *store.Refund) (flow.RefundUpdate, error) {
+	ref, ok, err := pr.ref(ctx, p, nil)
+	if err != nil {
+		return flow.RefundUpdate{}, err
+	}
+	if !ok {
+		return flow.RefundUpdate{}, errors.New("cryptogw: check refund: payment was never started")
+	}
+	tx, found, err := pr.findTransaction(ctx, ref.PaymentID)
+	if err != nil {
+		return flow.RefundUpdate{}, err
+	}
+	if !found {
+		return flow.RefundUpdate{}, fmt.Errorf("cryptogw: check refund: payment %s not in GetTransactions", ref.PaymentID)
+	}
+	return refundUpdate(ref.PaymentID, tx, r.Data[keyRefundWait]), nil
+}
+
+// refundUpdate maps a transaction's refund fields. refund_status values are not
+// documented: failed/rejected/cancelled → failed; refunded/completed/confirmed/done/
+// success → done; anything else (or none yet) → sent.
+func refundUpdate(id string, tx Transaction, wait string) flow.RefundUpdate {
+	s := strings.ToLower(tx.RefundStatus)
+	u := flow.RefundUpdate{State: store.RefundSent, ProviderID: id, Detail: "Refund pending"}
+	if tx.RefundStatus != "" {
+		u.Detail = "Refund " + tx.RefundStatus
+	}
+	if wait != "" && u.State == store.RefundSent {
+		u.Detail += ", wait " + wait
+	}
+	for _, w := range []string{"fail", "reject", "cancel"} {
+		if strings.Contains(s, w) {
+			return flow.RefundUpdate{State: store.RefundFailed, ProviderID: id, Reason: "Refund " + tx.RefundStatus}
+		}
+	}
+	for _, w := range []string{"refunded", "complete", "confirm", "done", "success"} {
+		if strings.Contains(s, w) {
+			return flow.RefundUpdate{State: store.RefundDone, ProviderID: id, Detail: "Refunded " + tx.Refund.String() + " " + tx.Currency}
+		}
+	}
+	return u
+}
+
+// Ping calls GetCurrencyList (and refreshes the currency cache).
+func (pr *Provider) Ping(ctx context.Context) error {
+	l, err := pr.c.GetCurrencyList(ctx)
+	if err != nil {
+		return err
+	}
+	pr.mu.Lock()
+	pr.curList, pr.curExpiry = l, pr.cfg.Now().Add(pr.cfg.CurrencyCacheTTL)
+	pr.mu.Unlock()
+	return nil
+}
