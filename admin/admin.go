@@ -1,0 +1,189 @@
+// Package admin is terminald's local administration API: line-delimited
+// JSON over a unix socket (by default /run/terminald/admin.sock) through
+// which staff tools ask for status, list recent payments, reprint a
+// receipt, refund and close the day.
+//
+// A request is one line {"cmd":"payments","args":{"limit":20}} and gets
+// one response line {"ok":true,"data":...} or {"ok":false,"error":"..."}.
+// Several requests may follow each other on one connection. Access is
+// controlled by the socket file: mode 0660, owned by the daemon's user and
+// the configured group.
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Commands understood by the server.
+const (
+	CmdStatus   = "status"
+	CmdPayments = "payments"
+	CmdReprint  = "reprint"
+	CmdRefund   = "refund"
+	CmdEndOfDay = "end-of-day"
+)
+
+// Limits of the protocol.
+const (
+	// MaxRequestSize is the longest request line accepted, newline
+	// included. Longer requests get an error and the connection closes.
+	MaxRequestSize = 64 << 10
+	// MaxResponseSize is the longest response line the client reads.
+	MaxResponseSize = 16 << 20
+	// DefaultPaymentsLimit is used when "payments" gives no limit.
+	DefaultPaymentsLimit = 20
+	// MaxPaymentsLimit is the largest limit "payments" accepts.
+	MaxPaymentsLimit = 1000
+)
+
+// Handler carries out admin commands. Each method returns a value that is
+// encoded as the response's data (it must not contain float64 money) or
+// an error whose text is sent to the client. Methods are called
+// concurrently from different connections.
+type Handler interface {
+	// Status reports the daemon's state (providers, printer, display…).
+	Status(ctx context.Context) (any, error)
+	// Payments lists up to limit recent payments, newest first.
+	Payments(ctx context.Context, limit int) (any, error)
+	// Reprint prints the receipt with the given number again; 0 means
+	// the last receipt.
+	Reprint(ctx context.Context, receipt uint64) (any, error)
+	// Refund refunds a payment: amount is a decimal string in the
+	// payment's currency ("" refunds the rest in full); destination is
+	// where the money goes where a provider needs it (e.g. an address).
+	Refund(ctx context.Context, paymentID, amount, destination string) (any, error)
+	// EndOfDay runs the end-of-day closing (ZVT end-of-day, totals).
+	EndOfDay(ctx context.Context) (any, error)
+}
+
+// Request is one request line.
+type Request struct {
+	Cmd  string          `json:"cmd"`
+	Args json.RawMessage `json:"args,omitempty"`
+}
+
+// Response is one response line.
+type Response struct {
+	OK    bool            `json:"ok"`
+	Error string          `json:"error,omitempty"`
+	Data  json.RawMessage `json:"data,omitempty"`
+}
+
+// PaymentsArgs are the arguments of "payments".
+type PaymentsArgs struct {
+	// Limit is how many payments to list; 0 means DefaultPaymentsLimit.
+	Limit int `json:"limit,omitempty"`
+}
+
+// ReprintArgs are the arguments of "reprint".
+type ReprintArgs struct {
+	// Receipt is the receipt number; 0 means the last receipt.
+	Receipt uint64 `json:"receipt,omitempty"`
+}
+
+// RefundArgs are the arguments of "refund".
+type RefundArgs struct {
+	// PaymentID names the payment to refund. Required.
+	PaymentID string `json:"payment_id"`
+	// Amount is a decimal string such as "12.50"; empty refunds in full.
+	Amount string `json:"amount,omitempty"`
+	// Destination is where the refund goes, where the provider needs it.
+	Destination string `json:"destination,omitempty"`
+}
+
+// Error is a failure reported by the server for one command.
+type Error struct {
+	Cmd string // the command that failed
+	Msg string // the server's error text
+}
+
+// Error implements error.
+func (e *Error) Error() string { return fmt.Sprintf("admin: %s: %s", e.Cmd, e.Msg) }
+
+// decodeArgs strictly decodes raw into v; absent args leave v zero.
+func decodeArgs(raw json.RawMessage, v any) error {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("bad args: %w", err)
+	}
+	return nil
+}
+
+// noArgs rejects arguments other than {} or null for argument-less commands.
+func noArgs(raw json.RawMessage) error {
+	var m map[string]json.RawMessage
+	if err := decodeArgs(raw, &m); err != nil {
+		return err
+	}
+	if len(m) > 0 {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		return fmt.Errorf("bad args: command takes no arguments, got %s", strings.Join(keys, ", "))
+	}
+	return nil
+}
+
+// dispatch runs one request against h and returns the data to send.
+func dispatch(ctx context.Context, h Handler, req *Request) (any, error) {
+	switch req.Cmd {
+	case CmdStatus:
+		if err := noArgs(req.Args); err != nil {
+			return nil, err
+		}
+		return h.Status(ctx)
+	case CmdPayments:
+		var a PaymentsArgs
+		if err := decodeArgs(req.Args, &a); err != nil {
+			return nil, err
+		}
+		if a.Limit == 0 {
+			a.Limit = DefaultPaymentsLimit
+		}
+		if a.Limit < 1 || a.Limit > MaxPaymentsLimit {
+			return nil, fmt.Errorf("bad args: limit %d out of range 1..%d", a.Limit, MaxPaymentsLimit)
+		}
+		return h.Payments(ctx, a.Limit)
+	case CmdReprint:
+		var a ReprintArgs
+		if err := decodeArgs(req.Args, &a); err != nil {
+			return nil, err
+		}
+		return h.Reprint(ctx, a.Receipt)
+	case CmdRefund:
+		var a RefundArgs
+		if err := decodeArgs(req.Args, &a); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(a.PaymentID) == "" {
+			return nil, errors.New("bad args: payment_id is required")
+		}
+		return h.Refund(ctx, a.PaymentID, a.Amount, a.Destination)
+	case CmdEndOfDay:
+		if err := noArgs(req.Args); err != nil {
+			return nil, err
+		}
+		return h.EndOfDay(ctx)
+	case "":
+		return nil, errors.New(`bad request: missing "cmd"`)
+	default:
+		return nil, fmt.Errorf("unknown command %q (want status, payments, reprint, refund or end-of-day)", truncate(req.Cmd, 64))
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

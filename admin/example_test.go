@@ -1,0 +1,61 @@
+package admin_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/terminald/terminald/admin"
+)
+
+// daemon is a stand-in for terminald's real handler.
+type daemon struct{}
+
+func (daemon) Status(context.Context) (any, error) { return map[string]string{"state": "idle"}, nil }
+func (daemon) Payments(_ context.Context, limit int) (any, error) {
+	return []map[string]string{{"id": "p-1", "amount": "12.50", "currency": "EUR"}}, nil
+}
+func (daemon) Reprint(context.Context, uint64) (any, error) { return nil, nil }
+func (daemon) Refund(_ context.Context, id, amount, _ string) (any, error) {
+	return map[string]string{"payment_id": id, "amount": amount}, nil
+}
+func (daemon) EndOfDay(context.Context) (any, error) { return nil, nil }
+
+// The daemon serves the admin socket; a staff tool (terminald admin …)
+// dials it and calls commands.
+func Example() {
+	dir, _ := os.MkdirTemp("", "admin-example")
+	defer os.RemoveAll(dir)
+	sock := filepath.Join(dir, "admin.sock") // /run/terminald/admin.sock in production
+
+	logger := slog.New(slog.DiscardHandler)
+	srv, err := admin.Listen(sock, "", daemon{}, logger) // group "terminald" in production
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+
+	c, err := admin.Dial(sock)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	ctx := context.Background()
+
+	var payments []struct{ ID, Amount, Currency string }
+	if err := c.Call(ctx, admin.CmdPayments, admin.PaymentsArgs{Limit: 10}, &payments); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(payments[0].ID, payments[0].Amount, payments[0].Currency)
+
+	err = c.Call(ctx, admin.CmdRefund, admin.RefundArgs{}, nil)
+	fmt.Println(err)
+	// Output:
+	// p-1 12.50 EUR
+	// admin: refund: bad args: payment_id is required
+}
