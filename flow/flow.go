@@ -60,6 +60,20 @@ type PrinterStatus interface {
 	PrinterStatus(ctx context.Context) string
 }
 
+// Observer receives what metrics count. Methods may be called from any goroutine and
+// must not block.
+type Observer interface {
+	PaymentFinished(provider string, state store.State, late bool)
+	ProviderCall(provider, op string, took time.Duration)
+	Gauges(inFlight, outbox int, printer string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) PaymentFinished(string, store.State, bool)  {}
+func (nopObserver) ProviderCall(string, string, time.Duration) {}
+func (nopObserver) Gauges(int, int, string)                    {}
+
 // Config configures an Engine.
 type Config struct {
 	TerminalID   string   // printed on receipts, prefix of payment references
@@ -79,6 +93,8 @@ type Config struct {
 	CallTimeout time.Duration // bound on one provider call (90 s)
 	Tick        time.Duration // loop timer resolution (250 ms)
 	ReverseLate bool          // refund payments that arrive after a local cancel, where the provider can
+
+	Observer Observer // metrics; may be nil
 
 	Now         func() time.Time // clock; time.Now when nil
 	ClockSynced func() bool      // whether the system clock is synced; always true when nil
@@ -122,6 +138,9 @@ func (c *Config) defaults() error {
 	}
 	if c.ClockSynced == nil {
 		c.ClockSynced = func() bool { return true }
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -276,6 +295,19 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	close(e.ready)
 	e.show()
+	if ps, ok := e.prn.(PrinterStatus); ok {
+		go func() {
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			state := ps.PrinterStatus(ctx)
+			cancel()
+			e.post(ctx, func() {
+				if state != e.printer {
+					e.printer = state
+					e.show()
+				}
+			})
+		}()
+	}
 	tick := time.NewTicker(e.cfg.Tick)
 	defer tick.Stop()
 	for {
@@ -364,6 +396,7 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *store
 		start := time.Now()
 		u, err := fn(ctx, p, save)
 		cancel()
+		e.cfg.Observer.ProviderCall(prov, op, time.Since(start))
 		e.log.Debug("provider call", "provider", prov, "op", op, "payment", p.ID, "remote", u.Remote.String(), "err", err, "took", time.Since(start))
 		e.post(e.ctx, func() {
 			t.busy = false

@@ -270,7 +270,9 @@ func TestKeypadPaymentPaid(t *testing.T) {
 	if p.State != store.StateAwaiting || p.ProviderID != "X"+p.ID || p.Amount != money.New(1234, "EUR") {
 		t.Fatalf("payment = %+v", p)
 	}
-	r.prov.set(func() { r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil } })
+	r.prov.set(func() {
+		r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	})
 	r.waitFor("paid", r.state(store.StatePaid))
 	r.waitFor("receipt", func() bool { return len(r.prn.printed()) == 1 })
 	rc := r.prn.printed()[0]
@@ -358,7 +360,9 @@ func TestCancelThenLatePayment(t *testing.T) {
 	if k := r.prn.printed()[0].Kind; k != receipt.Slip {
 		t.Fatalf("cancel printed %s, want slip", k)
 	}
-	r.prov.set(func() { r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil } })
+	r.prov.set(func() {
+		r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	})
 	r.waitFor("paid late", r.state(store.StatePaid))
 	if p := r.payment(); !p.PaidLate {
 		t.Fatal("payment paid after cancel not flagged")
@@ -433,7 +437,9 @@ func TestRecoveryResumesQR(t *testing.T) {
 		t.Fatal("engine ready before reconciling the open payment")
 	}
 	r2.waitFor("QR again", func() bool { s := r2.disp.last(); return s.Kind == screen.QR && s.QR == "https://pay.example/"+id })
-	r2.prov.set(func() { r2.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil } })
+	r2.prov.set(func() {
+		r2.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	})
 	r2.waitFor("paid", r2.state(store.StatePaid))
 	r2.waitFor("one receipt", func() bool { return len(r2.prn.printed()) == 1 })
 	time.Sleep(20 * time.Millisecond)
@@ -517,7 +523,9 @@ func TestRegisterPayAbort(t *testing.T) {
 		t.Fatalf("aborted payment = %s, want cancelled", p.State)
 	}
 	// A paid register payment that is never acknowledged is flagged.
-	r.prov.set(func() { r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil } })
+	r.prov.set(func() {
+		r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	})
 	p, err = r.e.Pay(context.Background(), money.New(500, "EUR"), nil)
 	if err != nil || p.State != store.StatePaid {
 		t.Fatalf("Pay = %+v, %v", p, err)

@@ -386,6 +386,7 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 		return
 	}
 	e.jobs = append(e.jobs, jobs...)
+	e.cfg.Observer.PaymentFinished(p.Provider, st, p.PaidLate)
 	e.log.Info("payment finished", "payment", p.ID, "state", st, "reason", reason, "late", p.PaidLate, "receipt", p.Receipt)
 	if st == store.StatePaid && p.PaidLate {
 		e.onLatePaid(t)
@@ -487,6 +488,13 @@ func (e *Engine) onTick() {
 		}
 		e.check(t)
 	}
+	inFlight := 0
+	for _, t := range e.tracks {
+		if !t.p.State.Final() {
+			inFlight++
+		}
+	}
+	e.cfg.Observer.Gauges(inFlight, len(e.jobs), e.printer)
 	e.tickRefunds(now)
 	e.tickJobs(now)
 	e.pingOffline(now)
