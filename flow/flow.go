@@ -297,8 +297,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.show()
 	if ps, ok := e.prn.(PrinterStatus); ok {
 		go func() {
-			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			state := ps.PrinterStatus(ctx)
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			state := ps.PrinterStatus(sctx)
 			cancel()
 			e.post(ctx, func() {
 				if state != e.printer {

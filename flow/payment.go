@@ -246,6 +246,9 @@ func (e *Engine) apply(t *track, u Update) {
 	if u.Detail != "" {
 		p.Detail = u.Detail
 	}
+	if len(u.Lines) == 0 && u.Remote == RemotePending {
+		u.Lines = t.upd.Lines // keep what the provider said at start (amount, address)
+	}
 	t.upd = u
 	switch u.Remote {
 	case RemotePaid:

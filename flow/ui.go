@@ -42,6 +42,7 @@ type ui struct {
 	until     time.Time     // result/message screen ends
 	shown     screen.Screen // result/message screen
 	admin     adminState
+	ahead     []Key // keys typed while waiting for a provider's next step
 }
 
 func (e *Engine) fg() *track {
@@ -94,8 +95,11 @@ func (e *Engine) screen() screen.Screen {
 			return e.idleScreen()
 		}
 		p := t.p
+		// The provider's first line (e.g. the crypto amount), then its status, then the rest.
 		lines := nonEmpty(p.Detail)
-		lines = append(lines, t.upd.Lines...)
+		if ul := t.upd.Lines; len(ul) > 0 {
+			lines = append(append([]string{ul[0]}, lines...), ul[1:]...)
+		}
 		if p.State == store.StateCancelling {
 			lines = []string{"Cancelling..."}
 		}
@@ -260,6 +264,15 @@ func (e *Engine) showStep(t *track, st *Step) {
 		e.refreshStep()
 	}
 	e.show()
+	ahead := e.ui.ahead
+	e.ui.ahead = nil
+	for i, k := range ahead {
+		if e.ui.mode != modeStep || e.ui.step != st {
+			e.ui.ahead = append(e.ui.ahead, ahead[i:]...)
+			return
+		}
+		e.stepKey(k)
+	}
 }
 
 // typedAmount interprets the typed digits. Without a dot the digits are minor units
@@ -311,6 +324,10 @@ func (e *Engine) onKey(k Key) {
 	case modeStep:
 		e.stepKey(k)
 	case modeWait, modeAwait:
+		if t := e.fg(); k != KeyCancel && e.ui.mode == modeWait && t != nil && t.p.State == store.StateNew && len(e.ui.ahead) < 32 {
+			e.ui.ahead = append(e.ui.ahead, k) // answered once the step shows
+			return
+		}
 		if k == KeyCancel {
 			if t := e.fg(); t != nil {
 				e.cancel(t)
@@ -437,6 +454,7 @@ func (e *Engine) begin(a money.Amount, prov, source string) (*track, error) {
 	t.foreground = true
 	e.ui.pay = t.p.ID
 	e.ui.amount = a
+	e.ui.ahead = nil
 	e.ui.mode = modeWait
 	e.show()
 	e.ask(t)

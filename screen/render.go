@@ -583,6 +583,21 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 	if qrArea.Dy() < side {
 		side = qrArea.Dy()
 	}
+	// Portrait and square screens keep room under the QR for up to two status lines
+	// (crypto amount and address, confirmations); the QR is fitted into what is left.
+	var infoLines []string
+	const infoSize = 13
+	if !landscape && len(s.Lines) > 0 {
+		infoLines = s.Lines
+		if len(infoLines) > 2 {
+			infoLines = infoLines[:2]
+		}
+		reserve := len(infoLines)*c.lineHeight(false, infoSize) + 2
+		if qrArea.Dy()-reserve < side {
+			side = qrArea.Dy() - reserve
+		}
+		qrArea.Max.Y -= reserve
+	}
 	if !r.qr.valid || r.qr.payload != s.QR || r.qr.side != side {
 		code, level, mod := fitQR(s.QR, side)
 		r.qr = qrCache{valid: true, payload: s.QR, side: side, code: code, level: level, module: mod}
@@ -699,6 +714,14 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 		hs := c.fitSize(head, true, 22, 12, x1-x0)
 		lh := c.lineHeight(true, hs)
 		c.centered(head, true, hs, x0, x1, qrArea.Min.Y-lh-2+((30-lh)/2), colText)
+	}
+	if len(infoLines) > 0 {
+		lh := c.lineHeight(false, infoSize)
+		y := qrArea.Max.Y + 1
+		for _, l := range infoLines {
+			c.centered(c.ellipsize(l, false, infoSize, x1-x0), false, infoSize, x0, x1, y, colText)
+			y += lh
+		}
 	}
 	// Bottom line: amount (square screens, where the heading is absent) or the
 	// hint on the left, countdown on the right.

@@ -6,11 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"time"
 
 	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/providers/accrue"
 	"github.com/terminald/terminald/providers/acountpay"
+	"github.com/terminald/terminald/providers/cryptogw"
 )
 
 // simProvider is a provider client wired to a sandbox, plus how the simulated customer
@@ -19,26 +22,36 @@ type simProvider struct {
 	provider flow.Provider
 	url      string
 	currency string
-	scanCode string                                      // wallet code the customer shows (Accrue)
+	scanCode string                                     // wallet code the customer shows (Accrue)
 	pay      func(ctx context.Context, qr string) error // the customer pays what the QR says
 	close    func()
 }
 
-// sandboxHandler returns the sandbox of provider name.
-func sandboxHandler(name string, log *slog.Logger) (http.Handler, error) {
+// sandboxHandler returns the sandbox of provider name. fast shortens the simulated
+// chain's block time (the simulator's own sandbox).
+func sandboxHandler(name string, fast bool, log *slog.Logger) (http.Handler, error) {
 	switch name {
 	case "acountpay":
 		return acountpay.NewSandbox(acountpay.SandboxOptions{Logger: log}), nil
+	case "accrue":
+		return accrue.NewSandbox(accrue.SandboxOptions{}), nil
+	case "cryptogw":
+		o := cryptogw.SandboxOptions{}
+		if fast {
+			o.ConfirmationInterval = time.Second
+			o.RefundWait = 2 * time.Second
+		}
+		return cryptogw.NewSandbox(o), nil
 	}
 	return nil, fmt.Errorf("%w: unknown provider %q (acountpay, accrue, cryptogw)", errUsage, name)
 }
 
 // simSandbox starts (or, with url, uses) the sandbox of provider name and returns the real
 // client configured against it with the sandbox's demo credentials.
-func simSandbox(name, url string, log *slog.Logger) (*simProvider, error) {
+func simSandbox(name, url, wallet string, fraction int64, log *slog.Logger) (*simProvider, error) {
 	sp := &simProvider{close: func() {}}
 	if url == "" {
-		h, err := sandboxHandler(name, log)
+		h, err := sandboxHandler(name, true, log)
 		if err != nil {
 			return nil, err
 		}
@@ -60,6 +73,54 @@ func simSandbox(name, url string, log *slog.Logger) (*simProvider, error) {
 		}
 		sp.provider, sp.currency = p, "DKK"
 		sp.pay = func(ctx context.Context, qr string) error { return openURL(ctx, hc, qr) }
+	case "accrue":
+		cfg := accrue.SandboxConfig(sp.url)
+		cfg.HTTPClient = hc
+		p, err := accrue.New(cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		codes := map[string]string{"rich": accrue.DemoRichCode, "poor": accrue.DemoPoorCode,
+			"unverified": accrue.DemoUnverifiedCode, "decline": accrue.DemoDeclineCode}
+		if sp.scanCode = codes[wallet]; sp.scanCode == "" {
+			sp.close()
+			return nil, fmt.Errorf("%w: --wallet: rich, poor, unverified or decline; got %q", errUsage, wallet)
+		}
+		sp.provider, sp.currency = p, "USD"
+		sp.pay = func(context.Context, string) error { return nil }
+	case "cryptogw":
+		cfg := cryptogw.DemoConfig(sp.url + "/v2/")
+		cfg.HTTPClient = hc
+		cfg.Currencies = []string{"BTC"}
+		p, err := cryptogw.New(cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		sp.provider, sp.currency = p, "EUR"
+		sp.pay = func(ctx context.Context, qr string) error {
+			u, err := cryptogw.ParsePaymentURI(qr)
+			if err != nil {
+				return err
+			}
+			amt, err := u.Amount.MulDiv(cryptogw.Decimal(fraction), cryptogw.Decimal(100), false)
+			if err != nil {
+				return err
+			}
+			q := neturl.Values{"address": {u.Address}, "amount": {amt.String()}}
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, sp.url+"/sandbox/pay?"+q.Encode(), nil)
+			if err != nil {
+				return err
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode/100 != 2 {
+				return fmt.Errorf("crypto sandbox pay: %s", resp.Status)
+			}
+			return nil
+		}
 	default:
 		sp.close()
 		return nil, fmt.Errorf("%w: unknown provider %q (acountpay, accrue, cryptogw)", errUsage, name)
@@ -97,7 +158,7 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("%w: --log-level: %v", errUsage, err)
 	}
-	h, err := sandboxHandler(*name, log)
+	h, err := sandboxHandler(*name, false, log)
 	if err != nil {
 		return err
 	}

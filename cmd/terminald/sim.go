@@ -42,6 +42,9 @@ type simOptions struct {
 	merchant    string
 	currency    string
 	terminalID  string
+	wallet      string
+	paysPercent int64
+	adminSocket string
 }
 
 func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -61,6 +64,9 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	fs.StringVar(&o.merchant, "merchant", "Demo Shop", "merchant name")
 	fs.StringVar(&o.currency, "currency", "", "currency (default: the provider's)")
 	fs.StringVar(&o.terminalID, "terminal-id", "SIM1", "terminal id")
+	fs.StringVar(&o.wallet, "wallet", "rich", "Accrue: the demo wallet the customer shows: rich, poor, unverified or decline")
+	fs.Int64Var(&o.paysPercent, "customer-pays", 100, "crypto: the customer sends this `PERCENT` of the asked amount (less is an underpayment)")
+	fs.StringVar(&o.adminSocket, "admin-socket", "", "serve the admin API on this unix socket `PATH` (terminald status --socket PATH)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -92,7 +98,10 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 
 	// Provider: the real client against a sandbox on loopback.
-	sb, err := simSandbox(o.provider, o.sandboxURL, log)
+	if o.paysPercent <= 0 || o.paysPercent > 200 {
+		return fmt.Errorf("%w: --customer-pays: 1 to 200 (percent)", errUsage)
+	}
+	sb, err := simSandbox(o.provider, o.sandboxURL, o.wallet, o.paysPercent, log)
 	if err != nil {
 		return err
 	}

@@ -3,30 +3,23 @@ package main
 import (
 	"context"
 	"errors"
-	"image"
 	"io"
 	"os"
 
-	"github.com/terminald/terminald/hw/display"
 	"golang.org/x/sys/unix"
 )
-
-
-func emulatedST7789(w, h int) (display.Panel, func() *image.RGBA, error) {
-	return nil, nil, errors.New("not wired yet")
-}
 
 func isTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
 }
 
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error { return errors.New("todo") }
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return errors.New("todo")
+}
 func cmdAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
 	return errors.New("todo")
 }
 func adminCall(ctx context.Context, sock, cmd string, args any, out any) error {
 	return errors.New("todo")
 }
-func cmdScreens(args []string, stdout, stderr io.Writer) error                         { return errors.New("todo") }
-
