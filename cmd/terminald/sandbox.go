@@ -55,7 +55,7 @@ func simSandbox(name, url, wallet string, fraction int64, log *slog.Logger) (*si
 		if err != nil {
 			return nil, err
 		}
-		u, stop, err := listenLoopback("127.0.0.1:0", h)
+		u, stop, err := listenHTTP("127.0.0.1:0", h)
 		if err != nil {
 			return nil, err
 		}
@@ -162,7 +162,7 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	u, stop, err := listenLoopback(*listen, h)
+	u, stop, err := listenHTTP(*listen, h)
 	if err != nil {
 		return err
 	}

@@ -151,6 +151,11 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	case err := <-errc:
 		return err
 	}
+	stopServices, err := serveServices(ctx, eng, services{adminSocket: o.adminSocket}, nil, log)
+	if err != nil {
+		return err
+	}
+	defer stopServices()
 	fmt.Fprintf(stderr, "terminald sim: ready (provider %s at %s, state %s)\n", o.provider, sb.url, o.stateDir)
 	fmt.Fprintln(stderr, "keys: digits . Enter=OK Backspace=clear Esc/c=cancel m=menu; a line 'scan:CODE' is a scanned code")
 
@@ -388,8 +393,8 @@ func decodeQR(img image.Image) (string, error) {
 	return res.GetText(), nil
 }
 
-// listenLoopback serves h on a loopback port and returns its base URL.
-func listenLoopback(addr string, h http.Handler) (string, func(), error) {
+// listenHTTP serves h on addr and returns its base URL.
+func listenHTTP(addr string, h http.Handler) (string, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, err

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/terminald/terminald/admin"
+	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/sdnotify"
+)
+
+// services are the parts around the engine that run and sim share: systemd notify and
+// watchdog, the admin socket, the metrics endpoint and the webhook receiver.
+type services struct {
+	adminSocket string
+	adminGroup  string
+	httpListen  string
+	webhooks    string
+	hooks       map[string]http.Handler // webhook receivers by provider name
+}
+
+// serve runs the services until ctx ends: READY=1 once the engine recovered, WATCHDOG=1
+// from the engine's health check, STOPPING=1 on the way out.
+func serveServices(ctx context.Context, eng *flow.Engine, s services, reg http.Handler, log *slog.Logger) (func(), error) {
+	var stops []func()
+	stop := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	if s.adminSocket != "" {
+		srv, err := admin.Listen(s.adminSocket, s.adminGroup, adminHandler{eng: eng}, log.With("part", "admin"))
+		if err != nil {
+			return stop, err
+		}
+		stops = append(stops, func() { srv.Close() })
+	}
+	if s.httpListen != "" && reg != nil {
+		_, closeHTTP, err := listenHTTP(s.httpListen, reg)
+		if err != nil {
+			stop()
+			return stop, fmt.Errorf("http: %w", err)
+		}
+		stops = append(stops, closeHTTP)
+	}
+	if s.webhooks != "" && len(s.hooks) > 0 {
+		mux := http.NewServeMux()
+		for name, h := range s.hooks {
+			mux.Handle("/webhooks/"+name, http.MaxBytesHandler(h, 1<<20))
+		}
+		_, closeHooks, err := listenHTTP(s.webhooks, mux)
+		if err != nil {
+			stop()
+			return stop, fmt.Errorf("webhooks: %w", err)
+		}
+		stops = append(stops, closeHooks)
+	}
+	n, err := sdnotify.FromEnv()
+	if err != nil {
+		log.Warn("systemd notify socket unusable", "err", err)
+	}
+	if n.Enabled() {
+		go func() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-eng.Ready():
+			}
+			n.Ready()
+			n.Status("ready")
+			interval, _ := sdnotify.WatchdogInterval()
+			sdnotify.Watchdog(ctx, n, interval, func(ctx context.Context) error {
+				hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				defer cancel()
+				return eng.Healthy(hctx)
+			})
+		}()
+		stops = append([]func(){func() { n.Stopping(); n.Close() }}, stops...)
+	}
+	return stop, nil
+}
+
+// adminHandler answers the admin socket from the engine.
+type adminHandler struct{ eng *flow.Engine }
+
+func (a adminHandler) Status(ctx context.Context) (any, error) { return a.eng.Status(ctx) }
+
+func (a adminHandler) Payments(ctx context.Context, limit int) (any, error) {
+	return a.eng.Payments(ctx, limit)
+}
+
+func (a adminHandler) Reprint(ctx context.Context, n uint64) (any, error) {
+	return map[string]any{"queued": true, "receipt": n}, a.eng.Reprint(ctx, n)
+}
+
+func (a adminHandler) Refund(ctx context.Context, id, amount, dest string) (any, error) {
+	var minor int64
+	if amount != "" {
+		ps, err := a.eng.Payments(ctx, 0)
+		if err != nil {
+			return nil, err
+		}
+		cur := ""
+		for _, p := range ps {
+			if p.ID == id {
+				cur = p.Amount.Currency
+			}
+		}
+		if cur == "" {
+			return nil, fmt.Errorf("no payment %s", id)
+		}
+		a, err := money.Parse(amount, cur)
+		if err != nil {
+			return nil, err
+		}
+		minor = a.Minor
+	}
+	return a.eng.Refund(ctx, id, minor, dest)
+}
+
+func (a adminHandler) EndOfDay(ctx context.Context) (any, error) { return a.eng.EndOfDay(ctx) }
+
+// adminCall sends one request to a running daemon's admin socket.
+func adminCall(ctx context.Context, sock, cmd string, args any, out any) error {
+	c, err := admin.Dial(sock)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return c.Call(ctx, cmd, args, out)
+}
+
+var errNoDaemon = errors.New("no running terminald answers on the admin socket")
+
+// cmdAdmin runs status, reprint, refund and end-of-day against a running daemon.
+func cmdAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	fs := flags(cmd, stderr)
+	sock := fs.String("socket", "/run/terminald/admin.sock", "admin socket `PATH`")
+	dest := fs.String("to", "", "refund: destination address (crypto)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var req any
+	switch cmd {
+	case "status", "end-of-day":
+		if fs.NArg() != 0 {
+			return fmt.Errorf("%w: %s takes no arguments", errUsage, cmd)
+		}
+	case "reprint":
+		var n uint64
+		if fs.NArg() > 1 {
+			return fmt.Errorf("%w: reprint [RECEIPT]", errUsage)
+		}
+		if fs.NArg() == 1 {
+			v, err := parseUint(fs.Arg(0))
+			if err != nil {
+				return fmt.Errorf("%w: receipt number %q", errUsage, fs.Arg(0))
+			}
+			n = v
+		}
+		req = admin.ReprintArgs{Receipt: n}
+	case "refund":
+		if fs.NArg() < 1 || fs.NArg() > 2 {
+			return fmt.Errorf("%w: refund PAYMENT [AMOUNT] [--to ADDRESS]", errUsage)
+		}
+		req = admin.RefundArgs{PaymentID: fs.Arg(0), Amount: fs.Arg(1), Destination: *dest}
+	}
+	var out any
+	if err := adminCall(ctx, *sock, cmd, req, &out); err != nil {
+		var ae *admin.Error
+		if errors.As(err, &ae) {
+			return err
+		}
+		return fmt.Errorf("%w (%s): %v", errNoDaemon, *sock, err)
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func parseUint(s string) (uint64, error) {
+	var n uint64
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, errors.New("not a number")
+	}
+	_, err := fmt.Sscan(s, &n)
+	return n, err
+}
