@@ -269,7 +269,8 @@ func secret(section, key, inline, file string, required bool) (string, error) {
 		return strings.TrimSpace(string(b)), nil
 	}
 	if dir := credentialsDir(); dir != "" {
-		if b, err := os.ReadFile(filepath.Join(dir, section+"_"+key)); err == nil {
+		// The unit gives every known credential a blank fallback: blank means not set.
+		if b, err := os.ReadFile(filepath.Join(dir, section+"_"+key)); err == nil && strings.TrimSpace(string(b)) != "" {
 			return strings.TrimSpace(string(b)), nil
 		}
 	}
@@ -419,6 +420,11 @@ func (c *Config) validate(md toml.MetaData) []error {
 	case "none", "odd", "even":
 	default:
 		bad("printer.parity: none, odd or even; got %q", p.Parity)
+	}
+	if c.ECR.Listen != "" && !md.IsDefined("ecr", "password") {
+		if pw, _ := secret("ecr", "password", "", "", false); pw != "" {
+			c.ECR.Password = pw
+		}
 	}
 	if e := c.ECR; e.Listen != "" {
 		if !strings.HasPrefix(e.Listen, "tcp://") && !strings.HasPrefix(e.Listen, "serial:") {
