@@ -30,7 +30,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 config=$root/terminald.example.toml
 [ -f "$config" ] || { echo "build-deb: $config not found" >&2; exit 1; }
 readme=$root/README.md
-[ -f "$readme" ] || readme=$root/systemd/README.fragment.md
+[ -f "$readme" ] || { echo "build-deb: README.md missing" >&2; exit 1; }
 
 # Debian version: digits first; only [A-Za-z0-9.+~] without a revision.
 v=${version#v}
