@@ -72,7 +72,7 @@ func (e *Engine) reprint(n uint64) error {
 	var kind, id string
 	err := e.st.View(func(tx *store.Tx) error {
 		if n == 0 {
-			n = tx.Counter("receipt") % 10_000
+			n = receiptNumber(tx.Counter("receipt"))
 			if n == 0 {
 				return fmt.Errorf("flow: nothing printed yet")
 			}

@@ -325,11 +325,21 @@ func (e *Engine) Run(ctx context.Context) error {
 
 func (e *Engine) now() time.Time { return e.cfg.Now() }
 
-// save commits p. A failed commit is logged and reported: the caller must not go on to
-// the side effect.
+// save commits p (and the jobs it causes, in the same transaction). A failed commit is
+// logged and reported: the caller must not go on to the side effect.
 func (e *Engine) save(p *store.Payment, jobs ...*store.Job) error {
+	return e.commit(p, nil, jobs...)
+}
+
+// commit writes p and jobs in one transaction; pre, when set, runs first in it.
+func (e *Engine) commit(p *store.Payment, pre func(*store.Tx) error, jobs ...*store.Job) error {
 	p.UpdatedAt = e.now()
 	err := e.st.Update(func(tx *store.Tx) error {
+		if pre != nil {
+			if err := pre(tx); err != nil {
+				return err
+			}
+		}
 		if err := tx.PutPayment(p); err != nil {
 			return err
 		}
@@ -344,10 +354,22 @@ func (e *Engine) save(p *store.Payment, jobs ...*store.Job) error {
 		e.log.Error("store commit failed", "payment", p.ID, "err", err)
 		return err
 	}
-	for _, j := range jobs {
-		e.jobs = append(e.jobs, j)
-	}
+	e.jobs = append(e.jobs, jobs...)
 	return nil
+}
+
+// nextReceipt draws the next receipt number: 1..9999, four BCD digits on the register link.
+func nextReceipt(tx *store.Tx) (uint64, error) {
+	n, err := tx.Next("receipt")
+	return receiptNumber(n), err
+}
+
+// receiptNumber maps the receipt counter to the printed number.
+func receiptNumber(counter uint64) uint64 {
+	if counter == 0 {
+		return 0
+	}
+	return (counter-1)%9999 + 1
 }
 
 // providerSaver returns the Saver handed to a provider call for payment id: it merges

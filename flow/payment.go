@@ -361,34 +361,16 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 	if reachedProvider {
 		jobs = append(jobs, &store.Job{Kind: "payment", Ref: p.ID, Arg: string(kind), CreatedAt: now, NextAt: now})
 	}
-	p.UpdatedAt = now
-	err := e.st.Update(func(tx *store.Tx) error {
+	err := e.commit(p, func(tx *store.Tx) (err error) {
 		if reachedProvider && p.Receipt == 0 {
-			n, err := tx.Next("receipt")
-			if err != nil {
-				return err
-			}
-			p.Receipt = n % 10_000 // four BCD digits on the register link
-			if p.Receipt == 0 {
-				p.Receipt = 10_000
-			}
+			p.Receipt, err = nextReceipt(tx)
 		}
-		if err := tx.PutPayment(p); err != nil {
-			return err
-		}
-		for _, j := range jobs {
-			if err := tx.Enqueue(j); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		return err
+	}, jobs...)
 	if err != nil {
-		e.log.Error("store commit failed", "payment", p.ID, "err", err)
 		p.State = prev
 		return
 	}
-	e.jobs = append(e.jobs, jobs...)
 	e.cfg.Observer.PaymentFinished(p.Provider, st, p.PaidLate)
 	e.log.Info("payment finished", "payment", p.ID, "state", st, "reason", reason, "late", p.PaidLate, "receipt", p.Receipt)
 	if st == store.StatePaid && p.PaidLate {

@@ -127,14 +127,11 @@ func (e *Engine) refunded(rt *rtrack, r *store.Refund, u RefundUpdate, err error
 	printNow := prev == store.RefundPending && r.State != store.RefundPending
 	err = e.st.Update(func(tx *store.Tx) error {
 		if printNow {
-			n, err := tx.Next("receipt")
+			n, err := nextReceipt(tx)
 			if err != nil {
 				return err
 			}
-			r.Receipt = n%10_000 + 0
-			if r.Receipt == 0 {
-				r.Receipt = 10_000
-			}
+			r.Receipt = n
 			jobs = append(jobs, &store.Job{Kind: "refund", Ref: r.ID, Arg: string(receipt.Refund), CreatedAt: r.UpdatedAt, NextAt: r.UpdatedAt})
 		}
 		if r.State == store.RefundDone || r.State == store.RefundSent && prev == store.RefundPending {
