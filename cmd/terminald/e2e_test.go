@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"flag"
 	"image/png"
 	"io"
 	"os"
@@ -22,6 +23,11 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// Every test here runs the built binary; -short (the emulated arm64 run) skips them.
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "terminald-e2e-")
 	if err != nil {
 		panic(err)
@@ -219,6 +225,7 @@ func TestSimulatorCrashWhileQRShown(t *testing.T) {
 }
 
 func TestCommandLineErrors(t *testing.T) {
+	skipShort(t)
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -241,6 +248,7 @@ func TestCommandLineErrors(t *testing.T) {
 }
 
 func TestCheckConfig(t *testing.T) {
+	skipShort(t)
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.toml")
 	os.WriteFile(bad, []byte("[terminal]\ncurrency = \"DKK\"\nbogus = 1\n"), 0o644)
