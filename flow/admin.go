@@ -122,24 +122,69 @@ type ReportRow struct {
 // Report is an end-of-day report: payments settled since the last end-of-day by provider
 // and result, refunds, and totals per currency.
 type Report struct {
-	From   time.Time   `json:"from"`
-	To     time.Time   `json:"to"`
-	Rows   []ReportRow `json:"rows"`
-	Totals []ReportRow `json:"totals"`
+	From        time.Time   `json:"from"`
+	To          time.Time   `json:"to"`
+	Rows        []ReportRow `json:"rows"`
+	Totals      []ReportRow `json:"totals"`
+	Differences []string    `json:"differences,omitempty"` // provider records that disagree with the store
 }
 
-// EndOfDay builds the report since the last end-of-day, prints it, and starts a new day.
+// EndOfDay builds the report since the last end-of-day, compares it with the providers
+// that keep their own records (Reconciler), prints it, and starts a new day.
 func (e *Engine) EndOfDay(ctx context.Context) (Report, error) {
+	var from time.Time
+	e.st.View(func(tx *store.Tx) error {
+		if v := tx.Meta("eod"); v != nil {
+			from.UnmarshalText(v)
+		}
+		return nil
+	})
+	to := e.now()
+	var diffs []string
+	for _, name := range e.order {
+		rc, ok := e.providers[name].(Reconciler)
+		if !ok {
+			continue
+		}
+		local, err := paymentsBetween(e.st, name, from, to)
+		if err == nil {
+			var lines []string
+			rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			lines, err = rc.ReconcileDay(rctx, from, to, local)
+			cancel()
+			diffs = append(diffs, lines...)
+		}
+		if err != nil {
+			diffs = append(diffs, fmt.Sprintf("%s: not reconciled: %s", name, CashierMessage(err)))
+		}
+	}
 	var rep Report
 	var err error
-	if derr := e.do(ctx, func() { rep, err = e.endOfDay() }); derr != nil {
+	if derr := e.do(ctx, func() { rep, err = e.endOfDay(to, diffs) }); derr != nil {
 		return rep, derr
 	}
 	return rep, err
 }
 
-func (e *Engine) endOfDay() (Report, error) {
-	rep := Report{To: e.now()}
+// paymentsBetween returns provider's payments created or updated in [from, to).
+func paymentsBetween(st *store.Store, provider string, from, to time.Time) ([]store.Payment, error) {
+	var out []store.Payment
+	err := st.View(func(tx *store.Tx) error {
+		return tx.Payments(func(p *store.Payment) bool {
+			if p.CreatedAt.Before(from.Add(-48 * time.Hour)) {
+				return false // ids grow with time: older ones follow
+			}
+			if p.Provider == provider && !p.UpdatedAt.Before(from) && p.UpdatedAt.Before(to) {
+				out = append(out, *p)
+			}
+			return true
+		})
+	})
+	return out, err
+}
+
+func (e *Engine) endOfDay(to time.Time, diffs []string) (Report, error) {
+	rep := Report{To: to, Differences: diffs}
 	rows := map[[3]string]*ReportRow{}
 	add := func(prov, result, cur string, minor int64) {
 		k := [3]string{prov, result, cur}
@@ -251,8 +296,9 @@ func (e *Engine) adminKey(k Key) {
 		case '3':
 			a.step = "refund-receipt"
 		case '4':
-			rep, err := e.endOfDay()
-			e.adminResult(err, fmt.Sprintf("End of day: %d rows printed", len(rep.Rows)))
+			// Reconciling asks providers over the network: not on this goroutine.
+			go e.EndOfDay(e.ctx)
+			e.adminResult(nil, "End of day: report printing")
 		}
 		e.show()
 		return

@@ -568,3 +568,38 @@ func TestEndOfDay(t *testing.T) {
 		t.Fatalf("second end-of-day counts old payments again: %+v", rep.Totals)
 	}
 }
+
+// reconcilingScript keeps its own records and disagrees with the terminal about one payment.
+type reconcilingScript struct{ *script }
+
+func (s reconcilingScript) ReconcileDay(ctx context.Context, from, to time.Time, local []store.Payment) ([]string, error) {
+	return []string{fmt.Sprintf("state %s: here %s, gateway cancelled", local[0].ID, local[0].State)}, nil
+}
+
+func TestEndOfDayReportsProviderDifferences(t *testing.T) {
+	r := newRig(t, "", testConfig(), func(s *script) Provider { return reconcilingScript{s} })
+	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r.run()
+	r.keys("100\n")
+	r.waitFor("paid", r.state(store.StatePaid))
+	rep, err := r.e.EndOfDay(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "state " + r.payment().ID + ": here paid, gateway cancelled"
+	if len(rep.Differences) != 1 || rep.Differences[0] != want {
+		t.Fatalf("differences = %q, want %q", rep.Differences, want)
+	}
+	r.waitFor("report printed", func() bool {
+		for _, rc := range r.prn.printed() {
+			if rc.Kind == receipt.EndOfDay {
+				for _, l := range rc.Lines {
+					if l.Text == want {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	})
+}

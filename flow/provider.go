@@ -108,6 +108,12 @@ type Refunder interface {
 	RefundNeedsDestination() bool
 }
 
+// Reconciler is a provider that can compare the terminal's payments of a period with its
+// own records (end of day). It returns one printable line per difference.
+type Reconciler interface {
+	ReconcileDay(ctx context.Context, from, to time.Time, local []store.Payment) ([]string, error)
+}
+
 // Errors providers return (wrapped) so the flow can tell outcomes apart.
 var (
 	// ErrUnreachable: the provider could not be reached or did not answer in time

@@ -115,5 +115,11 @@ func (e *Engine) reportReceipt(rep Report) receipt.Receipt {
 	for _, tot := range rep.Totals {
 		ls = append(ls, receipt.Line{Text: "TOTAL PAID x" + fmt.Sprint(tot.Count), Right: money.New(tot.Total, tot.Currency).String(), Bold: true})
 	}
+	if len(rep.Differences) > 0 {
+		ls = append(ls, receipt.Line{}, receipt.Line{Text: "DIFFERENCES", Bold: true})
+		for _, d := range rep.Differences {
+			ls = append(ls, receipt.Line{Text: d})
+		}
+	}
 	return receipt.Receipt{Kind: receipt.EndOfDay, Lines: ls, Cut: true}
 }

@@ -112,3 +112,20 @@ func (pr *Provider) invoiceMatches(p *store.Payment, t Transaction) bool {
 	}
 	return t.Invoice.Minor == p.Amount.Minor
 }
+
+// ReconcileDay implements flow.Reconciler: Reconcile's differences as printable lines.
+func (pr *Provider) ReconcileDay(ctx context.Context, from, to time.Time, local []store.Payment) ([]string, error) {
+	diffs, err := pr.Reconcile(ctx, from, to, local)
+	if err != nil {
+		return nil, err
+	}
+	lines := make([]string, 0, len(diffs))
+	for _, d := range diffs {
+		id := d.PaymentID
+		if id == "" {
+			id = d.GatewayID
+		}
+		lines = append(lines, fmt.Sprintf("%s %s: here %s, gateway %s", d.Kind, id, d.Local, d.Remote))
+	}
+	return lines, nil
+}
