@@ -23,7 +23,7 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 	var id string
 	var err error
 	if derr := e.do(context.Background(), func() {
-		if e.ui.pay != "" || e.ui.mode == modeEntry || e.ui.mode == modeStep || e.ui.mode == modeProvider || e.ui.mode == modeWait {
+		if e.recovering || e.ui.pay != "" || e.ui.mode == modeEntry || e.ui.mode == modeStep || e.ui.mode == modeProvider || e.ui.mode == modeWait {
 			err = ErrBusy
 			return
 		}

@@ -162,7 +162,8 @@ type Engine struct {
 	ready  chan struct{}
 
 	// Owned by the Run goroutine.
-	ctx       context.Context
+	ctx        context.Context
+	recovering bool // keys and register requests wait until recovery is done
 	tracks    map[string]*track  // open payments by id
 	refunds   map[string]*rtrack // open refunds by id
 	ui        ui
@@ -374,7 +375,11 @@ func receiptNumber(counter uint64) uint64 {
 
 // providerSaver returns the Saver handed to a provider call for payment id: it merges
 // the provider's durable data into the engine's copy on the Run goroutine and commits.
-func (e *Engine) providerSaver(id string) Saver {
+// base is the data the provider's copy started with: only the keys the provider set,
+// changed or deleted since are taken, so what the engine recorded meanwhile (a cancel
+// asked while the call was under way) stays.
+func (e *Engine) providerSaver(id string, base map[string]string) Saver {
+	base = cloneData(base)
 	return func(p *store.Payment) error {
 		var err error
 		if derr := e.do(e.ctx, func() {
@@ -383,7 +388,21 @@ func (e *Engine) providerSaver(id string) Saver {
 				err = fmt.Errorf("flow: payment %s is no longer open", id)
 				return
 			}
-			t.p.Data = cloneData(p.Data)
+			d := cloneData(t.p.Data)
+			if d == nil {
+				d = map[string]string{}
+			}
+			for k := range base {
+				if _, ok := p.Data[k]; !ok {
+					delete(d, k)
+				}
+			}
+			for k, v := range p.Data {
+				if old, ok := base[k]; !ok || old != v {
+					d[k] = v
+				}
+			}
+			t.p.Data, base = d, cloneData(p.Data)
 			if p.ProviderID != "" {
 				t.p.ProviderID = p.ProviderID
 			}
@@ -411,7 +430,7 @@ func cloneData(d map[string]string) map[string]string {
 func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *store.Payment, save Saver) (Update, error), done func(Update, error)) {
 	t.busy = true
 	p := t.p.Clone()
-	save := e.providerSaver(p.ID)
+	save := e.providerSaver(p.ID, p.Data)
 	prov := p.Provider
 	go func() {
 		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)

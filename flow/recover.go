@@ -12,6 +12,8 @@ import (
 // payment with its provider before the terminal accepts new work. It runs the event loop
 // while it waits, because providers commit their progress through the loop.
 func (e *Engine) recover(ctx context.Context) error {
+	e.recovering = true
+	defer func() { e.recovering = false }()
 	var open []*store.Payment
 	var refunds []*store.Refund
 	err := e.st.View(func(tx *store.Tx) error {

@@ -295,6 +295,9 @@ func (e *Engine) typedAmount() money.Amount {
 const maxDigits = 12
 
 func (e *Engine) onKey(k Key) {
+	if e.recovering {
+		return // no new work before every open payment is reconciled
+	}
 	if e.ui.mode == modeAdmin {
 		e.adminKey(k)
 		return
@@ -427,6 +430,9 @@ func (e *Engine) stepKey(k Key) {
 }
 
 func (e *Engine) onScan(code string) {
+	if e.recovering {
+		return
+	}
 	if e.adminScan(code) {
 		return
 	}
