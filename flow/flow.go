@@ -163,18 +163,18 @@ type Engine struct {
 
 	// Owned by the Run goroutine.
 	ctx        context.Context
-	recovering bool // keys and register requests wait until recovery is done
-	tracks    map[string]*track  // open payments by id
-	refunds   map[string]*rtrack // open refunds by id
-	ui        ui
-	online    map[string]bool
-	pinging   map[string]bool
-	lastPing  map[string]time.Time
-	printBusy bool
-	printer   string // last known printer state
-	jobs      []*store.Job
-	lastTick  time.Time
-	waiters   map[string][]chan *store.Payment // callers waiting for a payment's end
+	recovering bool               // keys and register requests wait until recovery is done
+	tracks     map[string]*track  // open payments by id
+	refunds    map[string]*rtrack // open refunds by id
+	ui         ui
+	online     map[string]bool
+	pinging    map[string]bool
+	lastPing   map[string]time.Time
+	printBusy  bool
+	printer    string // last known printer state
+	jobs       []*store.Job
+	lastTick   time.Time
+	waiters    map[string][]chan *store.Payment // callers waiting for a payment's end
 }
 
 // track is the in-memory companion of one open payment.
