@@ -55,7 +55,7 @@ func Synced() (bool, error) {
 		}
 		return false, fmt.Errorf("clock: adjtimex: %w", err)
 	}
-	return timexSynced(state, tx.Status, tx.Maxerror), nil
+	return timexSynced(state, tx.Status, int64(tx.Maxerror)), nil // int32 on 32-bit arm
 }
 
 // timexSynced interprets adjtimex(2)'s result; maxerror is in µs.

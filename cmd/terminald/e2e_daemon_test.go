@@ -1,0 +1,650 @@
+package main
+
+// End-to-end tests of the daemon's services through the built binary: the systemd
+// notify protocol (READY/WATCHDOG/STOPPING) in sim and run mode, the admin socket,
+// /healthz and /metrics, and start-up failures of `terminald run`.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// dmnShortDir returns a new temporary directory with a short path (unix socket paths are
+// limited to 108 bytes; t.TempDir paths carry the test name).
+func dmnShortDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "tdd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// dmnNotify is a fake service manager: the datagram socket a daemon finds in
+// $NOTIFY_SOCKET, recording every message in arrival order.
+type dmnNotify struct {
+	path string
+	conn *net.UnixConn
+
+	mu   sync.Mutex
+	msgs []string
+	news chan struct{}
+}
+
+func dmnListenNotify(t *testing.T) *dmnNotify {
+	t.Helper()
+	n := &dmnNotify{path: filepath.Join(dmnShortDir(t), "notify.sock"), news: make(chan struct{}, 1)}
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: n.path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.conn = c
+	t.Cleanup(func() { c.Close() })
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			k, _, err := c.ReadFromUnix(buf)
+			if err != nil {
+				return
+			}
+			n.mu.Lock()
+			// One datagram may carry several newline-separated assignments.
+			for _, line := range strings.Split(strings.TrimSpace(string(buf[:k])), "\n") {
+				n.msgs = append(n.msgs, line)
+			}
+			n.mu.Unlock()
+			select {
+			case n.news <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return n
+}
+
+// all returns the messages received so far.
+func (n *dmnNotify) all() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.msgs...)
+}
+
+// count returns how often msg arrived.
+func (n *dmnNotify) count(msg string) int {
+	c := 0
+	for _, m := range n.all() {
+		if m == msg {
+			c++
+		}
+	}
+	return c
+}
+
+// waitCount waits until msg arrived at least k times, failing after within.
+func (n *dmnNotify) waitCount(t *testing.T, msg string, k int, within time.Duration, what func() string) {
+	t.Helper()
+	deadline := time.After(within)
+	for n.count(msg) < k {
+		select {
+		case <-n.news:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("%q arrived %d times within %v, want at least %d; messages %q\n%s", msg, n.count(msg), within, k, n.all(), what())
+		}
+	}
+}
+
+// dmnSandbox starts a standalone AcountPay sandbox and returns its URL.
+func dmnSandbox(t *testing.T) string {
+	t.Helper()
+	sb := exec.Command(bin, "sandbox", "--provider", "acountpay", "--listen", "127.0.0.1:0", "--log-level", "error")
+	out, err := sb.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Process.Kill(); sb.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("sandbox printed no address: %v", err)
+	}
+	if !strings.HasPrefix(line, "acountpay sandbox listening on http://127.0.0.1:") {
+		t.Fatalf("sandbox said %q", line)
+	}
+	return strings.TrimSpace(line[strings.LastIndex(line, " "):])
+}
+
+// dmnOpenPayment leaves an awaiting payment of "amount" (keypad digits, minor units) in
+// state: a sim against the sandbox at url is killed with SIGKILL while the QR is shown.
+// It returns the payment as listed.
+func dmnOpenPayment(t *testing.T, url, state, amount string) listed {
+	t.Helper()
+	screens := filepath.Join(t.TempDir(), "screens")
+	sim := exec.Command(bin, "sim", "--sandbox", url, "--pay-after", "never", "--display-dir", screens, "--state", state)
+	stdin, _ := sim.StdinPipe()
+	var errb bytes.Buffer
+	sim.Stderr = &errb
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(stdin, amount+"\n")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m, _ := filepath.Glob(filepath.Join(screens, "screen-*-qr.png")); len(m) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			sim.Process.Kill()
+			sim.Wait()
+			t.Fatalf("no QR shown; stderr:\n%s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	sim.Process.Signal(syscall.SIGKILL)
+	sim.Wait()
+	ps := payments(t, state)
+	if len(ps) != 1 || ps[0].State != "awaiting" || ps[0].Ref == "-" {
+		t.Fatalf("after kill -9: %+v, want one awaiting payment known to the provider", ps)
+	}
+	return ps[0]
+}
+
+// dmnSandboxPay pays sandbox payment ref through the sandbox's control endpoint (what
+// the customer's bank does while no terminald runs).
+func dmnSandboxPay(t *testing.T, url, ref string) {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Post(url+"/sandbox/payments/"+ref+"/pay", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("sandbox pay %s: %s %s", ref, resp.Status, body)
+	}
+}
+
+// dmnFreeAddr returns a loopback address with a port free a moment ago.
+func dmnFreeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// dmnConfig writes a run configuration against the AcountPay sandbox at url.
+func dmnConfig(t *testing.T, dir, url, state, socket, httpAddr string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`[terminal]
+id = "T9"
+merchant = "E2E Shop"
+currency = "DKK"
+state_dir = %q
+log_level = "info"
+
+[providers]
+enabled = ["acountpay"]
+
+[acountpay]
+base_url = %q
+variant = "oauth"
+client_id = "terminald-demo-partner"
+client_secret = "demo-partner-secret"
+merchant_client_id = "6f1c2a7e-3b7d-4f0a-9a57-6a1f0d5d2c11"
+timeout = "5s"
+
+[display]
+driver = "none"
+
+[printer]
+driver = "none"
+
+[admin]
+socket = %q
+
+[http]
+listen = %q
+`, state, url, socket, httpAddr)
+	path := filepath.Join(dir, "terminald.toml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// dmnProc is a daemon started by a test: stderr goes to a file, so whatever it logged
+// before sending a notification is readable once the notification arrived.
+type dmnProc struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	errf   string
+	done   chan struct{}
+	waited error
+}
+
+func dmnStart(t *testing.T, env []string, args ...string) *dmnProc {
+	t.Helper()
+	p := &dmnProc{errf: filepath.Join(t.TempDir(), "stderr.log"), done: make(chan struct{})}
+	f, err := os.Create(p.errf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stderr = f
+	// stdin stays open until the test closes it (sim exits at EOF once idle).
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.waited = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+func (p *dmnProc) stderr() string {
+	b, _ := os.ReadFile(p.errf)
+	return string(b)
+}
+
+// stop sends SIGTERM and returns the exit code, failing if the process does not exit.
+func (p *dmnProc) stop(t *testing.T) int {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.Fatalf("terminald did not exit within 20s of SIGTERM; stderr:\n%s", p.stderr())
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// exited reports whether the process already ended.
+func (p *dmnProc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// dmnWaitAdmin waits until the daemon answers `terminald status` on socket.
+func dmnWaitAdmin(t *testing.T, p *dmnProc, socket string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, errs, code := run(t, "", "status", "--socket", socket)
+		if code == 0 {
+			var st map[string]any
+			if err := json.Unmarshal([]byte(out), &st); err != nil {
+				t.Fatalf("status printed no JSON object: %v\n%s", err, out)
+			}
+			return st
+		}
+		if p.exited() || time.Now().After(deadline) {
+			t.Fatalf("admin socket never answered (last: exit %d %s); daemon stderr:\n%s", code, errs, p.stderr())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func dmnGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// dmnMetric returns the value of the sample line that starts with series (name and
+// labels exactly as exposed), and whether it was there.
+func dmnMetric(body, series string) (string, bool) {
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, series+" ") {
+			return strings.TrimSpace(strings.TrimPrefix(l, series)), true
+		}
+	}
+	return "", false
+}
+
+// notifyEnv is the environment systemd gives a Type=notify service with WatchdogSec=.
+func notifyEnv(n *dmnNotify) []string {
+	return []string{"NOTIFY_SOCKET=" + n.path, "WATCHDOG_USEC=400000"}
+}
+
+// checkNotifyLifecycle asserts the notification sequence of a daemon from READY to exit:
+// READY=1 first, then several WATCHDOG=1, STOPPING=1 on SIGTERM, exit status 0.
+func checkNotifyLifecycle(t *testing.T, p *dmnProc, n *dmnNotify) {
+	t.Helper()
+	n.waitCount(t, "WATCHDOG=1", 5, 20*time.Second, p.stderr)
+	msgs := n.all()
+	if msgs[0] != "READY=1" {
+		t.Fatalf("first notification %q, want READY=1 before any keep-alive; all: %q", msgs[0], msgs)
+	}
+	if n.count("READY=1") != 1 || n.count("STOPPING=1") != 0 {
+		t.Fatalf("while running: notifications %q, want one READY=1 and no STOPPING=1", msgs)
+	}
+	if code := p.stop(t); code != 0 {
+		t.Fatalf("exit status %d after SIGTERM, want 0; stderr:\n%s", code, p.stderr())
+	}
+	n.waitCount(t, "STOPPING=1", 1, 5*time.Second, p.stderr)
+	msgs = n.all()
+	if msgs[len(msgs)-1] != "STOPPING=1" {
+		t.Fatalf("last notification %q, want STOPPING=1; all: %q", msgs[len(msgs)-1], msgs)
+	}
+}
+
+// checkRecoveredBeforeReady waits for READY=1 and asserts that the daemon had logged the
+// end of its recovery, with the open payment settled as paid, before it sent READY.
+func checkRecoveredBeforeReady(t *testing.T, p *dmnProc, n *dmnNotify, id string) {
+	t.Helper()
+	n.waitCount(t, "READY=1", 1, 30*time.Second, p.stderr)
+	// stderr is a regular file: what was written before READY was sent is there now.
+	logged := p.stderr()
+	done := strings.Index(logged, "recovery done")
+	fin := strings.Index(logged, "msg=\"payment finished\" payment="+id+" state=paid")
+	if done < 0 || fin < 0 || fin > done {
+		t.Fatalf("when READY=1 arrived the log did not show payment %s settled paid by recovery:\n%s", id, logged)
+	}
+}
+
+// TestDaemonNotifySim: the simulator speaks sd_notify: READY only after the open payment
+// of a killed earlier run was reconciled, keep-alives while it runs, STOPPING on SIGTERM,
+// exit 0 with the store closed.
+func TestDaemonNotifySim(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	url := dmnSandbox(t)
+	state := filepath.Join(t.TempDir(), "state")
+	open := dmnOpenPayment(t, url, state, "4200")
+	dmnSandboxPay(t, url, open.Ref)
+
+	n := dmnListenNotify(t)
+	p := dmnStart(t, notifyEnv(n), "sim", "--sandbox", url, "--pay-after", "never", "--state", state, "--log-level", "info")
+	checkRecoveredBeforeReady(t, p, n, open.ID)
+	checkNotifyLifecycle(t, p, n)
+	if !strings.Contains(strings.Join(n.all(), "\n"), "STATUS=ready") {
+		t.Errorf("no STATUS= line for systemctl status; got %q", n.all())
+	}
+	// The store was closed: a reader opens it at once.
+	ps := payments(t, state)
+	if len(ps) != 1 || ps[0].ID != open.ID || ps[0].State != "paid" || ps[0].Amount != "42.00" {
+		t.Fatalf("after the sim stopped: %+v, want payment %s paid 42.00", ps, open.ID)
+	}
+}
+
+// TestDaemonRunRecoveryNotifyAdminMetrics: `terminald run` with a config file recovers
+// the open payment of a killed earlier run (paid meanwhile at the provider) before
+// READY=1, counts it in /metrics, lists it over the admin socket, reports it at end of
+// day, sends keep-alives, and stops cleanly on SIGTERM.
+func TestDaemonRunRecoveryNotifyAdminMetrics(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	url := dmnSandbox(t)
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	open := dmnOpenPayment(t, url, state, "4200")
+	dmnSandboxPay(t, url, open.Ref)
+
+	sock := filepath.Join(dmnShortDir(t), "admin.sock")
+	addr := dmnFreeAddr(t)
+	cfg := dmnConfig(t, dir, url, state, sock, addr)
+	n := dmnListenNotify(t)
+	p := dmnStart(t, notifyEnv(n), "run", "--config", cfg)
+	checkRecoveredBeforeReady(t, p, n, open.ID)
+
+	// The payments list comes over the admin socket while the daemon holds the store.
+	out, errs, code := run(t, "", "payments", "--config", cfg, "--json")
+	if code != 0 {
+		t.Fatalf("payments --config while running: exit %d: %s", code, errs)
+	}
+	var got listed
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &got); err != nil {
+		t.Fatalf("payments --config --json: %v\n%s", err, out)
+	}
+	if got.ID != open.ID || got.State != "paid" || got.Amount != "42.00" || got.Currency != "DKK" || got.Receipt == 0 {
+		t.Fatalf("payments --config = %+v, want %s paid 42.00 DKK with a receipt number", got, open.ID)
+	}
+	// Reading the state directory directly is refused with a pointer to --config.
+	_, errs, code = run(t, "", "payments", "--state", state)
+	if code != 1 || !strings.Contains(errs, "locked") || !strings.Contains(errs, "--config") {
+		t.Errorf("payments --state while running: exit %d, %q; want 1 naming the lock and --config", code, errs)
+	}
+
+	// /metrics counted the payment recovery settled; /healthz is ok.
+	code, body := dmnGet(t, "http://"+addr+"/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d", code)
+	}
+	if v, ok := dmnMetric(body, `terminald_payments_total{provider="acountpay",result="paid"}`); !ok || v != "1" {
+		t.Errorf("terminald_payments_total paid = %q (present %v), want 1:\n%s", v, ok, body)
+	}
+	if v, ok := dmnMetric(body, "terminald_payments_in_flight"); !ok || v != "0" {
+		t.Errorf("terminald_payments_in_flight = %q (present %v), want 0", v, ok)
+	}
+	if code, body := dmnGet(t, "http://"+addr+"/healthz"); code != http.StatusOK || strings.TrimSpace(body) != "ok" {
+		t.Errorf("/healthz: %d %q, want 200 ok", code, body)
+	}
+
+	// End of day reports the paid payment; reprint of the last receipt is accepted.
+	out, errs, code = run(t, "", "end-of-day", "--socket", sock)
+	if code != 0 {
+		t.Fatalf("end-of-day: exit %d: %s", code, errs)
+	}
+	var rep struct {
+		Rows []struct {
+			Provider, Result, Currency string
+			Count                      int
+			Total                      json.Number
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("end-of-day JSON: %v\n%s", err, out)
+	}
+	if len(rep.Rows) != 1 || rep.Rows[0].Provider != "acountpay" || rep.Rows[0].Result != "paid" ||
+		rep.Rows[0].Currency != "DKK" || rep.Rows[0].Count != 1 || rep.Rows[0].Total.String() != "4200" {
+		t.Errorf("end-of-day = %s, want one row acountpay paid DKK count 1 total 4200", out)
+	}
+	out, errs, code = run(t, "", "reprint", "--socket", sock)
+	if code != 0 || !strings.Contains(out, `"queued": true`) {
+		t.Errorf("reprint of the last receipt: exit %d, out %q, err %q", code, out, errs)
+	}
+
+	checkNotifyLifecycle(t, p, n)
+	if _, err := os.Stat(sock); !os.IsNotExist(err) {
+		t.Errorf("admin socket %s left behind after exit (stat: %v)", sock, err)
+	}
+	// The store was closed: a reader opens it at once, the payment is still paid.
+	if ps := payments(t, state); len(ps) != 1 || ps[0].State != "paid" {
+		t.Fatalf("after run stopped: %+v, want the one payment paid", ps)
+	}
+}
+
+// TestDaemonRunAdminFresh: a fresh `terminald run` answers the admin commands, refuses
+// bad ones with exit 2 and a reprint with nothing printed with a clear error, serves
+// /healthz and /metrics with nothing counted yet, and a second daemon on the same state
+// directory fails fast naming the lock.
+func TestDaemonRunAdminFresh(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	url := dmnSandbox(t)
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	sock := filepath.Join(dmnShortDir(t), "admin.sock")
+	addr := dmnFreeAddr(t)
+	cfg := dmnConfig(t, dir, url, state, sock, addr)
+	p := dmnStart(t, nil, "run", "--config", cfg)
+
+	st := dmnWaitAdmin(t, p, sock)
+	online, _ := st["providers_online"].(map[string]any)
+	if st["ready"] != true || online["acountpay"] != true || st["open_payments"] != float64(0) {
+		t.Errorf("status = %v, want ready, acountpay online, no open payments", st)
+	}
+	if fi, err := os.Stat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != 0o660 {
+		t.Errorf("admin socket %s: %v %v, want a socket with mode 0660", sock, fi.Mode(), err)
+	}
+
+	out, errs, code := run(t, "", "reprint", "--socket", sock)
+	if code != 1 || !strings.Contains(errs, "nothing printed yet") {
+		t.Errorf("reprint with no receipts: exit %d, out %q, err %q; want exit 1 saying nothing was printed", code, out, errs)
+	}
+	out, errs, code = run(t, "", "reprint", "--socket", sock, "7")
+	if code != 1 || errs == "" {
+		t.Errorf("reprint of a receipt that does not exist: exit %d, out %q, err %q; want exit 1 with an error", code, out, errs)
+	}
+	out, errs, code = run(t, "", "end-of-day", "--socket", sock)
+	var rep map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
+		t.Fatalf("end-of-day: exit %d, out %q, err %q", code, out, errs)
+	}
+	if rows, _ := rep["rows"].([]any); len(rows) != 0 {
+		t.Errorf("end-of-day with no payments = %s, want no rows", out)
+	}
+	out, errs, code = run(t, "", "payments", "--config", cfg, "--json")
+	if code != 0 || strings.TrimSpace(out) != "" {
+		t.Errorf("payments --config with no payments: exit %d, out %q, err %q", code, out, errs)
+	}
+
+	for _, args := range [][]string{
+		{"status", "--socket", sock, "extra"},
+		{"end-of-day", "--socket", sock, "extra"},
+		{"reprint", "--socket", sock, "abc"},
+		{"reprint", "--socket", sock, "1", "2"},
+		{"refund", "--socket", sock},
+		{"status", "--socket"},
+		{"status", "--bogus"},
+	} {
+		if _, errs, code := run(t, "", args...); code != 2 || errs == "" {
+			t.Errorf("terminald %q: exit %d, stderr %q; want exit 2 with a usage message", args, code, errs)
+		}
+	}
+	if _, errs, code := run(t, "", "refund", "--socket", sock, "NO-SUCH-PAYMENT"); code != 1 || !strings.Contains(errs, "NO-SUCH-PAYMENT") {
+		t.Errorf("refund of an unknown payment: exit %d, %q; want exit 1 naming it", code, errs)
+	}
+	if _, errs, code := run(t, "", "status", "--socket", filepath.Join(dir, "nobody.sock")); code != 1 || !strings.Contains(errs, "no running terminald") {
+		t.Errorf("status without a daemon: exit %d, %q", code, errs)
+	}
+
+	code, body := dmnGet(t, "http://"+addr+"/healthz")
+	if code != http.StatusOK || strings.TrimSpace(body) != "ok" {
+		t.Errorf("/healthz: %d %q, want 200 ok", code, body)
+	}
+	// The end-of-day report sits in the outbox until the (discarding) printer took it:
+	// the depth gauge goes back to 0.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		code, body = dmnGet(t, "http://"+addr+"/metrics")
+		if code != http.StatusOK {
+			t.Fatalf("/metrics: %d", code)
+		}
+		if v, _ := dmnMetric(body, "terminald_outbox_depth"); v == "0" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, series := range []string{"terminald_payments_in_flight", "terminald_outbox_depth"} {
+		if v, ok := dmnMetric(body, series); !ok || v != "0" {
+			t.Errorf("%s = %q (present %v), want 0", series, v, ok)
+		}
+	}
+	if strings.Contains(body, "terminald_payments_total{") {
+		t.Errorf("payments counted before any payment:\n%s", body)
+	}
+	if !strings.Contains(body, "go_goroutines") || !strings.Contains(body, "process_") {
+		t.Errorf("/metrics lacks the runtime and process collectors")
+	}
+
+	// A second daemon on the same state directory: exit 1 naming the lock, not a hang.
+	cfg2 := dmnConfig(t, t.TempDir(), url, state, filepath.Join(dmnShortDir(t), "admin.sock"), "")
+	start := time.Now()
+	_, errs, code = run(t, "", "run", "--config", cfg2)
+	if code != 1 || !strings.Contains(errs, "locked") || !strings.Contains(errs, "terminald.db") {
+		t.Errorf("second run on a held state dir: exit %d after %v, stderr %q; want exit 1 naming the locked database", code, time.Since(start), errs)
+	}
+	if p.exited() {
+		t.Fatalf("the first daemon died; stderr:\n%s", p.stderr())
+	}
+	if code := p.stop(t); code != 0 {
+		t.Fatalf("exit status %d after SIGTERM; stderr:\n%s", code, p.stderr())
+	}
+}
+
+// TestDaemonRunBadConfig: `terminald run` refuses a bad configuration with exit 1 naming
+// the key, before touching anything.
+func TestDaemonRunBadConfig(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	dir := t.TempDir()
+	good := strings.TrimSpace(`
+[terminal]
+currency = "DKK"
+state_dir = "` + filepath.Join(dir, "state") + `"
+[acountpay]
+base_url = "http://127.0.0.1:9"
+client_id = "x"
+client_secret = "y"
+merchant_client_id = "z"
+[admin]
+socket = "` + filepath.Join(dir, "a.sock") + `"
+`)
+	for _, tc := range []struct {
+		name, text, want string
+	}{
+		{"unknown key", good + "\nbogus = 1\n", `unknown key "admin.bogus"`},
+		{"bad currency", strings.Replace(good, `"DKK"`, `"XYZ"`, 1), "terminal.currency"},
+		{"missing secret", strings.Replace(good, `client_secret = "y"`, "", 1), "acountpay.client_secret"},
+		{"bad duration", strings.Replace(good, `currency = "DKK"`, "currency = \"DKK\"\nretention = \"soon\"", 1), "terminal.retention"},
+		{"bad http", good + "\n[http]\nlisten = 9120\n", "http.listen"},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".toml")
+		os.WriteFile(path, []byte(tc.text), 0o600)
+		_, errs, code := run(t, "", "run", "--config", path)
+		if code != 1 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 naming %s", tc.name, code, errs, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "state")); !os.IsNotExist(err) {
+		t.Errorf("a refused configuration created the state directory")
+	}
+	if _, errs, code := run(t, "", "run", "--config", filepath.Join(dir, "missing.toml")); code != 1 || !strings.Contains(errs, "missing.toml") {
+		t.Errorf("missing config file: exit %d, %q", code, errs)
+	}
+	if _, errs, code := run(t, "", "run", "--config", filepath.Join(dir, "x.toml"), "extra"); code != 2 || errs == "" {
+		t.Errorf("run with an extra argument: exit %d, %q; want 2", code, errs)
+	}
+}
