@@ -213,7 +213,7 @@ func (e *Engine) cancel(t *track) {
 		case errors.Is(err, ErrPaymentInProgress):
 			delete(t.p.Data, "cancel")
 			t.p.State = store.StateAwaiting
-			t.upd.Detail = "Cannot cancel: payment in progress"
+			t.p.Detail = "Cannot cancel: payment in progress" // shown under the QR until the next check
 			e.save(t.p)
 			t.nextCheck = time.Time{}
 			e.show()

@@ -151,8 +151,16 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	listen := fs.String("listen", "127.0.0.1:8700", "listen `ADDR`ess (loopback unless you mean it)")
 	name := fs.String("provider", "acountpay", "provider: acountpay, accrue or cryptogw")
 	level := fs.String("log-level", "info", "log level")
+	blockTime := fs.Duration("block-time", 0, "cryptogw: simulated chain `DURATION` per block confirmation (default 10s)")
+	refundWait := fs.Duration("refund-wait", 0, "cryptogw: refunds complete after this `DURATION` (default 2m)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if (*blockTime != 0 || *refundWait != 0) && *name != "cryptogw" {
+		return fmt.Errorf("%w: --block-time and --refund-wait are for --provider cryptogw", errUsage)
+	}
+	if *blockTime < 0 || *refundWait < 0 {
+		return fmt.Errorf("%w: --block-time and --refund-wait must not be negative", errUsage)
 	}
 	log, err := newLogger(stderr, *level)
 	if err != nil {
@@ -161,6 +169,9 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	h, err := sandboxHandler(*name, false, log)
 	if err != nil {
 		return err
+	}
+	if *blockTime != 0 || *refundWait != 0 {
+		h = cryptogw.NewSandbox(cryptogw.SandboxOptions{ConfirmationInterval: *blockTime, RefundWait: *refundWait})
 	}
 	u, stop, err := listenHTTP(*listen, h)
 	if err != nil {

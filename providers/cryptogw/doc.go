@@ -42,7 +42,7 @@
 //     pending; anything else → pending with the gateway's status text.
 //   - Cancel: when CancelPayment refuses (any 4xx but 401/404, or cancelled=false) the
 //     state is read with CheckPayment: already cancelled is fine, otherwise the error
-//     is *CancelRefused ("funds on the way"), matching flow.ErrCannotCancel.
+//     is *CancelRefused ("funds on the way"), matching flow.ErrPaymentInProgress.
 //   - Accept sends accepted_amount = the "payment" CheckPayment reports at that moment
 //     and accepted_invoice_amount = invoice × payment / amount rounded down to minor
 //     units; the payment is reported paid once AcceptPayment says success.

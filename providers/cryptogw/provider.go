@@ -391,7 +391,8 @@ func (pr *Provider) update(p *store.Payment, r PaymentRef, st Status) flow.Updat
 }
 
 // CancelRefused is returned by Cancel when the gateway refuses to cancel because a
-// transaction is on its way. It matches flow.ErrCannotCancel.
+// transaction is on its way. It matches flow.ErrPaymentInProgress (and so
+// flow.ErrCannotCancel): the flow keeps the payment on screen and watches it.
 type CancelRefused struct{ State string }
 
 // Error describes the refusal.
@@ -399,15 +400,15 @@ func (e *CancelRefused) Error() string {
 	return fmt.Sprintf("cryptogw: cancel refused: funds on the way (state %s)", e.State)
 }
 
-// Unwrap returns flow.ErrCannotCancel.
-func (e *CancelRefused) Unwrap() error { return flow.ErrCannotCancel }
+// Unwrap returns flow.ErrPaymentInProgress.
+func (e *CancelRefused) Unwrap() error { return flow.ErrPaymentInProgress }
 
 // CashierMessage is a short text for the screen.
 func (e *CancelRefused) CashierMessage() string { return "Funds on the way" }
 
 // Cancel cancels the payment at the gateway. When the gateway refuses because a
 // transaction was seen, it returns the current state and an error matching
-// flow.ErrCannotCancel (*CancelRefused) so the flow keeps watching.
+// flow.ErrPaymentInProgress (*CancelRefused) so the flow keeps watching.
 func (pr *Provider) Cancel(ctx context.Context, p *store.Payment, save flow.Saver) (flow.Update, error) {
 	r, ok, err := pr.ref(ctx, p, save)
 	if err != nil {

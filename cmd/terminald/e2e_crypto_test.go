@@ -1,0 +1,672 @@
+package main
+
+// End-to-end tests of the crypto gateway (cryptogw) through the built binary: the
+// quote, the BIP21 QR the simulated customer pays, confirmations, underpayment
+// decisions, a cancel refused once funds are on the way, and a refund sent while the
+// gateway is failing.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/providers/cryptogw"
+	"github.com/terminald/terminald/screen"
+	"github.com/terminald/terminald/store"
+)
+
+// cgBuffer is a bytes.Buffer safe for a process writing while the test reads.
+type cgBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *cgBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *cgBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// cgWait polls cond until it holds or within passes; then it fails with what and diag.
+func cgWait(t *testing.T, within time.Duration, what string, cond func() bool, diag func() string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s\n%s", within, what, diag())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// cgSim is a running `terminald sim --provider cryptogw` whose keypad (stdin) is a pipe.
+type cgSim struct {
+	cmd                        *exec.Cmd
+	in                         io.WriteCloser
+	out                        *cgBuffer
+	screens, rfile, state, dir string
+	exited                     chan struct{}
+}
+
+func cgStartSim(t *testing.T, args ...string) *cgSim {
+	t.Helper()
+	dir := t.TempDir()
+	s := &cgSim{dir: dir, screens: filepath.Join(dir, "screens"), rfile: filepath.Join(dir, "receipts.bin"),
+		state: filepath.Join(dir, "state"), out: &cgBuffer{}, exited: make(chan struct{})}
+	all := append([]string{"sim", "--provider", "cryptogw", "--display-dir", s.screens, "--receipt-file", s.rfile,
+		"--state", s.state, "--log-level", "info"}, args...)
+	s.cmd = exec.Command(bin, all...)
+	in, err := s.cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.in = in
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.cmd.Wait(); close(s.exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-s.exited:
+		default:
+			s.cmd.Process.Kill()
+			<-s.exited
+		}
+	})
+	return s
+}
+
+// keys types on the keypad.
+func (s *cgSim) keys(t *testing.T, k string) {
+	t.Helper()
+	if _, err := io.WriteString(s.in, k); err != nil {
+		t.Fatalf("keypad: %v\n%s", err, s.out.String())
+	}
+}
+
+// stop ends the keypad input; the simulator exits once no payment is in flight.
+func (s *cgSim) stop(t *testing.T) {
+	t.Helper()
+	s.in.Close()
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("sim did not exit after its input ended\n%s", s.out.String())
+	}
+	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("sim exit %d\n%s", code, s.out.String())
+	}
+}
+
+// shots returns the numbered screen PNGs of kind in dir, oldest first.
+func (s *cgSim) shots(kind screen.Kind) []string {
+	files, _ := filepath.Glob(filepath.Join(s.screens, "screen-*-"+string(kind)+".png"))
+	sort.Strings(files)
+	return files
+}
+
+// waitShot waits for a screen of kind and returns its newest PNG.
+func (s *cgSim) waitShot(t *testing.T, kind screen.Kind) string {
+	t.Helper()
+	cgWait(t, 30*time.Second, "a "+string(kind)+" screen", func() bool { return len(s.shots(kind)) > 0 }, s.diag)
+	f := s.shots(kind)
+	return f[len(f)-1]
+}
+
+func (s *cgSim) diag() string {
+	files, _ := filepath.Glob(filepath.Join(s.screens, "screen-*.png"))
+	for i := range files {
+		files[i] = filepath.Base(files[i])
+	}
+	return fmt.Sprintf("screens: %v\noutput:\n%s", files, s.out.String())
+}
+
+// receipts decodes what the printer received so far (nil while a write is half done).
+func (s *cgSim) receipts() *escpos.Document {
+	data, err := os.ReadFile(s.rfile)
+	if err != nil {
+		return nil
+	}
+	doc, err := escpos.Decode(data)
+	if err != nil {
+		return nil
+	}
+	return doc
+}
+
+// cgSandbox runs `terminald sandbox --provider cryptogw` and returns its base URL.
+func cgSandbox(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"sandbox", "--provider", "cryptogw", "--listen", "127.0.0.1:0", "--log-level", "error"}, args...)...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb cgBuffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "cryptogw sandbox listening on http://127.0.0.1:") {
+		t.Fatalf("sandbox said %q (%v); stderr %s", line, err, errb.String())
+	}
+	go io.Copy(io.Discard, out)
+	return strings.TrimSpace(line[strings.LastIndex(line, " "):])
+}
+
+// cgAPI calls a gateway endpoint of the sandbox with the demo credentials.
+func cgAPI(t *testing.T, base, endpoint string, q url.Values) (int, []byte) {
+	t.Helper()
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("pos_id", cryptogw.DemoPosID)
+	req, err := http.NewRequest(http.MethodGet, base+"/v2/"+endpoint+"/?"+q.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(cryptogw.DemoUsername, cryptogw.DemoAPIKey)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("sandbox %s: %v", endpoint, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
+}
+
+// cgTx is one row of the gateway's GetTransactions.
+type cgTx struct {
+	Status       string  `json:"status"`
+	PaymentID    string  `json:"payment_id"`
+	Reference    string  `json:"reference_no"`
+	Amount       string  `json:"amount"`
+	Payment      string  `json:"payment"`
+	Refund       string  `json:"refund"`
+	RefundStatus *string `json:"refund_status"`
+	Cancelled    *string `json:"cancelled"`
+}
+
+// cgGatewayTx returns the gateway's record of the terminal payment ref.
+func cgGatewayTx(t *testing.T, base, ref string) cgTx {
+	t.Helper()
+	code, body := cgAPI(t, base, "GetTransactions", url.Values{"limit": {"100"}})
+	if code != http.StatusOK {
+		t.Fatalf("GetTransactions: %d %s", code, body)
+	}
+	var txs []cgTx
+	if err := json.Unmarshal(body, &txs); err != nil {
+		t.Fatalf("GetTransactions: %v: %s", err, body)
+	}
+	for _, tx := range txs {
+		if tx.Reference == ref {
+			return tx
+		}
+	}
+	t.Fatalf("gateway has no payment with reference %s: %s", ref, body)
+	return cgTx{}
+}
+
+// cgLine is one line of `payments --json` with the fields these tests look at.
+type cgLine struct {
+	ID       string `json:"id"`
+	State    string `json:"state"`
+	Amount   string `json:"amount"`
+	Minor    int64  `json:"amount_minor"`
+	Currency string `json:"currency"`
+	Provider string `json:"provider"`
+	Receipt  int    `json:"receipt"`
+	PaidLate bool   `json:"paid_late"`
+	Refunded int64  `json:"refunded_minor"`
+}
+
+func cgPayments(t *testing.T, state string) []cgLine {
+	t.Helper()
+	out, errs, code := run(t, "", "payments", "--state", state, "--json")
+	if code != 0 {
+		t.Fatalf("payments: exit %d: %s", code, errs)
+	}
+	var ps []cgLine
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if l == "" {
+			continue
+		}
+		var p cgLine
+		if err := json.Unmarshal([]byte(l), &p); err != nil {
+			t.Fatalf("payments --json line %q: %v", l, err)
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// cgOnePayment asserts exactly one payment of 20.00 EUR at cryptogw in state and returns it.
+func cgOnePayment(t *testing.T, stateDir, state string) cgLine {
+	t.Helper()
+	ps := cgPayments(t, stateDir)
+	if len(ps) != 1 || ps[0].State != state || ps[0].Amount != "20.00" || ps[0].Minor != 2000 ||
+		ps[0].Currency != "EUR" || ps[0].Provider != "cryptogw" {
+		t.Fatalf("payments = %+v, want one %s payment of 20.00 EUR at cryptogw", ps, state)
+	}
+	return ps[0]
+}
+
+var (
+	cgMoneyRe = regexp.MustCompile(`(\S+) (EUR|BTC)\b`)
+	cgEUR     = regexp.MustCompile(`^[0-9]+\.[0-9]{2}$`)
+	cgBTC     = regexp.MustCompile(`^[0-9]+\.[0-9]{8}$`)
+	cgFloatRe = regexp.MustCompile(`[0-9]\.?[0-9]*[eE][-+][0-9]+\b`)
+)
+
+// cgExactAmounts fails when an amount on the receipt is not an exact decimal with the
+// currency's places (a float such as "20", "19.999999" or "2e+01" would show).
+func cgExactAmounts(t *testing.T, doc *escpos.Document) {
+	t.Helper()
+	for _, l := range doc.Lines() {
+		for _, m := range cgMoneyRe.FindAllStringSubmatch(l, -1) {
+			re := cgEUR
+			if m[2] == "BTC" {
+				re = cgBTC
+			}
+			if !re.MatchString(m[1]) {
+				t.Errorf("receipt line %q: amount %q %s is not an exact decimal", l, m[1], m[2])
+			}
+		}
+		if cgFloatRe.MatchString(l) {
+			t.Errorf("receipt line %q shows a float in exponent notation", l)
+		}
+	}
+}
+
+// cgCount counts receipt lines equal to s (titles are printed on a line of their own).
+func cgCount(doc *escpos.Document, s string) int {
+	n := 0
+	for _, l := range doc.Lines() {
+		if strings.TrimSpace(l) == s {
+			n++
+		}
+	}
+	return n
+}
+
+// cgMatches reports whether the PNG file shows want, pixel for pixel, leaving out the
+// status bar (clock) and the countdown, which change by themselves.
+func cgMatches(t *testing.T, r *screen.Renderer, file string, want screen.Screen) bool {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := png.Decode(f)
+	if err != nil {
+		return false // written while we read
+	}
+	b := got.Bounds()
+	img := r.Render(want, b.Dx(), b.Dy(), time.Now())
+	lay := r.Layout(want, b.Dx(), b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			p := image.Pt(x, y)
+			if p.In(lay.StatusBar) || p.In(lay.Countdown) {
+				continue
+			}
+			r1, g1, b1, _ := got.At(x, y).RGBA()
+			r2, g2, b2, _ := img.At(x-b.Min.X, y-b.Min.Y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// cgAnyShows reports whether one of files shows one of wants.
+func cgAnyShows(t *testing.T, r *screen.Renderer, files []string, wants ...screen.Screen) bool {
+	t.Helper()
+	for _, f := range files {
+		for _, w := range wants {
+			if cgMatches(t, r, f, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// cgQRScreen is the QR screen of a 20.00 EUR crypto payment for uri with the status
+// line under the QR ("Pay X BTC" and then status).
+func cgQRScreen(uri cryptogw.PaymentURI, status string) screen.Screen {
+	return screen.Screen{Kind: screen.QR, Title: "Scan to pay", Amount: "20.00 EUR", Provider: "cryptogw",
+		QR: uri.String(), Deadline: time.Now().Add(5 * time.Minute), Hint: "X = cancel",
+		Lines: []string{"Pay " + uri.Amount.String() + " BTC", status}}
+}
+
+// cgQR decodes the first QR screen as a BIP21 bitcoin: URI.
+func cgQR(t *testing.T, screens string) cryptogw.PaymentURI {
+	t.Helper()
+	text := qrFromScreens(t, screens)
+	if !strings.HasPrefix(text, "bitcoin:") || !strings.Contains(text, "?amount=") {
+		t.Fatalf("QR on the display = %q, want a BIP21 bitcoin:ADDRESS?amount=X URI", text)
+	}
+	u, err := cryptogw.ParsePaymentURI(text)
+	if err != nil || u.Scheme != "bitcoin" || u.Amount <= 0 {
+		t.Fatalf("QR %q: %+v, %v", text, u, err)
+	}
+	if u.String() != text {
+		t.Fatalf("QR %q does not round-trip (%q): amount not an exact decimal", text, u.String())
+	}
+	return u
+}
+
+func cgRenderer(t *testing.T) *screen.Renderer {
+	t.Helper()
+	r, err := screen.NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// The customer scans the QR, pays in full, the chain confirms, one sale receipt prints.
+func TestCryptoPaysAfterConfirmations(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	dir := t.TempDir()
+	screens, rfile, state := filepath.Join(dir, "screens"), filepath.Join(dir, "receipts.bin"), filepath.Join(dir, "state")
+	// The amount's Enter, then OK on the quote (typed ahead, kept until the quote shows).
+	_, errs, code := run(t, "2000\n\n", "sim", "--provider", "cryptogw", "--pay-after", "100ms",
+		"--display-dir", screens, "--receipt-file", rfile, "--state", state)
+	if code != 0 {
+		t.Fatalf("sim exit %d:\n%s", code, errs)
+	}
+	uri := cgQR(t, screens)
+
+	r := cgRenderer(t)
+	qrs, _ := filepath.Glob(filepath.Join(screens, "screen-*-qr.png"))
+	sort.Strings(qrs)
+	if !cgMatches(t, r, qrs[0], cgQRScreen(uri, "Waiting for transaction")) {
+		t.Errorf("first QR screen %s does not show %q and the crypto amount", qrs[0], "Waiting for transaction")
+	}
+	if !cgAnyShows(t, r, qrs, cgQRScreen(uri, "0/2 confirmations"), cgQRScreen(uri, "1/2 confirmations")) {
+		t.Errorf("no QR screen showed the transaction's confirmations (of %d QR screens)", len(qrs))
+	}
+	if paid, _ := filepath.Glob(filepath.Join(screens, "screen-*-paid.png")); len(paid) != 1 {
+		t.Errorf("paid screens: %v", paid)
+	}
+
+	p := cgOnePayment(t, state, "paid")
+	if p.PaidLate || p.Receipt == 0 {
+		t.Errorf("payment %+v", p)
+	}
+	doc := receipts(t, rfile)
+	text := doc.Text()
+	if doc.Cuts() != 1 || cgCount(doc, "PAYMENT") != 1 || cgCount(doc, "APPROVED") != 1 ||
+		!strings.Contains(text, "20.00 EUR") || !strings.Contains(text, p.ID) {
+		t.Fatalf("receipt (%d cuts):\n%s", doc.Cuts(), text)
+	}
+	if qrs := doc.QRs(); len(qrs) != 1 || qrs[0] != p.ID {
+		t.Errorf("receipt QR = %v, want %s", qrs, p.ID)
+	}
+	cgExactAmounts(t, doc)
+}
+
+// cgUnderpaid runs a payment of 20.00 EUR where the customer sends 90 % against a
+// standalone sandbox, waits for the decision screen and checks what it shows.
+func cgUnderpaid(t *testing.T) (s *cgSim, sandbox string, uri cryptogw.PaymentURI, received cryptogw.Decimal) {
+	t.Helper()
+	sandbox = cgSandbox(t, "--block-time", "500ms")
+	s = cgStartSim(t, "--sandbox", sandbox, "--pay-after", "100ms", "--customer-pays", "90")
+	s.keys(t, "2000\n\n")
+	decision := s.waitShot(t, screen.Decision)
+	uri = cgQR(t, s.screens)
+	received, err := uri.Amount.MulDiv(cryptogw.Decimal(90), cryptogw.Decimal(100), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := screen.Screen{Kind: screen.Decision, Title: "Underpaid", Amount: "20.00 EUR", Provider: "cryptogw",
+		Hint: "OK = accept   X = cancel", Lines: []string{
+			"Received " + received.String() + " BTC", "Underpaid",
+			"Expected " + uri.Amount.String() + " BTC", "Missing " + (uri.Amount - received).String() + " BTC"}}
+	if !cgMatches(t, cgRenderer(t), decision, want) {
+		t.Errorf("decision screen %s does not show received/expected/missing %v", decision, want.Lines)
+	}
+	return s, sandbox, uri, received
+}
+
+// 90 % arrives; the cashier accepts it with OK: AcceptPayment, paid, one
+// "UNDERPAYMENT ACCEPTED" receipt.
+func TestCryptoUnderpaidAccepted(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	s, sandbox, _, received := cgUnderpaid(t)
+	s.keys(t, "\n") // OK = accept
+	s.waitShot(t, screen.Paid)
+	s.stop(t)
+
+	p := cgOnePayment(t, s.state, "paid")
+	if p.PaidLate {
+		t.Errorf("accepted underpayment marked paid late: %+v", p)
+	}
+	tx := cgGatewayTx(t, sandbox, p.ID)
+	if tx.Status != "Confirmed" || tx.Payment != received.String() {
+		t.Errorf("gateway: %+v, want Confirmed with payment %s", tx, received)
+	}
+	doc := receipts(t, s.rfile)
+	if doc.Cuts() != 1 || cgCount(doc, "UNDERPAYMENT ACCEPTED") != 1 || cgCount(doc, "APPROVED") != 1 ||
+		!strings.Contains(doc.Text(), p.ID) {
+		t.Fatalf("receipt (%d cuts):\n%s", doc.Cuts(), doc.Text())
+	}
+	cgExactAmounts(t, doc)
+}
+
+// 90 % arrives; the cashier cancels at the decision: cancelled at the gateway, not paid,
+// the decision is in the payment's record.
+func TestCryptoUnderpaidCancelled(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	s, sandbox, _, received := cgUnderpaid(t)
+	s.keys(t, "c") // X = cancel
+	s.waitShot(t, screen.Cancelled)
+	s.stop(t)
+
+	p := cgOnePayment(t, s.state, "cancelled")
+	if paid := s.shots(screen.Paid); len(paid) != 0 {
+		t.Errorf("paid screen shown after the cashier cancelled: %v", paid)
+	}
+	tx := cgGatewayTx(t, sandbox, p.ID)
+	if tx.Status != "Cancelled" || tx.Cancelled == nil || tx.Payment != received.String() {
+		t.Errorf("gateway: %+v, want Cancelled holding the %s received", tx, received)
+	}
+	st, err := store.Open(filepath.Join(s.state, "terminald.db"), &store.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var rec *store.Payment
+	if err := st.View(func(tx *store.Tx) (err error) { rec, err = tx.Payment(p.ID); return }); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Data["decision"] != "cancelled" {
+		t.Errorf("payment record: decision %q, want cancelled (data %v)", rec.Data["decision"], rec.Data)
+	}
+	doc := receipts(t, s.rfile)
+	if doc.Cuts() != 1 || cgCount(doc, "NOT PAID") != 1 || cgCount(doc, "CANCELLED") != 1 || cgCount(doc, "APPROVED") != 0 {
+		t.Fatalf("receipt (%d cuts):\n%s", doc.Cuts(), doc.Text())
+	}
+	cgExactAmounts(t, doc)
+}
+
+// Once the chain shows the customer's transaction, X cannot cancel: the terminal says
+// so, keeps the payment on screen and it completes paid (not "paid after cancel").
+func TestCryptoCancelRefusedOnceTransactionSeen(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	sandbox := cgSandbox(t, "--block-time", "1500ms")
+	s := cgStartSim(t, "--sandbox", sandbox, "--pay-after", "100ms")
+	s.keys(t, "2000\n\n")
+	s.waitShot(t, screen.QR)
+	uri := cgQR(t, s.screens)
+	r := cgRenderer(t)
+	seen := cgQRScreen(uri, "0/2 confirmations")
+	checked := map[string]bool{}
+	cgWait(t, 30*time.Second, "the QR screen to show the transaction (0/2 confirmations)", func() bool {
+		for _, f := range s.shots(screen.QR) {
+			if !checked[f] && cgMatches(t, r, f, seen) {
+				return true
+			}
+			checked[f] = true
+		}
+		return false
+	}, s.diag)
+	s.keys(t, "c")
+	s.waitShot(t, screen.Paid)
+	s.stop(t)
+
+	if !cgAnyShows(t, r, s.shots(screen.QR), cgQRScreen(uri, "Cannot cancel: payment in progress")) {
+		t.Errorf("no screen told the cashier the payment cannot be cancelled any more\n%s", s.diag())
+	}
+	if c := s.shots(screen.Cancelled); len(c) != 0 {
+		t.Errorf("cancelled screen shown: %v", c)
+	}
+	p := cgOnePayment(t, s.state, "paid")
+	if p.PaidLate {
+		t.Errorf("payment marked paid after cancel: %+v", p)
+	}
+	if tx := cgGatewayTx(t, sandbox, p.ID); tx.Status != "Confirmed" || tx.Cancelled != nil {
+		t.Errorf("gateway: %+v, want Confirmed, never cancelled", tx)
+	}
+	doc := receipts(t, s.rfile)
+	if doc.Cuts() != 1 || cgCount(doc, "PAYMENT") != 1 || cgCount(doc, "APPROVED") != 1 {
+		t.Fatalf("receipt (%d cuts), want one sale receipt:\n%s", doc.Cuts(), doc.Text())
+	}
+	cgExactAmounts(t, doc)
+}
+
+// A refund asked while the gateway fails stays pending; when the gateway answers again
+// it is sent, completes, and its slip prints once.
+func TestCryptoRefundQueuedWhileGatewayFails(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	sandbox := cgSandbox(t, "--block-time", "300ms", "--refund-wait", "2s")
+	sockDir, err := os.MkdirTemp("", "cg") // unix socket paths are short
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sock := filepath.Join(sockDir, "admin.sock")
+	s := cgStartSim(t, "--sandbox", sandbox, "--pay-after", "100ms", "--admin-socket", sock)
+	s.keys(t, "2000\n\n")
+	s.waitShot(t, screen.Paid)
+	var id string
+	cgWait(t, 20*time.Second, "the sale receipt", func() bool {
+		doc := s.receipts()
+		if doc == nil || doc.Cuts() != 1 || len(doc.QRs()) != 1 {
+			return false
+		}
+		id = doc.QRs()[0]
+		return true
+	}, s.diag)
+	uri := cgQR(t, s.screens)
+	openRefunds := func() int {
+		out, errs, code := run(t, "", "status", "--socket", sock)
+		if code != 0 {
+			t.Fatalf("status: exit %d: %s", code, errs)
+		}
+		var st struct {
+			Refunds *int `json:"open_refunds"`
+		}
+		if err := json.Unmarshal([]byte(out), &st); err != nil || st.Refunds == nil {
+			t.Fatalf("status output %q: %v", out, err)
+		}
+		return *st.Refunds
+	}
+
+	// The gateway fails: every API call answers 500 until the injected failures are used up.
+	resp, err := http.Post(sandbox+"/sandbox/fault?kind=500&n=200", "", nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("inject faults: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	const dest = "sb1qrefunddestination0000000000000001"
+	out, errs, code := run(t, "", "refund", id, "--to", dest, "--socket", sock)
+	if code != 0 {
+		t.Fatalf("refund: exit %d: %s", code, errs)
+	}
+	var rf struct {
+		ID          string `json:"id"`
+		State       string `json:"state"`
+		Destination string `json:"destination"`
+	}
+	if err := json.Unmarshal([]byte(out), &rf); err != nil || rf.State != "pending" || rf.Destination != dest {
+		t.Fatalf("refund answered %q (%v), want a pending refund to %s", out, err, dest)
+	}
+	if n := openRefunds(); n != 1 {
+		t.Fatalf("open refunds = %d, want the pending one", n)
+	}
+	if doc := s.receipts(); doc == nil || doc.Cuts() != 1 {
+		t.Fatalf("a slip printed while the gateway fails\n%s", s.diag())
+	}
+	// Still failing now, so nothing reached the gateway before: the calls are FIFO.
+	if code, body := cgAPI(t, sandbox, "GetCurrencyList", nil); code != http.StatusInternalServerError {
+		t.Fatalf("gateway answered %d %s while failures were injected (too few for this test?)", code, body)
+	}
+
+	// Lift the outage: the sandbox has no "clear faults" control, so use up the rest.
+	for i := 0; ; i++ {
+		if code, _ := cgAPI(t, sandbox, "GetCurrencyList", nil); code == http.StatusOK {
+			break
+		}
+		if i > 250 {
+			t.Fatal("the gateway never answered again")
+		}
+	}
+	cgWait(t, 30*time.Second, "the refund slip", func() bool {
+		doc := s.receipts()
+		return doc != nil && doc.Cuts() == 2
+	}, s.diag)
+	cgWait(t, 30*time.Second, "the refund to complete (no open refunds)", func() bool { return openRefunds() == 0 }, s.diag)
+	tx := cgGatewayTx(t, sandbox, id)
+	if tx.Refund != uri.Amount.String() || tx.RefundStatus == nil || *tx.RefundStatus != "Refunded" {
+		t.Errorf("gateway: %+v, want %s BTC refunded", tx, uri.Amount)
+	}
+	s.stop(t)
+
+	p := cgOnePayment(t, s.state, "paid")
+	if p.Refunded != 2000 {
+		t.Errorf("payment %+v: refunded %d, want 2000", p, p.Refunded)
+	}
+	doc := receipts(t, s.rfile)
+	text := doc.Text()
+	if doc.Cuts() != 2 || cgCount(doc, "PAYMENT") != 1 || cgCount(doc, "REFUND") != 1 ||
+		!strings.Contains(text, dest) || !strings.Contains(text, rf.ID) || strings.Count(text, "20.00 EUR") != 2 {
+		t.Fatalf("receipts (%d cuts), want the sale and one refund slip of 20.00 EUR to %s:\n%s", doc.Cuts(), dest, text)
+	}
+	cgExactAmounts(t, doc)
+}
