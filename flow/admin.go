@@ -209,7 +209,8 @@ func (e *Engine) endOfDay(to time.Time, diffs []string) (Report, error) {
 			if p.Unconfirmed {
 				result = "paid-unconfirmed"
 			}
-			add(p.Provider, result, p.Amount.Currency, p.Amount.Minor)
+			paid := p.Paid()
+			add(p.Provider, result, paid.Currency, paid.Minor)
 			return nil
 		})
 		if err != nil {

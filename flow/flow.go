@@ -185,6 +185,8 @@ type track struct {
 	interval   time.Duration
 	upd        Update // last update from the provider
 	foreground bool
+	note       string // a short notice shown on the payment's screen until noteUntil
+	noteUntil  time.Time
 }
 
 // rtrack is the in-memory companion of one open refund.
@@ -402,7 +404,9 @@ func (e *Engine) providerSaver(id string, base map[string]string) Saver {
 					d[k] = v
 				}
 			}
-			t.p.Data, base = d, cloneData(p.Data)
+			// Hand the merged data back: the provider sees the flow's own keys, such as a
+			// cancel asked while it was working (CancelRequested).
+			t.p.Data, p.Data, base = d, cloneData(d), cloneData(d)
 			if p.ProviderID != "" {
 				t.p.ProviderID = p.ProviderID
 			}

@@ -213,7 +213,7 @@ func (e *Engine) cancel(t *track) {
 		case errors.Is(err, ErrPaymentInProgress):
 			delete(t.p.Data, "cancel")
 			t.p.State = store.StateAwaiting
-			t.p.Detail = "Cannot cancel: payment in progress" // shown under the QR until the next check
+			t.note, t.noteUntil = "Cannot cancel: payment in progress", e.now().Add(e.cfg.ResultHold)
 			e.save(t.p)
 			t.nextCheck = time.Time{}
 			e.show()
@@ -245,6 +245,13 @@ func (e *Engine) apply(t *track, u Update) {
 	}
 	if u.Detail != "" {
 		p.Detail = u.Detail
+	}
+	if u.Paid.Currency != "" && u.Paid != p.Amount {
+		if u.Paid.Currency != p.Amount.Currency || u.Paid.Minor <= 0 || u.Paid.Minor > p.Amount.Minor {
+			e.log.Error("provider reports a paid amount that does not fit the payment; ignored", "payment", p.ID, "paid", u.Paid.String())
+		} else {
+			p.Settled = u.Paid
+		}
 	}
 	if len(u.Lines) == 0 && u.Remote == RemotePending {
 		u.Lines = t.upd.Lines // keep what the provider said at start (amount, address)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/store"
 )
 
@@ -37,6 +38,9 @@ type Update struct {
 	Detail     string    // short status for the screen, e.g. "1/3 confirmations"
 	Reason     string    // why it failed, for the cashier (short)
 	Lines      []string  // extra lines for the screen, e.g. received vs expected on underpayment
+	// Paid is what was received in the payment's currency when it is not the amount
+	// asked (an accepted underpayment); zero otherwise.
+	Paid money.Amount
 }
 
 // Saver commits a payment to the store. A provider calls it after it put an id or an
@@ -61,6 +65,15 @@ type Provider interface {
 	Cancel(ctx context.Context, p *store.Payment, save Saver) (Update, error)
 	// Ping checks that the provider answers, cheaply.
 	Ping(ctx context.Context) error
+}
+
+// CancelRequested reports whether the flow wants payment p stopped: the cashier or the
+// register cancelled it, or nobody waits for it any more (created while the provider was
+// unreachable, or a register payment left over from before a restart). A provider whose
+// own process moves money in several steps checks it before each step that would move
+// money on (authorize, capture), and stops there; every Saver call refreshes p.Data.
+func CancelRequested(p *store.Payment) bool {
+	return p.Data["cancel"] == "requested" || p.Data["abandon"] != ""
 }
 
 // Step is one piece of customer or cashier input a provider needs before Start.

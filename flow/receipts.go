@@ -57,7 +57,11 @@ func (e *Engine) paymentReceipt(p *store.Payment, kind receipt.Kind, reprint boo
 	if p.ProviderID != "" {
 		ls = append(ls, receipt.Line{Text: "Provider ref", Right: p.ProviderID})
 	}
-	ls = append(ls, receipt.Line{}, receipt.Line{Text: "AMOUNT", Right: p.Amount.String(), Bold: true, Double: true}, receipt.Line{})
+	ls = append(ls, receipt.Line{}, receipt.Line{Text: "AMOUNT", Right: p.Paid().String(), Bold: true, Double: true})
+	if p.Paid() != p.Amount {
+		ls = append(ls, receipt.Line{Text: "Asked", Right: p.Amount.String()})
+	}
+	ls = append(ls, receipt.Line{})
 	result := map[store.State]string{store.StatePaid: "APPROVED", store.StateFailed: "DECLINED",
 		store.StateExpired: "EXPIRED", store.StateCancelled: "CANCELLED"}[p.State]
 	ls = append(ls, receipt.Line{Text: result, Align: receipt.Center, Bold: true})

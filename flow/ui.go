@@ -96,7 +96,12 @@ func (e *Engine) screen() screen.Screen {
 		}
 		p := t.p
 		// The provider's first line (e.g. the crypto amount), then its status, then the rest.
-		lines := nonEmpty(p.Detail)
+		// A short notice (cannot cancel, accept failed) stands in the status line for a while.
+		status := p.Detail
+		if t.note != "" && e.now().Before(t.noteUntil) {
+			status = t.note
+		}
+		lines := nonEmpty(status)
 		if ul := t.upd.Lines; len(ul) > 0 {
 			lines = append(append([]string{ul[0]}, lines...), ul[1:]...)
 		}
@@ -482,7 +487,7 @@ func (e *Engine) accept(t *track) {
 	e.call(t, "accept", d.Accept, func(u Update, err error) {
 		if err != nil {
 			e.ui.mode = modeDecision
-			t.upd.Detail = "Accept failed: " + CashierMessage(err)
+			t.note, t.noteUntil = "Accept failed: "+CashierMessage(err), e.now().Add(e.cfg.ResultHold)
 			e.show()
 			return
 		}

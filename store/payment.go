@@ -52,18 +52,29 @@ type Payment struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 	SettledAt  time.Time `json:"settled_at,omitzero"` // when it reached paid (end-of-day counts by this)
 
-	Receipt     uint64 `json:"receipt,omitempty"`      // receipt number, assigned at the end
-	Trace       uint64 `json:"trace,omitempty"`        // trace number, assigned at creation
-	PaidLate    bool   `json:"paid_late,omitempty"`    // the provider reported paid after a local cancel/expiry
-	Unconfirmed bool   `json:"unconfirmed,omitempty"`  // paid, but the register never acknowledged the result
-	Refunded    int64  `json:"refunded,omitempty"`     // minor units refunded so far (confirmed)
-	ClockSynced bool   `json:"clock_synced,omitempty"` // the system clock was synced when it was created
+	Receipt     uint64 `json:"receipt,omitempty"`     // receipt number, assigned at the end
+	Trace       uint64 `json:"trace,omitempty"`       // trace number, assigned at creation
+	PaidLate    bool   `json:"paid_late,omitempty"`   // the provider reported paid after a local cancel/expiry
+	Unconfirmed bool   `json:"unconfirmed,omitempty"` // paid, but the register never acknowledged the result
+	Refunded    int64  `json:"refunded,omitempty"`    // minor units refunded so far (confirmed)
+	// Settled is what was actually paid when it differs from Amount (an underpayment the
+	// cashier accepted); zero means Amount.
+	Settled     money.Amount `json:"settled,omitzero"`
+	ClockSynced bool         `json:"clock_synced,omitempty"` // the system clock was synced when it was created
 }
 
 // Open reports whether p still needs work: it is not final, or it is being watched for a
 // late answer from its provider.
 func (p *Payment) Open(now time.Time) bool {
 	return !p.State.Final() || (!p.WatchUntil.IsZero() && now.Before(p.WatchUntil))
+}
+
+// Paid returns the amount the payment settled for: Settled when set, else Amount.
+func (p *Payment) Paid() money.Amount {
+	if p.Settled.Currency != "" {
+		return p.Settled
+	}
+	return p.Amount
 }
 
 // Clone returns a deep copy of p.

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/providers/cryptogw"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
@@ -243,6 +244,7 @@ type cgLine struct {
 	Receipt  int    `json:"receipt"`
 	PaidLate bool   `json:"paid_late"`
 	Refunded int64  `json:"refunded_minor"`
+	Paid     string `json:"paid"`
 }
 
 func cgPayments(t *testing.T, state string) []cgLine {
@@ -483,6 +485,15 @@ func TestCryptoUnderpaidAccepted(t *testing.T) {
 		t.Fatalf("receipt (%d cuts):\n%s", doc.Cuts(), doc.Text())
 	}
 	cgExactAmounts(t, doc)
+	// It settled for what arrived: about 18.00 of the 20.00 EUR asked, on the receipt,
+	// in the list and in the end-of-day totals.
+	paid, err := money.Parse(p.Paid, "EUR")
+	if err != nil || paid.Minor < 1790 || paid.Minor >= 2000 {
+		t.Fatalf("payments --json paid = %q, want the accepted ~18.00 EUR", p.Paid)
+	}
+	if !strings.Contains(doc.Text(), paid.String()) || !regexp.MustCompile(`Asked +20\.00 EUR`).MatchString(doc.Text()) {
+		t.Fatalf("receipt does not show the accepted %s and the 20.00 EUR asked:\n%s", paid, doc.Text())
+	}
 }
 
 // 90 % arrives; the cashier cancels at the decision: cancelled at the gateway, not paid,
@@ -533,11 +544,13 @@ func TestCryptoCancelRefusedOnceTransactionSeen(t *testing.T) {
 	s.waitShot(t, screen.QR)
 	uri := cgQR(t, s.screens)
 	r := cgRenderer(t)
-	seen := cgQRScreen(uri, "0/2 confirmations")
+	// The terminal polls every 0.5-2 s, so it may first see the transaction at 0 or at 1
+	// of the 2 confirmations.
+	seen := []screen.Screen{cgQRScreen(uri, "0/2 confirmations"), cgQRScreen(uri, "1/2 confirmations")}
 	checked := map[string]bool{}
-	cgWait(t, 30*time.Second, "the QR screen to show the transaction (0/2 confirmations)", func() bool {
+	cgWait(t, 30*time.Second, "the QR screen to show the transaction (0/2 or 1/2 confirmations)", func() bool {
 		for _, f := range s.shots(screen.QR) {
-			if !checked[f] && cgMatches(t, r, f, seen) {
+			if !checked[f] && (cgMatches(t, r, f, seen[0]) || cgMatches(t, r, f, seen[1])) {
 				return true
 			}
 			checked[f] = true

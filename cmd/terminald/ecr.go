@@ -104,6 +104,7 @@ func (z *zvtTerminal) result(op zvt.Op, p *store.Payment) *zvt.Result {
 	case store.StatePaid:
 		r.Code = zvt.RCOK
 		r.Time = p.SettledAt
+		r.Amount = p.Paid()
 	case store.StateExpired, store.StateCancelled:
 		r.Code = zvt.RCAborted
 	case store.StateFailed:

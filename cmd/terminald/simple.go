@@ -48,12 +48,17 @@ type paymentLine struct {
 	PaidLate  bool      `json:"paid_late,omitempty"`
 	Unconf    bool      `json:"unconfirmed,omitempty"`
 	Refunded  int64     `json:"refunded_minor,omitempty"`
+	Paid      string    `json:"paid,omitempty"` // what it settled for, when not the amount asked (accepted underpayment)
 	Created   time.Time `json:"created"`
 	Updated   time.Time `json:"updated"`
 }
 
 func toLine(p *store.Payment) paymentLine {
-	return paymentLine{ID: p.ID, State: string(p.State), Amount: p.Amount.Decimal(), Minor: p.Amount.Minor,
+	paid := ""
+	if p.Paid() != p.Amount {
+		paid = p.Paid().Decimal()
+	}
+	return paymentLine{ID: p.ID, Paid: paid, State: string(p.State), Amount: p.Amount.Decimal(), Minor: p.Amount.Minor,
 		Currency: p.Amount.Currency, Provider: p.Provider, Reference: orDash(p.ProviderID), Receipt: p.Receipt,
 		PaidLate: p.PaidLate, Unconf: p.Unconfirmed, Refunded: p.Refunded, Created: p.CreatedAt, Updated: p.UpdatedAt}
 }

@@ -349,6 +349,13 @@ func (pr *Provider) update(p *store.Payment, r PaymentRef, st Status) flow.Updat
 	switch {
 	case st.Confirmed:
 		u.Remote, u.Detail = flow.RemotePaid, "Confirmed"
+		if f := p.Data[keyAccFiat]; f != "" {
+			// An underpayment accepted earlier (also before a restart): it settled for
+			// what was accepted, not for the invoice.
+			if a, err := money.Parse(f, p.Amount.Currency); err == nil {
+				u.Paid = a
+			}
+		}
 	case st.State == "cancelled" || st.Cancelled:
 		u.Remote = flow.RemoteCancelled
 		exp := pr.expiry(p)
@@ -486,7 +493,7 @@ func (pr *Provider) Accept(ctx context.Context, p *store.Payment, save flow.Save
 		return flow.Update{}, errors.New("cryptogw: AcceptPayment: gateway did not accept")
 	}
 	return flow.Update{
-		Remote: flow.RemotePaid, ProviderID: r.PaymentID, Detail: "Underpayment accepted",
+		Remote: flow.RemotePaid, ProviderID: r.PaymentID, Detail: "Underpayment accepted", Paid: fiat,
 		Lines: []string{fmt.Sprintf("Accepted %s %s", st.Payment, st.Currency), "= " + fiat.String()},
 	}, nil
 }
