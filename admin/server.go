@@ -187,8 +187,8 @@ func (s *Server) acceptLoop() {
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
-			if s.ctx.Err() != nil {
-				return
+			if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return // Close closes the listener before it cancels ctx
 			}
 			// E.g. EMFILE: back off rather than spin.
 			if delay == 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -147,7 +148,7 @@ func cmdAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.
 	fs := flags(cmd, stderr)
 	sock := fs.String("socket", "/run/terminald/admin.sock", "admin socket `PATH`")
 	dest := fs.String("to", "", "refund: destination address (crypto)")
-	if err := parse(fs, args); err != nil {
+	if err := parseAnywhere(fs, args); err != nil {
 		return err
 	}
 	var req any
@@ -195,4 +196,20 @@ func parseUint(s string) (uint64, error) {
 	}
 	_, err := fmt.Sscan(s, &n)
 	return n, err
+}
+
+// parseAnywhere is parse that also takes flags after the arguments, as the usage shows
+// them ("refund PAYMENT [AMOUNT] --socket PATH"); fs.Args() then holds the arguments.
+func parseAnywhere(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
 }

@@ -317,7 +317,7 @@ func (pr *Provider) fromIntent(ctx context.Context, p *store.Payment, save flow.
 		}
 		return pr.fromPayment(ctx, p, save, pay)
 	case IntentPromotable:
-		if p.Data[keyCancel] != "" {
+		if p.Data[keyCancel] != "" || flow.CancelRequested(p) {
 			u.Remote, u.Detail = flow.RemotePending, "Cancelling at Accrue"
 			return u, nil
 		}
@@ -374,7 +374,7 @@ func (pr *Provider) fromPayment(ctx context.Context, p *store.Payment, save flow
 		u.Remote, u.Reason = flow.RemoteCancelled, "Cancelled at Accrue"
 		return u, nil
 	case PaymentCreated, PaymentAuthorized:
-		if p.Data[keyCancel] != "" {
+		if p.Data[keyCancel] != "" || flow.CancelRequested(p) {
 			u.Remote, u.Detail = flow.RemotePending, "Cancelling at Accrue"
 			return u, nil
 		}
