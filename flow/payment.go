@@ -223,9 +223,20 @@ func (e *Engine) cancel(t *track) {
 			if t.foreground {
 				e.releaseForeground(t, "Cancel pending", "Provider offline: the cancel is sent when it is back.")
 			}
+		case errors.Is(err, ErrCannotCancel):
+			// No cancel at this provider: the customer may have paid already. One last
+			// look tells what really happened (a register's abort must report it).
+			e.call(t, "check", e.providers[t.p.Provider].Check, func(u Update, err error) {
+				if err == nil && u.Remote == RemotePaid {
+					delete(t.p.Data, "cancel") // the cancel never took effect
+					e.apply(t, u)
+					return
+				}
+				// Abandon locally and watch for a late payment.
+				e.finish(t, store.StateCancelled, "Cancelled")
+			})
 		default:
-			// No cancel at this provider (or refused): abandon locally and watch for a
-			// late payment.
+			// Refused: abandon locally and watch for a late payment.
 			e.finish(t, store.StateCancelled, "Cancelled")
 		}
 	})

@@ -77,17 +77,22 @@ func (e *Engine) recover(ctx context.Context) error {
 			fn()
 		}
 	}
-	// Payments confirmed paid but never acknowledged by their register.
+	// Payments confirmed paid but never acknowledged by their register. Collected first:
+	// unconfirmed writes, and a write inside a read transaction deadlocks bbolt.
+	var unacked []*store.Payment
 	err = e.st.View(func(tx *store.Tx) error {
 		return tx.Settled(now.Add(-e.cfg.WatchWindow), func(p *store.Payment) error {
 			if p.Source == "ecr" && p.Data["ecr"] == "pending" && !p.Unconfirmed {
-				e.unconfirmed(p.Clone())
+				unacked = append(unacked, p.Clone())
 			}
 			return nil
 		})
 	})
 	if err != nil {
 		return fmt.Errorf("flow: recovery: %w", err)
+	}
+	for _, p := range unacked {
+		e.unconfirmed(p)
 	}
 	// Every open payment whose check finished is now in a known state.
 	if newest != nil && e.tracks[newest.p.ID] != nil && newest.p.State == store.StateAwaiting {

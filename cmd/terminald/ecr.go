@@ -142,6 +142,8 @@ func (z *zvtTerminal) refused(op zvt.Op, amount money.Amount, err error) (*zvt.R
 		code = zvt.RCMaxAmount
 	case strings.Contains(err.Error(), "below the minimum"):
 		code = zvt.RCAmountTooSmall
+	case strings.Contains(err.Error(), "cannot be refunded"), strings.Contains(err.Error(), "no paid payment to refund"):
+		code = zvt.RCNotPossible // a refusal, not a fault of the terminal
 	}
 	z.log.Warn("ecr request refused", "op", op, "err", err)
 	return &zvt.Result{Op: op, Code: code, Amount: amount, Time: time.Now(), Lines: []string{"NOT POSSIBLE", flow.CashierMessage(err)}}, nil

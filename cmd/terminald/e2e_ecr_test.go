@@ -1,0 +1,728 @@
+package main
+
+// End-to-end tests of the cash-register (ZVT) link: `terminald sim --ecr ...` driven by
+// `terminald ecr ...` processes over TCP and over a pair of ptys, plus a raw register
+// written here that never acknowledges a result.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/terminald/terminald/ecr/zvt"
+	"github.com/terminald/terminald/money"
+)
+
+// ecrtBuffer is a bytes.Buffer safe for a child's output and the test reading it.
+type ecrtBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *ecrtBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *ecrtBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// ecrtWait polls cond until it holds or within passes.
+func ecrtWait(t *testing.T, within time.Duration, what string, cond func() bool, diag func() string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s\n%s", within, what, diag())
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// ecrtFreeAddr returns a loopback address with a port that was free a moment ago.
+func ecrtFreeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// ecrtSim is a running `terminald sim --ecr ...` with its keypad on a pipe.
+type ecrtSim struct {
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	errb    *ecrtBuffer
+	to      string // the --ecr address, also what `ecr --to` takes
+	dir     string
+	state   string
+	rfile   string
+	screens string
+	done    chan struct{}
+}
+
+// ecrtStartSim starts the simulator in dir (state, receipts and screens live there) serving
+// a register on to ("tcp://..." or "serial:...").
+func ecrtStartSim(t *testing.T, dir, to string, args ...string) *ecrtSim {
+	t.Helper()
+	s := &ecrtSim{to: to, dir: dir, state: filepath.Join(dir, "state"), rfile: filepath.Join(dir, "receipts.bin"),
+		screens: filepath.Join(dir, "screens"), errb: &ecrtBuffer{}, done: make(chan struct{})}
+	os.RemoveAll(s.screens)
+	all := append([]string{"sim", "--ecr", to, "--state", s.state, "--receipt-file", s.rfile,
+		"--display-dir", s.screens, "--log-level", "info"}, args...)
+	s.cmd = exec.Command(bin, all...)
+	s.cmd.Stderr = s.errb
+	var err error
+	if s.stdin, err = s.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-s.done:
+		default:
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
+	ecrtWait(t, 20*time.Second, "the simulator to listen for a register", func() bool {
+		return strings.Contains(s.errb.String(), "listening for a cash register") || s.exited()
+	}, s.diag)
+	if s.exited() {
+		t.Fatalf("sim exited at start:\n%s", s.errb.String())
+	}
+	return s
+}
+
+func (s *ecrtSim) exited() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *ecrtSim) diag() string { return "sim stderr:\n" + s.errb.String() }
+
+// key presses keys on the terminal's keypad.
+func (s *ecrtSim) key(t *testing.T, k string) {
+	t.Helper()
+	if _, err := io.WriteString(s.stdin, k); err != nil {
+		t.Fatalf("keypad: %v", err)
+	}
+}
+
+// shots lists the screen PNGs of kind (idle, qr, choose, input, paid, ...) in order.
+func (s *ecrtSim) shots(kind string) []string {
+	m, _ := filepath.Glob(filepath.Join(s.screens, "screen-*-"+kind+".png"))
+	return m
+}
+
+// waitShots waits until at least n screens of kind were shown.
+func (s *ecrtSim) waitShots(t *testing.T, kind string, n int) {
+	t.Helper()
+	ecrtWait(t, 20*time.Second, fmt.Sprintf("%d %q screens", n, kind), func() bool { return len(s.shots(kind)) >= n }, s.diag)
+}
+
+// printed returns the raw printer bytes so far.
+func (s *ecrtSim) printed() string {
+	b, _ := os.ReadFile(s.rfile)
+	return string(b)
+}
+
+// stop ends the simulator as a service manager would (SIGTERM) and waits for it.
+func (s *ecrtSim) stop(t *testing.T) {
+	t.Helper()
+	s.stdin.Close()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+		t.Fatalf("sim did not stop on SIGTERM\n%s", s.diag())
+	}
+}
+
+// kill9 kills the simulator without warning.
+func (s *ecrtSim) kill9() {
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.done
+}
+
+// ecrtOut is the printed output of one `terminald ecr` run.
+type ecrtOut struct {
+	text string
+	code int // exit status
+}
+
+// ecrtRun runs `terminald ecr ARGS --to TO` to completion.
+func ecrtRun(t *testing.T, to string, args ...string) ecrtOut {
+	t.Helper()
+	all := append(append([]string{"ecr"}, args...), "--to", to, "--timeout", "40s")
+	out, errs, code := run(t, "", all...)
+	return ecrtOut{text: out + errs, code: code}
+}
+
+// result is the two hex digits of the decoded "result: XX ..." line.
+func (o ecrtOut) result() string {
+	for _, l := range strings.Split(o.text, "\n") {
+		if rest, ok := strings.CutPrefix(l, "result: "); ok && len(rest) >= 2 {
+			return rest[:2]
+		}
+	}
+	return "none"
+}
+
+// received returns the APDUs the register received ("<- " lines) with command cmd.
+func (o ecrtOut) received(t *testing.T, cmd uint16) []zvt.APDU {
+	t.Helper()
+	var as []zvt.APDU
+	for _, l := range strings.Split(o.text, "\n") {
+		h, ok := strings.CutPrefix(l, "<- ")
+		if !ok {
+			continue
+		}
+		b, err := hex.DecodeString(strings.ReplaceAll(strings.TrimSpace(h), " ", ""))
+		if err != nil {
+			t.Fatalf("ecr printed an APDU that is not hex: %q", l)
+		}
+		a, err := zvt.ParseAPDU(b)
+		if err != nil {
+			t.Fatalf("ecr printed an APDU that does not parse: %q: %v", l, err)
+		}
+		if a.Command() == cmd {
+			as = append(as, a)
+		}
+	}
+	return as
+}
+
+// status decodes the one Status-Information (04 0F) the register received.
+func (o ecrtOut) status(t *testing.T) *zvt.StatusInfo {
+	t.Helper()
+	as := o.received(t, zvt.CmdStatusInfo)
+	if len(as) != 1 {
+		t.Fatalf("register received %d Status-Information (04 0F), want 1:\n%s", len(as), o.text)
+	}
+	si, err := zvt.ParseStatusInfo(as[0].Data)
+	if err != nil {
+		t.Fatalf("04 0F does not decode: %v\n%s", err, o.text)
+	}
+	return si
+}
+
+// lines are the receipt lines (06 D1) the register received, decoded.
+func (o ecrtOut) lines(t *testing.T) []string {
+	t.Helper()
+	var ls []string
+	for _, a := range o.received(t, zvt.CmdPrintLine) {
+		ls = append(ls, zvt.DecodeText(a.Data[1:]))
+	}
+	return ls
+}
+
+// want checks the exit status and the result code.
+func (o ecrtOut) want(t *testing.T, rc string) {
+	t.Helper()
+	code := 0
+	if rc != "00" {
+		code = 1
+	}
+	if o.result() != rc || o.code != code {
+		t.Fatalf("result %s exit %d, want result %s exit %d:\n%s", o.result(), o.code, rc, code, o.text)
+	}
+}
+
+// ecrtPayment is one line of `payments --json` with the register-related fields.
+type ecrtPayment struct {
+	ID          string `json:"id"`
+	State       string `json:"state"`
+	Amount      string `json:"amount"`
+	Minor       int64  `json:"amount_minor"`
+	Currency    string `json:"currency"`
+	Provider    string `json:"provider"`
+	Receipt     uint64 `json:"receipt"`
+	PaidLate    bool   `json:"paid_late"`
+	Unconfirmed bool   `json:"unconfirmed"`
+	Refunded    int64  `json:"refunded_minor"`
+}
+
+func ecrtPayments(t *testing.T, state string) []ecrtPayment {
+	t.Helper()
+	out, errs, code := run(t, "", "payments", "--state", state, "--json")
+	if code != 0 {
+		t.Fatalf("payments: exit %d: %s", code, errs)
+	}
+	var ps []ecrtPayment
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var p ecrtPayment
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			t.Fatalf("payments --json line %q: %v", sc.Text(), err)
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+func ecrtByAmount(ps []ecrtPayment, amount string) *ecrtPayment {
+	for i := range ps {
+		if ps[i].Amount == amount {
+			return &ps[i]
+		}
+	}
+	return nil
+}
+
+func ecrtHas(lines []string, s string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Registration, payment, abort after the customer paid, end-of-day, and the refusals of a
+// provider that cannot refund, over TCP with AcountPay (DKK).
+func TestECRTCPAcountPay(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	to := "tcp://" + ecrtFreeAddr(t)
+	s := ecrtStartSim(t, t.TempDir(), to, "--pay-after", "200ms")
+
+	reg := ecrtRun(t, to, "register", "--currency", "DKK")
+	reg.want(t, "00")
+	if c := reg.received(t, zvt.CmdCompletion); len(c) != 1 || !strings.Contains(c[0].String(), "49 02 08") {
+		t.Fatalf("registration completion %v, want 06 0F echoing currency 49 02 08:\n%s", c, reg.text)
+	}
+
+	pay := ecrtRun(t, to, "pay", "12.34", "--currency", "DKK")
+	pay.want(t, "00")
+	si := pay.status(t)
+	if !si.HasAmount || si.Amount != 1234 || si.Currency != 208 || si.ResultCode != 0 || si.Receipt == 0 || si.TerminalID != 12345678 {
+		t.Fatalf("04 0F = %+v, want result 00, amount 12.34 DKK, a receipt number, terminal 12345678:\n%s", si, pay.text)
+	}
+	if ls := pay.lines(t); !ecrtHas(ls, "Amount 12.34 DKK") || !ecrtHas(ls, "APPROVED") {
+		t.Fatalf("receipt lines (06 D1) = %q, want the amount and APPROVED", ls)
+	}
+	if !strings.Contains(pay.text, "<- 06 0F 00") {
+		t.Fatalf("payment did not end with completion 06 0F 00:\n%s", pay.text)
+	}
+	receiptNo := si.Receipt
+
+	// The register aborts while the customer's payment is already done at the bank (paid
+	// 200 ms after the QR): the answer is what really happened, paid.
+	late := ecrtRun(t, to, "pay", "7.00", "--currency", "DKK", "--abort-after", "600ms")
+	late.want(t, "00")
+	if si := late.status(t); si.Amount != 700 || si.ResultCode != 0 {
+		t.Fatalf("04 0F after abort = %+v, want paid 7.00", si)
+	}
+	if strings.Contains(late.text, "-> 06 B0") {
+		if !strings.Contains(late.text, "abort answer: 84 83 00") {
+			t.Fatalf("abort of a paid payment answered otherwise than 84 83 00 (too late):\n%s", late.text)
+		}
+	} else {
+		t.Log("the result arrived before the abort was sent; the abort race is covered by TestECRAbort")
+	}
+
+	eod := ecrtRun(t, to, "end-of-day", "--currency", "DKK")
+	eod.want(t, "00")
+	tot := eod.status(t)
+	if tot.Totals == nil {
+		t.Fatalf("end-of-day 04 0F carries no individual totals (60):\n%s", eod.text)
+	}
+	var groupSum int64
+	var groupCount int
+	for i := range tot.Totals.Count {
+		groupSum += tot.Totals.Amount[i]
+		groupCount += int(tot.Totals.Count[i])
+	}
+
+	// AcountPay cannot refund from the terminal: a clear refusal, not a system error.
+	rev := ecrtRun(t, to, "reverse", fmt.Sprint(receiptNo), "--currency", "DKK")
+	rev.want(t, "B5")
+	if !strings.Contains(rev.text, "<- 06 1E 01 B5") || !ecrtHas(rev.lines(t), "REVERSAL NOT POSSIBLE") {
+		t.Fatalf("reversal refusal not clear:\n%s", rev.text)
+	}
+	ref := ecrtRun(t, to, "refund", "1.00", "--currency", "DKK")
+	ref.want(t, "83")
+	if !ecrtHas(ref.lines(t), "NOT POSSIBLE") {
+		t.Fatalf("refund refusal not clear:\n%s", ref.text)
+	}
+	// A wrong currency is refused at once.
+	ecrtRun(t, to, "pay", "1.00", "--currency", "EUR").want(t, "6F")
+
+	// The terminal prints at its own pace: let it finish before stopping it.
+	ecrtWait(t, 20*time.Second, "the 7.00 receipt", func() bool { return strings.Contains(s.printed(), "7.00 DKK") }, s.diag)
+	s.stop(t)
+	ps := ecrtPayments(t, s.state)
+	var paidSum int64
+	var paid int
+	for _, p := range ps {
+		if p.State == "paid" {
+			paidSum += p.Minor
+			paid++
+		}
+		if p.Refunded != 0 || p.PaidLate || p.Unconfirmed {
+			t.Errorf("payment %+v: refunded, late or unconfirmed", p)
+		}
+	}
+	if p := ecrtByAmount(ps, "12.34"); p == nil || p.State != "paid" || p.Currency != "DKK" || p.Provider != "acountpay" || p.Receipt != receiptNo {
+		t.Fatalf("payments = %+v, want 12.34 DKK paid with receipt %d", ps, receiptNo)
+	}
+	if p := ecrtByAmount(ps, "7.00"); p == nil || p.State != "paid" {
+		t.Fatalf("payments = %+v, want the aborted-too-late 7.00 paid", ps)
+	}
+	if len(ps) != 2 || paid != 2 || tot.Amount != paidSum || groupSum != paidSum || groupCount != paid || paidSum != 1934 {
+		t.Fatalf("end-of-day total %d, groups %d in %d transactions; paid payments sum %d in %d (%+v)",
+			tot.Amount, groupSum, groupCount, paidSum, paid, ps)
+	}
+	if doc := receipts(t, s.rfile); !strings.Contains(doc.Text(), "12.34 DKK") || !strings.Contains(doc.Text(), "7.00 DKK") {
+		t.Fatalf("terminal printer:\n%s\n%s", doc.Text(), s.diag())
+	}
+}
+
+// A register abort while nobody pays ends the payment 6C and cancelled; an abort sent right
+// after the customer paid at the bank reports the payment, paid.
+func TestECRAbort(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	to := "tcp://" + ecrtFreeAddr(t)
+	s := ecrtStartSim(t, t.TempDir(), to, "--pay-after", "never")
+	ecrtRun(t, to, "register", "--currency", "DKK").want(t, "00")
+
+	ab := ecrtRun(t, to, "pay", "3.00", "--currency", "DKK", "--abort-after", "1s")
+	ab.want(t, "6C")
+	if !strings.Contains(ab.text, "-> 06 B0") || !strings.Contains(ab.text, "abort answer: 80 00 00") || !strings.Contains(ab.text, "<- 06 1E 01 6C") {
+		t.Fatalf("abort exchange:\n%s", ab.text)
+	}
+	if si := ab.status(t); si.ResultCode != 0x6C || si.Amount != 300 {
+		t.Fatalf("04 0F = %+v, want result 6C for 3.00", si)
+	}
+	if ls := ab.lines(t); !ecrtHas(ls, "NOT PAID") {
+		t.Fatalf("receipt lines %q, want NOT PAID", ls)
+	}
+
+	// The same race, made certain: the customer pays at the bank page, then the register
+	// aborts before the terminal has polled.
+	qrs := len(s.shots("qr"))
+	nc, err := net.Dial("tcp", strings.TrimPrefix(to, "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &zvt.Client{Conn: zvt.NewTCPConn(nc, zvt.TCPConfig{}), Password: "000000", Currency: "DKK", T4: 40 * time.Second}
+	defer c.Conn.Close()
+	type res struct {
+		out *zvt.Outcome
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		out, err := c.Pay(context.Background(), money.New(400, "DKK"))
+		done <- res{out, err}
+	}()
+	s.waitShots(t, "qr", qrs+1)
+	files := s.shots("qr")
+	url := ecrtQR(t, files[len(files)-1])
+	hc := &http.Client{Timeout: 10 * time.Second}
+	resp, err := hc.Get(url)
+	if err != nil {
+		t.Fatalf("customer opens the bank page %s: %v", url, err)
+	}
+	resp.Body.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ans, err := c.Abort(ctx)
+	if err != nil {
+		t.Fatalf("abort: %v", err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("pay: %v", r.err)
+	}
+	if ans.String() != "84 83 00" || r.out.Code != 0 || r.out.Status == nil || r.out.Status.Amount != 400 {
+		t.Fatalf("abort answered %s, outcome %+v; want 84 83 00 (too late) and paid 4.00", ans, r.out)
+	}
+
+	s.stop(t)
+	ps := ecrtPayments(t, s.state)
+	if p := ecrtByAmount(ps, "3.00"); p == nil || p.State != "cancelled" {
+		t.Fatalf("payments = %+v, want 3.00 cancelled", ps)
+	}
+	if p := ecrtByAmount(ps, "4.00"); p == nil || p.State != "paid" || p.PaidLate {
+		t.Fatalf("payments = %+v, want 4.00 paid (not late: the abort never took effect)", ps)
+	}
+}
+
+// ecrtQR decodes the QR on one screen PNG.
+func ecrtQR(t *testing.T, file string) string {
+	t.Helper()
+	dir := t.TempDir()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "screen-0001-qr.png"), data, 0o644)
+	return qrFromScreens(t, dir)
+}
+
+// chooseScan presses 1 (scan wallet code) when Accrue asks how the customer pays; the
+// simulated customer then shows the wallet code.
+func (s *ecrtSim) chooseScan(t *testing.T, n int) {
+	t.Helper()
+	s.waitShots(t, "choose", n)
+	s.key(t, "1")
+}
+
+// payAccrue runs `ecr pay` against an Accrue simulator, answering the terminal's
+// "how does the customer pay" question on its keypad.
+func (s *ecrtSim) payAccrue(t *testing.T, amount string) ecrtOut {
+	t.Helper()
+	n := len(s.shots("choose"))
+	outc := make(chan ecrtOut, 1)
+	go func() { outc <- ecrtRun(t, s.to, "pay", amount, "--currency", "USD") }()
+	s.chooseScan(t, n+1)
+	return <-outc
+}
+
+// Accrue can refund: the register's reversal by receipt number and its refund by amount
+// both go through (00).
+func TestECRTCPAccrueReversalAndRefund(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	to := "tcp://" + ecrtFreeAddr(t)
+	s := ecrtStartSim(t, t.TempDir(), to, "--provider", "accrue", "--pay-after", "200ms")
+	ecrtRun(t, to, "register", "--currency", "USD").want(t, "00")
+
+	first := s.payAccrue(t, "12.34")
+	first.want(t, "00")
+	si := first.status(t)
+	rev := ecrtRun(t, to, "reverse", fmt.Sprint(si.Receipt), "--currency", "USD")
+	rev.want(t, "00")
+	if rsi := rev.status(t); rsi.Amount != 1234 || rsi.OrigTrace != si.Trace {
+		t.Fatalf("reversal 04 0F = %+v, want 12.34 with original trace %d", rsi, si.Trace)
+	}
+	// A second reversal of the same receipt is refused.
+	ecrtRun(t, to, "reverse", fmt.Sprint(si.Receipt), "--currency", "USD").want(t, "B4")
+
+	second := s.payAccrue(t, "5.00")
+	second.want(t, "00")
+	ref := ecrtRun(t, to, "refund", "2.00", "--currency", "USD")
+	ref.want(t, "00")
+	if rsi := ref.status(t); rsi.Amount != 200 || !ecrtHas(ref.lines(t), "APPROVED") {
+		t.Fatalf("refund 04 0F = %+v, lines %q", rsi, ref.lines(t))
+	}
+	ecrtWait(t, 20*time.Second, "two refund receipts printed", func() bool {
+		return strings.Count(s.errb.String(), "kind=refund") >= 2
+	}, s.diag)
+
+	s.stop(t)
+	ps := ecrtPayments(t, s.state)
+	if p := ecrtByAmount(ps, "12.34"); p == nil || p.State != "paid" || p.Refunded != 1234 {
+		t.Fatalf("payments = %+v, want 12.34 refunded in full", ps)
+	}
+	if p := ecrtByAmount(ps, "5.00"); p == nil || p.State != "paid" || p.Refunded != 200 {
+		t.Fatalf("payments = %+v, want 2.00 of 5.00 refunded", ps)
+	}
+	if doc := receipts(t, s.rfile); strings.Count(doc.Text(), "REFUND ") != 2 || strings.Contains(doc.Text(), "FAILED") {
+		t.Fatalf("terminal printed no refund receipts:\n%s", doc.Text())
+	}
+}
+
+// ecrtPtyPair opens a pty in raw mode and returns its master and the slave's path.
+func ecrtPtyPair(t *testing.T) (*os.File, string) {
+	t.Helper()
+	m, s, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	t.Cleanup(func() { m.Close(); s.Close() })
+	// The slave stays open here too, so the master never sees a hang-up between clients.
+	return m, s.Name()
+}
+
+// Registration and a payment over serial: the simulator on one pty, `terminald ecr` on
+// another, the test relaying the bytes between the two masters like a null-modem cable.
+func TestECRSerialPty(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	mPT, ttyPT := ecrtPtyPair(t)
+	mECR, ttyECR := ecrtPtyPair(t)
+	go io.Copy(mECR, mPT)
+	go io.Copy(mPT, mECR)
+
+	s := ecrtStartSim(t, t.TempDir(), "serial:"+ttyPT, "--pay-after", "200ms")
+	to := "serial:" + ttyECR
+	reg := ecrtRun(t, to, "register", "--currency", "DKK")
+	reg.want(t, "00")
+	pay := ecrtRun(t, to, "pay", "12.34", "--currency", "DKK")
+	pay.want(t, "00")
+	if si := pay.status(t); si.Amount != 1234 || si.Currency != 208 {
+		t.Fatalf("04 0F = %+v, want 12.34 DKK", si)
+	}
+	if ls := pay.lines(t); !ecrtHas(ls, "APPROVED") {
+		t.Fatalf("receipt lines %q", ls)
+	}
+	s.stop(t)
+	if ps := ecrtPayments(t, s.state); len(ps) != 1 || ps[0].State != "paid" || ps[0].Amount != "12.34" {
+		t.Fatalf("payments = %+v, want one paid 12.34", ps)
+	}
+}
+
+// ecrtSandbox starts `terminald sandbox --provider name` and returns its URL.
+func ecrtSandbox(t *testing.T, name string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "sandbox", "--provider", name, "--listen", "127.0.0.1:0", "--log-level", "error")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, name+" sandbox listening on http://127.0.0.1:") {
+		t.Fatalf("sandbox said %q (%v)", line, err)
+	}
+	return strings.TrimSpace(line[strings.LastIndex(line, " "):])
+}
+
+// ecrtSilentRegister pays amount over a raw TCP connection (conn, kept open), answering
+// everything up to the Status-Information (04 0F), which it never acknowledges. It returns
+// that 04 0F.
+func ecrtSilentRegister(conn zvt.Conn, amount int64, cur string) (*zvt.StatusInfo, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := money.Lookup(cur)
+	if err != nil {
+		return nil, err
+	}
+	af, _ := zvt.BCDField(zvt.BMPAmount, uint64(amount))
+	cf, _ := zvt.BCDField(zvt.BMPCurrency, uint64(c.Numeric))
+	data, _ := zvt.AppendFields(nil, af, cf)
+	if err := conn.Send(ctx, zvt.APDU{Class: 0x06, Instr: 0x01, Data: data}); err != nil {
+		return nil, err
+	}
+	for {
+		a, err := conn.Recv(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("register: %w", err)
+		}
+		switch {
+		case a.Command() == zvt.CmdStatusInfo:
+			return zvt.ParseStatusInfo(a.Data) // never acknowledged
+		case a.Command() == zvt.CmdIntermediate:
+			if err := conn.Send(ctx, zvt.Ack); err != nil {
+				return nil, err
+			}
+		case !a.IsAnswer():
+			return nil, fmt.Errorf("register got %s before the result", a)
+		case a.AnswerCode() != 0:
+			return nil, fmt.Errorf("payment refused: %s", a)
+		}
+	}
+}
+
+// The register never acknowledges the result, then the terminal is killed -9. On restart
+// the payment is flagged "paid, not confirmed to register"; where the provider can refund
+// (Accrue) the terminal also reverses it.
+func TestECRUnacknowledgedResultAfterKill9(t *testing.T) {
+	skipShort(t)
+	for _, tc := range []struct {
+		provider, cur string
+		reversed      bool
+	}{{"acountpay", "DKK", false}, {"accrue", "USD", true}} {
+		t.Run(tc.provider, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			to := "tcp://" + ecrtFreeAddr(t)
+			// The provider outlives the terminal: a separate sandbox process.
+			sb := ecrtSandbox(t, tc.provider)
+			s := ecrtStartSim(t, dir, to, "--sandbox", sb, "--provider", tc.provider, "--pay-after", "200ms")
+			nc, err := net.Dial("tcp", strings.TrimPrefix(to, "tcp://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn := zvt.NewTCPConn(nc, zvt.TCPConfig{})
+			defer conn.Close()
+			type res struct {
+				si  *zvt.StatusInfo
+				err error
+			}
+			done := make(chan res, 1)
+			go func() { si, err := ecrtSilentRegister(conn, 2500, tc.cur); done <- res{si, err} }()
+			if tc.provider == "accrue" {
+				s.chooseScan(t, 1)
+			}
+			r := <-done
+			if r.err != nil {
+				t.Fatalf("%v\n%s", r.err, s.diag())
+			}
+			si := r.si
+			if si.ResultCode != 0 || si.Amount != 2500 {
+				t.Fatalf("04 0F = %+v, want paid 25.00", si)
+			}
+			s.kill9()
+			if ps := ecrtPayments(t, s.state); len(ps) != 1 || ps[0].State != "paid" || ps[0].Unconfirmed {
+				t.Fatalf("after kill -9: %+v, want one paid payment not yet flagged", ps)
+			}
+
+			s = ecrtStartSim(t, dir, "tcp://"+ecrtFreeAddr(t), "--sandbox", sb, "--provider", tc.provider, "--pay-after", "never")
+			ecrtWait(t, 20*time.Second, "the NOT CONFIRMED slip", func() bool {
+				return strings.Contains(s.printed(), "NOT CONFIRMED")
+			}, s.diag)
+			if tc.reversed {
+				ecrtWait(t, 20*time.Second, "the reversal's refund receipt", func() bool {
+					return strings.Contains(s.printed(), "REFUND")
+				}, s.diag)
+			}
+			// Printed at the printer's pace: wait for the last cut before stopping.
+			ecrtWait(t, 20*time.Second, "printing to end", func() bool {
+				return strings.Contains(s.errb.String(), "kind=unconfirmed") && (!tc.reversed || strings.Contains(s.errb.String(), "kind=refund"))
+			}, s.diag)
+			s.stop(t)
+			doc := receipts(t, s.rfile)
+			if !strings.Contains(doc.Text(), "PAID - NOT CONFIRMED TO REGISTER") || !strings.Contains(doc.Text(), "25.00 "+tc.cur) {
+				t.Fatalf("slip:\n%s", doc.Text())
+			}
+			ps := ecrtPayments(t, s.state)
+			if len(ps) != 1 || ps[0].State != "paid" || !ps[0].Unconfirmed || ps[0].Receipt != si.Receipt {
+				t.Fatalf("after restart: %+v, want the payment paid and unconfirmed: true", ps)
+			}
+			if tc.reversed && (!strings.Contains(doc.Text(), "Reference                  "+ps[0].ID+"-R1") || strings.Contains(doc.Text(), "FAILED")) {
+				t.Fatalf("reversal receipt missing or failed:\n%s", doc.Text())
+			}
+			if want := map[bool]int64{true: 2500}[tc.reversed]; ps[0].Refunded != want {
+				t.Fatalf("refunded %d, want %d (%s)\n%s\n%s", ps[0].Refunded, want, tc.provider, doc.Text(), s.diag())
+			}
+		})
+	}
+}
