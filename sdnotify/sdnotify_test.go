@@ -278,20 +278,20 @@ func TestWatchdogStopsWhenCheckBlocks(t *testing.T) {
 
 func TestWatchdogResumesAfterRecovery(t *testing.T) {
 	var calls atomic.Int32
-	returned := make(chan struct{})
+	release, returned := make(chan struct{}), make(chan struct{})
 	sent, _ := runRoundsWait(t, 6, func(ctx context.Context) error {
 		if calls.Add(1) == 2 {
-			<-ctx.Done() // blocks until the timeout, then recovers
-			defer close(returned)
-			return ctx.Err()
+			<-release // stuck past its timeout, ignoring ctx, until the test lets go
+			close(returned)
 		}
 		return nil
 	}, func(i int) {
-		if i == 3 {
-			<-returned // from round 3 on, the stuck check has come back
+		if i == 4 {
+			close(release)
+			<-returned // from round 4 on, the stuck check has come back
 		}
 	})
-	want := []bool{true, false, false, true, true, true}
+	want := []bool{true, false, false, false, true, true}
 	for i := range want {
 		if sent[i] != want[i] {
 			t.Fatalf("rounds sent %v, want %v: a ping, none while the check is stuck, pings again once it returned", sent, want)
