@@ -126,7 +126,9 @@ type Report struct {
 	To          time.Time   `json:"to"`
 	Rows        []ReportRow `json:"rows"`
 	Totals      []ReportRow `json:"totals"`
-	Differences []string    `json:"differences,omitempty"` // provider records that disagree with the store
+	Differences []string    `json:"differences,omitempty"`  // provider records that disagree with the store
+	ReceiptFrom uint64      `json:"receipt_from,omitempty"` // first receipt number of the period
+	ReceiptTo   uint64      `json:"receipt_to,omitempty"`   // last receipt number of the period
 }
 
 // EndOfDay builds the report since the last end-of-day, compares it with the providers
@@ -186,7 +188,17 @@ func paymentsBetween(st *store.Store, provider string, from, to time.Time) ([]st
 func (e *Engine) endOfDay(to time.Time, diffs []string) (Report, error) {
 	rep := Report{To: to, Differences: diffs}
 	rows := map[[3]string]*ReportRow{}
-	add := func(prov, result, cur string, minor int64) {
+	first := true
+	add := func(prov, result, cur string, minor int64, receipt uint64) {
+		if receipt != 0 {
+			if first || receipt < rep.ReceiptFrom {
+				rep.ReceiptFrom = receipt
+			}
+			if first || receipt > rep.ReceiptTo {
+				rep.ReceiptTo = receipt
+			}
+			first = false
+		}
 		k := [3]string{prov, result, cur}
 		if rows[k] == nil {
 			rows[k] = &ReportRow{Provider: prov, Result: result, Currency: cur}
@@ -210,9 +222,29 @@ func (e *Engine) endOfDay(to time.Time, diffs []string) (Report, error) {
 				result = "paid-unconfirmed"
 			}
 			paid := p.Paid()
-			add(p.Provider, result, paid.Currency, paid.Minor)
+			add(p.Provider, result, paid.Currency, paid.Minor, p.Receipt)
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		// Refunds the providers accepted in the period count against the turnover.
+		var inner error
+		err = tx.Refunds(func(r *store.Refund) bool {
+			if r.AcceptedAt.IsZero() || r.AcceptedAt.Before(rep.From) || !r.AcceptedAt.Before(rep.To) {
+				return true
+			}
+			p, err := tx.Payment(r.PaymentID)
+			if err != nil {
+				inner = err
+				return false
+			}
+			add(p.Provider, "refund", r.Amount.Currency, -r.Amount.Minor, r.Receipt)
+			return true
+		})
+		if err == nil {
+			err = inner
+		}
 		if err != nil {
 			return err
 		}

@@ -603,3 +603,41 @@ func TestEndOfDayReportsProviderDifferences(t *testing.T) {
 		return false
 	})
 }
+
+// Refunds accepted in the period count against the day's turnover.
+func TestEndOfDayNetsRefunds(t *testing.T) {
+	r := newRig(t, "", testConfig(), func(s *script) Provider { return refundingScript{s} })
+	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r.run()
+	r.keys("1000\n")
+	r.waitFor("paid", r.state(store.StatePaid))
+	p := r.payment()
+	rf, err := r.e.Refund(context.Background(), p.ID, 250, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("refund accepted", func() bool {
+		var got *store.Refund
+		r.st.View(func(tx *store.Tx) (err error) { got, err = tx.Refund(rf.ID); return })
+		return got.State != store.RefundPending
+	})
+	rep, err := r.e.EndOfDay(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Totals) != 1 || rep.Totals[0].Total != 750 || rep.Totals[0].Count != 2 {
+		t.Fatalf("totals = %+v, want 7.50 net over 2 transactions", rep.Totals)
+	}
+	var refundRow *ReportRow
+	for i := range rep.Rows {
+		if rep.Rows[i].Result == "refund" {
+			refundRow = &rep.Rows[i]
+		}
+	}
+	if refundRow == nil || refundRow.Total != -250 {
+		t.Fatalf("rows = %+v, want a refund row of -2.50", rep.Rows)
+	}
+	if rep.ReceiptFrom != p.Receipt || rep.ReceiptTo <= rep.ReceiptFrom {
+		t.Fatalf("receipt range %d..%d, want from the sale's %d to the refund's", rep.ReceiptFrom, rep.ReceiptTo, p.Receipt)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/terminald/terminald/money"
@@ -156,7 +157,7 @@ func CashierMessage(err error) string {
 	if errors.Is(err, ErrUnreachable) {
 		return "Provider offline"
 	}
-	s := err.Error()
+	s := strings.TrimPrefix(err.Error(), "flow: ")
 	if len(s) > 60 {
 		s = s[:60]
 	}

@@ -117,7 +117,10 @@ func (e *Engine) reportReceipt(rep Report) receipt.Receipt {
 	}
 	ls = append(ls, receipt.Line{})
 	for _, tot := range rep.Totals {
-		ls = append(ls, receipt.Line{Text: "TOTAL PAID x" + fmt.Sprint(tot.Count), Right: money.New(tot.Total, tot.Currency).String(), Bold: true})
+		ls = append(ls, receipt.Line{Text: "TOTAL x" + fmt.Sprint(tot.Count), Right: money.New(tot.Total, tot.Currency).String(), Bold: true})
+	}
+	if rep.ReceiptTo != 0 {
+		ls = append(ls, receipt.Line{Text: "Receipts", Right: fmtReceipt(rep.ReceiptFrom) + "-" + fmtReceipt(rep.ReceiptTo)})
 	}
 	if len(rep.Differences) > 0 {
 		ls = append(ls, receipt.Line{}, receipt.Line{Text: "DIFFERENCES", Bold: true})

@@ -125,6 +125,9 @@ func (e *Engine) refunded(rt *rtrack, r *store.Refund, u RefundUpdate, err error
 	r.UpdatedAt = e.now()
 	var jobs []*store.Job
 	printNow := prev == store.RefundPending && r.State != store.RefundPending
+	if printNow && r.State != store.RefundFailed {
+		r.AcceptedAt = r.UpdatedAt
+	}
 	err = e.st.Update(func(tx *store.Tx) error {
 		if printNow {
 			n, err := nextReceipt(tx)

@@ -34,5 +34,6 @@ type Refund struct {
 	Data        map[string]string `json:"data,omitempty"`
 	CreatedAt   time.Time         `json:"created_at"`
 	UpdatedAt   time.Time         `json:"updated_at"`
+	AcceptedAt  time.Time         `json:"accepted_at,omitzero"` // when the provider accepted it (end-of-day counts by this)
 	Receipt     uint64            `json:"receipt,omitempty"`
 }

@@ -328,6 +328,21 @@ func (t *Tx) OpenRefunds() ([]*Refund, error) {
 	return out, err
 }
 
+// Refunds calls fn for every refund until fn returns false.
+func (t *Tx) Refunds(fn func(*Refund) bool) error {
+	c := t.tx.Bucket(bRefunds).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		r := new(Refund)
+		if err := json.Unmarshal(v, r); err != nil {
+			return fmt.Errorf("store: refund %s: decode: %w", k, err)
+		}
+		if !fn(r) {
+			return nil
+		}
+	}
+	return nil
+}
+
 // RefundsOf returns every refund of payment id.
 func (t *Tx) RefundsOf(paymentID string) ([]*Refund, error) {
 	var out []*Refund

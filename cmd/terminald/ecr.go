@@ -227,14 +227,15 @@ func (z *zvtTerminal) EndOfDay(ctx context.Context) (*zvt.Totals, error) {
 	if err != nil {
 		return &zvt.Totals{Code: zvt.RCEndOfDayNotPoss, Time: time.Now()}, nil
 	}
-	t := &zvt.Totals{Code: zvt.RCOK, Total: money.New(0, z.currency), Time: rep.To}
+	t := &zvt.Totals{Code: zvt.RCOK, Total: money.New(0, z.currency), Time: rep.To,
+		ReceiptFrom: rep.ReceiptFrom, ReceiptTo: rep.ReceiptTo}
 	lines := []string{"END OF DAY"}
 	for _, row := range rep.Rows {
 		lines = append(lines, fmt.Sprintf("%s %s x%d %s", row.Provider, row.Result, row.Count, money.New(row.Total, row.Currency)))
 	}
 	for _, tot := range rep.Totals {
 		if tot.Currency == z.currency {
-			t.Total.Minor, t.Count = tot.Total, tot.Count
+			t.Total.Minor, t.Count = max(tot.Total, 0), tot.Count // BCD has no sign: refunds above sales show as 0
 		}
 	}
 	lines = append(lines, "TOTAL "+t.Total.String())
