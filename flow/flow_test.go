@@ -641,3 +641,17 @@ func TestEndOfDayNetsRefunds(t *testing.T) {
 		t.Fatalf("receipt range %d..%d, want from the sale's %d to the refund's", rep.ReceiptFrom, rep.ReceiptTo, p.Receipt)
 	}
 }
+
+func TestMerchantCopy(t *testing.T) {
+	cfg := testConfig()
+	cfg.MerchantCopy = true
+	r := newRig(t, "", cfg, nil)
+	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r.run()
+	r.keys("100\n")
+	r.waitFor("two copies", func() bool { return len(r.prn.printed()) == 2 })
+	got := r.prn.printed()
+	if got[0].Copy != "CUSTOMER COPY" || got[1].Copy != "MERCHANT COPY" || got[0].Number != got[1].Number {
+		t.Fatalf("copies = %q/%d and %q/%d", got[0].Copy, got[0].Number, got[1].Copy, got[1].Number)
+	}
+}

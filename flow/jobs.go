@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/terminald/terminald/receipt"
@@ -86,11 +87,16 @@ func (e *Engine) document(j *store.Job) (receipt.Receipt, error) {
 		if err != nil {
 			return receipt.Receipt{}, err
 		}
-		kind := receipt.Kind(j.Arg)
+		arg, merchant := strings.CutSuffix(j.Arg, merchantCopy)
+		kind := receipt.Kind(arg)
 		if kind == "" {
 			kind = kindOf(p)
 		}
-		return e.paymentReceipt(p, kind, j.Kind == "reprint"), nil
+		r := e.paymentReceipt(p, kind, j.Kind == "reprint")
+		if merchant {
+			r.Copy = "MERCHANT COPY"
+		}
+		return r, nil
 	case "refund":
 		var r *store.Refund
 		var p *store.Payment
@@ -114,6 +120,9 @@ func (e *Engine) document(j *store.Job) (receipt.Receipt, error) {
 	}
 	return receipt.Receipt{}, fmt.Errorf("unknown job kind %q", j.Kind)
 }
+
+// merchantCopy marks the job of a sale's second, merchant copy (Config.MerchantCopy).
+const merchantCopy = ":merchant"
 
 func kindOf(p *store.Payment) receipt.Kind {
 	switch {

@@ -378,6 +378,9 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 	var jobs []*store.Job
 	if reachedProvider {
 		jobs = append(jobs, &store.Job{Kind: "payment", Ref: p.ID, Arg: string(kind), CreatedAt: now, NextAt: now})
+		if e.cfg.MerchantCopy && st == store.StatePaid {
+			jobs = append(jobs, &store.Job{Kind: "payment", Ref: p.ID, Arg: string(kind) + merchantCopy, CreatedAt: now, NextAt: now})
+		}
 	}
 	err := e.commit(p, func(tx *store.Tx) (err error) {
 		if reachedProvider && p.Receipt == 0 {

@@ -244,6 +244,8 @@ func (p printerStatus) PrinterStatus(ctx context.Context) string {
 // the real ST7789 driver into a panel emulator), written as PNGs and drawn in the terminal.
 type simDisplay struct {
 	scr    *display.Screen
+	r      *screen.Renderer
+	w, h   int
 	frame  func() *image.RGBA
 	dir    string
 	tty    io.Writer
@@ -265,7 +267,7 @@ func newSimDisplay(o simOptions, stdout io.Writer) (*simDisplay, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &simDisplay{dir: o.displayDir, frames: make(chan shown, 1)}
+	d := &simDisplay{dir: o.displayDir, frames: make(chan shown, 1), r: r, w: o.width, h: o.height}
 	switch o.panel {
 	case "memory":
 		mem := display.NewMemory(o.width, o.height)
@@ -321,8 +323,14 @@ func (d *simDisplay) Show(s screen.Screen) error {
 		}
 	}
 	if d.tty != nil {
+		// One character cell per QR module keeps the code scannable from a phone; other
+		// screens are scaled down by 3 to fit an 80-column terminal.
+		scale := 3
+		if m := d.r.Layout(s, d.w, d.h).QRModule; m > 0 {
+			scale = m
+		}
 		fmt.Fprint(d.tty, "\x1b[H\x1b[2J")
-		display.ANSI(d.tty, img)
+		display.ANSIScaled(d.tty, img, scale)
 		fmt.Fprint(d.tty, "\r\n")
 	}
 	select {
