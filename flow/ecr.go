@@ -68,6 +68,9 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 		select {
 		case p, ok := <-ch:
 			if !ok {
+				if last == nil || last.State == store.StateNew {
+					return nil, errors.New("flow: payment not started: its state could not be stored")
+				}
 				return last, nil
 			}
 			last = p

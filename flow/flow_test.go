@@ -27,6 +27,7 @@ type script struct {
 	checkFn  func(p *store.Payment) (Update, error)
 	cancelFn func(p *store.Payment) (Update, error)
 	block    chan struct{} // when set, Start waits for it
+	pingErr  error
 	refunds  []string
 	needDest bool
 }
@@ -82,7 +83,11 @@ func (s *script) Cancel(ctx context.Context, p *store.Payment, save Saver) (Upda
 	return fn(p)
 }
 
-func (s *script) Ping(ctx context.Context) error { return nil }
+func (s *script) Ping(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pingErr
+}
 
 func (s *script) set(f func()) { s.mu.Lock(); f(); s.mu.Unlock() }
 
@@ -323,6 +328,7 @@ func TestProviderUnreachableAtCreate(t *testing.T) {
 	r := newRig(t, "", testConfig(), nil)
 	r.prov.start = func(*store.Payment) (Update, error) { return Update{}, fmt.Errorf("dial: %w", ErrUnreachable) }
 	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{}, fmt.Errorf("dial: %w", ErrUnreachable) }
+	r.prov.pingErr = fmt.Errorf("dial: %w", ErrUnreachable)
 	r.run()
 	r.keys("500\n")
 	r.waitFor("offline screen", func() bool { return r.disp.last().Kind == screen.Offline })
@@ -339,6 +345,7 @@ func TestProviderUnreachableAtCreate(t *testing.T) {
 	// The network returns: the provider never got the first payment.
 	r.prov.set(func() {
 		r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemoteNotFound}, nil }
+		r.prov.pingErr = nil
 	})
 	r.waitFor("failed as not received", r.state(store.StateFailed))
 	if p := r.payment(); p.Reason != "Not received by provider" || !p.WatchUntil.IsZero() {

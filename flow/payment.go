@@ -10,6 +10,7 @@ import (
 
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/receipt"
+	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
 
@@ -94,7 +95,7 @@ func (e *Engine) answer(t *track, step *Step, value string) {
 		t.p.Customer = value
 	}
 	if err := e.save(t.p); err != nil {
-		e.message("Storage error", err.Error())
+		e.storageError(t, err)
 		return
 	}
 	e.ui.mode = modeWait
@@ -106,7 +107,8 @@ func (e *Engine) answer(t *track, step *Step, value string) {
 func (e *Engine) start(t *track) {
 	t.p.State = store.StateCreating
 	if err := e.save(t.p); err != nil {
-		e.message("Storage error", err.Error())
+		t.p.State = store.StateNew // nothing was sent: the intent is not on disk
+		e.storageError(t, err)
 		return
 	}
 	if t.foreground {
@@ -136,6 +138,25 @@ func (e *Engine) start(t *track) {
 		}
 		e.apply(t, u)
 	})
+}
+
+// storageError stops a payment whose state could not be committed: nothing more is sent
+// for it, and the cashier sees why.
+func (e *Engine) storageError(t *track, err error) {
+	delete(e.tracks, t.p.ID)
+	if t.foreground {
+		t.foreground = false
+		e.ui.pay = ""
+	}
+	e.ui.shown = screen.Screen{Kind: screen.Failed, Title: "Storage error", Amount: t.p.Amount.String(),
+		Lines: []string{"Payment not started.", CashierMessage(err)}}
+	e.ui.mode = modeMessage
+	e.ui.until = e.now().Add(e.cfg.ResultHold)
+	e.show()
+	for _, w := range e.waiters[t.p.ID] {
+		close(w) // the register gets an error: nothing was sent
+	}
+	delete(e.waiters, t.p.ID)
 }
 
 func setData(d map[string]string, k, v string) map[string]string {

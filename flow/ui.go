@@ -459,7 +459,8 @@ func (e *Engine) begin(a money.Amount, prov, source string) (*track, error) {
 	}
 	t, err := e.newPayment(a, prov, source)
 	if err != nil {
-		e.message("Storage error", err.Error())
+		e.ui.mode = modeIdle
+		e.message("Storage error", "Payment not started.", CashierMessage(err))
 		return nil, err
 	}
 	t.foreground = true

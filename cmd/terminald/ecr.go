@@ -113,9 +113,12 @@ func (z *zvtTerminal) result(op zvt.Op, p *store.Payment) *zvt.Result {
 			r.Code = zvt.RCReceiverNotReady
 		}
 	default:
-		// Still open (provider unreachable while aborting): not paid as far as the
-		// register is concerned; the terminal keeps watching and flags a late payment.
+		// Still open: not paid as far as the register is concerned; the terminal keeps
+		// watching and flags a late payment. Offline at create: receiver not ready.
 		r.Code = zvt.RCAborted
+		if p.Data["abandon"] == "offline" {
+			r.Code = zvt.RCReceiverNotReady
+		}
 	}
 	lines := []string{strings.ToUpper(p.Provider), "Amount " + p.Amount.String(), "Ref " + p.ID,
 		fmt.Sprintf("Receipt %04d  Trace %06d", p.Receipt, p.Trace)}
