@@ -662,3 +662,32 @@ func TestMerchantCopy(t *testing.T) {
 		t.Fatalf("copies = %q/%d and %q/%d", got[0].Copy, got[0].Number, got[1].Copy, got[1].Number)
 	}
 }
+
+// A cancel the provider could not be reached for stays on disk as cancelling and is sent
+// again after a restart, before anything else.
+func TestCancelWhileUnreachableSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	r := newRig(t, path, testConfig(), nil)
+	r.prov.cancelFn = func(*store.Payment) (Update, error) { return Update{}, fmt.Errorf("dial: %w", ErrUnreachable) }
+	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{}, fmt.Errorf("dial: %w", ErrUnreachable) }
+	r.prov.pingErr = ErrUnreachable
+	r.run()
+	r.keys("300\n")
+	r.waitFor("QR", func() bool { return r.disp.last().Kind == screen.QR })
+	r.keys("x")
+	r.waitFor("cancelling on disk", r.state(store.StateCancelling))
+	r.waitFor("cashier told", func() bool { return r.disp.last().Title == "Cancel pending" })
+	r.stop()
+
+	r2 := newRig(t, path, testConfig(), nil)
+	r2.prov.cancelFn = func(*store.Payment) (Update, error) { return Update{Remote: RemoteCancelled}, nil }
+	r2.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePending}, nil }
+	r2.run()
+	r2.waitFor("cancelled at the provider", r2.state(store.StateCancelled))
+	if r2.prov.count("cancel") != 1 {
+		t.Fatalf("cancel sent %d times after restart, want 1", r2.prov.count("cancel"))
+	}
+	if s := r2.disp.last(); s.Kind == screen.QR {
+		t.Fatal("a payment the cashier cancelled came back on screen after the restart")
+	}
+}

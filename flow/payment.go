@@ -225,7 +225,8 @@ func (e *Engine) cancel(t *track) {
 		switch {
 		case err == nil:
 			if u.Remote == RemotePending {
-				// Accepted but not final yet: keep asking.
+				// Accepted but not final yet: keep asking, do not send it again.
+				t.p.Data["cancel"] = "sent"
 				t.nextCheck = e.now().Add(e.cfg.PollMin)
 				e.apply(t, u)
 				return
@@ -378,7 +379,7 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 	if st == store.StatePaid {
 		p.SettledAt = now
 		p.WatchUntil = time.Time{}
-		if wasAbandoned || p.Data["cancel"] == "requested" {
+		if wasAbandoned || cancelAsked(p) {
 			p.PaidLate = true
 		}
 	} else if reachedProvider && (st == store.StateCancelled || st == store.StateExpired) &&
@@ -509,7 +510,8 @@ func (e *Engine) onTick() {
 		if now.Before(t.nextCheck) {
 			continue
 		}
-		if p.State == store.StateCancelling && p.Data["cancel"] == "requested" && t.upd.Remote != RemotePending {
+		if p.State == store.StateCancelling && p.Data["cancel"] == "requested" {
+			// Not yet accepted by the provider (unreachable, or before a restart): ask again.
 			e.cancel(t)
 			continue
 		}

@@ -74,7 +74,14 @@ type Provider interface {
 // own process moves money in several steps checks it before each step that would move
 // money on (authorize, capture), and stops there; every Saver call refreshes p.Data.
 func CancelRequested(p *store.Payment) bool {
-	return p.Data["cancel"] == "requested" || p.Data["abandon"] != ""
+	return cancelAsked(p) || p.Data["abandon"] != ""
+}
+
+// cancelAsked reports whether a cancel was asked for p ("requested": not yet accepted
+// by the provider; "sent": accepted, not yet final).
+func cancelAsked(p *store.Payment) bool {
+	v := p.Data["cancel"]
+	return v == "requested" || v == "sent"
 }
 
 // Step is one piece of customer or cashier input a provider needs before Start.
