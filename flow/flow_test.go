@@ -691,3 +691,105 @@ func TestCancelWhileUnreachableSurvivesRestart(t *testing.T) {
 		t.Fatal("a payment the cashier cancelled came back on screen after the restart")
 	}
 }
+
+// askingScript asks for a method, then a code, and can take an underpayment.
+type askingScript struct {
+	*script
+	accepted int
+}
+
+func (s *askingScript) NextStep(ctx context.Context, p *store.Payment) (*Step, error) {
+	switch {
+	case p.Data["method"] == "":
+		return &Step{Key: "method", Prompt: "How?", Options: []string{"Scan", "Phone"}}, nil
+	case p.Data["code"] == "":
+		return &Step{Key: "code", Prompt: "Scan code", Scan: true, Text: true}, nil
+	}
+	return nil, nil
+}
+
+func (s *askingScript) Accept(ctx context.Context, p *store.Payment, save Saver) (Update, error) {
+	s.mu.Lock()
+	s.accepted++
+	s.mu.Unlock()
+	return Update{Remote: RemotePaid, Paid: money.New(p.Amount.Minor*9/10, p.Amount.Currency)}, nil
+}
+
+// Steps are answered by number, by keyed text or by a scan (also keys typed ahead); an
+// underpayment waits for the cashier, and accepting it settles for what arrived.
+func TestStepsAndUnderpaymentDecision(t *testing.T) {
+	var as *askingScript
+	r := newRig(t, "", testConfig(), func(s *script) Provider { as = &askingScript{script: s}; return as })
+	r.prov.start = func(p *store.Payment) (Update, error) {
+		if p.Data["method"] != "Scan" || p.Data["code"] != "WALLET-1" {
+			t.Errorf("start with data %v, want the answers", p.Data)
+		}
+		return Update{Remote: RemotePending, QR: "q"}, nil
+	}
+	r.prov.checkFn = func(*store.Payment) (Update, error) {
+		return Update{Remote: RemoteUnderpaid, Lines: []string{"Received 9.00", "Expected 10.00"}}, nil
+	}
+	r.run()
+	r.keys("1000\n1") // "1" typed before the question shows
+	r.waitFor("scan step", func() bool { s := r.disp.last(); return s.Kind == screen.Input && s.Title == "Scan code" })
+	r.e.Scan("WALLET-1")
+	r.waitFor("decision", func() bool { return r.disp.last().Kind == screen.Decision })
+	if s := r.disp.last(); len(s.Lines) < 2 || s.Lines[0] != "Received 9.00" {
+		t.Fatalf("decision screen = %+v", s)
+	}
+	if as.accepted != 0 {
+		t.Fatal("underpayment accepted before the cashier decided")
+	}
+	r.keys("\n")
+	r.waitFor("paid", r.state(store.StatePaid))
+	p := r.payment()
+	if p.Data["decision"] != "accepted" || p.Paid() != money.New(900, "EUR") || p.Amount.Minor != 1000 {
+		t.Fatalf("payment = %+v, want accepted and settled for 9.00 of 10.00", p)
+	}
+	r.waitFor("receipt", func() bool { return len(r.prn.printed()) == 1 })
+	if k := r.prn.printed()[0].Kind; k != receipt.Underpaid {
+		t.Fatalf("receipt kind %s, want underpaid", k)
+	}
+}
+
+// A webhook only makes the terminal ask the provider at once; it decides nothing itself.
+func TestHintAsksAtOnce(t *testing.T) {
+	cfg := testConfig()
+	cfg.PollMin, cfg.PollMax = time.Hour, time.Hour // no polling on its own
+	r := newRig(t, "", cfg, nil)
+	r.run()
+	r.keys("100\n")
+	r.waitFor("QR", func() bool { return r.disp.last().Kind == screen.QR })
+	checks := r.prov.count("check")
+	r.prov.set(func() { r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil } })
+	r.e.Hint("not-a-payment")
+	r.e.Healthy(context.Background())
+	time.Sleep(20 * time.Millisecond)
+	if r.prov.count("check") != checks {
+		t.Fatal("a hint for an unknown payment made the terminal ask")
+	}
+	r.e.Hint("X" + r.payment().ID) // the provider's id
+	r.waitFor("paid after the hint", r.state(store.StatePaid))
+}
+
+// The customer pays in the last seconds: the final check before expiry finds it paid.
+func TestExpiryLastCheckFindsPaid(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil)
+	r.prov.start = func(p *store.Payment) (Update, error) {
+		return Update{Remote: RemotePending, QR: "q", ExpiresAt: time.Now().Add(30 * time.Millisecond)}, nil
+	}
+	var n int
+	r.prov.checkFn = func(p *store.Payment) (Update, error) {
+		n++
+		if p.Data["expiry"] == "checked" {
+			return Update{Remote: RemotePaid}, nil
+		}
+		return Update{Remote: RemotePending}, nil
+	}
+	r.run()
+	r.keys("100\n")
+	r.waitFor("paid", r.state(store.StatePaid))
+	if p := r.payment(); p.PaidLate {
+		t.Fatal("paid before expiry counted as late")
+	}
+}
