@@ -761,7 +761,9 @@ func TestHintAsksAtOnce(t *testing.T) {
 	r.keys("100\n")
 	r.waitFor("QR", func() bool { return r.disp.last().Kind == screen.QR })
 	checks := r.prov.count("check")
-	r.prov.set(func() { r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil } })
+	r.prov.set(func() {
+		r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	})
 	r.e.Hint("not-a-payment")
 	r.e.Healthy(context.Background())
 	time.Sleep(20 * time.Millisecond)
