@@ -69,3 +69,23 @@ func TestSecretFromFile(t *testing.T) {
 		t.Fatalf("secret = %q", c.AcountPay.ClientSecret)
 	}
 }
+
+// Any file content gives a config or an error; never a panic, and a parsed config is
+// always valid (the checks cannot be bypassed).
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(minimal))
+	f.Add([]byte("[terminal]\ncurrency = 1\n"))
+	f.Add([]byte("[[x]]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data, "fuzz.toml")
+		if err != nil {
+			return
+		}
+		if lo, hi := c.Bounds(); lo <= 0 || lo > hi {
+			t.Fatalf("accepted bounds %d..%d", lo, hi)
+		}
+		if len(c.Providers.Enabled) == 0 {
+			t.Fatal("accepted a config without providers")
+		}
+	})
+}
