@@ -186,7 +186,9 @@ type track struct {
 	upd        Update // last update from the provider
 	foreground bool
 	note       string // a short notice shown on the payment's screen until noteUntil
-	noteUntil  time.Time
+	// acceptPending: the cashier accepted an underpayment while a call was under way.
+	acceptPending bool
+	noteUntil     time.Time
 }
 
 // rtrack is the in-memory companion of one open refund.
@@ -447,6 +449,9 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *store
 			t.busy = false
 			e.noteReachability(prov, err)
 			done(u, err)
+			if t.acceptPending && !t.busy && !t.p.State.Final() {
+				e.accept(t)
+			}
 		})
 	}()
 }

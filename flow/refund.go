@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/terminald/terminald/money"
@@ -64,12 +65,30 @@ func (e *Engine) newRefund(p *store.Payment, minor int64, dest string) (*store.R
 	return r, nil
 }
 
-// tickRefunds sends pending refunds and follows accepted ones.
+// tickRefunds sends pending refunds and follows accepted ones: oldest first, and one at
+// a time for each payment, so a provider sees a payment's refunds in the order they
+// were asked.
 func (e *Engine) tickRefunds(now time.Time) {
+	open := make([]*rtrack, 0, len(e.refunds))
+	busy := map[string]bool{}
 	for _, rt := range e.refunds {
-		if rt.busy || now.Before(rt.next) {
+		open = append(open, rt)
+		if rt.busy {
+			busy[rt.r.PaymentID] = true
+		}
+	}
+	sort.Slice(open, func(i, j int) bool {
+		a, b := open[i].r, open[j].r
+		if !a.CreatedAt.Equal(b.CreatedAt) {
+			return a.CreatedAt.Before(b.CreatedAt)
+		}
+		return a.ID < b.ID
+	})
+	for _, rt := range open {
+		if rt.busy || busy[rt.r.PaymentID] || now.Before(rt.next) {
 			continue
 		}
+		busy[rt.r.PaymentID] = true
 		var p *store.Payment
 		if err := e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(rt.r.PaymentID); return }); err != nil {
 			e.log.Error("refund without its payment", "refund", rt.r.ID, "err", err)

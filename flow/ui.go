@@ -476,7 +476,7 @@ func (e *Engine) begin(a money.Amount, prov, source string) (*track, error) {
 // accept takes an underpayment as it stands (cashier's decision).
 func (e *Engine) accept(t *track) {
 	d, ok := e.providers[t.p.Provider].(Decider)
-	if !ok || t.busy {
+	if !ok {
 		return
 	}
 	t.p.Data = setData(t.p.Data, "decision", "accepted")
@@ -485,6 +485,12 @@ func (e *Engine) accept(t *track) {
 	}
 	e.ui.mode = modeWait
 	e.show()
+	if t.busy {
+		// A status check is under way: accept as soon as it is back, never drop the key.
+		t.acceptPending = true
+		return
+	}
+	t.acceptPending = false
 	e.call(t, "accept", d.Accept, func(u Update, err error) {
 		if err != nil {
 			e.ui.mode = modeDecision

@@ -6,22 +6,16 @@ package main
 // gateway is failing.
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,152 +26,10 @@ import (
 	"github.com/terminald/terminald/store"
 )
 
-// cgBuffer is a bytes.Buffer safe for a process writing while the test reads.
-type cgBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *cgBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *cgBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// cgWait polls cond until it holds or within passes; then it fails with what and diag.
-func cgWait(t *testing.T, within time.Duration, what string, cond func() bool, diag func() string) {
+// cgStartSim starts `terminald sim --provider cryptogw` logging at info.
+func cgStartSim(t *testing.T, args ...string) *simProc {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s\n%s", within, what, diag())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// cgSim is a running `terminald sim --provider cryptogw` whose keypad (stdin) is a pipe.
-type cgSim struct {
-	cmd                        *exec.Cmd
-	in                         io.WriteCloser
-	out                        *cgBuffer
-	screens, rfile, state, dir string
-	exited                     chan struct{}
-}
-
-func cgStartSim(t *testing.T, args ...string) *cgSim {
-	t.Helper()
-	dir := t.TempDir()
-	s := &cgSim{dir: dir, screens: filepath.Join(dir, "screens"), rfile: filepath.Join(dir, "receipts.bin"),
-		state: filepath.Join(dir, "state"), out: &cgBuffer{}, exited: make(chan struct{})}
-	all := append([]string{"sim", "--provider", "cryptogw", "--display-dir", s.screens, "--receipt-file", s.rfile,
-		"--state", s.state, "--log-level", "info"}, args...)
-	s.cmd = exec.Command(bin, all...)
-	in, err := s.cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.in = in
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.cmd.Wait(); close(s.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-	})
-	return s
-}
-
-// keys types on the keypad.
-func (s *cgSim) keys(t *testing.T, k string) {
-	t.Helper()
-	if _, err := io.WriteString(s.in, k); err != nil {
-		t.Fatalf("keypad: %v\n%s", err, s.out.String())
-	}
-}
-
-// stop ends the keypad input; the simulator exits once no payment is in flight.
-func (s *cgSim) stop(t *testing.T) {
-	t.Helper()
-	s.in.Close()
-	select {
-	case <-s.exited:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("sim did not exit after its input ended\n%s", s.out.String())
-	}
-	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Fatalf("sim exit %d\n%s", code, s.out.String())
-	}
-}
-
-// shots returns the numbered screen PNGs of kind in dir, oldest first.
-func (s *cgSim) shots(kind screen.Kind) []string {
-	files, _ := filepath.Glob(filepath.Join(s.screens, "screen-*-"+string(kind)+".png"))
-	sort.Strings(files)
-	return files
-}
-
-// waitShot waits for a screen of kind and returns its newest PNG.
-func (s *cgSim) waitShot(t *testing.T, kind screen.Kind) string {
-	t.Helper()
-	cgWait(t, 30*time.Second, "a "+string(kind)+" screen", func() bool { return len(s.shots(kind)) > 0 }, s.diag)
-	f := s.shots(kind)
-	return f[len(f)-1]
-}
-
-func (s *cgSim) diag() string {
-	files, _ := filepath.Glob(filepath.Join(s.screens, "screen-*.png"))
-	for i := range files {
-		files[i] = filepath.Base(files[i])
-	}
-	return fmt.Sprintf("screens: %v\noutput:\n%s", files, s.out.String())
-}
-
-// receipts decodes what the printer received so far (nil while a write is half done).
-func (s *cgSim) receipts() *escpos.Document {
-	data, err := os.ReadFile(s.rfile)
-	if err != nil {
-		return nil
-	}
-	doc, err := escpos.Decode(data)
-	if err != nil {
-		return nil
-	}
-	return doc
-}
-
-// cgSandbox runs `terminald sandbox --provider cryptogw` and returns its base URL.
-func cgSandbox(t *testing.T, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"sandbox", "--provider", "cryptogw", "--listen", "127.0.0.1:0", "--log-level", "error"}, args...)...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errb cgBuffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "cryptogw sandbox listening on http://127.0.0.1:") {
-		t.Fatalf("sandbox said %q (%v); stderr %s", line, err, errb.String())
-	}
-	go io.Copy(io.Discard, out)
-	return strings.TrimSpace(line[strings.LastIndex(line, " "):])
+	return startSim(t, "", append([]string{"--provider", "cryptogw", "--log-level", "info"}, args...)...)
 }
 
 // cgAPI calls a gateway endpoint of the sandbox with the demo credentials.
@@ -192,7 +44,7 @@ func cgAPI(t *testing.T, base, endpoint string, q url.Values) (int, []byte) {
 		t.Fatal(err)
 	}
 	req.SetBasicAuth(cryptogw.DemoUsername, cryptogw.DemoAPIKey)
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	resp, err := httpClient().Do(req)
 	if err != nil {
 		t.Fatalf("sandbox %s: %v", endpoint, err)
 	}
@@ -233,44 +85,10 @@ func cgGatewayTx(t *testing.T, base, ref string) cgTx {
 	return cgTx{}
 }
 
-// cgLine is one line of `payments --json` with the fields these tests look at.
-type cgLine struct {
-	ID       string `json:"id"`
-	State    string `json:"state"`
-	Amount   string `json:"amount"`
-	Minor    int64  `json:"amount_minor"`
-	Currency string `json:"currency"`
-	Provider string `json:"provider"`
-	Receipt  int    `json:"receipt"`
-	PaidLate bool   `json:"paid_late"`
-	Refunded int64  `json:"refunded_minor"`
-	Paid     string `json:"paid"`
-}
-
-func cgPayments(t *testing.T, state string) []cgLine {
-	t.Helper()
-	out, errs, code := run(t, "", "payments", "--state", state, "--json")
-	if code != 0 {
-		t.Fatalf("payments: exit %d: %s", code, errs)
-	}
-	var ps []cgLine
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		if l == "" {
-			continue
-		}
-		var p cgLine
-		if err := json.Unmarshal([]byte(l), &p); err != nil {
-			t.Fatalf("payments --json line %q: %v", l, err)
-		}
-		ps = append(ps, p)
-	}
-	return ps
-}
-
 // cgOnePayment asserts exactly one payment of 20.00 EUR at cryptogw in state and returns it.
-func cgOnePayment(t *testing.T, stateDir, state string) cgLine {
+func cgOnePayment(t *testing.T, stateDir, state string) listed {
 	t.Helper()
-	ps := cgPayments(t, stateDir)
+	ps := payments(t, stateDir)
 	if len(ps) != 1 || ps[0].State != state || ps[0].Amount != "20.00" || ps[0].Minor != 2000 ||
 		ps[0].Currency != "EUR" || ps[0].Provider != "cryptogw" {
 		t.Fatalf("payments = %+v, want one %s payment of 20.00 EUR at cryptogw", ps, state)
@@ -399,34 +217,28 @@ func cgRenderer(t *testing.T) *screen.Renderer {
 func TestCryptoPaysAfterConfirmations(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	dir := t.TempDir()
-	screens, rfile, state := filepath.Join(dir, "screens"), filepath.Join(dir, "receipts.bin"), filepath.Join(dir, "state")
+	d := simDirsIn(t.TempDir())
 	// The amount's Enter, then OK on the quote (typed ahead, kept until the quote shows).
-	_, errs, code := run(t, "2000\n\n", "sim", "--provider", "cryptogw", "--pay-after", "100ms",
-		"--display-dir", screens, "--receipt-file", rfile, "--state", state)
-	if code != 0 {
-		t.Fatalf("sim exit %d:\n%s", code, errs)
-	}
-	uri := cgQR(t, screens)
+	runSim(t, d, "2000\n\n", "--provider", "cryptogw", "--pay-after", "100ms")
+	uri := cgQR(t, d.screens)
 
 	r := cgRenderer(t)
-	qrs, _ := filepath.Glob(filepath.Join(screens, "screen-*-qr.png"))
-	sort.Strings(qrs)
+	qrs := d.shots(screen.QR)
 	if !cgMatches(t, r, qrs[0], cgQRScreen(uri, "Waiting for transaction")) {
 		t.Errorf("first QR screen %s does not show %q and the crypto amount", qrs[0], "Waiting for transaction")
 	}
 	if !cgAnyShows(t, r, qrs, cgQRScreen(uri, "0/2 confirmations"), cgQRScreen(uri, "1/2 confirmations")) {
 		t.Errorf("no QR screen showed the transaction's confirmations (of %d QR screens)", len(qrs))
 	}
-	if paid, _ := filepath.Glob(filepath.Join(screens, "screen-*-paid.png")); len(paid) != 1 {
+	if paid := d.shots(screen.Paid); len(paid) != 1 {
 		t.Errorf("paid screens: %v", paid)
 	}
 
-	p := cgOnePayment(t, state, "paid")
+	p := cgOnePayment(t, d.state, "paid")
 	if p.PaidLate || p.Receipt == 0 {
 		t.Errorf("payment %+v", p)
 	}
-	doc := receipts(t, rfile)
+	doc := receipts(t, d.rfile)
 	text := doc.Text()
 	if doc.Cuts() != 1 || cgCount(doc, "PAYMENT") != 1 || cgCount(doc, "APPROVED") != 1 ||
 		!strings.Contains(text, "20.00 EUR") || !strings.Contains(text, p.ID) {
@@ -440,10 +252,10 @@ func TestCryptoPaysAfterConfirmations(t *testing.T) {
 
 // cgUnderpaid runs a payment of 20.00 EUR where the customer sends 90 % against a
 // standalone sandbox, waits for the decision screen and checks what it shows.
-func cgUnderpaid(t *testing.T) (s *cgSim, sandbox string, uri cryptogw.PaymentURI, received cryptogw.Decimal) {
+func cgUnderpaid(t *testing.T) (s *simProc, sb string, uri cryptogw.PaymentURI, received cryptogw.Decimal) {
 	t.Helper()
-	sandbox = cgSandbox(t, "--block-time", "500ms")
-	s = cgStartSim(t, "--sandbox", sandbox, "--pay-after", "100ms", "--customer-pays", "90")
+	sb = sandbox(t, "cryptogw", "--block-time", "500ms")
+	s = cgStartSim(t, "--sandbox", sb, "--pay-after", "100ms", "--customer-pays", "90")
 	s.keys(t, "2000\n\n")
 	decision := s.waitShot(t, screen.Decision)
 	uri = cgQR(t, s.screens)
@@ -458,7 +270,7 @@ func cgUnderpaid(t *testing.T) (s *cgSim, sandbox string, uri cryptogw.PaymentUR
 	if !cgMatches(t, cgRenderer(t), decision, want) {
 		t.Errorf("decision screen %s does not show received/expected/missing %v", decision, want.Lines)
 	}
-	return s, sandbox, uri, received
+	return s, sb, uri, received
 }
 
 // 90 % arrives; the cashier accepts it with OK: AcceptPayment, paid, one
@@ -466,7 +278,7 @@ func cgUnderpaid(t *testing.T) (s *cgSim, sandbox string, uri cryptogw.PaymentUR
 func TestCryptoUnderpaidAccepted(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	s, sandbox, _, received := cgUnderpaid(t)
+	s, sb, _, received := cgUnderpaid(t)
 	s.keys(t, "\n") // OK = accept
 	s.waitShot(t, screen.Paid)
 	s.stop(t)
@@ -475,7 +287,7 @@ func TestCryptoUnderpaidAccepted(t *testing.T) {
 	if p.PaidLate {
 		t.Errorf("accepted underpayment marked paid late: %+v", p)
 	}
-	tx := cgGatewayTx(t, sandbox, p.ID)
+	tx := cgGatewayTx(t, sb, p.ID)
 	if tx.Status != "Confirmed" || tx.Payment != received.String() {
 		t.Errorf("gateway: %+v, want Confirmed with payment %s", tx, received)
 	}
@@ -501,7 +313,7 @@ func TestCryptoUnderpaidAccepted(t *testing.T) {
 func TestCryptoUnderpaidCancelled(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	s, sandbox, _, received := cgUnderpaid(t)
+	s, sb, _, received := cgUnderpaid(t)
 	s.keys(t, "c") // X = cancel
 	s.waitShot(t, screen.Cancelled)
 	s.stop(t)
@@ -510,7 +322,7 @@ func TestCryptoUnderpaidCancelled(t *testing.T) {
 	if paid := s.shots(screen.Paid); len(paid) != 0 {
 		t.Errorf("paid screen shown after the cashier cancelled: %v", paid)
 	}
-	tx := cgGatewayTx(t, sandbox, p.ID)
+	tx := cgGatewayTx(t, sb, p.ID)
 	if tx.Status != "Cancelled" || tx.Cancelled == nil || tx.Payment != received.String() {
 		t.Errorf("gateway: %+v, want Cancelled holding the %s received", tx, received)
 	}
@@ -538,8 +350,8 @@ func TestCryptoUnderpaidCancelled(t *testing.T) {
 func TestCryptoCancelRefusedOnceTransactionSeen(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	sandbox := cgSandbox(t, "--block-time", "1500ms")
-	s := cgStartSim(t, "--sandbox", sandbox, "--pay-after", "100ms")
+	sb := sandbox(t, "cryptogw", "--block-time", "1500ms")
+	s := cgStartSim(t, "--sandbox", sb, "--pay-after", "100ms")
 	s.keys(t, "2000\n\n")
 	s.waitShot(t, screen.QR)
 	uri := cgQR(t, s.screens)
@@ -548,7 +360,7 @@ func TestCryptoCancelRefusedOnceTransactionSeen(t *testing.T) {
 	// of the 2 confirmations.
 	seen := []screen.Screen{cgQRScreen(uri, "0/2 confirmations"), cgQRScreen(uri, "1/2 confirmations")}
 	checked := map[string]bool{}
-	cgWait(t, 30*time.Second, "the QR screen to show the transaction (0/2 or 1/2 confirmations)", func() bool {
+	waitUntil(t, 30*time.Second, "the QR screen to show the transaction (0/2 or 1/2 confirmations)", func() bool {
 		for _, f := range s.shots(screen.QR) {
 			if !checked[f] && (cgMatches(t, r, f, seen[0]) || cgMatches(t, r, f, seen[1])) {
 				return true
@@ -571,7 +383,7 @@ func TestCryptoCancelRefusedOnceTransactionSeen(t *testing.T) {
 	if p.PaidLate {
 		t.Errorf("payment marked paid after cancel: %+v", p)
 	}
-	if tx := cgGatewayTx(t, sandbox, p.ID); tx.Status != "Confirmed" || tx.Cancelled != nil {
+	if tx := cgGatewayTx(t, sb, p.ID); tx.Status != "Confirmed" || tx.Cancelled != nil {
 		t.Errorf("gateway: %+v, want Confirmed, never cancelled", tx)
 	}
 	doc := receipts(t, s.rfile)
@@ -586,19 +398,13 @@ func TestCryptoCancelRefusedOnceTransactionSeen(t *testing.T) {
 func TestCryptoRefundQueuedWhileGatewayFails(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	sandbox := cgSandbox(t, "--block-time", "300ms", "--refund-wait", "2s")
-	sockDir, err := os.MkdirTemp("", "cg") // unix socket paths are short
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := filepath.Join(sockDir, "admin.sock")
-	s := cgStartSim(t, "--sandbox", sandbox, "--pay-after", "100ms", "--admin-socket", sock)
+	sb := sandbox(t, "cryptogw", "--block-time", "300ms", "--refund-wait", "2s")
+	s := cgStartSim(t, "--sandbox", sb, "--pay-after", "100ms", "--admin-socket", adminSock(t))
 	s.keys(t, "2000\n\n")
 	s.waitShot(t, screen.Paid)
 	var id string
-	cgWait(t, 20*time.Second, "the sale receipt", func() bool {
-		doc := s.receipts()
+	waitUntil(t, 20*time.Second, "the sale receipt", func() bool {
+		doc := s.decoded()
 		if doc == nil || doc.Cuts() != 1 || len(doc.QRs()) != 1 {
 			return false
 		}
@@ -606,29 +412,16 @@ func TestCryptoRefundQueuedWhileGatewayFails(t *testing.T) {
 		return true
 	}, s.diag)
 	uri := cgQR(t, s.screens)
-	openRefunds := func() int {
-		out, errs, code := run(t, "", "status", "--socket", sock)
-		if code != 0 {
-			t.Fatalf("status: exit %d: %s", code, errs)
-		}
-		var st struct {
-			Refunds *int `json:"open_refunds"`
-		}
-		if err := json.Unmarshal([]byte(out), &st); err != nil || st.Refunds == nil {
-			t.Fatalf("status output %q: %v", out, err)
-		}
-		return *st.Refunds
-	}
 
 	// The gateway fails: every API call answers 500 until the injected failures are used up.
-	resp, err := http.Post(sandbox+"/sandbox/fault?kind=500&n=200", "", nil)
+	resp, err := httpClient().Post(sb+"/sandbox/fault?kind=500&n=200", "", nil)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("inject faults: %v %v", resp, err)
 	}
 	resp.Body.Close()
 
 	const dest = "sb1qrefunddestination0000000000000001"
-	out, errs, code := run(t, "", "refund", id, "--to", dest, "--socket", sock)
+	out, errs, code := s.admin(t, "refund", id, "--to", dest)
 	if code != 0 {
 		t.Fatalf("refund: exit %d: %s", code, errs)
 	}
@@ -640,32 +433,29 @@ func TestCryptoRefundQueuedWhileGatewayFails(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rf); err != nil || rf.State != "pending" || rf.Destination != dest {
 		t.Fatalf("refund answered %q (%v), want a pending refund to %s", out, err, dest)
 	}
-	if n := openRefunds(); n != 1 {
+	if n := s.openRefunds(t); n != 1 {
 		t.Fatalf("open refunds = %d, want the pending one", n)
 	}
-	if doc := s.receipts(); doc == nil || doc.Cuts() != 1 {
+	if s.cuts() != 1 {
 		t.Fatalf("a slip printed while the gateway fails\n%s", s.diag())
 	}
 	// Still failing now, so nothing reached the gateway before: the calls are FIFO.
-	if code, body := cgAPI(t, sandbox, "GetCurrencyList", nil); code != http.StatusInternalServerError {
+	if code, body := cgAPI(t, sb, "GetCurrencyList", nil); code != http.StatusInternalServerError {
 		t.Fatalf("gateway answered %d %s while failures were injected (too few for this test?)", code, body)
 	}
 
 	// Lift the outage: the sandbox has no "clear faults" control, so use up the rest.
 	for i := 0; ; i++ {
-		if code, _ := cgAPI(t, sandbox, "GetCurrencyList", nil); code == http.StatusOK {
+		if code, _ := cgAPI(t, sb, "GetCurrencyList", nil); code == http.StatusOK {
 			break
 		}
 		if i > 250 {
 			t.Fatal("the gateway never answered again")
 		}
 	}
-	cgWait(t, 30*time.Second, "the refund slip", func() bool {
-		doc := s.receipts()
-		return doc != nil && doc.Cuts() == 2
-	}, s.diag)
-	cgWait(t, 30*time.Second, "the refund to complete (no open refunds)", func() bool { return openRefunds() == 0 }, s.diag)
-	tx := cgGatewayTx(t, sandbox, id)
+	waitUntil(t, 30*time.Second, "the refund slip", func() bool { return s.cuts() == 2 }, s.diag)
+	waitUntil(t, 30*time.Second, "the refund to complete (no open refunds)", func() bool { return s.openRefunds(t) == 0 }, s.diag)
+	tx := cgGatewayTx(t, sb, id)
 	if tx.Refund != uri.Amount.String() || tx.RefundStatus == nil || *tx.RefundStatus != "Refunded" {
 		t.Errorf("gateway: %+v, want %s BTC refunded", tx, uri.Amount)
 	}

@@ -5,34 +5,18 @@ package main
 // /healthz and /metrics, and start-up failures of `terminald run`.
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
-
-// dmnShortDir returns a new temporary directory with a short path (unix socket paths are
-// limited to 108 bytes; t.TempDir paths carry the test name).
-func dmnShortDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "tdd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
 
 // dmnNotify is a fake service manager: the datagram socket a daemon finds in
 // $NOTIFY_SOCKET, recording every message in arrival order.
@@ -47,7 +31,7 @@ type dmnNotify struct {
 
 func dmnListenNotify(t *testing.T) *dmnNotify {
 	t.Helper()
-	n := &dmnNotify{path: filepath.Join(dmnShortDir(t), "notify.sock"), news: make(chan struct{}, 1)}
+	n := &dmnNotify{path: filepath.Join(shortDir(t), "notify.sock"), news: make(chan struct{}, 1)}
 	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: n.path, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
@@ -108,57 +92,16 @@ func (n *dmnNotify) waitCount(t *testing.T, msg string, k int, within time.Durat
 	}
 }
 
-// dmnSandbox starts a standalone AcountPay sandbox and returns its URL.
-func dmnSandbox(t *testing.T) string {
-	t.Helper()
-	sb := exec.Command(bin, "sandbox", "--provider", "acountpay", "--listen", "127.0.0.1:0", "--log-level", "error")
-	out, err := sb.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Process.Kill(); sb.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("sandbox printed no address: %v", err)
-	}
-	if !strings.HasPrefix(line, "acountpay sandbox listening on http://127.0.0.1:") {
-		t.Fatalf("sandbox said %q", line)
-	}
-	return strings.TrimSpace(line[strings.LastIndex(line, " "):])
-}
-
 // dmnOpenPayment leaves an awaiting payment of "amount" (keypad digits, minor units) in
-// state: a sim against the sandbox at url is killed with SIGKILL while the QR is shown.
-// It returns the payment as listed.
-func dmnOpenPayment(t *testing.T, url, state, amount string) listed {
+// the state of a simulator in dir: a sim against the sandbox at url is killed with
+// SIGKILL while the QR is shown. It returns the payment as listed.
+func dmnOpenPayment(t *testing.T, url, dir, amount string) listed {
 	t.Helper()
-	screens := filepath.Join(t.TempDir(), "screens")
-	sim := exec.Command(bin, "sim", "--sandbox", url, "--pay-after", "never", "--display-dir", screens, "--state", state)
-	stdin, _ := sim.StdinPipe()
-	var errb bytes.Buffer
-	sim.Stderr = &errb
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	io.WriteString(stdin, amount+"\n")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if m, _ := filepath.Glob(filepath.Join(screens, "screen-*-qr.png")); len(m) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			sim.Process.Kill()
-			sim.Wait()
-			t.Fatalf("no QR shown; stderr:\n%s", errb.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	sim.Process.Signal(syscall.SIGKILL)
-	sim.Wait()
-	ps := payments(t, state)
+	s := startSim(t, dir, "--sandbox", url, "--pay-after", "never")
+	s.keys(t, amount+"\n")
+	s.waitShots(t, "qr", 1)
+	s.kill9()
+	ps := payments(t, s.state)
 	if len(ps) != 1 || ps[0].State != "awaiting" || ps[0].Ref == "-" {
 		t.Fatalf("after kill -9: %+v, want one awaiting payment known to the provider", ps)
 	}
@@ -169,7 +112,7 @@ func dmnOpenPayment(t *testing.T, url, state, amount string) listed {
 // the customer's bank does while no terminald runs).
 func dmnSandboxPay(t *testing.T, url, ref string) {
 	t.Helper()
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Post(url+"/sandbox/payments/"+ref+"/pay", "application/json", nil)
+	resp, err := httpClient().Post(url+"/sandbox/payments/"+ref+"/pay", "application/json", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,17 +121,6 @@ func dmnSandboxPay(t *testing.T, url, ref string) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("sandbox pay %s: %s %s", ref, resp.Status, body)
 	}
-}
-
-// dmnFreeAddr returns a loopback address with a port free a moment ago.
-func dmnFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // dmnConfig writes a run configuration against the AcountPay sandbox at url.
@@ -231,104 +163,24 @@ listen = %q
 	return path
 }
 
-// dmnProc is a daemon started by a test: stderr goes to a file, so whatever it logged
-// before sending a notification is readable once the notification arrived.
-type dmnProc struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	errf   string
-	done   chan struct{}
-	waited error
-}
-
-func dmnStart(t *testing.T, env []string, args ...string) *dmnProc {
-	t.Helper()
-	p := &dmnProc{errf: filepath.Join(t.TempDir(), "stderr.log"), done: make(chan struct{})}
-	f, err := os.Create(p.errf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	p.cmd = exec.Command(bin, args...)
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stderr = f
-	// stdin stays open until the test closes it (sim exits at EOF once idle).
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.waited = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	return p
-}
-
-func (p *dmnProc) stderr() string {
-	b, _ := os.ReadFile(p.errf)
-	return string(b)
-}
-
-// stop sends SIGTERM and returns the exit code, failing if the process does not exit.
-func (p *dmnProc) stop(t *testing.T) int {
-	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-		t.Fatalf("terminald did not exit within 20s of SIGTERM; stderr:\n%s", p.stderr())
-	}
-	return p.cmd.ProcessState.ExitCode()
-}
-
-// exited reports whether the process already ended.
-func (p *dmnProc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // dmnWaitAdmin waits until the daemon answers `terminald status` on socket.
-func dmnWaitAdmin(t *testing.T, p *dmnProc, socket string) map[string]any {
+func dmnWaitAdmin(t *testing.T, p *proc, socket string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		out, errs, code := run(t, "", "status", "--socket", socket)
-		if code == 0 {
-			var st map[string]any
-			if err := json.Unmarshal([]byte(out), &st); err != nil {
-				t.Fatalf("status printed no JSON object: %v\n%s", err, out)
-			}
-			return st
-		}
-		if p.exited() || time.Now().After(deadline) {
-			t.Fatalf("admin socket never answered (last: exit %d %s); daemon stderr:\n%s", code, errs, p.stderr())
-		}
-		time.Sleep(100 * time.Millisecond)
+	var out, errs string
+	code := -1
+	last := func() string { return fmt.Sprintf("last: exit %d %s; daemon %s", code, errs, p.diag()) }
+	waitUntil(t, 30*time.Second, "the admin socket to answer", func() bool {
+		out, errs, code = run(t, "", "status", "--socket", socket)
+		return code == 0 || p.exited()
+	}, last)
+	if code != 0 {
+		t.Fatalf("admin socket never answered: the daemon exited (%s)", last())
 	}
-}
-
-func dmnGet(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
+	var st map[string]any
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("status printed no JSON object: %v\n%s", err, out)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return st
 }
 
 // dmnMetric returns the value of the sample line that starts with series (name and
@@ -349,9 +201,9 @@ func notifyEnv(n *dmnNotify) []string {
 
 // checkNotifyLifecycle asserts the notification sequence of a daemon from READY to exit:
 // READY=1 first, then several WATCHDOG=1, STOPPING=1 on SIGTERM, exit status 0.
-func checkNotifyLifecycle(t *testing.T, p *dmnProc, n *dmnNotify) {
+func checkNotifyLifecycle(t *testing.T, p *proc, n *dmnNotify) {
 	t.Helper()
-	n.waitCount(t, "WATCHDOG=1", 5, 20*time.Second, p.stderr)
+	n.waitCount(t, "WATCHDOG=1", 5, 20*time.Second, p.diag)
 	msgs := n.all()
 	if msgs[0] != "READY=1" {
 		t.Fatalf("first notification %q, want READY=1 before any keep-alive; all: %q", msgs[0], msgs)
@@ -359,10 +211,10 @@ func checkNotifyLifecycle(t *testing.T, p *dmnProc, n *dmnNotify) {
 	if n.count("READY=1") != 1 || n.count("STOPPING=1") != 0 {
 		t.Fatalf("while running: notifications %q, want one READY=1 and no STOPPING=1", msgs)
 	}
-	if code := p.stop(t); code != 0 {
+	if code := p.term(t); code != 0 {
 		t.Fatalf("exit status %d after SIGTERM, want 0; stderr:\n%s", code, p.stderr())
 	}
-	n.waitCount(t, "STOPPING=1", 1, 5*time.Second, p.stderr)
+	n.waitCount(t, "STOPPING=1", 1, 5*time.Second, p.diag)
 	msgs = n.all()
 	if msgs[len(msgs)-1] != "STOPPING=1" {
 		t.Fatalf("last notification %q, want STOPPING=1; all: %q", msgs[len(msgs)-1], msgs)
@@ -371,9 +223,9 @@ func checkNotifyLifecycle(t *testing.T, p *dmnProc, n *dmnNotify) {
 
 // checkRecoveredBeforeReady waits for READY=1 and asserts that the daemon had logged the
 // end of its recovery, with the open payment settled as paid, before it sent READY.
-func checkRecoveredBeforeReady(t *testing.T, p *dmnProc, n *dmnNotify, id string) {
+func checkRecoveredBeforeReady(t *testing.T, p *proc, n *dmnNotify, id string) {
 	t.Helper()
-	n.waitCount(t, "READY=1", 1, 30*time.Second, p.stderr)
+	n.waitCount(t, "READY=1", 1, 30*time.Second, p.diag)
 	// stderr is a regular file: what was written before READY was sent is there now.
 	logged := p.stderr()
 	done := strings.Index(logged, "recovery done")
@@ -389,13 +241,14 @@ func checkRecoveredBeforeReady(t *testing.T, p *dmnProc, n *dmnNotify, id string
 func TestDaemonNotifySim(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	url := dmnSandbox(t)
-	state := filepath.Join(t.TempDir(), "state")
-	open := dmnOpenPayment(t, url, state, "4200")
+	url := sandbox(t, "acountpay")
+	dir := t.TempDir()
+	state := simDirsIn(dir).state
+	open := dmnOpenPayment(t, url, dir, "4200")
 	dmnSandboxPay(t, url, open.Ref)
 
 	n := dmnListenNotify(t)
-	p := dmnStart(t, notifyEnv(n), "sim", "--sandbox", url, "--pay-after", "never", "--state", state, "--log-level", "info")
+	p := start(t, notifyEnv(n), "sim", "--sandbox", url, "--pay-after", "never", "--state", state, "--log-level", "info")
 	checkRecoveredBeforeReady(t, p, n, open.ID)
 	checkNotifyLifecycle(t, p, n)
 	if !strings.Contains(strings.Join(n.all(), "\n"), "STATUS=ready") {
@@ -415,17 +268,17 @@ func TestDaemonNotifySim(t *testing.T) {
 func TestDaemonRunRecoveryNotifyAdminMetrics(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	url := dmnSandbox(t)
+	url := sandbox(t, "acountpay")
 	dir := t.TempDir()
-	state := filepath.Join(dir, "state")
-	open := dmnOpenPayment(t, url, state, "4200")
+	state := simDirsIn(dir).state
+	open := dmnOpenPayment(t, url, dir, "4200")
 	dmnSandboxPay(t, url, open.Ref)
 
-	sock := filepath.Join(dmnShortDir(t), "admin.sock")
-	addr := dmnFreeAddr(t)
+	sock := adminSock(t)
+	addr := freeAddr(t)
 	cfg := dmnConfig(t, dir, url, state, sock, addr)
 	n := dmnListenNotify(t)
-	p := dmnStart(t, notifyEnv(n), "run", "--config", cfg)
+	p := start(t, notifyEnv(n), "run", "--config", cfg)
 	checkRecoveredBeforeReady(t, p, n, open.ID)
 
 	// The payments list comes over the admin socket while the daemon holds the store.
@@ -447,7 +300,7 @@ func TestDaemonRunRecoveryNotifyAdminMetrics(t *testing.T) {
 	}
 
 	// /metrics counted the payment recovery settled; /healthz is ok.
-	code, body := dmnGet(t, "http://"+addr+"/metrics")
+	code, body := httpGet(t, "http://"+addr+"/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d", code)
 	}
@@ -457,7 +310,7 @@ func TestDaemonRunRecoveryNotifyAdminMetrics(t *testing.T) {
 	if v, ok := dmnMetric(body, "terminald_payments_in_flight"); !ok || v != "0" {
 		t.Errorf("terminald_payments_in_flight = %q (present %v), want 0", v, ok)
 	}
-	if code, body := dmnGet(t, "http://"+addr+"/healthz"); code != http.StatusOK || strings.TrimSpace(body) != "ok" {
+	if code, body := httpGet(t, "http://"+addr+"/healthz"); code != http.StatusOK || strings.TrimSpace(body) != "ok" {
 		t.Errorf("/healthz: %d %q, want 200 ok", code, body)
 	}
 
@@ -502,13 +355,13 @@ func TestDaemonRunRecoveryNotifyAdminMetrics(t *testing.T) {
 func TestDaemonRunAdminFresh(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	url := dmnSandbox(t)
+	url := sandbox(t, "acountpay")
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state")
-	sock := filepath.Join(dmnShortDir(t), "admin.sock")
-	addr := dmnFreeAddr(t)
+	sock := adminSock(t)
+	addr := freeAddr(t)
 	cfg := dmnConfig(t, dir, url, state, sock, addr)
-	p := dmnStart(t, nil, "run", "--config", cfg)
+	p := start(t, nil, "run", "--config", cfg)
 
 	st := dmnWaitAdmin(t, p, sock)
 	online, _ := st["providers_online"].(map[string]any)
@@ -560,23 +413,20 @@ func TestDaemonRunAdminFresh(t *testing.T) {
 		t.Errorf("status without a daemon: exit %d, %q", code, errs)
 	}
 
-	code, body := dmnGet(t, "http://"+addr+"/healthz")
+	code, body := httpGet(t, "http://"+addr+"/healthz")
 	if code != http.StatusOK || strings.TrimSpace(body) != "ok" {
 		t.Errorf("/healthz: %d %q, want 200 ok", code, body)
 	}
 	// The end-of-day report sits in the outbox until the (discarding) printer took it:
 	// the depth gauge goes back to 0.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		code, body = dmnGet(t, "http://"+addr+"/metrics")
+	waitUntil(t, 15*time.Second, "terminald_outbox_depth 0", func() bool {
+		code, body = httpGet(t, "http://"+addr+"/metrics")
 		if code != http.StatusOK {
 			t.Fatalf("/metrics: %d", code)
 		}
-		if v, _ := dmnMetric(body, "terminald_outbox_depth"); v == "0" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		v, _ := dmnMetric(body, "terminald_outbox_depth")
+		return v == "0"
+	}, func() string { return "/metrics:\n" + body })
 	for _, series := range []string{"terminald_payments_in_flight", "terminald_outbox_depth"} {
 		if v, ok := dmnMetric(body, series); !ok || v != "0" {
 			t.Errorf("%s = %q (present %v), want 0", series, v, ok)
@@ -590,7 +440,7 @@ func TestDaemonRunAdminFresh(t *testing.T) {
 	}
 
 	// A second daemon on the same state directory: exit 1 naming the lock, not a hang.
-	cfg2 := dmnConfig(t, t.TempDir(), url, state, filepath.Join(dmnShortDir(t), "admin.sock"), "")
+	cfg2 := dmnConfig(t, t.TempDir(), url, state, adminSock(t), "")
 	start := time.Now()
 	_, errs, code = run(t, "", "run", "--config", cfg2)
 	if code != 1 || !strings.Contains(errs, "locked") || !strings.Contains(errs, "terminald.db") {
@@ -599,7 +449,7 @@ func TestDaemonRunAdminFresh(t *testing.T) {
 	if p.exited() {
 		t.Fatalf("the first daemon died; stderr:\n%s", p.stderr())
 	}
-	if code := p.stop(t); code != 0 {
+	if code := p.term(t); code != 0 {
 		t.Fatalf("exit status %d after SIGTERM; stderr:\n%s", code, p.stderr())
 	}
 }

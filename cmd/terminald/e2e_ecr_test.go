@@ -5,174 +5,31 @@ package main
 // written here that never acknowledges a result.
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
 	"github.com/terminald/terminald/ecr/zvt"
 	"github.com/terminald/terminald/money"
 )
 
-// ecrtBuffer is a bytes.Buffer safe for a child's output and the test reading it.
-type ecrtBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *ecrtBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *ecrtBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// ecrtWait polls cond until it holds or within passes.
-func ecrtWait(t *testing.T, within time.Duration, what string, cond func() bool, diag func() string) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s\n%s", within, what, diag())
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
-
-// ecrtFreeAddr returns a loopback address with a port that was free a moment ago.
-func ecrtFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// ecrtSim is a running `terminald sim --ecr ...` with its keypad on a pipe.
+// ecrtSim is a running `terminald sim --ecr ...`.
 type ecrtSim struct {
-	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	errb    *ecrtBuffer
-	to      string // the --ecr address, also what `ecr --to` takes
-	dir     string
-	state   string
-	rfile   string
-	screens string
-	done    chan struct{}
+	*simProc
+	to string // the --ecr address, also what `ecr --to` takes
 }
 
 // ecrtStartSim starts the simulator in dir (state, receipts and screens live there) serving
 // a register on to ("tcp://..." or "serial:...").
 func ecrtStartSim(t *testing.T, dir, to string, args ...string) *ecrtSim {
 	t.Helper()
-	s := &ecrtSim{to: to, dir: dir, state: filepath.Join(dir, "state"), rfile: filepath.Join(dir, "receipts.bin"),
-		screens: filepath.Join(dir, "screens"), errb: &ecrtBuffer{}, done: make(chan struct{})}
-	os.RemoveAll(s.screens)
-	all := append([]string{"sim", "--ecr", to, "--state", s.state, "--receipt-file", s.rfile,
-		"--display-dir", s.screens, "--log-level", "info"}, args...)
-	s.cmd = exec.Command(bin, all...)
-	s.cmd.Stderr = s.errb
-	var err error
-	if s.stdin, err = s.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-s.done:
-		default:
-			s.cmd.Process.Kill()
-			<-s.done
-		}
-	})
-	ecrtWait(t, 20*time.Second, "the simulator to listen for a register", func() bool {
-		return strings.Contains(s.errb.String(), "listening for a cash register") || s.exited()
-	}, s.diag)
-	if s.exited() {
-		t.Fatalf("sim exited at start:\n%s", s.errb.String())
-	}
-	return s
-}
-
-func (s *ecrtSim) exited() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (s *ecrtSim) diag() string { return "sim stderr:\n" + s.errb.String() }
-
-// key presses keys on the terminal's keypad.
-func (s *ecrtSim) key(t *testing.T, k string) {
-	t.Helper()
-	if _, err := io.WriteString(s.stdin, k); err != nil {
-		t.Fatalf("keypad: %v", err)
-	}
-}
-
-// shots lists the screen PNGs of kind (idle, qr, choose, input, paid, ...) in order.
-func (s *ecrtSim) shots(kind string) []string {
-	m, _ := filepath.Glob(filepath.Join(s.screens, "screen-*-"+kind+".png"))
-	return m
-}
-
-// waitShots waits until at least n screens of kind were shown.
-func (s *ecrtSim) waitShots(t *testing.T, kind string, n int) {
-	t.Helper()
-	ecrtWait(t, 20*time.Second, fmt.Sprintf("%d %q screens", n, kind), func() bool { return len(s.shots(kind)) >= n }, s.diag)
-}
-
-// printed returns the raw printer bytes so far.
-func (s *ecrtSim) printed() string {
-	b, _ := os.ReadFile(s.rfile)
-	return string(b)
-}
-
-// stop ends the simulator as a service manager would (SIGTERM) and waits for it.
-func (s *ecrtSim) stop(t *testing.T) {
-	t.Helper()
-	s.stdin.Close()
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(15 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-		t.Fatalf("sim did not stop on SIGTERM\n%s", s.diag())
-	}
-}
-
-// kill9 kills the simulator without warning.
-func (s *ecrtSim) kill9() {
-	s.cmd.Process.Signal(syscall.SIGKILL)
-	<-s.done
+	s := startSim(t, dir, append([]string{"--ecr", to, "--log-level", "info"}, args...)...)
+	s.waitLogged(t, 20*time.Second, "listening for a cash register")
+	return &ecrtSim{simProc: s, to: to}
 }
 
 // ecrtOut is the printed output of one `terminald ecr` run.
@@ -259,47 +116,6 @@ func (o ecrtOut) want(t *testing.T, rc string) {
 	}
 }
 
-// ecrtPayment is one line of `payments --json` with the register-related fields.
-type ecrtPayment struct {
-	ID          string `json:"id"`
-	State       string `json:"state"`
-	Amount      string `json:"amount"`
-	Minor       int64  `json:"amount_minor"`
-	Currency    string `json:"currency"`
-	Provider    string `json:"provider"`
-	Receipt     uint64 `json:"receipt"`
-	PaidLate    bool   `json:"paid_late"`
-	Unconfirmed bool   `json:"unconfirmed"`
-	Refunded    int64  `json:"refunded_minor"`
-}
-
-func ecrtPayments(t *testing.T, state string) []ecrtPayment {
-	t.Helper()
-	out, errs, code := run(t, "", "payments", "--state", state, "--json")
-	if code != 0 {
-		t.Fatalf("payments: exit %d: %s", code, errs)
-	}
-	var ps []ecrtPayment
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		var p ecrtPayment
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			t.Fatalf("payments --json line %q: %v", sc.Text(), err)
-		}
-		ps = append(ps, p)
-	}
-	return ps
-}
-
-func ecrtByAmount(ps []ecrtPayment, amount string) *ecrtPayment {
-	for i := range ps {
-		if ps[i].Amount == amount {
-			return &ps[i]
-		}
-	}
-	return nil
-}
-
 func ecrtHas(lines []string, s string) bool {
 	for _, l := range lines {
 		if strings.Contains(l, s) {
@@ -314,7 +130,7 @@ func ecrtHas(lines []string, s string) bool {
 func TestECRTCPAcountPay(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	to := "tcp://" + ecrtFreeAddr(t)
+	to := "tcp://" + freeAddr(t)
 	s := ecrtStartSim(t, t.TempDir(), to, "--pay-after", "200ms")
 
 	reg := ecrtRun(t, to, "register", "--currency", "DKK")
@@ -380,9 +196,9 @@ func TestECRTCPAcountPay(t *testing.T) {
 	ecrtRun(t, to, "pay", "1.00", "--currency", "EUR").want(t, "6F")
 
 	// The terminal prints at its own pace: let it finish before stopping it.
-	ecrtWait(t, 20*time.Second, "the 7.00 receipt", func() bool { return strings.Contains(s.printed(), "7.00 DKK") }, s.diag)
-	s.stop(t)
-	ps := ecrtPayments(t, s.state)
+	waitUntil(t, 20*time.Second, "the 7.00 receipt", func() bool { return strings.Contains(s.printed(), "7.00 DKK") }, s.diag)
+	s.term(t)
+	ps := payments(t, s.state)
 	var paidSum int64
 	var paid int
 	for _, p := range ps {
@@ -394,10 +210,10 @@ func TestECRTCPAcountPay(t *testing.T) {
 			t.Errorf("payment %+v: refunded, late or unconfirmed", p)
 		}
 	}
-	if p := ecrtByAmount(ps, "12.34"); p == nil || p.State != "paid" || p.Currency != "DKK" || p.Provider != "acountpay" || p.Receipt != receiptNo {
+	if p := byAmount(ps, "12.34"); p == nil || p.State != "paid" || p.Currency != "DKK" || p.Provider != "acountpay" || p.Receipt != receiptNo {
 		t.Fatalf("payments = %+v, want 12.34 DKK paid with receipt %d", ps, receiptNo)
 	}
-	if p := ecrtByAmount(ps, "7.00"); p == nil || p.State != "paid" {
+	if p := byAmount(ps, "7.00"); p == nil || p.State != "paid" {
 		t.Fatalf("payments = %+v, want the aborted-too-late 7.00 paid", ps)
 	}
 	if len(ps) != 2 || paid != 2 || tot.Amount != paidSum || groupSum != paidSum || groupCount != paid || paidSum != 1934 {
@@ -414,7 +230,7 @@ func TestECRTCPAcountPay(t *testing.T) {
 func TestECRAbort(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	to := "tcp://" + ecrtFreeAddr(t)
+	to := "tcp://" + freeAddr(t)
 	s := ecrtStartSim(t, t.TempDir(), to, "--pay-after", "never")
 	ecrtRun(t, to, "register", "--currency", "DKK").want(t, "00")
 
@@ -450,9 +266,8 @@ func TestECRAbort(t *testing.T) {
 	}()
 	s.waitShots(t, "qr", qrs+1)
 	files := s.shots("qr")
-	url := ecrtQR(t, files[len(files)-1])
-	hc := &http.Client{Timeout: 10 * time.Second}
-	resp, err := hc.Get(url)
+	url := qrOf(t, files[len(files)-1])
+	resp, err := httpClient().Get(url)
 	if err != nil {
 		t.Fatalf("customer opens the bank page %s: %v", url, err)
 	}
@@ -471,26 +286,14 @@ func TestECRAbort(t *testing.T) {
 		t.Fatalf("abort answered %s, outcome %+v; want 84 83 00 (too late) and paid 4.00", ans, r.out)
 	}
 
-	s.stop(t)
-	ps := ecrtPayments(t, s.state)
-	if p := ecrtByAmount(ps, "3.00"); p == nil || p.State != "cancelled" {
+	s.term(t)
+	ps := payments(t, s.state)
+	if p := byAmount(ps, "3.00"); p == nil || p.State != "cancelled" {
 		t.Fatalf("payments = %+v, want 3.00 cancelled", ps)
 	}
-	if p := ecrtByAmount(ps, "4.00"); p == nil || p.State != "paid" || p.PaidLate {
+	if p := byAmount(ps, "4.00"); p == nil || p.State != "paid" || p.PaidLate {
 		t.Fatalf("payments = %+v, want 4.00 paid (not late: the abort never took effect)", ps)
 	}
-}
-
-// ecrtQR decodes the QR on one screen PNG.
-func ecrtQR(t *testing.T, file string) string {
-	t.Helper()
-	dir := t.TempDir()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "screen-0001-qr.png"), data, 0o644)
-	return qrFromScreens(t, dir)
 }
 
 // chooseScan presses 1 (scan wallet code) when Accrue asks how the customer pays; the
@@ -498,7 +301,7 @@ func ecrtQR(t *testing.T, file string) string {
 func (s *ecrtSim) chooseScan(t *testing.T, n int) {
 	t.Helper()
 	s.waitShots(t, "choose", n)
-	s.key(t, "1")
+	s.keys(t, "1")
 }
 
 // payAccrue runs `ecr pay` against an Accrue simulator, answering the terminal's
@@ -517,7 +320,7 @@ func (s *ecrtSim) payAccrue(t *testing.T, amount string) ecrtOut {
 func TestECRTCPAccrueReversalAndRefund(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	to := "tcp://" + ecrtFreeAddr(t)
+	to := "tcp://" + freeAddr(t)
 	s := ecrtStartSim(t, t.TempDir(), to, "--provider", "accrue", "--pay-after", "200ms")
 	ecrtRun(t, to, "register", "--currency", "USD").want(t, "00")
 
@@ -539,16 +342,16 @@ func TestECRTCPAccrueReversalAndRefund(t *testing.T) {
 	if rsi := ref.status(t); rsi.Amount != 200 || !ecrtHas(ref.lines(t), "APPROVED") {
 		t.Fatalf("refund 04 0F = %+v, lines %q", rsi, ref.lines(t))
 	}
-	ecrtWait(t, 20*time.Second, "two refund receipts printed", func() bool {
-		return strings.Count(s.errb.String(), "kind=refund") >= 2
+	waitUntil(t, 20*time.Second, "two refund receipts printed", func() bool {
+		return strings.Count(s.stderr(), "kind=refund") >= 2
 	}, s.diag)
 
-	s.stop(t)
-	ps := ecrtPayments(t, s.state)
-	if p := ecrtByAmount(ps, "12.34"); p == nil || p.State != "paid" || p.Refunded != 1234 {
+	s.term(t)
+	ps := payments(t, s.state)
+	if p := byAmount(ps, "12.34"); p == nil || p.State != "paid" || p.Refunded != 1234 {
 		t.Fatalf("payments = %+v, want 12.34 refunded in full", ps)
 	}
-	if p := ecrtByAmount(ps, "5.00"); p == nil || p.State != "paid" || p.Refunded != 200 {
+	if p := byAmount(ps, "5.00"); p == nil || p.State != "paid" || p.Refunded != 200 {
 		t.Fatalf("payments = %+v, want 2.00 of 5.00 refunded", ps)
 	}
 	if doc := receipts(t, s.rfile); strings.Count(doc.Text(), "REFUND ") != 2 || strings.Contains(doc.Text(), "FAILED") {
@@ -556,27 +359,12 @@ func TestECRTCPAccrueReversalAndRefund(t *testing.T) {
 	}
 }
 
-// ecrtPtyPair opens a pty in raw mode and returns its master and the slave's path.
-func ecrtPtyPair(t *testing.T) (*os.File, string) {
-	t.Helper()
-	m, s, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
-	t.Cleanup(func() { m.Close(); s.Close() })
-	// The slave stays open here too, so the master never sees a hang-up between clients.
-	return m, s.Name()
-}
-
 // Registration and a payment over serial: the simulator on one pty, `terminald ecr` on
 // another, the test relaying the bytes between the two masters like a null-modem cable.
 func TestECRSerialPty(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	mPT, ttyPT := ecrtPtyPair(t)
-	mECR, ttyECR := ecrtPtyPair(t)
-	go io.Copy(mECR, mPT)
-	go io.Copy(mPT, mECR)
+	ttyPT, ttyECR := nullModem(t)
 
 	s := ecrtStartSim(t, t.TempDir(), "serial:"+ttyPT, "--pay-after", "200ms")
 	to := "serial:" + ttyECR
@@ -590,29 +378,10 @@ func TestECRSerialPty(t *testing.T) {
 	if ls := pay.lines(t); !ecrtHas(ls, "APPROVED") {
 		t.Fatalf("receipt lines %q", ls)
 	}
-	s.stop(t)
-	if ps := ecrtPayments(t, s.state); len(ps) != 1 || ps[0].State != "paid" || ps[0].Amount != "12.34" {
+	s.term(t)
+	if ps := payments(t, s.state); len(ps) != 1 || ps[0].State != "paid" || ps[0].Amount != "12.34" {
 		t.Fatalf("payments = %+v, want one paid 12.34", ps)
 	}
-}
-
-// ecrtSandbox starts `terminald sandbox --provider name` and returns its URL.
-func ecrtSandbox(t *testing.T, name string) string {
-	t.Helper()
-	cmd := exec.Command(bin, "sandbox", "--provider", name, "--listen", "127.0.0.1:0", "--log-level", "error")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, name+" sandbox listening on http://127.0.0.1:") {
-		t.Fatalf("sandbox said %q (%v)", line, err)
-	}
-	return strings.TrimSpace(line[strings.LastIndex(line, " "):])
 }
 
 // ecrtSilentRegister pays amount over a raw TCP connection (conn, kept open), answering
@@ -663,9 +432,9 @@ func TestECRUnacknowledgedResultAfterKill9(t *testing.T) {
 		t.Run(tc.provider, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			to := "tcp://" + ecrtFreeAddr(t)
+			to := "tcp://" + freeAddr(t)
 			// The provider outlives the terminal: a separate sandbox process.
-			sb := ecrtSandbox(t, tc.provider)
+			sb := sandbox(t, tc.provider)
 			s := ecrtStartSim(t, dir, to, "--sandbox", sb, "--provider", tc.provider, "--pay-after", "200ms")
 			nc, err := net.Dial("tcp", strings.TrimPrefix(to, "tcp://"))
 			if err != nil {
@@ -691,29 +460,29 @@ func TestECRUnacknowledgedResultAfterKill9(t *testing.T) {
 				t.Fatalf("04 0F = %+v, want paid 25.00", si)
 			}
 			s.kill9()
-			if ps := ecrtPayments(t, s.state); len(ps) != 1 || ps[0].State != "paid" || ps[0].Unconfirmed {
+			if ps := payments(t, s.state); len(ps) != 1 || ps[0].State != "paid" || ps[0].Unconfirmed {
 				t.Fatalf("after kill -9: %+v, want one paid payment not yet flagged", ps)
 			}
 
-			s = ecrtStartSim(t, dir, "tcp://"+ecrtFreeAddr(t), "--sandbox", sb, "--provider", tc.provider, "--pay-after", "never")
-			ecrtWait(t, 20*time.Second, "the NOT CONFIRMED slip", func() bool {
+			s = ecrtStartSim(t, dir, "tcp://"+freeAddr(t), "--sandbox", sb, "--provider", tc.provider, "--pay-after", "never")
+			waitUntil(t, 20*time.Second, "the NOT CONFIRMED slip", func() bool {
 				return strings.Contains(s.printed(), "NOT CONFIRMED")
 			}, s.diag)
 			if tc.reversed {
-				ecrtWait(t, 20*time.Second, "the reversal's refund receipt", func() bool {
+				waitUntil(t, 20*time.Second, "the reversal's refund receipt", func() bool {
 					return strings.Contains(s.printed(), "REFUND")
 				}, s.diag)
 			}
 			// Printed at the printer's pace: wait for the last cut before stopping.
-			ecrtWait(t, 20*time.Second, "printing to end", func() bool {
-				return strings.Contains(s.errb.String(), "kind=unconfirmed") && (!tc.reversed || strings.Contains(s.errb.String(), "kind=refund"))
+			waitUntil(t, 20*time.Second, "printing to end", func() bool {
+				return strings.Contains(s.stderr(), "kind=unconfirmed") && (!tc.reversed || strings.Contains(s.stderr(), "kind=refund"))
 			}, s.diag)
-			s.stop(t)
+			s.term(t)
 			doc := receipts(t, s.rfile)
 			if !strings.Contains(doc.Text(), "PAID - NOT CONFIRMED TO REGISTER") || !strings.Contains(doc.Text(), "25.00 "+tc.cur) {
 				t.Fatalf("slip:\n%s", doc.Text())
 			}
-			ps := ecrtPayments(t, s.state)
+			ps := payments(t, s.state)
 			if len(ps) != 1 || ps[0].State != "paid" || !ps[0].Unconfirmed || ps[0].Receipt != si.Receipt {
 				t.Fatalf("after restart: %+v, want the payment paid and unconfirmed: true", ps)
 			}

@@ -314,13 +314,11 @@ func (d *simDisplay) Show(s screen.Screen) error {
 		if err := png.Encode(&buf, img); err != nil {
 			return err
 		}
+		// Written under a temporary name and renamed, so a reader never sees half a PNG.
 		if changed {
-			os.WriteFile(filepath.Join(d.dir, fmt.Sprintf("screen-%04d-%s.png", n, s.Kind)), buf.Bytes(), 0o644)
+			writeAtomic(filepath.Join(d.dir, fmt.Sprintf("screen-%04d-%s.png", n, s.Kind)), buf.Bytes())
 		}
-		tmp := filepath.Join(d.dir, ".screen.png.tmp")
-		if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err == nil {
-			os.Rename(tmp, filepath.Join(d.dir, "screen.png"))
-		}
+		writeAtomic(filepath.Join(d.dir, "screen.png"), buf.Bytes())
 	}
 	if d.tty != nil {
 		// One character cell per QR module keeps the code scannable from a phone; other
@@ -339,6 +337,14 @@ func (d *simDisplay) Show(s screen.Screen) error {
 	}
 	d.frames <- shown{s, img}
 	return nil
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // customer plays the customer: it decodes each QR from the display's framebuffer and pays
