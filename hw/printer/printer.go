@@ -55,7 +55,12 @@ type Printer struct {
 	cfg  Config
 	log  *slog.Logger
 
-	mu sync.Mutex // one job or status request at a time
+	// turn admits one job or status request at a time; it is taken with the caller's
+	// context, so a printer stuck in a write makes later calls fail, not hang.
+	turn chan struct{}
+	// stalled, when not nil, delivers the result of a write that outlived its job's
+	// context; the next write waits for it so bytes never interleave.
+	stalled chan error
 
 	status  chan byte     // status replies from the reader
 	closing chan struct{} // closed by Close
@@ -97,6 +102,7 @@ func New(port io.ReadWriter, cfg Config) *Printer {
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 		resume:  make(chan struct{}),
+		turn:    make(chan struct{}, 1),
 	}
 	close(p.resume)
 	go p.read()
@@ -217,6 +223,53 @@ func (p *Printer) waitXON(ctx context.Context) error {
 }
 
 // write sends data in chunks, pausing between them and honouring XOFF.
+// acquire takes the printer for one job or status request, or gives up with ctx.
+func (p *Printer) acquire(ctx context.Context) error {
+	select {
+	case p.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("printer: busy (a write may be stuck): %w", ctx.Err())
+	}
+}
+
+func (p *Printer) release() { <-p.turn }
+
+// portWrite writes b to the port but returns when ctx ends even if the write blocks (a
+// stalled USB printer or tty). The blocked write is remembered; the next one waits for
+// it first.
+func (p *Printer) portWrite(ctx context.Context, b []byte) (int, error) {
+	if p.stalled != nil {
+		select {
+		case err := <-p.stalled:
+			p.stalled = nil
+			if err != nil {
+				return 0, fmt.Errorf("earlier write: %w", err)
+			}
+		case <-ctx.Done():
+			return 0, fmt.Errorf("earlier write still stuck: %w", ctx.Err())
+		}
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := p.port.Write(b)
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		return r.n, r.err
+	case <-ctx.Done():
+		stalled := make(chan error, 1)
+		go func() { r := <-done; stalled <- r.err }()
+		p.stalled = stalled
+		return 0, fmt.Errorf("write stalled: %w", ctx.Err())
+	}
+}
+
 func (p *Printer) write(ctx context.Context, data []byte) error {
 	pc := p.cfg.Pacing
 	for off := 0; off < len(data); {
@@ -229,7 +282,7 @@ func (p *Printer) write(ctx context.Context, data []byte) error {
 			}
 		}
 		end := min(off+pc.ChunkSize, len(data))
-		n, err := p.port.Write(data[off:end])
+		n, err := p.portWrite(ctx, data[off:end])
 		off += n
 		if err != nil {
 			return err
@@ -265,7 +318,10 @@ func (p *Printer) query(ctx context.Context, n byte, timeout time.Duration) (b b
 			drained = true
 		}
 	}
-	if _, err := p.port.Write([]byte{escpos.DLE, escpos.EOT, n}); err != nil {
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	_, err = p.portWrite(wctx, []byte{escpos.DLE, escpos.EOT, n})
+	cancel()
+	if err != nil {
 		return 0, false, fmt.Errorf("printer: status request %d: %w", n, err)
 	}
 	t := time.NewTimer(timeout)
@@ -286,8 +342,10 @@ func (p *Printer) query(ctx context.Context, n byte, timeout time.Duration) (b b
 // does not answer within the status timeout has status "unknown" and no error; the error
 // is for a port that cannot be written or a cancelled ctx.
 func (p *Printer) Status(ctx context.Context) (Status, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	if err := p.acquire(ctx); err != nil {
+		return Status{}, err
+	}
+	defer p.release()
 	return p.getStatus(ctx, p.cfg.StatusTimeout)
 }
 
@@ -328,8 +386,10 @@ func (p *Printer) Print(ctx context.Context, r receipt.Receipt) error {
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	if err := p.acquire(ctx); err != nil {
+		return err
+	}
+	defer p.release()
 	before, err := p.getStatus(ctx, p.cfg.StatusTimeout)
 	if err != nil {
 		return fmt.Errorf("printer: status before job: %w", err)

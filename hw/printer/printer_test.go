@@ -15,6 +15,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/serialport"
 )
 
@@ -440,5 +441,37 @@ func TestStatusText(t *testing.T) {
 		if isStatusByte(b) {
 			t.Errorf("0x%02x taken for a status byte", b)
 		}
+	}
+}
+
+// stuckPort never completes a write until released: a USB printer that hangs.
+type stuckPort struct {
+	release chan struct{}
+	writes  chan []byte
+}
+
+func (s *stuckPort) Read(p []byte) (int, error) { <-s.release; return 0, io.EOF }
+func (s *stuckPort) Write(p []byte) (int, error) {
+	<-s.release
+	s.writes <- append([]byte(nil), p...)
+	return len(p), nil
+}
+
+// A printer stuck in a write makes Print fail when its context ends instead of hanging
+// the job forever; the next job waits for the stuck write, so bytes never interleave.
+func TestStuckWriteTimesOut(t *testing.T) {
+	port := &stuckPort{release: make(chan struct{}), writes: make(chan []byte, 64)}
+	p := New(port, Config{StatusTimeout: 20 * time.Millisecond})
+	defer func() { close(port.release); p.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := p.Print(ctx, receipt.Receipt{Lines: []receipt.Line{{Text: "hello"}}})
+	if err == nil {
+		t.Fatal("Print on a stuck port returned nil")
+	}
+	ctx3, cancel3 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel3()
+	if err := p.Print(ctx3, receipt.Receipt{Lines: []receipt.Line{{Text: "second"}}}); err == nil {
+		t.Fatal("a second job went through while the first write was still stuck")
 	}
 }
