@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -793,5 +794,33 @@ func TestExpiryLastCheckFindsPaid(t *testing.T) {
 	r.waitFor("paid", r.state(store.StatePaid))
 	if p := r.payment(); p.PaidLate {
 		t.Fatal("paid before expiry counted as late")
+	}
+}
+
+// A receipt whose printing was cut short by a crash is printed once more after the
+// restart, marked so the cashier knows it may be a second copy.
+func TestReceiptInterruptedByCrashIsMarked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	st, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	p := &store.Payment{ID: "T1-000001-abcdef", Provider: "script", Amount: money.New(500, "EUR"), State: store.StatePaid,
+		Receipt: 1, CreatedAt: now, UpdatedAt: now, SettledAt: now}
+	st.Update(func(tx *store.Tx) error {
+		tx.PutPayment(p)
+		return tx.Enqueue(&store.Job{Kind: "payment", Ref: p.ID, Arg: string(receipt.Sale), Started: true, NextAt: now})
+	})
+	st.Close()
+	r := newRig(t, path, testConfig(), nil).run()
+	r.waitFor("printed", func() bool { return len(r.prn.printed()) == 1 })
+	if c := r.prn.printed()[0].Copy; !strings.Contains(c, "PRINTED AGAIN AFTER A RESTART") {
+		t.Fatalf("copy label %q does not say it may be a second copy", c)
+	}
+	var jobs []*store.Job
+	r.st.View(func(tx *store.Tx) (err error) { jobs, err = tx.Jobs(); return })
+	if len(jobs) != 0 {
+		t.Fatalf("job left in the outbox after printing: %+v", jobs)
 	}
 }

@@ -27,6 +27,16 @@ func (e *Engine) tickJobs(now time.Time) {
 			e.jobs = append(e.jobs[:i], e.jobs[i+1:]...)
 			return
 		}
+		if j.Started {
+			// The terminal stopped while this was printing: it may be on paper already.
+			// Print it rather than lose it, and say so on the slip.
+			r.Copy = strings.TrimSpace(r.Copy + " - PRINTED AGAIN AFTER A RESTART")
+		}
+		j.Started = true
+		if err := e.st.Update(func(tx *store.Tx) error { return tx.PutJob(j) }); err != nil {
+			e.log.Error("outbox: cannot mark job started; not printing", "job", j.ID, "err", err)
+			return
+		}
 		e.printBusy = true
 		go func() {
 			ctx, cancel := context.WithTimeout(e.ctx, 60*time.Second)
@@ -63,6 +73,7 @@ func (e *Engine) printed(j *store.Job, err error, state string) {
 		}
 		e.log.Info("printed", "job", j.ID, "ref", j.Ref, "kind", j.Arg)
 	} else {
+		j.Started = false
 		j.Attempts++
 		j.LastError = err.Error()
 		delay := min(time.Duration(1<<min(j.Attempts, 6))*time.Second, time.Minute)

@@ -18,6 +18,9 @@ type Job struct {
 	Attempts  int       `json:"attempts"`      // failed attempts so far
 	NextAt    time.Time `json:"next_at"`       // not before
 	LastError string    `json:"last_error,omitempty"`
+	// Started is set (and committed) just before an attempt and cleared after it: found
+	// set at start-up, the terminal stopped in the middle of that attempt.
+	Started   bool      `json:"started,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
