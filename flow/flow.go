@@ -363,6 +363,16 @@ func (e *Engine) commit(p *store.Payment, pre func(*store.Tx) error, jobs ...*st
 	return nil
 }
 
+// update commits fn and logs a failure with what it was about; the caller decides
+// whether to go on.
+func (e *Engine) update(what string, fn func(*store.Tx) error) error {
+	err := e.st.Update(fn)
+	if err != nil {
+		e.log.Error("store commit failed", "what", what, "err", err)
+	}
+	return err
+}
+
 // nextReceipt draws the next receipt number: 1..9999, four BCD digits on the register link.
 func nextReceipt(tx *store.Tx) (uint64, error) {
 	n, err := tx.Next("receipt")

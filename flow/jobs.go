@@ -23,7 +23,7 @@ func (e *Engine) tickJobs(now time.Time) {
 		r, err := e.document(j)
 		if err != nil {
 			e.log.Error("outbox job cannot be built; dropped", "job", j.ID, "kind", j.Kind, "err", err)
-			e.st.Update(func(tx *store.Tx) error { return tx.DeleteJob(j.ID) })
+			e.update("drop unbuildable job", func(tx *store.Tx) error { return tx.DeleteJob(j.ID) })
 			e.jobs = append(e.jobs[:i], e.jobs[i+1:]...)
 			return
 		}
@@ -33,9 +33,8 @@ func (e *Engine) tickJobs(now time.Time) {
 			r.Copy = strings.TrimSpace(r.Copy + " - PRINTED AGAIN AFTER A RESTART")
 		}
 		j.Started = true
-		if err := e.st.Update(func(tx *store.Tx) error { return tx.PutJob(j) }); err != nil {
-			e.log.Error("outbox: cannot mark job started; not printing", "job", j.ID, "err", err)
-			return
+		if err := e.update("mark job started", func(tx *store.Tx) error { return tx.PutJob(j) }); err != nil {
+			return // not printing what could not be marked
 		}
 		e.printBusy = true
 		go func() {
@@ -78,7 +77,7 @@ func (e *Engine) printed(j *store.Job, err error, state string) {
 		j.LastError = err.Error()
 		delay := min(time.Duration(1<<min(j.Attempts, 6))*time.Second, time.Minute)
 		j.NextAt = e.now().Add(delay)
-		e.st.Update(func(tx *store.Tx) error { return tx.PutJob(j) })
+		e.update("reschedule job", func(tx *store.Tx) error { return tx.PutJob(j) })
 		if state == "" || state == "ok" {
 			e.printer = "error"
 		}

@@ -129,7 +129,7 @@ func (e *Engine) refunded(rt *rtrack, r *store.Refund, u RefundUpdate, err error
 		rt.next = e.now().Add(rt.interval)
 		if !errors.Is(err, ErrUnreachable) {
 			r.Reason = CashierMessage(err)
-			e.st.Update(func(tx *store.Tx) error { return tx.PutRefund(r) })
+			e.update("refund reason", func(tx *store.Tx) error { return tx.PutRefund(r) })
 		}
 		e.log.Warn("refund not accepted yet; retrying", "refund", r.ID, "err", err, "retry_in", rt.interval)
 		return
