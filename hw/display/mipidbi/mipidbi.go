@@ -110,6 +110,22 @@ func validPin(p gpio.PinOut) bool {
 	return p != nil && p != gpio.INVALID
 }
 
+// Connect connects to port p at frequency f and SPI mode, then resets and initialises
+// the controller as New does. cfg.Name prefixes the errors. A zero f is an error.
+func Connect(p spi.Port, f physic.Frequency, mode spi.Mode, dc, rst, bl gpio.PinOut, cfg Config) (*Dev, error) {
+	if p == nil {
+		return nil, fmt.Errorf("%s: nil SPI port", cfg.Name)
+	}
+	if f <= 0 {
+		return nil, fmt.Errorf("%s: SPI frequency %v", cfg.Name, f)
+	}
+	c, err := p.Connect(f, mode, 8)
+	if err != nil {
+		return nil, fmt.Errorf("%s: connect: %w", cfg.Name, err)
+	}
+	return New(c, dc, rst, bl, cfg)
+}
+
 // New runs the reset and init sequence on c and returns the device. dc is
 // required; rst and bl may be nil (software reset only; no backlight control).
 func New(c spi.Conn, dc, rst, bl gpio.PinOut, cfg Config) (*Dev, error) {

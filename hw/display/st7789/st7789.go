@@ -3,7 +3,6 @@
 package st7789
 
 import (
-	"fmt"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
@@ -88,9 +87,6 @@ func Config(opts *Opts) mipidbi.Config {
 // New connects to p, resets the controller (hardware reset when rst is not
 // nil, then SWRESET) and initialises it. dc is required; bl may be nil.
 func New(p spi.Port, dc, rst, bl gpio.PinOut, opts *Opts) (*Dev, error) {
-	if p == nil {
-		return nil, fmt.Errorf("st7789: nil SPI port")
-	}
 	f, mode := DefaultFrequency, spi.Mode0
 	if opts != nil {
 		if opts.Frequency != 0 {
@@ -98,9 +94,5 @@ func New(p spi.Port, dc, rst, bl gpio.PinOut, opts *Opts) (*Dev, error) {
 		}
 		mode = opts.Mode
 	}
-	c, err := p.Connect(f, mode, 8)
-	if err != nil {
-		return nil, fmt.Errorf("st7789: connect: %w", err)
-	}
-	return mipidbi.New(c, dc, rst, bl, Config(opts))
+	return mipidbi.Connect(p, f, mode, dc, rst, bl, Config(opts))
 }
