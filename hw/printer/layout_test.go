@@ -2,8 +2,8 @@ package printer
 
 import (
 	"bytes"
-	"encoding/hex"
 	"flag"
+	goldenfile "github.com/terminald/terminald/hw/printer/internal/golden"
 	"image"
 	"image/color"
 	"image/png"
@@ -20,28 +20,7 @@ var update = flag.Bool("update", false, "rewrite golden files and the README sam
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name+".hex")
-	var sb strings.Builder
-	for i := 0; i < len(got); i += 16 {
-		sb.WriteString(hex.EncodeToString(got[i:min(i+16, len(got))]))
-		sb.WriteByte('\n')
-	}
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != sb.String() {
-		t.Errorf("%s: bytes differ from golden file (run go test -update after checking)\ngot:\n%s", name, sb.String())
-	}
+	goldenfile.Check(t, name, got, *update)
 }
 
 // samples returns one receipt of every kind, as the payment flow builds them.

@@ -5,41 +5,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
+	goldenfile "github.com/terminald/terminald/hw/printer/internal/golden"
 	"image"
 	"image/color"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// golden compares got with testdata/golden/name.hex (hex, 16 bytes a line).
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name+".hex")
-	var sb strings.Builder
-	for i := 0; i < len(got); i += 16 {
-		sb.WriteString(hex.EncodeToString(got[i:min(i+16, len(got))]))
-		sb.WriteByte('\n')
-	}
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != sb.String() {
-		t.Errorf("%s: bytes differ from golden file\ngot:\n%swant:\n%s", name, sb.String(), want)
-	}
+	goldenfile.Check(t, name, got, *update)
 }
 
 func mustHex(s string) []byte {
