@@ -86,7 +86,7 @@ func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *stateDir == "" {
 		c, err := config.Load(*cfgPath)
 		if err != nil {
-			return fmt.Errorf("no --state given and %w", err)
+			return fmt.Errorf("which terminal? give --state DIR, or --config FILE of an installed one (%w)", err)
 		}
 		*stateDir = c.Terminal.StateDir
 		// A running daemon holds the database: ask it over the admin socket.
