@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
@@ -132,7 +133,7 @@ type Report struct {
 }
 
 // EndOfDay builds the report since the last end-of-day, compares it with the providers
-// that keep their own records (Reconciler), prints it, and starts a new day.
+// that keep their own records (driver.Reconciler), prints it, and starts a new day.
 func (e *Engine) EndOfDay(ctx context.Context) (Report, error) {
 	var from time.Time
 	e.st.View(func(tx *store.Tx) error {
@@ -144,7 +145,7 @@ func (e *Engine) EndOfDay(ctx context.Context) (Report, error) {
 	to := e.now()
 	var diffs []string
 	for _, name := range e.order {
-		rc, ok := e.providers[name].(Reconciler)
+		rc, ok := e.providers[name].(driver.Reconciler)
 		if !ok {
 			continue
 		}
@@ -152,12 +153,12 @@ func (e *Engine) EndOfDay(ctx context.Context) (Report, error) {
 		if err == nil {
 			var lines []string
 			rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-			lines, err = rc.ReconcileDay(rctx, from, to, local)
+			lines, err = rc.ReconcileDay(rctx, from, to, records(local))
 			cancel()
 			diffs = append(diffs, lines...)
 		}
 		if err != nil {
-			diffs = append(diffs, fmt.Sprintf("%s: not reconciled: %s", name, CashierMessage(err)))
+			diffs = append(diffs, fmt.Sprintf("%s: not reconciled: %s", name, driver.CashierMessage(err)))
 		}
 	}
 	var rep Report
@@ -368,7 +369,7 @@ func (e *Engine) adminKey(k Key) {
 			a.payment, a.step = p, "refund-amount"
 		case "refund-amount":
 			a.minor = int64(n)
-			if rf, ok := e.providers[a.payment.Provider].(Refunder); ok && rf.RefundNeedsDestination() {
+			if rf, ok := e.providers[a.payment.Provider].(driver.Refunder); ok && rf.RefundNeedsDestination() {
 				a.step = "refund-dest"
 				break
 			}

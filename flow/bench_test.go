@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/screen"
@@ -54,7 +55,7 @@ func BenchmarkRecovery(b *testing.B) {
 					b.Fatal(err)
 				}
 				prov := &script{t: &testing.T{}, st: st}
-				e, err := New(testConfig(), st, []Provider{prov}, &screens{}, &printer{})
+				e, err := New(testConfig(), st, []driver.Provider{prov}, &screens{}, &printer{})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -101,10 +102,10 @@ func BenchmarkAmountToQR(b *testing.B) {
 	}
 	disp := &qrWatch{Screen: display.New(display.NewMemory(240, 320), r, nil), qr: make(chan struct{}, 1)}
 	prov := &script{t: &testing.T{}, st: st}
-	prov.cancelFn = func(*store.Payment) (Update, error) { return Update{Remote: RemoteCancelled}, nil }
+	prov.cancelFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemoteCancelled}, nil }
 	cfg := testConfig()
 	cfg.ResultHold = time.Millisecond
-	e, err := New(cfg, st, []Provider{prov}, disp, &printer{})
+	e, err := New(cfg, st, []driver.Provider{prov}, disp, &printer{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/store"
@@ -152,7 +153,7 @@ func (e *Engine) unconfirmed(p *store.Payment) {
 	}
 	e.log.Warn("paid, not confirmed to register", "payment", p.ID, "amount", p.Amount.String())
 	reversed := false
-	if rf, ok := e.providers[p.Provider].(Refunder); ok && !rf.RefundNeedsDestination() {
+	if rf, ok := e.providers[p.Provider].(driver.Refunder); ok && !rf.RefundNeedsDestination() {
 		if _, err := e.newRefund(p, 0, ""); err == nil {
 			reversed = true
 		} else {

@@ -15,7 +15,7 @@
 //     transaction as the state change that causes them, so they happen once.
 //
 // flow knows hardware and providers only through the small interfaces it defines here
-// (Display, Printer, Provider and its optional extensions).
+// (Display, Printer, driver.Provider and its optional extensions).
 package flow
 
 import (
@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/screen"
@@ -153,7 +154,7 @@ type Engine struct {
 	cfg       Config
 	log       *slog.Logger
 	st        *store.Store
-	providers map[string]Provider
+	providers map[string]driver.Provider
 	order     []string
 	disp      Display
 	prn       Printer
@@ -183,7 +184,7 @@ type track struct {
 	busy       bool // a provider call is under way
 	nextCheck  time.Time
 	interval   time.Duration
-	upd        Update // last update from the provider
+	upd        driver.Update // last update from the provider
 	foreground bool
 	note       string // a short notice shown on the payment's screen until noteUntil
 	// acceptPending: the cashier accepted an underpayment while a call was under way.
@@ -201,7 +202,7 @@ type rtrack struct {
 
 // New returns an Engine. providers are offered in the given order; the first is the
 // default.
-func New(cfg Config, st *store.Store, providers []Provider, disp Display, prn Printer) (*Engine, error) {
+func New(cfg Config, st *store.Store, providers []driver.Provider, disp Display, prn Printer) (*Engine, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
@@ -213,7 +214,7 @@ func New(cfg Config, st *store.Store, providers []Provider, disp Display, prn Pr
 	}
 	e := &Engine{
 		cfg: cfg, log: cfg.Logger, st: st, disp: disp, prn: prn,
-		providers: map[string]Provider{},
+		providers: map[string]driver.Provider{},
 		events:    make(chan func(), 64),
 		ready:     make(chan struct{}),
 		tracks:    map[string]*track{},
@@ -388,13 +389,12 @@ func receiptNumber(counter uint64) uint64 {
 }
 
 // providerSaver returns the Saver handed to a provider call for payment id: it merges
-// the provider's durable data into the engine's copy on the Run goroutine and commits.
-// base is the data the provider's copy started with: only the keys the provider set,
-// changed or deleted since are taken, so what the engine recorded meanwhile (a cancel
-// asked while the call was under way) stays.
-func (e *Engine) providerSaver(id string, base map[string]string) Saver {
+// the provider's durable data into the engine's record on the Run goroutine and commits.
+// base is the data the provider's view started with: only the keys the provider set,
+// changed or deleted since are taken, and the engine's own keys are never touched.
+func (e *Engine) providerSaver(id string, base map[string]string) driver.Saver {
 	base = cloneData(base)
-	return func(p *store.Payment) error {
+	return func(p *driver.Payment) error {
 		var err error
 		if derr := e.do(e.ctx, func() {
 			t := e.tracks[id]
@@ -407,18 +407,21 @@ func (e *Engine) providerSaver(id string, base map[string]string) Saver {
 				d = map[string]string{}
 			}
 			for k := range base {
-				if _, ok := p.Data[k]; !ok {
+				if _, ok := p.Data[k]; !ok && !flowKeys[k] {
 					delete(d, k)
 				}
 			}
 			for k, v := range p.Data {
+				if flowKeys[k] {
+					continue
+				}
 				if old, ok := base[k]; !ok || old != v {
 					d[k] = v
 				}
 			}
-			// Hand the merged data back: the provider sees the flow's own keys, such as a
-			// cancel asked while it was working (CancelRequested).
-			t.p.Data, p.Data, base = d, cloneData(d), cloneData(d)
+			t.p.Data = d
+			base = providerData(d)
+			p.Data = cloneData(base)
 			if p.ProviderID != "" {
 				t.p.ProviderID = p.ProviderID
 			}
@@ -443,11 +446,11 @@ func cloneData(d map[string]string) map[string]string {
 
 // call runs a provider operation for track t in its own goroutine and hands the result
 // to done on the Run goroutine.
-func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *store.Payment, save Saver) (Update, error), done func(Update, error)) {
+func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, error), done func(driver.Update, error)) {
 	t.busy = true
-	p := t.p.Clone()
+	p := e.view(t.p)
 	save := e.providerSaver(p.ID, p.Data)
-	prov := p.Provider
+	prov := t.p.Provider
 	go func() {
 		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
 		start := time.Now()
@@ -468,7 +471,7 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *store
 
 func (e *Engine) noteReachability(prov string, err error) {
 	was := e.online[prov]
-	now := err == nil || !errors.Is(err, ErrUnreachable)
+	now := err == nil || !errors.Is(err, driver.ErrUnreachable)
 	e.online[prov] = now
 	if was != now {
 		e.log.Warn("provider reachability changed", "provider", prov, "online", now)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/screen"
@@ -24,9 +25,9 @@ type script struct {
 
 	mu       sync.Mutex
 	calls    []string
-	start    func(p *store.Payment) (Update, error)
-	checkFn  func(p *store.Payment) (Update, error)
-	cancelFn func(p *store.Payment) (Update, error)
+	start    func(p *driver.Payment) (driver.Update, error)
+	checkFn  func(p *driver.Payment) (driver.Update, error)
+	cancelFn func(p *driver.Payment) (driver.Update, error)
 	block    chan struct{} // when set, Start waits for it
 	pingErr  error
 	refunds  []string
@@ -35,7 +36,7 @@ type script struct {
 
 func (s *script) Name() string { return "script" }
 
-func (s *script) record(op string, p *store.Payment) {
+func (s *script) record(op string, p *driver.Payment) {
 	s.mu.Lock()
 	s.calls = append(s.calls, op+":"+p.ID)
 	s.mu.Unlock()
@@ -48,7 +49,7 @@ func (s *script) record(op string, p *store.Payment) {
 	}
 }
 
-func (s *script) Start(ctx context.Context, p *store.Payment, save Saver) (Update, error) {
+func (s *script) Start(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, error) {
 	s.record("start", p)
 	if s.block != nil {
 		<-s.block
@@ -57,29 +58,29 @@ func (s *script) Start(ctx context.Context, p *store.Payment, save Saver) (Updat
 	fn := s.start
 	s.mu.Unlock()
 	if fn == nil {
-		return Update{Remote: RemotePending, ProviderID: "X" + p.ID, QR: "https://pay.example/" + p.ID}, nil
+		return driver.Update{Remote: driver.RemotePending, ProviderID: "X" + p.ID, QR: "https://pay.example/" + p.ID}, nil
 	}
 	return fn(p)
 }
 
-func (s *script) Check(ctx context.Context, p *store.Payment, save Saver) (Update, error) {
+func (s *script) Check(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, error) {
 	s.record("check", p)
 	s.mu.Lock()
 	fn := s.checkFn
 	s.mu.Unlock()
 	if fn == nil {
-		return Update{Remote: RemotePending}, nil
+		return driver.Update{Remote: driver.RemotePending}, nil
 	}
 	return fn(p)
 }
 
-func (s *script) Cancel(ctx context.Context, p *store.Payment, save Saver) (Update, error) {
+func (s *script) Cancel(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, error) {
 	s.record("cancel", p)
 	s.mu.Lock()
 	fn := s.cancelFn
 	s.mu.Unlock()
 	if fn == nil {
-		return Update{}, ErrCannotCancel
+		return driver.Update{}, driver.ErrCannotCancel
 	}
 	return fn(p)
 }
@@ -107,14 +108,14 @@ func (s *script) count(op string) int {
 // refundingScript also refunds.
 type refundingScript struct{ *script }
 
-func (s refundingScript) Refund(ctx context.Context, p *store.Payment, r *store.Refund, save func(*store.Refund) error) (RefundUpdate, error) {
+func (s refundingScript) Refund(ctx context.Context, p *driver.Payment, r *driver.Refund, save func(*driver.Refund) error) (driver.RefundUpdate, error) {
 	s.mu.Lock()
 	s.refunds = append(s.refunds, r.ID)
 	s.mu.Unlock()
-	return RefundUpdate{State: store.RefundSent, ProviderID: "RF-" + r.ID}, nil
+	return driver.RefundUpdate{State: driver.RefundSent, ProviderID: "RF-" + r.ID}, nil
 }
-func (s refundingScript) CheckRefund(ctx context.Context, p *store.Payment, r *store.Refund) (RefundUpdate, error) {
-	return RefundUpdate{State: store.RefundDone}, nil
+func (s refundingScript) CheckRefund(ctx context.Context, p *driver.Payment, r *driver.Refund) (driver.RefundUpdate, error) {
+	return driver.RefundUpdate{State: driver.RefundDone}, nil
 }
 func (s refundingScript) RefundNeedsDestination() bool { return s.needDest }
 
@@ -181,7 +182,7 @@ func testConfig() Config {
 		ResultHold: 50 * time.Millisecond, Tick: 2 * time.Millisecond, CallTimeout: 5 * time.Second}
 }
 
-func newRig(t *testing.T, path string, cfg Config, wrap func(*script) Provider) *rig {
+func newRig(t *testing.T, path string, cfg Config, wrap func(*script) driver.Provider) *rig {
 	t.Helper()
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "state.db")
@@ -191,11 +192,11 @@ func newRig(t *testing.T, path string, cfg Config, wrap func(*script) Provider) 
 		t.Fatal(err)
 	}
 	r := &rig{t: t, st: st, prov: &script{t: t, st: st}, disp: &screens{}, prn: &printer{}, path: path}
-	var prov Provider = r.prov
+	var prov driver.Provider = r.prov
 	if wrap != nil {
 		prov = wrap(r.prov)
 	}
-	r.e, err = New(cfg, st, []Provider{prov}, r.disp, r.prn)
+	r.e, err = New(cfg, st, []driver.Provider{prov}, r.disp, r.prn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +278,7 @@ func TestKeypadPaymentPaid(t *testing.T) {
 		t.Fatalf("payment = %+v", p)
 	}
 	r.prov.set(func() {
-		r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+		r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	})
 	r.waitFor("paid", r.state(store.StatePaid))
 	r.waitFor("receipt", func() bool { return len(r.prn.printed()) == 1 })
@@ -327,9 +328,13 @@ func TestAmountEntry(t *testing.T) {
 
 func TestProviderUnreachableAtCreate(t *testing.T) {
 	r := newRig(t, "", testConfig(), nil)
-	r.prov.start = func(*store.Payment) (Update, error) { return Update{}, fmt.Errorf("dial: %w", ErrUnreachable) }
-	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{}, fmt.Errorf("dial: %w", ErrUnreachable) }
-	r.prov.pingErr = fmt.Errorf("dial: %w", ErrUnreachable)
+	r.prov.start = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{}, fmt.Errorf("dial: %w", driver.ErrUnreachable)
+	}
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{}, fmt.Errorf("dial: %w", driver.ErrUnreachable)
+	}
+	r.prov.pingErr = fmt.Errorf("dial: %w", driver.ErrUnreachable)
 	r.run()
 	r.keys("500\n")
 	r.waitFor("offline screen", func() bool { return r.disp.last().Kind == screen.Offline })
@@ -345,7 +350,7 @@ func TestProviderUnreachableAtCreate(t *testing.T) {
 	}
 	// The network returns: the provider never got the first payment.
 	r.prov.set(func() {
-		r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemoteNotFound}, nil }
+		r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemoteNotFound}, nil }
 		r.prov.pingErr = nil
 	})
 	r.waitFor("failed as not received", r.state(store.StateFailed))
@@ -369,7 +374,7 @@ func TestCancelThenLatePayment(t *testing.T) {
 		t.Fatalf("cancel printed %s, want slip", k)
 	}
 	r.prov.set(func() {
-		r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+		r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	})
 	r.waitFor("paid late", r.state(store.StatePaid))
 	if p := r.payment(); !p.PaidLate {
@@ -386,7 +391,7 @@ func TestCancelThenLatePayment(t *testing.T) {
 func TestCancelRaceDuringCreate(t *testing.T) {
 	r := newRig(t, "", testConfig(), nil)
 	r.prov.block = make(chan struct{})
-	r.prov.cancelFn = func(*store.Payment) (Update, error) { return Update{Remote: RemoteCancelled}, nil }
+	r.prov.cancelFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemoteCancelled}, nil }
 	r.run()
 	r.keys("250\n")
 	r.waitFor("start under way", func() bool { return r.prov.count("start") == 1 })
@@ -404,8 +409,8 @@ func TestCancelRaceDuringCreate(t *testing.T) {
 
 func TestExpiry(t *testing.T) {
 	r := newRig(t, "", testConfig(), nil)
-	r.prov.start = func(p *store.Payment) (Update, error) {
-		return Update{Remote: RemotePending, QR: "q", ExpiresAt: time.Now().Add(30 * time.Millisecond)}, nil
+	r.prov.start = func(p *driver.Payment) (driver.Update, error) {
+		return driver.Update{Remote: driver.RemotePending, QR: "q", ExpiresAt: time.Now().Add(30 * time.Millisecond)}, nil
 	}
 	r.run()
 	r.keys("100\n")
@@ -417,7 +422,9 @@ func TestExpiry(t *testing.T) {
 
 func TestProviderRefusesAtCreate(t *testing.T) {
 	r := newRig(t, "", testConfig(), nil)
-	r.prov.start = func(*store.Payment) (Update, error) { return Update{}, errors.New("400 amount too small") }
+	r.prov.start = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{}, errors.New("400 amount too small")
+	}
 	r.run()
 	r.keys("100\n")
 	r.waitFor("failed", r.state(store.StateFailed))
@@ -439,14 +446,14 @@ func TestRecoveryResumesQR(t *testing.T) {
 	r.stop()
 
 	r2 := newRig(t, path, testConfig(), nil)
-	r2.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePending}, nil }
+	r2.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePending}, nil }
 	r2.run()
 	if r2.prov.count("check") < 1 {
 		t.Fatal("engine ready before reconciling the open payment")
 	}
 	r2.waitFor("QR again", func() bool { s := r2.disp.last(); return s.Kind == screen.QR && s.QR == "https://pay.example/"+id })
 	r2.prov.set(func() {
-		r2.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+		r2.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	})
 	r2.waitFor("paid", r2.state(store.StatePaid))
 	r2.waitFor("one receipt", func() bool { return len(r2.prn.printed()) == 1 })
@@ -462,7 +469,7 @@ func TestReceiptSurvivesPrinterFaultAndRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	r := newRig(t, path, testConfig(), nil)
 	r.prn.fail = errors.New("printer: paper out")
-	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	r.run()
 	r.keys("100\n")
 	r.waitFor("paid", r.state(store.StatePaid))
@@ -477,8 +484,8 @@ func TestReceiptSurvivesPrinterFaultAndRestart(t *testing.T) {
 }
 
 func TestRefundAndReprint(t *testing.T) {
-	r := newRig(t, "", testConfig(), func(s *script) Provider { return refundingScript{s} })
-	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r := newRig(t, "", testConfig(), func(s *script) driver.Provider { return refundingScript{s} })
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	r.run()
 	r.keys("1000\n")
 	r.waitFor("paid", r.state(store.StatePaid))
@@ -514,7 +521,7 @@ func TestRefundAndReprint(t *testing.T) {
 
 func TestRegisterPayAbort(t *testing.T) {
 	r := newRig(t, "", testConfig(), nil)
-	r.prov.cancelFn = func(*store.Payment) (Update, error) { return Update{Remote: RemoteCancelled}, nil }
+	r.prov.cancelFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemoteCancelled}, nil }
 	r.run()
 	ctx, abort := context.WithCancel(context.Background())
 	go func() {
@@ -532,7 +539,7 @@ func TestRegisterPayAbort(t *testing.T) {
 	}
 	// A paid register payment that is never acknowledged is flagged.
 	r.prov.set(func() {
-		r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+		r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	})
 	p, err = r.e.Pay(context.Background(), money.New(500, "EUR"), nil)
 	if err != nil || p.State != store.StatePaid {
@@ -556,7 +563,7 @@ func TestRegisterPayAbort(t *testing.T) {
 
 func TestEndOfDay(t *testing.T) {
 	r := newRig(t, "", testConfig(), nil)
-	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	r.run()
 	for _, a := range []string{"100\n", "250\n"} {
 		r.keys(a)
@@ -580,13 +587,13 @@ func TestEndOfDay(t *testing.T) {
 // reconcilingScript keeps its own records and disagrees with the terminal about one payment.
 type reconcilingScript struct{ *script }
 
-func (s reconcilingScript) ReconcileDay(ctx context.Context, from, to time.Time, local []store.Payment) ([]string, error) {
+func (s reconcilingScript) ReconcileDay(ctx context.Context, from, to time.Time, local []driver.Record) ([]string, error) {
 	return []string{fmt.Sprintf("state %s: here %s, gateway cancelled", local[0].ID, local[0].State)}, nil
 }
 
 func TestEndOfDayReportsProviderDifferences(t *testing.T) {
-	r := newRig(t, "", testConfig(), func(s *script) Provider { return reconcilingScript{s} })
-	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r := newRig(t, "", testConfig(), func(s *script) driver.Provider { return reconcilingScript{s} })
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	r.run()
 	r.keys("100\n")
 	r.waitFor("paid", r.state(store.StatePaid))
@@ -614,8 +621,8 @@ func TestEndOfDayReportsProviderDifferences(t *testing.T) {
 
 // Refunds accepted in the period count against the day's turnover.
 func TestEndOfDayNetsRefunds(t *testing.T) {
-	r := newRig(t, "", testConfig(), func(s *script) Provider { return refundingScript{s} })
-	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r := newRig(t, "", testConfig(), func(s *script) driver.Provider { return refundingScript{s} })
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	r.run()
 	r.keys("1000\n")
 	r.waitFor("paid", r.state(store.StatePaid))
@@ -654,7 +661,7 @@ func TestMerchantCopy(t *testing.T) {
 	cfg := testConfig()
 	cfg.MerchantCopy = true
 	r := newRig(t, "", cfg, nil)
-	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	r.run()
 	r.keys("100\n")
 	r.waitFor("two copies", func() bool { return len(r.prn.printed()) == 2 })
@@ -669,9 +676,13 @@ func TestMerchantCopy(t *testing.T) {
 func TestCancelWhileUnreachableSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	r := newRig(t, path, testConfig(), nil)
-	r.prov.cancelFn = func(*store.Payment) (Update, error) { return Update{}, fmt.Errorf("dial: %w", ErrUnreachable) }
-	r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{}, fmt.Errorf("dial: %w", ErrUnreachable) }
-	r.prov.pingErr = ErrUnreachable
+	r.prov.cancelFn = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{}, fmt.Errorf("dial: %w", driver.ErrUnreachable)
+	}
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{}, fmt.Errorf("dial: %w", driver.ErrUnreachable)
+	}
+	r.prov.pingErr = driver.ErrUnreachable
 	r.run()
 	r.keys("300\n")
 	r.waitFor("QR", func() bool { return r.disp.last().Kind == screen.QR })
@@ -681,8 +692,8 @@ func TestCancelWhileUnreachableSurvivesRestart(t *testing.T) {
 	r.stop()
 
 	r2 := newRig(t, path, testConfig(), nil)
-	r2.prov.cancelFn = func(*store.Payment) (Update, error) { return Update{Remote: RemoteCancelled}, nil }
-	r2.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePending}, nil }
+	r2.prov.cancelFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemoteCancelled}, nil }
+	r2.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePending}, nil }
 	r2.run()
 	r2.waitFor("cancelled at the provider", r2.state(store.StateCancelled))
 	if r2.prov.count("cancel") != 1 {
@@ -699,36 +710,36 @@ type askingScript struct {
 	accepted int
 }
 
-func (s *askingScript) NextStep(ctx context.Context, p *store.Payment) (*Step, error) {
+func (s *askingScript) NextStep(ctx context.Context, p *driver.Payment) (*driver.Step, error) {
 	switch {
 	case p.Data["method"] == "":
-		return &Step{Key: "method", Prompt: "How?", Options: []string{"Scan", "Phone"}}, nil
+		return &driver.Step{Key: "method", Prompt: "How?", Options: []string{"Scan", "Phone"}}, nil
 	case p.Data["code"] == "":
-		return &Step{Key: "code", Prompt: "Scan code", Scan: true, Text: true}, nil
+		return &driver.Step{Key: "code", Prompt: "Scan code", Scan: true, Text: true}, nil
 	}
 	return nil, nil
 }
 
-func (s *askingScript) Accept(ctx context.Context, p *store.Payment, save Saver) (Update, error) {
+func (s *askingScript) Accept(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, error) {
 	s.mu.Lock()
 	s.accepted++
 	s.mu.Unlock()
-	return Update{Remote: RemotePaid, Paid: money.New(p.Amount.Minor*9/10, p.Amount.Currency)}, nil
+	return driver.Update{Remote: driver.RemotePaid, Paid: money.New(p.Amount.Minor*9/10, p.Amount.Currency)}, nil
 }
 
 // Steps are answered by number, by keyed text or by a scan (also keys typed ahead); an
 // underpayment waits for the cashier, and accepting it settles for what arrived.
 func TestStepsAndUnderpaymentDecision(t *testing.T) {
 	var as *askingScript
-	r := newRig(t, "", testConfig(), func(s *script) Provider { as = &askingScript{script: s}; return as })
-	r.prov.start = func(p *store.Payment) (Update, error) {
+	r := newRig(t, "", testConfig(), func(s *script) driver.Provider { as = &askingScript{script: s}; return as })
+	r.prov.start = func(p *driver.Payment) (driver.Update, error) {
 		if p.Data["method"] != "Scan" || p.Data["code"] != "WALLET-1" {
 			t.Errorf("start with data %v, want the answers", p.Data)
 		}
-		return Update{Remote: RemotePending, QR: "q"}, nil
+		return driver.Update{Remote: driver.RemotePending, QR: "q"}, nil
 	}
-	r.prov.checkFn = func(*store.Payment) (Update, error) {
-		return Update{Remote: RemoteUnderpaid, Lines: []string{"Received 9.00", "Expected 10.00"}}, nil
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{Remote: driver.RemoteUnderpaid, Lines: []string{"Received 9.00", "Expected 10.00"}}, nil
 	}
 	r.run()
 	r.keys("1000\n1") // "1" typed before the question shows
@@ -763,7 +774,7 @@ func TestHintAsksAtOnce(t *testing.T) {
 	r.waitFor("QR", func() bool { return r.disp.last().Kind == screen.QR })
 	checks := r.prov.count("check")
 	r.prov.set(func() {
-		r.prov.checkFn = func(*store.Payment) (Update, error) { return Update{Remote: RemotePaid}, nil }
+		r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	})
 	r.e.Hint("not-a-payment")
 	r.e.Healthy(context.Background())
@@ -778,16 +789,16 @@ func TestHintAsksAtOnce(t *testing.T) {
 // The customer pays in the last seconds: the final check before expiry finds it paid.
 func TestExpiryLastCheckFindsPaid(t *testing.T) {
 	r := newRig(t, "", testConfig(), nil)
-	r.prov.start = func(p *store.Payment) (Update, error) {
-		return Update{Remote: RemotePending, QR: "q", ExpiresAt: time.Now().Add(30 * time.Millisecond)}, nil
+	expires := time.Now().Add(30 * time.Millisecond)
+	r.prov.start = func(p *driver.Payment) (driver.Update, error) {
+		return driver.Update{Remote: driver.RemotePending, QR: "q", ExpiresAt: expires}, nil
 	}
-	var n int
-	r.prov.checkFn = func(p *store.Payment) (Update, error) {
-		n++
-		if p.Data["expiry"] == "checked" {
-			return Update{Remote: RemotePaid}, nil
+	// The customer's money arrives at the deadline: only a check made at expiry sees it.
+	r.prov.checkFn = func(p *driver.Payment) (driver.Update, error) {
+		if !time.Now().Before(expires) {
+			return driver.Update{Remote: driver.RemotePaid}, nil
 		}
-		return Update{Remote: RemotePending}, nil
+		return driver.Update{Remote: driver.RemotePending}, nil
 	}
 	r.run()
 	r.keys("100\n")

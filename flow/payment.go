@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/screen"
@@ -55,13 +56,13 @@ func (e *Engine) newPayment(amount money.Amount, prov, source string) (*track, e
 
 // ask runs the provider's input steps, then starts the payment.
 func (e *Engine) ask(t *track) {
-	asker, ok := e.providers[t.p.Provider].(Asker)
+	asker, ok := e.providers[t.p.Provider].(driver.Asker)
 	if !ok {
 		e.start(t)
 		return
 	}
 	t.busy = true
-	p := t.p.Clone()
+	p := e.view(t.p)
 	go func() {
 		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
 		step, err := asker.NextStep(ctx, p)
@@ -73,7 +74,7 @@ func (e *Engine) ask(t *track) {
 			}
 			if err != nil {
 				e.noteReachability(t.p.Provider, err)
-				e.finish(t, store.StateFailed, CashierMessage(err))
+				e.finish(t, store.StateFailed, driver.CashierMessage(err))
 				return
 			}
 			if step == nil {
@@ -86,7 +87,7 @@ func (e *Engine) ask(t *track) {
 }
 
 // answer records the answer to a step and asks for the next one.
-func (e *Engine) answer(t *track, step *Step, value string) {
+func (e *Engine) answer(t *track, step *driver.Step, value string) {
 	if t.p.Data == nil {
 		t.p.Data = map[string]string{}
 	}
@@ -115,9 +116,9 @@ func (e *Engine) start(t *track) {
 		e.ui.mode = modeWait
 		e.show()
 	}
-	e.call(t, "start", e.providers[t.p.Provider].Start, func(u Update, err error) {
-		if err != nil && !errors.Is(err, ErrUnreachable) {
-			e.finish(t, store.StateFailed, CashierMessage(err))
+	e.call(t, "start", e.providers[t.p.Provider].Start, func(u driver.Update, err error) {
+		if err != nil && !errors.Is(err, driver.ErrUnreachable) {
+			e.finish(t, store.StateFailed, driver.CashierMessage(err))
 			return
 		}
 		if err != nil {
@@ -149,7 +150,7 @@ func (e *Engine) storageError(t *track, err error) {
 		e.ui.pay = ""
 	}
 	e.ui.shown = screen.Screen{Kind: screen.Failed, Title: "Storage error", Amount: t.p.Amount.String(),
-		Lines: []string{"Payment not started.", CashierMessage(err)}}
+		Lines: []string{"Payment not started.", driver.CashierMessage(err)}}
 	e.ui.mode = modeMessage
 	e.ui.until = e.now().Add(e.cfg.ResultHold)
 	e.show()
@@ -169,10 +170,10 @@ func setData(d map[string]string, k, v string) map[string]string {
 
 // check asks the provider for t's state.
 func (e *Engine) check(t *track) {
-	e.call(t, "check", e.providers[t.p.Provider].Check, func(u Update, err error) {
+	e.call(t, "check", e.providers[t.p.Provider].Check, func(u driver.Update, err error) {
 		if err != nil {
 			e.backoff(t)
-			if !errors.Is(err, ErrUnreachable) {
+			if !errors.Is(err, driver.ErrUnreachable) {
 				e.log.Warn("check failed", "payment", t.p.ID, "err", err)
 			}
 			e.show()
@@ -221,10 +222,10 @@ func (e *Engine) cancel(t *track) {
 		return
 	}
 	e.show()
-	e.call(t, "cancel", e.providers[t.p.Provider].Cancel, func(u Update, err error) {
+	e.call(t, "cancel", e.providers[t.p.Provider].Cancel, func(u driver.Update, err error) {
 		switch {
 		case err == nil:
-			if u.Remote == RemotePending {
+			if u.Remote == driver.RemotePending {
 				// Accepted but not final yet: keep asking, do not send it again.
 				t.p.Data["cancel"] = "sent"
 				t.nextCheck = e.now().Add(e.cfg.PollMin)
@@ -232,24 +233,24 @@ func (e *Engine) cancel(t *track) {
 				return
 			}
 			e.apply(t, u)
-		case errors.Is(err, ErrPaymentInProgress):
+		case errors.Is(err, driver.ErrPaymentInProgress):
 			delete(t.p.Data, "cancel")
 			t.p.State = store.StateAwaiting
 			t.note, t.noteUntil = "Cannot cancel: payment in progress", e.now().Add(e.cfg.ResultHold)
 			e.save(t.p)
 			t.nextCheck = time.Time{}
 			e.show()
-		case errors.Is(err, ErrUnreachable):
+		case errors.Is(err, driver.ErrUnreachable):
 			// Still cancelling; the cancel is asked again in the background.
 			e.backoff(t)
 			if t.foreground {
 				e.releaseForeground(t, "Cancel pending", "Provider offline: the cancel is sent when it is back.")
 			}
-		case errors.Is(err, ErrCannotCancel):
+		case errors.Is(err, driver.ErrCannotCancel):
 			// No cancel at this provider: the customer may have paid already. One last
 			// look tells what really happened (a register's abort must report it).
-			e.call(t, "check", e.providers[t.p.Provider].Check, func(u Update, err error) {
-				if err == nil && u.Remote == RemotePaid {
+			e.call(t, "check", e.providers[t.p.Provider].Check, func(u driver.Update, err error) {
+				if err == nil && u.Remote == driver.RemotePaid {
 					delete(t.p.Data, "cancel") // the cancel never took effect
 					e.apply(t, u)
 					return
@@ -265,7 +266,7 @@ func (e *Engine) cancel(t *track) {
 }
 
 // apply takes a provider update for t.
-func (e *Engine) apply(t *track, u Update) {
+func (e *Engine) apply(t *track, u driver.Update) {
 	p := t.p
 	if u.ProviderID != "" {
 		p.ProviderID = u.ProviderID
@@ -286,24 +287,24 @@ func (e *Engine) apply(t *track, u Update) {
 			p.Settled = u.Paid
 		}
 	}
-	if len(u.Lines) == 0 && u.Remote == RemotePending {
+	if len(u.Lines) == 0 && u.Remote == driver.RemotePending {
 		u.Lines = t.upd.Lines // keep what the provider said at start (amount, address)
 	}
 	t.upd = u
 	switch u.Remote {
-	case RemotePaid:
+	case driver.RemotePaid:
 		e.finish(t, store.StatePaid, "")
 		return
-	case RemoteFailed:
+	case driver.RemoteFailed:
 		e.finish(t, store.StateFailed, orText(u.Reason, "Payment failed"))
 		return
-	case RemoteExpired:
+	case driver.RemoteExpired:
 		e.finish(t, store.StateExpired, "Expired")
 		return
-	case RemoteCancelled:
+	case driver.RemoteCancelled:
 		e.finish(t, store.StateCancelled, "Cancelled")
 		return
-	case RemoteNotFound:
+	case driver.RemoteNotFound:
 		if p.State == store.StateCreating || p.State == store.StateNew {
 			e.finish(t, store.StateFailed, "Not received by provider")
 			return
@@ -330,16 +331,16 @@ func (e *Engine) apply(t *track, u Update) {
 			return
 		}
 	}
-	if p.State == store.StateCancelling && !t.busy && u.Remote == RemotePending {
+	if p.State == store.StateCancelling && !t.busy && u.Remote == driver.RemotePending {
 		e.backoff(t)
 	}
-	if !p.State.Final() && u.Remote == RemotePending && t.nextCheck.Before(e.now()) {
+	if !p.State.Final() && u.Remote == driver.RemotePending && t.nextCheck.Before(e.now()) {
 		if t.interval == 0 {
 			t.interval = e.cfg.PollMin
 		}
 		e.backoff(t)
 	}
-	if u.Remote == RemoteUnderpaid && t.foreground && e.ui.mode != modeDecision {
+	if u.Remote == driver.RemoteUnderpaid && t.foreground && e.ui.mode != modeDecision {
 		e.ui.mode = modeDecision
 	}
 	if t.foreground && (e.ui.mode == modeWait || e.ui.mode == modeStep) && p.State == store.StateAwaiting {
@@ -383,7 +384,7 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 			p.PaidLate = true
 		}
 	} else if reachedProvider && (st == store.StateCancelled || st == store.StateExpired) &&
-		t.upd.Remote != RemoteCancelled && t.upd.Remote != RemoteExpired {
+		t.upd.Remote != driver.RemoteCancelled && t.upd.Remote != driver.RemoteExpired {
 		// Cancelled or expired here, not confirmed by the provider: the customer may
 		// still pay. Keep asking the provider for a while.
 		p.WatchUntil = now.Add(e.cfg.WatchWindow)
@@ -442,7 +443,7 @@ func (e *Engine) onLatePaid(t *track) {
 	if !e.cfg.ReverseLate {
 		return
 	}
-	if rf, ok := e.providers[t.p.Provider].(Refunder); ok && !rf.RefundNeedsDestination() {
+	if rf, ok := e.providers[t.p.Provider].(driver.Refunder); ok && !rf.RefundNeedsDestination() {
 		if _, err := e.newRefund(t.p, t.p.Amount.Minor, ""); err != nil {
 			e.log.Error("reverse late payment", "payment", t.p.ID, "err", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/store"
 )
 
@@ -100,7 +101,7 @@ func (e *Engine) recover(ctx context.Context) error {
 		e.ui.pay = newest.p.ID
 		e.ui.amount = newest.p.Amount
 		e.ui.mode = modeAwait
-		if newest.upd.Remote == RemoteUnderpaid {
+		if newest.upd.Remote == driver.RemoteUnderpaid {
 			e.ui.mode = modeDecision
 		}
 	}

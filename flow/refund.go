@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/store"
@@ -14,7 +15,7 @@ import (
 
 // newRefund commits a refund of minor units of payment p (pending) and sends it.
 func (e *Engine) newRefund(p *store.Payment, minor int64, dest string) (*store.Refund, error) {
-	rf, ok := e.providers[p.Provider].(Refunder)
+	rf, ok := e.providers[p.Provider].(driver.Refunder)
 	if !ok {
 		return nil, fmt.Errorf("flow: %s payments cannot be refunded from the terminal: refund in the provider's back office", p.Provider)
 	}
@@ -94,23 +95,26 @@ func (e *Engine) tickRefunds(now time.Time) {
 			e.log.Error("refund without its payment", "refund", rt.r.ID, "err", err)
 			continue
 		}
-		rf, ok := e.providers[p.Provider].(Refunder)
+		rf, ok := e.providers[p.Provider].(driver.Refunder)
 		if !ok {
 			continue
 		}
 		rt.busy = true
 		r := *rt.r
 		r.Data = cloneData(rt.r.Data)
+		pv, rv := e.view(p), refundView(&r)
+		pv.StopRequested = nil // a refund is not a payment in flight
 		go func() {
 			ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
-			var u RefundUpdate
+			var u driver.RefundUpdate
 			var err error
 			if r.State == store.RefundPending {
-				u, err = rf.Refund(ctx, p, &r, func(x *store.Refund) error {
-					return e.st.Update(func(tx *store.Tx) error { return tx.PutRefund(x) })
+				u, err = rf.Refund(ctx, pv, rv, func(x *driver.Refund) error {
+					r.ProviderID, r.Data = x.ProviderID, cloneData(x.Data)
+					return e.st.Update(func(tx *store.Tx) error { return tx.PutRefund(&r) })
 				})
 			} else {
-				u, err = rf.CheckRefund(ctx, p, &r)
+				u, err = rf.CheckRefund(ctx, pv, rv)
 			}
 			cancel()
 			e.post(e.ctx, func() { e.refunded(rt, &r, u, err) })
@@ -118,7 +122,7 @@ func (e *Engine) tickRefunds(now time.Time) {
 	}
 }
 
-func (e *Engine) refunded(rt *rtrack, r *store.Refund, u RefundUpdate, err error) {
+func (e *Engine) refunded(rt *rtrack, r *store.Refund, u driver.RefundUpdate, err error) {
 	rt.busy = false
 	rt.r = r
 	if err != nil {
@@ -127,8 +131,8 @@ func (e *Engine) refunded(rt *rtrack, r *store.Refund, u RefundUpdate, err error
 		}
 		rt.interval = min(rt.interval*2, 5*time.Minute)
 		rt.next = e.now().Add(rt.interval)
-		if !errors.Is(err, ErrUnreachable) {
-			r.Reason = CashierMessage(err)
+		if !errors.Is(err, driver.ErrUnreachable) {
+			r.Reason = driver.CashierMessage(err)
 			e.update("refund reason", func(tx *store.Tx) error { return tx.PutRefund(r) })
 		}
 		e.log.Warn("refund not accepted yet; retrying", "refund", r.ID, "err", err, "retry_in", rt.interval)
@@ -140,7 +144,7 @@ func (e *Engine) refunded(rt *rtrack, r *store.Refund, u RefundUpdate, err error
 	}
 	r.Detail = orText(u.Detail, r.Detail)
 	r.Reason = u.Reason
-	r.State = u.State
+	r.State = store.RefundState(u.State)
 	r.UpdatedAt = e.now()
 	var jobs []*store.Job
 	printNow := prev == store.RefundPending && r.State != store.RefundPending

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
@@ -34,7 +35,7 @@ type ui struct {
 	err       string // entry error line
 	pay       string // foreground payment id
 	amount    money.Amount
-	step      *Step
+	step      *driver.Step
 	text      string // step text or admin input as typed
 	stepLines []string
 	stepNext  time.Time
@@ -234,7 +235,7 @@ func (e *Engine) refreshStep() {
 		return
 	}
 	e.ui.stepBusy = true
-	p := t.p.Clone()
+	p := e.view(t.p)
 	go func() {
 		ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
 		lines, err := st.Refresh(ctx, p)
@@ -250,7 +251,7 @@ func (e *Engine) refreshStep() {
 				return
 			}
 			if err != nil {
-				e.ui.stepLines = []string{"Quote unavailable: " + CashierMessage(err)}
+				e.ui.stepLines = []string{"Quote unavailable: " + driver.CashierMessage(err)}
 			} else {
 				e.ui.stepLines = lines
 			}
@@ -259,7 +260,7 @@ func (e *Engine) refreshStep() {
 	}()
 }
 
-func (e *Engine) showStep(t *track, st *Step) {
+func (e *Engine) showStep(t *track, st *driver.Step) {
 	e.ui.mode = modeStep
 	e.ui.step = st
 	e.ui.text = ""
@@ -460,7 +461,7 @@ func (e *Engine) begin(a money.Amount, prov, source string) (*track, error) {
 	t, err := e.newPayment(a, prov, source)
 	if err != nil {
 		e.ui.mode = modeIdle
-		e.message("Storage error", "Payment not started.", CashierMessage(err))
+		e.message("Storage error", "Payment not started.", driver.CashierMessage(err))
 		return nil, err
 	}
 	t.foreground = true
@@ -475,7 +476,7 @@ func (e *Engine) begin(a money.Amount, prov, source string) (*track, error) {
 
 // accept takes an underpayment as it stands (cashier's decision).
 func (e *Engine) accept(t *track) {
-	d, ok := e.providers[t.p.Provider].(Decider)
+	d, ok := e.providers[t.p.Provider].(driver.Decider)
 	if !ok {
 		return
 	}
@@ -491,15 +492,15 @@ func (e *Engine) accept(t *track) {
 		return
 	}
 	t.acceptPending = false
-	e.call(t, "accept", d.Accept, func(u Update, err error) {
+	e.call(t, "accept", d.Accept, func(u driver.Update, err error) {
 		if err != nil {
 			e.ui.mode = modeDecision
-			t.note, t.noteUntil = "Accept failed: "+CashierMessage(err), e.now().Add(e.cfg.ResultHold)
+			t.note, t.noteUntil = "Accept failed: "+driver.CashierMessage(err), e.now().Add(e.cfg.ResultHold)
 			e.show()
 			return
 		}
-		if u.Remote == RemoteUnderpaid {
-			u.Remote = RemotePending
+		if u.Remote == driver.RemoteUnderpaid {
+			u.Remote = driver.RemotePending
 		}
 		e.ui.mode = modeAwait
 		e.apply(t, u)

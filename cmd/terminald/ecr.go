@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/ecr/ecrcli"
 	"github.com/terminald/terminald/ecr/zvt"
 	"github.com/terminald/terminald/flow"
@@ -149,7 +150,7 @@ func (z *zvtTerminal) refused(op zvt.Op, amount money.Amount, err error) (*zvt.R
 		code = zvt.RCNotPossible // a refusal, not a fault of the terminal
 	}
 	z.log.Warn("ecr request refused", "op", op, "err", err)
-	return &zvt.Result{Op: op, Code: code, Amount: amount, Time: time.Now(), Lines: []string{"NOT POSSIBLE", flow.CashierMessage(err)}}, nil
+	return &zvt.Result{Op: op, Code: code, Amount: amount, Time: time.Now(), Lines: []string{"NOT POSSIBLE", driver.CashierMessage(err)}}, nil
 }
 
 // Pay runs a payment for the register.
@@ -176,7 +177,7 @@ func (z *zvtTerminal) Reverse(ctx context.Context, n uint64, progress func(zvt.P
 			code = zvt.RCAlreadyReversed
 		}
 		z.log.Warn("ecr reversal refused", "receipt", n, "err", err)
-		return &zvt.Result{Op: zvt.OpReverse, Code: code, Time: time.Now(), Lines: []string{"REVERSAL NOT POSSIBLE", flow.CashierMessage(err)}}, nil
+		return &zvt.Result{Op: zvt.OpReverse, Code: code, Time: time.Now(), Lines: []string{"REVERSAL NOT POSSIBLE", driver.CashierMessage(err)}}, nil
 	}
 	return z.refundResult(ctx, zvt.OpReverse, p, r, progress)
 }

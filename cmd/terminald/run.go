@@ -13,6 +13,7 @@ import (
 
 	"github.com/terminald/terminald/clock"
 	"github.com/terminald/terminald/config"
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
@@ -201,8 +202,8 @@ func (o observer) Gauges(inFlight, outbox int, printer string) {
 }
 
 // buildProviders makes the enabled providers' clients and their webhook receivers.
-func buildProviders(cfg *config.Config, hc *http.Client, log *slog.Logger) ([]flow.Provider, func(*flow.Engine) map[string]http.Handler, error) {
-	var out []flow.Provider
+func buildProviders(cfg *config.Config, hc *http.Client, log *slog.Logger) ([]driver.Provider, func(*flow.Engine) map[string]http.Handler, error) {
+	var out []driver.Provider
 	type hookFn func(hint func(string)) (http.Handler, error)
 	hookMakers := map[string]hookFn{}
 	for _, name := range cfg.Providers.Enabled {

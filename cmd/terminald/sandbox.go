@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/providers/accrue"
 	"github.com/terminald/terminald/providers/acountpay"
 	"github.com/terminald/terminald/providers/cryptogw"
@@ -19,7 +19,7 @@ import (
 // simProvider is a provider client wired to a sandbox, plus how the simulated customer
 // pays there.
 type simProvider struct {
-	provider flow.Provider
+	provider driver.Provider
 	url      string
 	currency string
 	scanCode string                                     // wallet code the customer shows (Accrue)

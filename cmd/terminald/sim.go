@@ -18,6 +18,7 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
@@ -135,7 +136,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		TerminalID: o.terminalID, Merchant: o.merchant, MerchantInfo: []string{"terminald simulator"},
 		Currency: o.currency, MaxAmount: 100_000_00, Logger: log, ReverseLate: true,
 		PollMin: 500 * time.Millisecond, PollMax: 2 * time.Second, WatchPoll: 10 * time.Second,
-	}, st, []flow.Provider{sb.provider}, disp, prn)
+	}, st, []driver.Provider{sb.provider}, disp, prn)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 )
 
 // Defaults for Config fields left zero.
@@ -151,7 +151,7 @@ func (cl *Client) do(ctx context.Context, c call) (*document, error) {
 	for attempt := 1; attempt <= cl.cfg.MaxAttempts; attempt++ {
 		if attempt > 1 {
 			if err := cl.sleep(ctx, attempt-1); err != nil {
-				return nil, fmt.Errorf("accrue: %s: %w: %w (last: %v)", c.op, flow.ErrUnreachable, err, last)
+				return nil, fmt.Errorf("accrue: %s: %w: %w (last: %v)", c.op, driver.ErrUnreachable, err, last)
 			}
 			if c.lookup != nil {
 				d, done, err := c.lookup(ctx)
@@ -169,12 +169,12 @@ func (cl *Client) do(ctx context.Context, c call) (*document, error) {
 		status, resp, err := cl.once(ctx, c, body)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, flow.ErrUnreachable, ctx.Err())
+				return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, driver.ErrUnreachable, ctx.Err())
 			}
 			if errors.Is(err, ErrBadResponse) {
 				// The server answered, but not with a document we can use: the outcome is
 				// unknown to the caller, who asks again later.
-				return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, flow.ErrUnreachable, err)
+				return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, driver.ErrUnreachable, err)
 			}
 			last = err
 			cl.log.Warn("accrue: request failed", "op", c.op, "attempt", attempt, "err", err)
@@ -193,11 +193,11 @@ func (cl *Client) do(ctx context.Context, c call) (*document, error) {
 		}
 		d, err := decodeDocument(resp)
 		if err != nil {
-			return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, flow.ErrUnreachable, err)
+			return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, driver.ErrUnreachable, err)
 		}
 		return d, nil
 	}
-	return nil, fmt.Errorf("accrue: %s: %w after %d attempts: %w", c.op, flow.ErrUnreachable, cl.cfg.MaxAttempts, last)
+	return nil, fmt.Errorf("accrue: %s: %w after %d attempts: %w", c.op, driver.ErrUnreachable, cl.cfg.MaxAttempts, last)
 }
 
 // retryable reports whether Accrue asks for a retry of an answer with status s.
@@ -318,12 +318,12 @@ func (cl *Client) FindWalletByPhone(ctx context.Context, phone string) (*Wallet,
 	}
 	l, err := d.many("Wallet")
 	if err != nil {
-		return nil, fmt.Errorf("accrue: find wallet: %w: %w", flow.ErrUnreachable, err)
+		return nil, fmt.Errorf("accrue: find wallet: %w: %w", driver.ErrUnreachable, err)
 	}
 	for i := range l {
 		w, err := walletFrom(&l[i])
 		if err != nil {
-			return nil, fmt.Errorf("accrue: find wallet: %w: %w", flow.ErrUnreachable, err)
+			return nil, fmt.Errorf("accrue: find wallet: %w: %w", driver.ErrUnreachable, err)
 		}
 		if w.Status == "" || w.Status == "Active" {
 			return w, nil
@@ -340,7 +340,7 @@ func (cl *Client) GetWallet(ctx context.Context, id string) (*Wallet, error) {
 	}
 	r, err := d.one("Wallet")
 	if err != nil {
-		return nil, fmt.Errorf("accrue: get wallet: %w: %w", flow.ErrUnreachable, err)
+		return nil, fmt.Errorf("accrue: get wallet: %w: %w", driver.ErrUnreachable, err)
 	}
 	return walletFrom(r)
 }
@@ -384,11 +384,11 @@ func (cl *Client) CreatePaymentIntent(ctx context.Context, r IntentRequest) (*Pa
 func intentOf(op string, d *document) (*PaymentIntent, error) {
 	r, err := d.one("PaymentIntent")
 	if err != nil {
-		return nil, fmt.Errorf("accrue: %s: %w: %w", op, flow.ErrUnreachable, err)
+		return nil, fmt.Errorf("accrue: %s: %w: %w", op, driver.ErrUnreachable, err)
 	}
 	pi, err := intentFrom(r)
 	if err != nil {
-		return nil, fmt.Errorf("accrue: %s: %w: %w", op, flow.ErrUnreachable, err)
+		return nil, fmt.Errorf("accrue: %s: %w: %w", op, driver.ErrUnreachable, err)
 	}
 	if pi.PaymentID() == "" {
 		for _, inc := range d.Included {
@@ -403,11 +403,11 @@ func intentOf(op string, d *document) (*PaymentIntent, error) {
 func paymentOf(op string, d *document) (*Payment, error) {
 	r, err := d.one("Payment")
 	if err != nil {
-		return nil, fmt.Errorf("accrue: %s: %w: %w", op, flow.ErrUnreachable, err)
+		return nil, fmt.Errorf("accrue: %s: %w: %w", op, driver.ErrUnreachable, err)
 	}
 	p, err := paymentFrom(r, d)
 	if err != nil {
-		return nil, fmt.Errorf("accrue: %s: %w: %w", op, flow.ErrUnreachable, err)
+		return nil, fmt.Errorf("accrue: %s: %w: %w", op, driver.ErrUnreachable, err)
 	}
 	return p, nil
 }
@@ -452,13 +452,13 @@ func (cl *Client) ListPaymentIntents(ctx context.Context, f IntentFilter) ([]Pay
 	}
 	l, err := d.many("PaymentIntent")
 	if err != nil {
-		return nil, ListMeta{}, fmt.Errorf("accrue: list payment intents: %w: %w", flow.ErrUnreachable, err)
+		return nil, ListMeta{}, fmt.Errorf("accrue: list payment intents: %w: %w", driver.ErrUnreachable, err)
 	}
 	out := make([]PaymentIntent, 0, len(l))
 	for i := range l {
 		pi, err := intentFrom(&l[i])
 		if err != nil {
-			return nil, ListMeta{}, fmt.Errorf("accrue: list payment intents: %w: %w", flow.ErrUnreachable, err)
+			return nil, ListMeta{}, fmt.Errorf("accrue: list payment intents: %w: %w", driver.ErrUnreachable, err)
 		}
 		out = append(out, *pi)
 	}
@@ -540,13 +540,13 @@ func (cl *Client) ListPayments(ctx context.Context, f PaymentFilter) ([]Payment,
 	}
 	l, err := d.many("Payment")
 	if err != nil {
-		return nil, ListMeta{}, fmt.Errorf("accrue: list payments: %w: %w", flow.ErrUnreachable, err)
+		return nil, ListMeta{}, fmt.Errorf("accrue: list payments: %w: %w", driver.ErrUnreachable, err)
 	}
 	out := make([]Payment, 0, len(l))
 	for i := range l {
 		p, err := paymentFrom(&l[i], nil)
 		if err != nil {
-			return nil, ListMeta{}, fmt.Errorf("accrue: list payments: %w: %w", flow.ErrUnreachable, err)
+			return nil, ListMeta{}, fmt.Errorf("accrue: list payments: %w: %w", driver.ErrUnreachable, err)
 		}
 		out = append(out, *p)
 	}
@@ -658,7 +658,7 @@ func (cl *Client) RefundPayment(ctx context.Context, id string, amount int64, id
 	if len(p.Refunds) == 1 {
 		return &p.Refunds[0], p, nil
 	}
-	return nil, p, fmt.Errorf("accrue: refund payment: %w: %w: no refund in the answer", flow.ErrUnreachable, ErrBadResponse)
+	return nil, p, fmt.Errorf("accrue: refund payment: %w: %w: no refund in the answer", driver.ErrUnreachable, ErrBadResponse)
 }
 
 // WebhookRequest is what CreateWebhook and UpdateWebhook send.
@@ -693,7 +693,7 @@ func (cl *Client) CreateWebhook(ctx context.Context, r WebhookRequest) (*Webhook
 func webhookOf(op string, d *document) (*Webhook, error) {
 	r, err := d.one("Webhook")
 	if err != nil {
-		return nil, fmt.Errorf("accrue: %s: %w: %w", op, flow.ErrUnreachable, err)
+		return nil, fmt.Errorf("accrue: %s: %w: %w", op, driver.ErrUnreachable, err)
 	}
 	return webhookFrom(r)
 }

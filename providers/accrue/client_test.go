@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 )
 
 func TestConfigErrorsNameTheField(t *testing.T) {
@@ -156,8 +156,8 @@ func TestAPIErrorDecoding(t *testing.T) {
 		t.Fatalf("garbage error body: %+v", e)
 	}
 	var err error = &APIError{Op: "capture payment", HTTPStatus: 402}
-	if !errors.Is(err, ErrCaptureDeclined) || flow.CashierMessage(err) != "Payment declined" {
-		t.Fatalf("402 on capture: Is=%v msg=%q", errors.Is(err, ErrCaptureDeclined), flow.CashierMessage(err))
+	if !errors.Is(err, ErrCaptureDeclined) || driver.CashierMessage(err) != "Payment declined" {
+		t.Fatalf("402 on capture: Is=%v msg=%q", errors.Is(err, ErrCaptureDeclined), driver.CashierMessage(err))
 	}
 	if errors.Is(&APIError{Op: "refund payment", HTTPStatus: 402}, ErrCaptureDeclined) {
 		t.Fatal("402 on refund counted as capture decline")
@@ -199,7 +199,7 @@ func TestRetriesOnlyRetryableStatuses(t *testing.T) {
 			}
 			e.sb.AddFault(Fault{Kind: kind, Count: 5})
 			_, err := c.GetWallet(context.Background(), DemoRichWalletID)
-			if !errors.Is(err, flow.ErrUnreachable) {
+			if !errors.Is(err, driver.ErrUnreachable) {
 				t.Fatalf("exhausted: %v", err)
 			}
 			if n := e.sb.Requests("GET", "/api/v1/wallets/"+DemoRichWalletID); n != 6 {
@@ -212,7 +212,7 @@ func TestRetriesOnlyRetryableStatuses(t *testing.T) {
 		c := e.client(t)
 		_, err := c.CreatePaymentIntent(context.Background(), IntentRequest{Amount: 5, LookUpID: "nope", IdempotencyKey: "k"})
 		var ae *APIError
-		if !errors.As(err, &ae) || ae.HTTPStatus != 400 || ae.Code() != "InvalidLookUpId" || errors.Is(err, flow.ErrUnreachable) {
+		if !errors.As(err, &ae) || ae.HTTPStatus != 400 || ae.Code() != "InvalidLookUpId" || errors.Is(err, driver.ErrUnreachable) {
 			t.Fatalf("err = %v", err)
 		}
 		if n := e.sb.Requests("POST", "/api/v1/payment-intents"); n != 1 {
@@ -226,7 +226,7 @@ func TestNetworkFailureIsUnreachable(t *testing.T) {
 	cfg.MaxAttempts, cfg.RetryBase, cfg.RetryMax = 2, time.Millisecond, time.Millisecond
 	c, _ := NewClient(cfg, nil)
 	err := c.Ping(context.Background())
-	if !errors.Is(err, flow.ErrUnreachable) || flow.CashierMessage(err) != "Provider offline" {
+	if !errors.Is(err, driver.ErrUnreachable) || driver.CashierMessage(err) != "Provider offline" {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -238,7 +238,7 @@ func TestGarbageAndOversizedAnswers(t *testing.T) {
 			c := e.client(t)
 			e.sb.AddFault(Fault{Kind: kind})
 			_, err := c.GetWallet(context.Background(), DemoRichWalletID)
-			if !errors.Is(err, ErrBadResponse) || !errors.Is(err, flow.ErrUnreachable) {
+			if !errors.Is(err, ErrBadResponse) || !errors.Is(err, driver.ErrUnreachable) {
 				t.Fatalf("err = %v", err)
 			}
 		})
@@ -254,7 +254,7 @@ func TestTimeoutThenRepeatChargesOnce(t *testing.T) {
 	e.sb.AddFault(Fault{Kind: FaultDelay, Delay: time.Second, PathPrefix: "/api/v1/payment-intents"})
 	req := IntentRequest{Amount: 700, WalletID: DemoRichWalletID, IdempotencyKey: "same-key"}
 	_, err := c.CreatePaymentIntent(ctx, req)
-	if !errors.Is(err, flow.ErrUnreachable) {
+	if !errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("timed out call: %v", err)
 	}
 	pi, err := c.CreatePaymentIntent(ctx, req)
@@ -385,7 +385,7 @@ func TestRateLimit(t *testing.T) {
 	}
 	err := c.Ping(ctx)
 	var ae *APIError
-	if !errors.Is(err, flow.ErrUnreachable) || !errors.As(err, &ae) || ae.HTTPStatus != 429 {
+	if !errors.Is(err, driver.ErrUnreachable) || !errors.As(err, &ae) || ae.HTTPStatus != 429 {
 		t.Fatalf("over the limit: %v", err)
 	}
 	e.clock.Add(time.Minute)

@@ -13,7 +13,7 @@
 //	POST /api/v1/payment-intents/{id}/authorize          → a Payment (Created)
 //	POST /api/v1/payments/{id}/capture {amount}           → Processing (→ Sent), 402 if declined
 //
-// Processing and Sent count as paid. Every id is saved into store.Payment.Data as soon as
+// Processing and Sent count as paid. Every id is saved into driver.Payment.Data as soon as
 // it is known, and a marker before each money-moving call, so Check resumes after a crash
 // at any point. There is no QR code for Accrue.
 //
@@ -34,14 +34,14 @@
 //     jitter (RetryBase doubling up to RetryMax), MaxAttempts in all. Retry-After is not
 //     read (the document does not mention it). Exhausted retries, network failures and
 //     answers that are not a usable JSON:API document (garbage, too large: 1 MiB cap)
-//     wrap flow.ErrUnreachable: the outcome is unknown and the flow asks again.
+//     wrap driver.ErrUnreachable: the outcome is unknown and the flow asks again.
 //   - Error bodies: both {"errors":[...]} (JSON:API) and a bare error object (as the
 //     document's samples show) decode into *APIError; status may be string or number.
 //   - Payment status "Authorized" (seen in samples) is treated like Created; "Complete"
 //     like Sent.
 //   - Get payment asks include=captures,refunds; the refund answer's new refund is the last
 //     one in relationships.refunds that is included.
-//   - Refund states: Pending/Waiting → store.RefundSent, Sent → RefundDone, Failed →
+//   - Refund states: Pending/Waiting → driver.RefundSent, Sent → RefundDone, Failed →
 //     RefundFailed. A 4xx refusal (other than 401/403/409) is a failed refund.
 //   - Phone numbers keyed as 10 digits get "+1" (US); others get "+" prepended.
 //   - Only USD is accepted.

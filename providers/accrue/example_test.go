@@ -6,9 +6,9 @@ import (
 	"log"
 	"net/http/httptest"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/providers/accrue"
-	"github.com/terminald/terminald/store"
 )
 
 // Example runs the scan path against the in-memory sandbox: the cashier picked
@@ -22,9 +22,9 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	p := &store.Payment{ID: "20250623-0001", Amount: money.New(1250, "USD"), State: store.StateCreating,
+	p := &driver.Payment{ID: "20250623-0001", Amount: money.New(1250, "USD"),
 		Data: map[string]string{accrue.KeyMethod: accrue.OptionScan, accrue.KeyCode: accrue.DemoRichCode}}
-	save := func(*store.Payment) error { return nil } // the flow writes p to disk here
+	save := func(*driver.Payment) error { return nil } // the flow writes p to disk here
 
 	step, _ := pr.NextStep(context.Background(), p)
 	fmt.Println("more input needed:", step != nil)

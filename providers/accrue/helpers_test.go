@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/store"
 )
 
 // fakeClock is the sandbox's injectable clock.
@@ -75,11 +75,11 @@ func (e *env) provider(t *testing.T) *Provider {
 // disk is a stand-in for the store: save keeps a deep copy, as a crash would leave it.
 type disk struct {
 	mu    sync.Mutex
-	last  *store.Payment
+	last  *driver.Payment
 	saves int
 }
 
-func (d *disk) save(p *store.Payment) error {
+func (d *disk) save(p *driver.Payment) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.last = p.Clone()
@@ -87,12 +87,12 @@ func (d *disk) save(p *store.Payment) error {
 	return nil
 }
 
-func (d *disk) reload() *store.Payment {
+func (d *disk) reload() *driver.Payment {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.last.Clone()
 }
 
-func newPayment(id string, cents int64, data map[string]string) *store.Payment {
-	return &store.Payment{ID: id, Provider: "accrue", Amount: money.New(cents, "USD"), State: store.StateCreating, Data: data}
+func newPayment(id string, cents int64, data map[string]string) *driver.Payment {
+	return &driver.Payment{ID: id, Amount: money.New(cents, "USD"), Data: data}
 }

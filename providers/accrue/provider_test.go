@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/store"
 )
 
 func TestNextStep(t *testing.T) {
@@ -50,7 +49,7 @@ func TestScanPathPaid(t *testing.T) {
 	before := e.sb.Balance(DemoRichWalletID)
 	p := newPayment("pay-scan", 1999, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
 	u, err := pr.Start(context.Background(), p, d.save)
-	if err != nil || u.Remote != flow.RemotePaid || u.QR != "" || u.ProviderID == "" {
+	if err != nil || u.Remote != driver.RemotePaid || u.QR != "" || u.ProviderID == "" {
 		t.Fatalf("Start = %+v, %v", u, err)
 	}
 	if p.ProviderID != u.ProviderID || d.last.Data[keyPayment] == "" || d.last.Data[keyCapture] != "done" {
@@ -62,7 +61,7 @@ func TestScanPathPaid(t *testing.T) {
 	// Checking again later changes nothing and charges nothing.
 	e.clock.Add(time.Minute)
 	u, err = pr.Check(context.Background(), p, d.save)
-	if err != nil || u.Remote != flow.RemotePaid {
+	if err != nil || u.Remote != driver.RemotePaid {
 		t.Fatalf("Check = %+v, %v", u, err)
 	}
 	if st := e.sb.Stats(); st.Captures != 1 || st.Payments != 1 {
@@ -76,7 +75,7 @@ func TestPhonePathPaid(t *testing.T) {
 	d := &disk{}
 	p := newPayment("pay-phone", 2500, map[string]string{KeyMethod: OptionPhone, KeyPhone: "(212) 555-0001"})
 	u, err := pr.Start(context.Background(), p, d.save)
-	if err != nil || u.Remote != flow.RemotePending || u.Detail != "Waiting for Accrue" {
+	if err != nil || u.Remote != driver.RemotePending || u.Detail != "Waiting for Accrue" {
 		t.Fatalf("Start in the capture waiting period = %+v, %v", u, err)
 	}
 	if p.Data[keyWallet] != DemoRichWalletID {
@@ -84,7 +83,7 @@ func TestPhonePathPaid(t *testing.T) {
 	}
 	e.clock.Add(time.Second)
 	u, err = pr.Check(context.Background(), p, d.save)
-	if err != nil || u.Remote != flow.RemotePaid {
+	if err != nil || u.Remote != driver.RemotePaid {
 		t.Fatalf("Check = %+v, %v", u, err)
 	}
 	if st := e.sb.Stats(); st.Captures != 1 {
@@ -97,7 +96,7 @@ func TestUnknownPhoneFails(t *testing.T) {
 	pr := e.provider(t)
 	p := newPayment("p", 100, map[string]string{KeyMethod: OptionPhone, KeyPhone: "+19995550000"})
 	u, err := pr.Start(context.Background(), p, (&disk{}).save)
-	if err != nil || u.Remote != flow.RemoteFailed || u.Reason == "" {
+	if err != nil || u.Remote != driver.RemoteFailed || u.Reason == "" {
 		t.Fatalf("Start = %+v, %v", u, err)
 	}
 }
@@ -115,12 +114,12 @@ func TestIntentErrorsFailWithReason(t *testing.T) {
 			before := map[string]int64{DemoPoorCode: DemoPoorBalance, DemoUnverifiedCode: 100_000_000, DemoDeclineCode: 100_000_000}
 			p := newPayment("p-"+tc.code, DemoPoorBalance+1, map[string]string{KeyMethod: OptionScan, KeyCode: tc.code})
 			u, err := pr.Start(context.Background(), p, (&disk{}).save)
-			if err != nil || u.Remote != flow.RemoteFailed || u.Reason != tc.reason {
+			if err != nil || u.Remote != driver.RemoteFailed || u.Reason != tc.reason {
 				t.Fatalf("Start = %+v, %v; want failed %q", u, err, tc.reason)
 			}
 			// Asking again later gives the same answer and leaves the customer's money alone.
 			u, err = pr.Check(context.Background(), p, (&disk{}).save)
-			if err != nil || u.Remote != flow.RemoteFailed || u.Reason != tc.reason {
+			if err != nil || u.Remote != driver.RemoteFailed || u.Reason != tc.reason {
 				t.Fatalf("Check = %+v, %v; want failed %q", u, err, tc.reason)
 			}
 			if st := e.sb.Stats(); st.Captures != 0 {
@@ -142,11 +141,11 @@ func TestCancelBeforeCapture(t *testing.T) {
 	// Captures fail (500) until the retries run out: the payment stays authorized.
 	e.sb.AddFault(Fault{Kind: FaultServerError, Count: 3, PathPrefix: "/api/v1/payments/", Method: "POST"})
 	p := newPayment("pay-c", 800, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
-	if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, flow.ErrUnreachable) {
+	if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("Start: %v", err)
 	}
 	u, err := pr.Cancel(context.Background(), p, d.save)
-	if err != nil || u.Remote != flow.RemoteCancelled {
+	if err != nil || u.Remote != driver.RemoteCancelled {
 		t.Fatalf("Cancel = %+v, %v", u, err)
 	}
 	if got := e.sb.Balance(DemoRichWalletID); got != before {
@@ -154,7 +153,7 @@ func TestCancelBeforeCapture(t *testing.T) {
 	}
 	// A check after the cancel must not capture.
 	u, err = pr.Check(context.Background(), p, d.save)
-	if err != nil || u.Remote != flow.RemoteCancelled {
+	if err != nil || u.Remote != driver.RemoteCancelled {
 		t.Fatalf("Check after cancel = %+v, %v", u, err)
 	}
 	if st := e.sb.Stats(); st.Captures != 0 {
@@ -168,11 +167,11 @@ func TestCancelIntentBeforeAuthorize(t *testing.T) {
 	d := &disk{}
 	e.sb.AddFault(Fault{Kind: FaultServerError, Count: 3, PathPrefix: "/api/v1/payment-intents/", Method: "POST"})
 	p := newPayment("pay-i", 800, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
-	if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, flow.ErrUnreachable) {
+	if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("Start: %v", err)
 	}
 	u, err := pr.Cancel(context.Background(), p, d.save)
-	if err != nil || u.Remote != flow.RemoteCancelled {
+	if err != nil || u.Remote != driver.RemoteCancelled {
 		t.Fatalf("Cancel = %+v, %v", u, err)
 	}
 	if st := e.sb.Stats(); st.Payments != 0 {
@@ -185,15 +184,15 @@ func TestCancelAfterCaptureCannot(t *testing.T) {
 	pr := e.provider(t)
 	d := &disk{}
 	p := newPayment("pay-x", 300, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
-	if u, err := pr.Start(context.Background(), p, d.save); err != nil || u.Remote != flow.RemotePaid {
+	if u, err := pr.Start(context.Background(), p, d.save); err != nil || u.Remote != driver.RemotePaid {
 		t.Fatal(u, err)
 	}
-	if _, err := pr.Cancel(context.Background(), p, d.save); !errors.Is(err, flow.ErrCannotCancel) {
+	if _, err := pr.Cancel(context.Background(), p, d.save); !errors.Is(err, driver.ErrCannotCancel) {
 		t.Fatalf("Cancel after capture: %v", err)
 	}
 	// Even when the local marker was lost (crash), the payment's state says no.
 	delete(p.Data, keyCapture)
-	if _, err := pr.Cancel(context.Background(), p, d.save); !errors.Is(err, flow.ErrCannotCancel) {
+	if _, err := pr.Cancel(context.Background(), p, d.save); !errors.Is(err, driver.ErrCannotCancel) {
 		t.Fatalf("Cancel after capture without marker: %v", err)
 	}
 }
@@ -218,14 +217,14 @@ func TestCrashRecovery(t *testing.T) {
 				e.sb.AddFault(Fault{Kind: FaultDrop, Method: "POST", PathPrefix: "/api/v1/payments/"})
 			}
 			p := newPayment("pay-"+step, 1500, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
-			if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, flow.ErrUnreachable) {
+			if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, driver.ErrUnreachable) {
 				t.Fatalf("Start: %v", err)
 			}
 			// Restart: new provider, the payment as it was on disk.
 			pr2 := e.provider(t)
 			p2 := d.reload()
 			u, err := pr2.Check(context.Background(), p2, d.save)
-			if err != nil || u.Remote != flow.RemotePaid {
+			if err != nil || u.Remote != driver.RemotePaid {
 				t.Fatalf("Check after restart = %+v, %v", u, err)
 			}
 			st := e.sb.Stats()
@@ -244,12 +243,12 @@ func TestCheckWithoutCreateIsNotFound(t *testing.T) {
 	pr := e.provider(t)
 	// Never sent.
 	u, err := pr.Check(context.Background(), newPayment("a", 1, nil), (&disk{}).save)
-	if err != nil || u.Remote != flow.RemoteNotFound {
+	if err != nil || u.Remote != driver.RemoteNotFound {
 		t.Fatalf("Check = %+v, %v", u, err)
 	}
 	// Intent key saved, but the create never arrived.
 	u, err = pr.Check(context.Background(), newPayment("b", 1, map[string]string{keyIntentKey: "b:intent"}), (&disk{}).save)
-	if err != nil || u.Remote != flow.RemoteNotFound {
+	if err != nil || u.Remote != driver.RemoteNotFound {
 		t.Fatalf("Check = %+v, %v", u, err)
 	}
 }
@@ -262,7 +261,7 @@ func TestIntentExpires(t *testing.T) {
 	pr := e.provider(t)
 	p := newPayment("exp", 5, map[string]string{keyIntentKey: "exp:intent", keyIntent: pi.ID})
 	u, err := pr.Check(context.Background(), p, (&disk{}).save)
-	if err != nil || u.Remote != flow.RemoteExpired {
+	if err != nil || u.Remote != driver.RemoteExpired {
 		t.Fatalf("Check = %+v, %v", u, err)
 	}
 }
@@ -273,38 +272,38 @@ func TestRefunds(t *testing.T) {
 	d := &disk{}
 	ctx := context.Background()
 	p := newPayment("pay-r", 5000, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
-	if u, err := pr.Start(ctx, p, d.save); err != nil || u.Remote != flow.RemotePaid {
+	if u, err := pr.Start(ctx, p, d.save); err != nil || u.Remote != driver.RemotePaid {
 		t.Fatal(u, err)
 	}
 	if pr.RefundNeedsDestination() {
 		t.Fatal("needs destination")
 	}
-	var saved *store.Refund
-	saveR := func(r *store.Refund) error { c := *r; saved = &c; return nil }
+	var saved *driver.Refund
+	saveR := func(r *driver.Refund) error { c := *r; saved = &c; return nil }
 
-	partial := &store.Refund{ID: "ref-1", PaymentID: p.ID, Amount: money.New(1200, "USD"), State: store.RefundPending}
+	partial := &driver.Refund{ID: "ref-1", Amount: money.New(1200, "USD")}
 	e.sb.AddFault(Fault{Kind: FaultDrop, PathPrefix: "/api/v1/payments/", Method: "POST"})
 	ru, err := pr.Refund(ctx, p, partial, saveR)
-	if err != nil || ru.State != store.RefundSent || ru.ProviderID == "" || saved == nil || saved.ProviderID != ru.ProviderID {
+	if err != nil || ru.State != driver.RefundSent || ru.ProviderID == "" || saved == nil || saved.ProviderID != ru.ProviderID {
 		t.Fatalf("partial refund = %+v, %v (saved %+v)", ru, err, saved)
 	}
 	// Repeating the same refund (a restart that lost the answer) is the same refund.
-	again := &store.Refund{ID: "ref-1", PaymentID: p.ID, Amount: money.New(1200, "USD"), State: store.RefundPending}
+	again := &driver.Refund{ID: "ref-1", Amount: money.New(1200, "USD")}
 	ru2, err := pr.Refund(ctx, p, again, saveR)
 	if err != nil || ru2.ProviderID != ru.ProviderID {
 		t.Fatalf("repeated refund = %+v, %v", ru2, err)
 	}
 	e.clock.Add(time.Second)
 	ru, err = pr.CheckRefund(ctx, p, partial)
-	if err != nil || ru.State != store.RefundDone {
+	if err != nil || ru.State != driver.RefundDone {
 		t.Fatalf("CheckRefund = %+v, %v", ru, err)
 	}
-	rest := &store.Refund{ID: "ref-2", PaymentID: p.ID, Amount: money.New(3800, "USD"), State: store.RefundPending}
-	if ru, err = pr.Refund(ctx, p, rest, saveR); err != nil || ru.State != store.RefundSent {
+	rest := &driver.Refund{ID: "ref-2", Amount: money.New(3800, "USD")}
+	if ru, err = pr.Refund(ctx, p, rest, saveR); err != nil || ru.State != driver.RefundSent {
 		t.Fatalf("rest refund = %+v, %v", ru, err)
 	}
-	over := &store.Refund{ID: "ref-3", PaymentID: p.ID, Amount: money.New(1, "USD"), State: store.RefundPending}
-	if ru, err = pr.Refund(ctx, p, over, saveR); err != nil || ru.State != store.RefundFailed || ru.Reason == "" {
+	over := &driver.Refund{ID: "ref-3", Amount: money.New(1, "USD")}
+	if ru, err = pr.Refund(ctx, p, over, saveR); err != nil || ru.State != driver.RefundFailed || ru.Reason == "" {
 		t.Fatalf("refund beyond the payment = %+v, %v", ru, err)
 	}
 	if st := e.sb.Stats(); st.Refunds != 2 {
@@ -330,7 +329,7 @@ func TestPing(t *testing.T) {
 	e.cfg.ClientSecret = "wrong"
 	err := e.provider(t).Ping(context.Background())
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.HTTPStatus != 401 || flow.CashierMessage(err) != "Accrue: check credentials" {
+	if !errors.As(err, &ae) || ae.HTTPStatus != 401 || driver.CashierMessage(err) != "Accrue: check credentials" {
 		t.Fatalf("Ping with a wrong secret: %v", err)
 	}
 }

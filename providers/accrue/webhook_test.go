@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 )
 
 func TestSignature(t *testing.T) {
@@ -75,7 +75,7 @@ func TestSandboxDeliversSignedWebhooks(t *testing.T) {
 	}
 	p := newPayment("pay-wh", 100, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
 	u, err := pr.Start(context.Background(), p, (&disk{}).save)
-	if err != nil || u.Remote != flow.RemotePaid {
+	if err != nil || u.Remote != driver.RemotePaid {
 		t.Fatal(u, err)
 	}
 	e.sb.Close() // waits for deliveries

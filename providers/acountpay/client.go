@@ -15,7 +15,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 )
 
 // ErrBadResponse is wrapped by errors about answers that cannot be read: bodies that are
@@ -163,10 +163,10 @@ func (c *client) do(ctx context.Context, r *request) ([]byte, error) {
 				return nil, err
 			}
 			if ctx.Err() != nil || !r.retry || attempt >= c.cfg.MaxAttempts {
-				return nil, fmt.Errorf("acountpay: %s: %w: %s", r.op(), flow.ErrUnreachable, c.redact(err.Error()))
+				return nil, fmt.Errorf("acountpay: %s: %w: %s", r.op(), driver.ErrUnreachable, c.redact(err.Error()))
 			}
 			if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
-				return nil, fmt.Errorf("acountpay: %s: %w: %v", r.op(), flow.ErrUnreachable, err)
+				return nil, fmt.Errorf("acountpay: %s: %w: %v", r.op(), driver.ErrUnreachable, err)
 			}
 			continue
 		}
@@ -186,18 +186,18 @@ func (c *client) do(ctx context.Context, r *request) ([]byte, error) {
 				wait = c.backoff(attempt)
 			}
 			if attempt >= c.cfg.MaxAttempts || wait > c.cfg.MaxRetryAfter {
-				return nil, fmt.Errorf("%w (%w)", apiErr, flow.ErrUnreachable)
+				return nil, fmt.Errorf("%w (%w)", apiErr, driver.ErrUnreachable)
 			}
 			if err := c.sleep(ctx, wait); err != nil {
-				return nil, fmt.Errorf("%w (%w: %v)", apiErr, flow.ErrUnreachable, err)
+				return nil, fmt.Errorf("%w (%w: %v)", apiErr, driver.ErrUnreachable, err)
 			}
 			continue
 		case status >= 500:
 			if !r.retry || attempt >= c.cfg.MaxAttempts {
-				return nil, fmt.Errorf("%w (%w)", apiErr, flow.ErrUnreachable)
+				return nil, fmt.Errorf("%w (%w)", apiErr, driver.ErrUnreachable)
 			}
 			if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
-				return nil, fmt.Errorf("%w (%w: %v)", apiErr, flow.ErrUnreachable, err)
+				return nil, fmt.Errorf("%w (%w: %v)", apiErr, driver.ErrUnreachable, err)
 			}
 			continue
 		}

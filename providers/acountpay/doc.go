@@ -23,7 +23,7 @@
 //   - The amount goes on the wire as a JSON number in major units built from the integer
 //     minor units with money.FormatDecimal (never a float): 14999 DKK is 149.99. The currency
 //     is always sent (the API defaults to DKK).
-//   - The payment's ID (store.Payment.ID) is the referenceNumber. Description is
+//   - The payment's ID (driver.Payment.ID) is the referenceNumber. Description is
 //     Config.Description when set, else omitted.
 //   - Both "paymentUrl" and "qrCodeUrl" are accepted in answers; the QR shows that URL. An
 //     answer wrapped in {"data": {...}} or {"payment": {...}} is also accepted. Payment ids
@@ -43,18 +43,18 @@
 //     not blindly repeated: after an unknown outcome Start first looks the payment up by
 //     reference and only creates again when it is not there. Every attempt has its own
 //     deadline (Config.Timeout). Exhausted retries, timeouts and transport errors wrap
-//     flow.ErrUnreachable; so do unreadable answers to the create call (the outcome is
+//     driver.ErrUnreachable; so do unreadable answers to the create call (the outcome is
 //     unknown). Unreadable answers otherwise wrap ErrBadResponse.
 //   - Crash safety: Start sets Data["create_sent"]="1" and saves before the POST; a Start
 //     that finds it set looks the payment up by reference first. A 409 answer to the create
 //     (duplicate referenceNumber) is resolved the same way. Check with no ProviderID walks
 //     at most Config.MaxListPages pages of the list; not found there (list exhausted) is
-//     flow.RemoteNotFound, a bound reached is an error (outcome still unknown).
+//     driver.RemoteNotFound, a bound reached is an error (outcome still unknown).
 //   - A payment found by reference whose status answer carries no URL cannot be shown: Start
 //     then returns ErrNoPaymentURL (the payment expires at the provider by itself).
 //   - Expiry: the documents say 30 min (a POS guide says 5); Config.Expiry, default 30 min,
 //     sets Update.ExpiresAt from the create time unless the answer carries "expiresAt".
-//   - No cancel endpoint is published: Cancel returns flow.ErrCannotCancel. Ping lists one
+//   - No cancel endpoint is published: Cancel returns driver.ErrCannotCancel. Ping lists one
 //     payment (an authenticated call that also checks the merchant id).
 //   - Error bodies: "message", "error" (string or {code, message}), "error_description",
 //     "errors" (strings or {field, message}) and "code" are all read into *APIError. Secrets

@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/providers/acountpay"
-	"github.com/terminald/terminald/store"
 )
 
 // A payment against the sandbox: create, show the QR (the payment URL), the customer opens
@@ -29,8 +29,8 @@ func Example() {
 		return
 	}
 	ctx := context.Background()
-	pay := &store.Payment{ID: "T1-000042", Amount: money.New(14999, "DKK"), State: store.StateCreating}
-	save := func(*store.Payment) error { return nil } // the flow commits to the store here
+	pay := &driver.Payment{ID: "T1-000042", Amount: money.New(14999, "DKK")}
+	save := func(*driver.Payment) error { return nil } // the flow commits to the store here
 
 	u, err := p.Start(ctx, pay, save)
 	if err != nil {
@@ -54,7 +54,7 @@ func Example() {
 	// checked: paid <nil>
 }
 
-// Receiving webhooks: wire the handler to an HTTP server; it only hints the flow.
+// Receiving webhooks: wire the handler to an HTTP server; it only hints the driver.
 func ExampleNewWebhookHandler() {
 	h := acountpay.NewWebhookHandler(acountpay.DemoWebhookSecret, func(reference, paymentID string) {
 		fmt.Println("poll", reference, "now")

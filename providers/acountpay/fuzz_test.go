@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/store"
 )
 
 // FuzzDecodeResponse feeds outside bytes to every answer decoder.
@@ -26,7 +26,7 @@ func FuzzDecodeResponse(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	pay := &store.Payment{ID: "R", Amount: money.New(150, "DKK"), CreatedAt: time.Unix(1e9, 0)}
+	pay := &driver.Payment{ID: "R", Amount: money.New(150, "DKK"), CreatedAt: time.Unix(1e9, 0)}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if w, err := decodePayment("GET /x", b); err == nil {
 			if u, err := p.update(pay, w.id(), w, time.Time{}); err == nil && u.QR != "" && !strings.HasPrefix(u.QR, "http") {

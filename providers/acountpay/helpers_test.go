@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/store"
 )
 
 // fakeClock is a settable clock shared by the client and the sandbox.
@@ -95,21 +95,21 @@ func (e *env) slept() []time.Duration {
 	return append([]time.Duration(nil), e.sleeps...)
 }
 
-func (e *env) payment(id string, minor int64) *store.Payment {
-	return &store.Payment{
-		ID: id, Provider: "acountpay", Amount: money.New(minor, "DKK"),
-		State: store.StateCreating, CreatedAt: e.clock.Now(),
+func (e *env) payment(id string, minor int64) *driver.Payment {
+	return &driver.Payment{
+		ID: id, Amount: money.New(minor, "DKK"),
+		CreatedAt: e.clock.Now(),
 	}
 }
 
 // saver records what was saved.
 type saver struct {
 	mu    sync.Mutex
-	saved []*store.Payment
-	hook  func(*store.Payment)
+	saved []*driver.Payment
+	hook  func(*driver.Payment)
 }
 
-func (s *saver) save(p *store.Payment) error {
+func (s *saver) save(p *driver.Payment) error {
 	if s.hook != nil {
 		s.hook(p)
 	}
@@ -119,7 +119,7 @@ func (s *saver) save(p *store.Payment) error {
 	return nil
 }
 
-func (s *saver) last() *store.Payment {
+func (s *saver) last() *driver.Payment {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.saved) == 0 {

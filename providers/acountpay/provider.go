@@ -13,23 +13,22 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/store"
 )
 
 // ErrNoPaymentURL is returned by Start when a payment found by its reference (after a
 // crash or an unknown create outcome) has no payment URL to show as QR code.
 var ErrNoPaymentURL = errors.New("payment has no payment URL")
 
-// Provider is the AcountPay payment provider; it implements flow.Provider.
+// Provider is the AcountPay payment provider; it implements driver.Provider.
 type Provider struct {
 	cfg Config
 	log *slog.Logger
 	c   *client
 }
 
-var _ flow.Provider = (*Provider)(nil)
+var _ driver.Provider = (*Provider)(nil)
 
 // New returns a Provider for cfg. It validates cfg (errors name the field); logger may be
 // nil to discard logs.
@@ -171,20 +170,20 @@ func decodeList(op string, b []byte) (*listResponse, error) {
 }
 
 // mapStatus maps an AcountPay status to the flow's view.
-func mapStatus(s string) (flow.Remote, string, error) {
+func mapStatus(s string) (driver.Remote, string, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "pending":
-		return flow.RemotePending, "Waiting for customer", nil
+		return driver.RemotePending, "Waiting for customer", nil
 	case "scanned":
-		return flow.RemotePending, "QR scanned", nil
+		return driver.RemotePending, "QR scanned", nil
 	case "processing":
-		return flow.RemotePending, "Bank processing", nil
+		return driver.RemotePending, "Bank processing", nil
 	case "paid", "completed":
-		return flow.RemotePaid, "Paid", nil
+		return driver.RemotePaid, "Paid", nil
 	case "failed":
-		return flow.RemoteFailed, "Failed", nil
+		return driver.RemoteFailed, "Failed", nil
 	case "expired":
-		return flow.RemoteExpired, "Expired", nil
+		return driver.RemoteExpired, "Expired", nil
 	}
 	return 0, "", fmt.Errorf("acountpay: unknown payment status %q", printable(s, 40))
 }
@@ -203,7 +202,7 @@ func wireAmount(a money.Amount) (json.Number, string, error) {
 
 // checkAmount compares an answer's amount with the payment's. An unreadable amount is
 // logged and ignored; a different one is an error.
-func (p *Provider) checkAmount(w *wirePayment, pay *store.Payment) error {
+func (p *Provider) checkAmount(w *wirePayment, pay *driver.Payment) error {
 	if w.Amount == "" {
 		return nil
 	}
@@ -231,7 +230,7 @@ func checkRef(what, s string) error {
 
 // Start creates the payment. It is safe to repeat: once a create may have been sent
 // (Data["create_sent"]), it looks the payment up by reference before creating again.
-func (p *Provider) Start(ctx context.Context, pay *store.Payment, save flow.Saver) (flow.Update, error) {
+func (p *Provider) Start(ctx context.Context, pay *driver.Payment, save driver.Saver) (driver.Update, error) {
 	if pay.ProviderID != "" {
 		u, err := p.Check(ctx, pay, save)
 		if err == nil && u.QR == "" {
@@ -240,11 +239,11 @@ func (p *Provider) Start(ctx context.Context, pay *store.Payment, save flow.Save
 		return u, err
 	}
 	if err := checkRef("reference", pay.ID); err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	amount, currency, err := wireAmount(pay.Amount)
 	if err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	if pay.Data["create_sent"] == "1" {
 		if u, found, err := p.resume(ctx, pay); err != nil || found {
@@ -256,7 +255,7 @@ func (p *Provider) Start(ctx context.Context, pay *store.Payment, save flow.Save
 	}
 	pay.Data["create_sent"] = "1"
 	if err := save(pay); err != nil {
-		return flow.Update{}, fmt.Errorf("acountpay: save before create: %w", err)
+		return driver.Update{}, fmt.Errorf("acountpay: save before create: %w", err)
 	}
 	body := &createBody{
 		Amount:          amount,
@@ -278,12 +277,12 @@ func (p *Provider) Start(ctx context.Context, pay *store.Payment, save flow.Save
 		var ae *APIError
 		conflict := errors.As(err, &ae) && ae.Status == http.StatusConflict
 		if !conflict {
-			if !errors.Is(err, flow.ErrUnreachable) || attempt >= p.cfg.MaxAttempts || ctx.Err() != nil {
-				return flow.Update{}, err
+			if !errors.Is(err, driver.ErrUnreachable) || attempt >= p.cfg.MaxAttempts || ctx.Err() != nil {
+				return driver.Update{}, err
 			}
 			p.log.Warn("create outcome unknown, looking up by reference", "reference", pay.ID, "attempt", attempt, "err", err)
 			if serr := p.c.sleep(ctx, p.c.backoff(attempt)); serr != nil {
-				return flow.Update{}, err
+				return driver.Update{}, err
 			}
 		}
 		u, found, rerr := p.resume(ctx, pay)
@@ -291,38 +290,38 @@ func (p *Provider) Start(ctx context.Context, pay *store.Payment, save flow.Save
 			return u, rerr
 		}
 		if conflict {
-			return flow.Update{}, err
+			return driver.Update{}, err
 		}
 	}
 }
 
 // create sends the create call once (429 retried inside).
-func (p *Provider) create(ctx context.Context, pay *store.Payment, body *createBody) (flow.Update, error) {
+func (p *Provider) create(ctx context.Context, pay *driver.Payment, body *createBody) (driver.Update, error) {
 	r := &request{method: http.MethodPost, path: "/v1/partner/payments", body: body, auth: true}
 	now := p.cfg.Now()
 	b, err := p.c.do(ctx, r)
 	if err != nil {
 		if errors.Is(err, ErrBadResponse) {
-			return flow.Update{}, fmt.Errorf("%w (outcome unknown: %w)", err, flow.ErrUnreachable)
+			return driver.Update{}, fmt.Errorf("%w (outcome unknown: %w)", err, driver.ErrUnreachable)
 		}
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	w, err := decodePayment(r.op(), b)
 	if err == nil && checkRef("payment id", w.id()) != nil {
 		err = fmt.Errorf("acountpay: %s: %w: no usable paymentId", r.op(), ErrBadResponse)
 	}
 	if err != nil {
-		return flow.Update{}, fmt.Errorf("%w (outcome unknown: %w)", err, flow.ErrUnreachable)
+		return driver.Update{}, fmt.Errorf("%w (outcome unknown: %w)", err, driver.ErrUnreachable)
 	}
 	u, err := p.update(pay, w.id(), w, now)
 	if err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	if w.Status == "" { // the create answer may omit it: a new payment is pending
-		u.Remote, u.Detail = flow.RemotePending, "Waiting for customer"
+		u.Remote, u.Detail = driver.RemotePending, "Waiting for customer"
 	}
 	if u.QR == "" {
-		return flow.Update{}, fmt.Errorf("acountpay: %s: payment %s: %w", r.op(), w.id(), ErrNoPaymentURL)
+		return driver.Update{}, fmt.Errorf("acountpay: %s: payment %s: %w", r.op(), w.id(), ErrNoPaymentURL)
 	}
 	p.log.Info("payment created", "reference", pay.ID, "payment_id", w.id(), "amount", pay.Amount.String())
 	return u, nil
@@ -330,22 +329,22 @@ func (p *Provider) create(ctx context.Context, pay *store.Payment, body *createB
 
 // resume finds a payment by reference after an unknown create outcome. found is false
 // when the provider does not have it.
-func (p *Provider) resume(ctx context.Context, pay *store.Payment) (flow.Update, bool, error) {
+func (p *Provider) resume(ctx context.Context, pay *driver.Payment) (driver.Update, bool, error) {
 	lw, err := p.findByReference(ctx, pay.ID)
 	if err != nil || lw == nil {
-		return flow.Update{}, false, err
+		return driver.Update{}, false, err
 	}
 	if err := p.checkAmount(lw, pay); err != nil {
-		return flow.Update{}, true, err
+		return driver.Update{}, true, err
 	}
 	id := lw.id()
 	w, err := p.fetchStatus(ctx, id)
 	if err != nil {
-		return flow.Update{}, true, err
+		return driver.Update{}, true, err
 	}
 	u, err := p.update(pay, id, w, time.Time{})
 	if err != nil {
-		return flow.Update{}, true, err
+		return driver.Update{}, true, err
 	}
 	if u.QR == "" {
 		if s, err := lw.url(); err == nil {
@@ -353,34 +352,34 @@ func (p *Provider) resume(ctx context.Context, pay *store.Payment) (flow.Update,
 		}
 	}
 	p.log.Info("payment found by reference", "reference", pay.ID, "payment_id", id, "status", u.Remote.String())
-	if u.Remote == flow.RemotePending && u.QR == "" {
+	if u.Remote == driver.RemotePending && u.QR == "" {
 		return u, true, fmt.Errorf("acountpay: payment %s found by reference %q: %w", id, pay.ID, ErrNoPaymentURL)
 	}
 	return u, true, nil
 }
 
-// update maps an answer to a flow.Update. created is the local create time, if known.
-func (p *Provider) update(pay *store.Payment, id string, w *wirePayment, created time.Time) (flow.Update, error) {
-	u := flow.Update{ProviderID: id}
+// update maps an answer to a driver.Update. created is the local create time, if known.
+func (p *Provider) update(pay *driver.Payment, id string, w *wirePayment, created time.Time) (driver.Update, error) {
+	u := driver.Update{ProviderID: id}
 	if w.Status != "" {
 		r, detail, err := mapStatus(w.Status)
 		if err != nil {
-			return flow.Update{}, fmt.Errorf("%w (payment %s)", err, id)
+			return driver.Update{}, fmt.Errorf("%w (payment %s)", err, id)
 		}
 		u.Remote, u.Detail = r, detail
 	}
 	switch u.Remote {
-	case flow.RemoteFailed:
+	case driver.RemoteFailed:
 		u.Reason = "Bank payment failed"
-	case flow.RemoteExpired:
+	case driver.RemoteExpired:
 		u.Reason = "Payment expired"
 	}
 	if err := p.checkAmount(w, pay); err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	qr, err := w.url()
 	if err != nil {
-		return flow.Update{}, fmt.Errorf("acountpay: payment %s: %w: %v", id, ErrBadResponse, err)
+		return driver.Update{}, fmt.Errorf("acountpay: payment %s: %w: %v", id, ErrBadResponse, err)
 	}
 	u.QR = qr
 	if t, err := time.Parse(time.RFC3339, w.ExpiresAt); err == nil {
@@ -468,29 +467,29 @@ func (p *Provider) findByReference(ctx context.Context, ref string) (*wirePaymen
 
 // Check asks AcountPay for the payment's state, finding it by reference when its id is
 // not known yet (RemoteNotFound when AcountPay does not have it).
-func (p *Provider) Check(ctx context.Context, pay *store.Payment, save flow.Saver) (flow.Update, error) {
+func (p *Provider) Check(ctx context.Context, pay *driver.Payment, save driver.Saver) (driver.Update, error) {
 	id := pay.ProviderID
 	if id == "" {
 		w, err := p.findByReference(ctx, pay.ID)
 		if err != nil {
-			return flow.Update{}, err
+			return driver.Update{}, err
 		}
 		if w == nil {
-			return flow.Update{Remote: flow.RemoteNotFound, Detail: "Not at AcountPay"}, nil
+			return driver.Update{Remote: driver.RemoteNotFound, Detail: "Not at AcountPay"}, nil
 		}
 		id = w.id()
 	}
 	w, err := p.fetchStatus(ctx, id)
 	if err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	return p.update(pay, id, w, time.Time{})
 }
 
-// Cancel returns flow.ErrCannotCancel: AcountPay publishes no cancel for bank payments.
+// Cancel returns driver.ErrCannotCancel: AcountPay publishes no cancel for bank payments.
 // The flow abandons the payment locally and keeps watching it.
-func (p *Provider) Cancel(ctx context.Context, pay *store.Payment, save flow.Saver) (flow.Update, error) {
-	return flow.Update{}, fmt.Errorf("acountpay: payment %s: no cancel endpoint: %w", pay.ID, flow.ErrCannotCancel)
+func (p *Provider) Cancel(ctx context.Context, pay *driver.Payment, save driver.Saver) (driver.Update, error) {
+	return driver.Update{}, fmt.Errorf("acountpay: payment %s: no cancel endpoint: %w", pay.ID, driver.ErrCannotCancel)
 }
 
 // Ping lists one payment: an authenticated call that also checks the merchant id.

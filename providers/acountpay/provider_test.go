@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/store"
 )
 
 var variants = []string{VariantOAuth, VariantPartner}
@@ -23,7 +22,7 @@ func TestCreateScanPay(t *testing.T) {
 			e := newEnv(t, v, nil)
 			ctx := context.Background()
 			pay := e.payment("T1-0001", 14999)
-			sv := &saver{hook: func(p *store.Payment) {
+			sv := &saver{hook: func(p *driver.Payment) {
 				if p.Data["create_sent"] == "1" && len(e.sb.Payments()) != 0 {
 					t.Error("create_sent saved after the create call")
 				}
@@ -35,7 +34,7 @@ func TestCreateScanPay(t *testing.T) {
 			if sv.last() == nil || sv.last().Data["create_sent"] != "1" {
 				t.Fatal("create_sent not saved before create")
 			}
-			if u.Remote != flow.RemotePending || u.ProviderID == "" {
+			if u.Remote != driver.RemotePending || u.ProviderID == "" {
 				t.Fatalf("update %+v", u)
 			}
 			if !strings.HasPrefix(u.QR, e.srv.URL+"/pay/") {
@@ -50,14 +49,14 @@ func TestCreateScanPay(t *testing.T) {
 				t.Fatalf("sandbox holds %+v", ps)
 			}
 			pay.ProviderID, pay.QR, pay.ExpiresAt = u.ProviderID, u.QR, u.ExpiresAt
-			if u, err := e.p.Check(ctx, pay, sv.save); err != nil || u.Remote != flow.RemotePending {
+			if u, err := e.p.Check(ctx, pay, sv.save); err != nil || u.Remote != driver.RemotePending {
 				t.Fatalf("check before paying: %+v %v", u, err)
 			}
 			if page := openURL(t, u.QR); !strings.Contains(page, "Payment received") {
 				t.Fatalf("bank page says %q", page)
 			}
 			u, err = e.p.Check(ctx, pay, sv.save)
-			if err != nil || u.Remote != flow.RemotePaid {
+			if err != nil || u.Remote != driver.RemotePaid {
 				t.Fatalf("check after paying: %+v %v", u, err)
 			}
 		})
@@ -108,13 +107,13 @@ func TestTokenRefreshedOnceOn401(t *testing.T) {
 	e.sb.InjectFault(Fault{Path: "/v1/", Status: http.StatusUnauthorized, Count: 2})
 	err := e.p.Ping(ctx)
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.Status != 401 || errors.Is(err, flow.ErrUnreachable) {
+	if !errors.As(err, &ae) || ae.Status != 401 || errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("want APIError 401, got %v", err)
 	}
 	if n := e.sb.TokensIssued(); n != 3 {
 		t.Fatalf("tokens issued %d, want 3 (one refresh)", n)
 	}
-	if m := flow.CashierMessage(err); m != "AcountPay login failed" {
+	if m := driver.CashierMessage(err); m != "AcountPay login failed" {
 		t.Errorf("cashier message %q", m)
 	}
 }
@@ -158,7 +157,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	e.sb.InjectFault(Fault{Path: "/v1/", Status: 429, RetryAfter: "3600"})
 	err := e.p.Ping(ctx)
 	var ae *APIError
-	if !errors.Is(err, flow.ErrUnreachable) || !errors.As(err, &ae) || ae.Status != 429 {
+	if !errors.Is(err, driver.ErrUnreachable) || !errors.As(err, &ae) || ae.Status != 429 {
 		t.Fatalf("want unreachable 429, got %v", err)
 	}
 	if len(e.slept()) != 2 {
@@ -197,13 +196,13 @@ func Test5xxRetriedThenUnreachable(t *testing.T) {
 	e.sb.InjectFault(Fault{Path: "/v1/", Status: 500, Count: 10})
 	before := e.requests.Load()
 	err := e.p.Ping(ctx)
-	if !errors.Is(err, flow.ErrUnreachable) {
+	if !errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("want unreachable, got %v", err)
 	}
 	if n := e.requests.Load() - before; n != 3 {
 		t.Fatalf("%d requests, want MaxAttempts=3", n)
 	}
-	if m := flow.CashierMessage(err); m == "" {
+	if m := driver.CashierMessage(err); m == "" {
 		t.Fatal("no cashier message")
 	}
 }
@@ -215,7 +214,7 @@ func TestTimeoutIsUnreachable(t *testing.T) {
 	})
 	e.sb.InjectFault(Fault{Path: "/v1/", Delay: 10 * time.Second, Count: 2})
 	err := e.p.Ping(context.Background())
-	if !errors.Is(err, flow.ErrUnreachable) {
+	if !errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("want unreachable, got %v", err)
 	}
 }
@@ -240,7 +239,7 @@ func TestGarbageAndOversizedBodies(t *testing.T) {
 	if _, err = e.p.Check(ctx, pay, nil); !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "larger than") {
 		t.Fatalf("oversized: %v", err)
 	}
-	if u, err := e.p.Check(ctx, pay, nil); err != nil || u.Remote != flow.RemotePending {
+	if u, err := e.p.Check(ctx, pay, nil); err != nil || u.Remote != driver.RemotePending {
 		t.Fatalf("after faults: %+v %v", u, err)
 	}
 }
@@ -257,7 +256,7 @@ func TestLostCreateAnswer(t *testing.T) {
 			// Start sees the create's outcome as unknown and looks the payment up.
 			e.sb.InjectFault(f)
 			u, err := e.p.Start(ctx, e.payment("T1-0003", 2500), (&saver{}).save)
-			if err != nil || u.Remote != flow.RemotePending || u.QR == "" || u.ProviderID == "" {
+			if err != nil || u.Remote != driver.RemotePending || u.QR == "" || u.ProviderID == "" {
 				t.Fatalf("start with lost answer: %+v %v", u, err)
 			}
 			if n := len(e.sb.Payments()); n != 1 {
@@ -272,11 +271,11 @@ func TestLostCreateAnswer(t *testing.T) {
 	sv := &saver{}
 	e.sb.InjectFault(Fault{Method: http.MethodPost, Path: "/v1/partner/payments", AfterServe: true, Garbage: true})
 	_, err := e.p.Start(ctx, e.payment("T1-0006", 2500), sv.save)
-	if !errors.Is(err, flow.ErrUnreachable) || !errors.Is(err, ErrBadResponse) {
+	if !errors.Is(err, driver.ErrUnreachable) || !errors.Is(err, ErrBadResponse) {
 		t.Fatalf("garbage create answer must be an unknown outcome, got %v", err)
 	}
 	u, err := e.p.Start(ctx, sv.last(), sv.save)
-	if err != nil || u.Remote != flow.RemotePending || u.QR == "" {
+	if err != nil || u.Remote != driver.RemotePending || u.QR == "" {
 		t.Fatalf("repeated start: %+v %v", u, err)
 	}
 	if n, c := len(e.sb.Payments()), e.sb.CreateCalls(); n != 1 || c != 1 {
@@ -301,7 +300,7 @@ func TestCrashBetweenCreateAndStore(t *testing.T) {
 				t.Fatal("test setup: ProviderID on disk")
 			}
 			u, err := e.p.Check(ctx, disk.Clone(), sv.save)
-			if err != nil || u.Remote != flow.RemotePending || u.ProviderID != first.ProviderID {
+			if err != nil || u.Remote != driver.RemotePending || u.ProviderID != first.ProviderID {
 				t.Fatalf("check by reference: %+v %v", u, err)
 			}
 			u, err = e.p.Start(ctx, disk.Clone(), sv.save)
@@ -316,7 +315,7 @@ func TestCrashBetweenCreateAndStore(t *testing.T) {
 			}
 			// A payment that never reached AcountPay.
 			u, err = e.p.Check(ctx, e.payment("T1-NEVER", 100), sv.save)
-			if err != nil || u.Remote != flow.RemoteNotFound {
+			if err != nil || u.Remote != driver.RemoteNotFound {
 				t.Fatalf("never created: %+v %v", u, err)
 			}
 		})
@@ -333,7 +332,7 @@ func TestFindByReferenceWalksPages(t *testing.T) {
 	}
 	// Newest first: R-0 is on page 3.
 	u, err := e.p.Check(ctx, e.payment("R-0", 100), nil)
-	if err != nil || u.Remote != flow.RemotePending {
+	if err != nil || u.Remote != driver.RemotePending {
 		t.Fatalf("oldest: %+v %v", u, err)
 	}
 	if _, err := e.p.Start(ctx, e.payment("R-6", 106), (&saver{}).save); err != nil {
@@ -341,7 +340,7 @@ func TestFindByReferenceWalksPages(t *testing.T) {
 	}
 	// Now R-0 is beyond the bound of 3 pages: an error, not "not found".
 	u, err = e.p.Check(ctx, e.payment("R-0", 100), nil)
-	if err == nil || u.Remote == flow.RemoteNotFound {
+	if err == nil || u.Remote == driver.RemoteNotFound {
 		t.Fatalf("beyond the page bound: %+v %v", u, err)
 	}
 }
@@ -372,7 +371,7 @@ func TestExpiryAndFailure(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			e := newEnv(t, v, nil)
 			ctx := context.Background()
-			start := func(id string) *store.Payment {
+			start := func(id string) *driver.Payment {
 				pay := e.payment(id, 5000)
 				u, err := e.p.Start(ctx, pay, (&saver{}).save)
 				if err != nil {
@@ -392,18 +391,18 @@ func TestExpiryAndFailure(t *testing.T) {
 				t.Fatalf("expire control: %v %v", resp, err)
 			}
 			resp.Body.Close()
-			if u, err := e.p.Check(ctx, b, nil); err != nil || u.Remote != flow.RemoteFailed || u.Reason == "" {
+			if u, err := e.p.Check(ctx, b, nil); err != nil || u.Remote != driver.RemoteFailed || u.Reason == "" {
 				t.Fatalf("failed: %+v %v", u, err)
 			}
-			if u, err := e.p.Check(ctx, c, nil); err != nil || u.Remote != flow.RemoteExpired {
+			if u, err := e.p.Check(ctx, c, nil); err != nil || u.Remote != driver.RemoteExpired {
 				t.Fatalf("expired by control: %+v %v", u, err)
 			}
 			e.clock.Advance(29 * time.Minute)
-			if u, err := e.p.Check(ctx, a, nil); err != nil || u.Remote != flow.RemotePending {
+			if u, err := e.p.Check(ctx, a, nil); err != nil || u.Remote != driver.RemotePending {
 				t.Fatalf("at 29 min: %+v %v", u, err)
 			}
 			e.clock.Advance(time.Minute)
-			if u, err := e.p.Check(ctx, a, nil); err != nil || u.Remote != flow.RemoteExpired {
+			if u, err := e.p.Check(ctx, a, nil); err != nil || u.Remote != driver.RemoteExpired {
 				t.Fatalf("at 30 min: %+v %v", u, err)
 			}
 		})
@@ -413,15 +412,15 @@ func TestExpiryAndFailure(t *testing.T) {
 func TestCancelCannot(t *testing.T) {
 	e := newEnv(t, VariantOAuth, nil)
 	_, err := e.p.Cancel(context.Background(), e.payment("C-1", 100), nil)
-	if !errors.Is(err, flow.ErrCannotCancel) {
+	if !errors.Is(err, driver.ErrCannotCancel) {
 		t.Fatalf("want ErrCannotCancel, got %v", err)
 	}
 }
 
 func TestStatusMapping(t *testing.T) {
-	for s, want := range map[string]flow.Remote{
-		"pending": flow.RemotePending, "Scanned": flow.RemotePending, "PROCESSING": flow.RemotePending,
-		"paid": flow.RemotePaid, "completed": flow.RemotePaid, "failed": flow.RemoteFailed, "expired": flow.RemoteExpired,
+	for s, want := range map[string]driver.Remote{
+		"pending": driver.RemotePending, "Scanned": driver.RemotePending, "PROCESSING": driver.RemotePending,
+		"paid": driver.RemotePaid, "completed": driver.RemotePaid, "failed": driver.RemoteFailed, "expired": driver.RemoteExpired,
 	} {
 		if got, _, err := mapStatus(s); err != nil || got != want {
 			t.Errorf("%q → %v %v, want %v", s, got, err, want)

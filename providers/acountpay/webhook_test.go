@@ -138,7 +138,7 @@ func TestWebhookDuplicatesAndLimits(t *testing.T) {
 }
 
 // TestSandboxWebhookDelivery: the sandbox signs (scheme A) and delivers an event when the
-// customer pays; the receiver verifies it and hints the flow.
+// customer pays; the receiver verifies it and hints the driver.
 func TestSandboxWebhookDelivery(t *testing.T) {
 	var hs hints
 	wh := NewWebhookHandler(DemoWebhookSecret, hs.hint, nil)

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 )
 
@@ -20,7 +20,7 @@ import (
 const maxBody = 1 << 20
 
 // APIError is an error reply from the gateway: an HTTP status other than 200 or an "err"
-// element in the body. Status 500 and above (and 429) match flow.ErrUnreachable.
+// element in the body. Status 500 and above (and 429) match driver.ErrUnreachable.
 type APIError struct {
 	Endpoint string
 	Status   int    // HTTP status
@@ -35,10 +35,10 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("cryptogw: %s: HTTP %d: %s", e.Endpoint, e.Status, e.Err)
 }
 
-// Unwrap returns flow.ErrUnreachable for server errors (the outcome is unknown).
+// Unwrap returns driver.ErrUnreachable for server errors (the outcome is unknown).
 func (e *APIError) Unwrap() error {
 	if e.Status >= 500 || e.Status == http.StatusTooManyRequests {
-		return flow.ErrUnreachable
+		return driver.ErrUnreachable
 	}
 	return nil
 }
@@ -125,12 +125,12 @@ func (c *Client) call(ctx context.Context, endpoint string, q url.Values, idempo
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return fmt.Errorf("cryptogw: %s: %w (%w)", endpoint, flow.ErrUnreachable, ctx.Err())
+				return fmt.Errorf("cryptogw: %s: %w (%w)", endpoint, driver.ErrUnreachable, ctx.Err())
 			case <-t.C:
 			}
 		}
 		err = c.once(ctx, endpoint, u.String(), decode)
-		if err == nil || !errors.Is(err, flow.ErrUnreachable) || ctx.Err() != nil {
+		if err == nil || !errors.Is(err, driver.ErrUnreachable) || ctx.Err() != nil {
 			return err
 		}
 		c.log.Warn("cryptogw: call failed", "endpoint", endpoint, "attempt", i+1, "err", err)
@@ -151,12 +151,12 @@ func (c *Client) once(ctx context.Context, endpoint, u string, decode func([]byt
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		// The URL holds no secret (auth is a header), but say only the endpoint.
-		return fmt.Errorf("cryptogw: %s: %w: %v", endpoint, flow.ErrUnreachable, stripURL(err))
+		return fmt.Errorf("cryptogw: %s: %w: %v", endpoint, driver.ErrUnreachable, stripURL(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return fmt.Errorf("cryptogw: %s: read reply: %w: %v", endpoint, flow.ErrUnreachable, stripURL(err))
+		return fmt.Errorf("cryptogw: %s: read reply: %w: %v", endpoint, driver.ErrUnreachable, stripURL(err))
 	}
 	c.log.Debug("cryptogw: call", "endpoint", endpoint, "status", resp.StatusCode, "bytes", len(body), "took", time.Since(start))
 	if len(body) > maxBody {
@@ -228,7 +228,7 @@ type StartRequest struct {
 }
 
 // StartPayment starts the payment quoted by GetRate. It is never retried: on an unknown
-// outcome the error matches flow.ErrUnreachable and the caller must CheckPayment first.
+// outcome the error matches driver.ErrUnreachable and the caller must CheckPayment first.
 func (c *Client) StartPayment(ctx context.Context, r StartRequest) (Started, error) {
 	q := r.values()
 	q.Set("payment_id", r.PaymentID)

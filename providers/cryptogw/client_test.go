@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 )
 
@@ -91,11 +91,11 @@ func TestAuthFailure(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Status != 401 || !strings.Contains(ae.Err, "Invalid API key") {
 		t.Fatalf("err = %v", err)
 	}
-	if errors.Is(err, flow.ErrUnreachable) {
+	if errors.Is(err, driver.ErrUnreachable) {
 		t.Error("401 counted as unreachable")
 	}
-	if flow.CashierMessage(err) != "Gateway login failed" {
-		t.Errorf("cashier message %q", flow.CashierMessage(err))
+	if driver.CashierMessage(err) != "Gateway login failed" {
+		t.Errorf("cashier message %q", driver.CashierMessage(err))
 	}
 	if n := e.sb.Requests("GetCurrencyList"); n != 1 {
 		t.Errorf("401 retried: %d requests", n)
@@ -114,7 +114,7 @@ func TestErrBodies(t *testing.T) {
 		t.Errorf("missing param: %v", err)
 	}
 	_, err = c.CheckPayment(ctx, PaymentRef{PaymentID: "nope", Currency: "BTC"})
-	if !errors.As(err, &ae) || ae.Status != 404 || flow.CashierMessage(err) != "Payment not found" {
+	if !errors.As(err, &ae) || ae.Status != 404 || driver.CashierMessage(err) != "Payment not found" {
 		t.Errorf("unknown payment: %v", err)
 	}
 	// 200 with an err element is an error too.
@@ -133,7 +133,7 @@ func TestTimeoutIsUnreachable(t *testing.T) {
 	e := newEnv(t, SandboxOptions{}, func(c *Config) { c.Timeout = 50 * time.Millisecond; c.MaxAttempts = 1 })
 	e.sb.InjectFault(FaultDelay, 1, 10*time.Second)
 	_, err := e.pr.Client().GetCurrencyList(t.Context())
-	if !errors.Is(err, flow.ErrUnreachable) {
+	if !errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -149,13 +149,13 @@ func TestRetriesOnlyForReads(t *testing.T) {
 		t.Fatalf("GetRate after 2×500: %v, %d requests", err, e.sb.Requests("GetRate"))
 	}
 	e.sb.InjectFault(FaultGarbage, 3, 0)
-	if _, err := c.GetCurrencyList(ctx); !errors.Is(err, flow.ErrUnreachable) || e.sb.Requests("GetCurrencyList") != 3 {
+	if _, err := c.GetCurrencyList(ctx); !errors.Is(err, driver.ErrUnreachable) || e.sb.Requests("GetCurrencyList") != 3 {
 		t.Fatalf("GetCurrencyList after 3×garbage: %v, %d requests", err, e.sb.Requests("GetCurrencyList"))
 	}
 	var de *DecodeError
 	e.sb.InjectFault(FaultGarbage, 1, 0)
 	_, err = c.StartPayment(ctx, StartRequest{RateRequest: RateRequest{Invoice: inv, Currency: "BTC"}, PaymentID: r.PaymentID})
-	if !errors.Is(err, flow.ErrUnreachable) || !errors.As(err, &de) || e.sb.Requests("StartPayment") != 1 {
+	if !errors.Is(err, driver.ErrUnreachable) || !errors.As(err, &de) || e.sb.Requests("StartPayment") != 1 {
 		t.Fatalf("StartPayment garbage: %v, %d requests", err, e.sb.Requests("StartPayment"))
 	}
 	ref := PaymentRef{PaymentID: r.PaymentID, Currency: "BTC"}
@@ -171,7 +171,7 @@ func TestRetriesOnlyForReads(t *testing.T) {
 		}},
 	} {
 		e.sb.InjectFault(Fault500, 1, 0)
-		if err := w.call(); !errors.Is(err, flow.ErrUnreachable) {
+		if err := w.call(); !errors.Is(err, driver.ErrUnreachable) {
 			t.Errorf("%s: %v", w.name, err)
 		}
 		if n := e.sb.Requests(w.name); n != 1 {

@@ -1,5 +1,5 @@
 // Package cryptogw is the crypto payment gateway provider ("Open API" v2, as run by
-// ForumPay): a Client for its HTTP API, a flow Provider on top of it, a handler for its
+// ForumPay): a Client for its HTTP API, a driver.Provider on top of it, a handler for its
 // unsigned webhooks, and an in-process Sandbox that plays the gateway for tests and
 // `terminald sim`.
 //
@@ -12,10 +12,10 @@
 // ("48.25" EUR ↔ 4825). Replies may carry amounts as JSON strings or numbers; a field
 // that does not parse fails the call with a *DecodeError naming it. An "err" element
 // or a status other than 200 is an *APIError{Status, Err}; 5xx and 429 match
-// flow.ErrUnreachable. Reads (GetRate, CheckPayment, GetCurrencyList, GetTransactions)
+// driver.ErrUnreachable. Reads (GetRate, CheckPayment, GetCurrencyList, GetTransactions)
 // are retried up to MaxAttempts on unreachable errors; StartPayment, CancelPayment,
 // AcceptPayment and RefundPayment are sent once, and an unknown outcome (network error,
-// timeout, 5xx, unreadable reply) wraps flow.ErrUnreachable so the caller checks first.
+// timeout, 5xx, unreadable reply) wraps driver.ErrUnreachable so the caller checks first.
 // Replies are limited to 1 MiB, webhooks to 64 KiB.
 //
 // # Choices where the documents are silent
@@ -42,7 +42,7 @@
 //     pending; anything else → pending with the gateway's status text.
 //   - Cancel: when CancelPayment refuses (any 4xx but 401/404, or cancelled=false) the
 //     state is read with CheckPayment: already cancelled is fine, otherwise the error
-//     is *CancelRefused ("funds on the way"), matching flow.ErrPaymentInProgress.
+//     is *CancelRefused ("funds on the way"), matching driver.ErrPaymentInProgress.
 //   - Accept sends accepted_amount = the "payment" CheckPayment reports at that moment
 //     and accepted_invoice_amount = invoice × payment / amount rounded down to minor
 //     units; the payment is reported paid once AcceptPayment says success.

@@ -6,9 +6,9 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/providers/cryptogw"
-	"github.com/terminald/terminald/store"
 )
 
 // A payment against the sandbox: start, the customer's wallet pays the QR, and the
@@ -28,9 +28,9 @@ func Example() {
 		panic(err)
 	}
 	ctx := context.Background()
-	p := &store.Payment{ID: "demo-1", Amount: money.New(4825, "EUR"),
+	p := &driver.Payment{ID: "demo-1", Amount: money.New(4825, "EUR"),
 		Data: map[string]string{cryptogw.KeyQuote: "OK"}}
-	save := func(*store.Payment) error { return nil }
+	save := func(*driver.Payment) error { return nil }
 
 	u, err := pr.Start(ctx, p, save)
 	if err != nil {

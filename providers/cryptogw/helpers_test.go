@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/store"
 )
 
 // clock is a settable test clock.
@@ -64,12 +64,12 @@ func newEnv(t *testing.T, opts SandboxOptions, mod func(*Config)) *env {
 // disk is the durable copy of a payment as the saver wrote it.
 type disk struct {
 	mu    sync.Mutex
-	p     *store.Payment
+	p     *driver.Payment
 	saves int
 	fail  int // fail the save with this number (1-based), 0: never
 }
 
-func (d *disk) save(p *store.Payment) error {
+func (d *disk) save(p *driver.Payment) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.saves++
@@ -86,13 +86,13 @@ func (crashErr) Error() string { return "simulated crash" }
 
 var errSimulatedCrash error = crashErr{}
 
-func newPayment(id string, minor int64) *store.Payment {
-	return &store.Payment{ID: id, Provider: "cryptogw", Amount: money.New(minor, "EUR"), State: store.StateCreating,
+func newPayment(id string, minor int64) *driver.Payment {
+	return &driver.Payment{ID: id, Amount: money.New(minor, "EUR"),
 		Data: map[string]string{KeyCurrency: "BTC", KeyQuote: "OK"}}
 }
 
 // start starts a BTC payment of minor cents and returns it with its disk.
-func (e *env) start(id string, minor int64) (*store.Payment, *disk) {
+func (e *env) start(id string, minor int64) (*driver.Payment, *disk) {
 	e.t.Helper()
 	p := newPayment(id, minor)
 	d := &disk{}

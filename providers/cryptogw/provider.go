@@ -12,12 +12,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/store"
 )
 
-// Keys of the answers and provider data this package keeps in store.Payment.Data.
+// Keys of the answers and provider data this package keeps in driver.Payment.Data.
 const (
 	KeyCurrency = "crypto.currency" // step answer: the chosen crypto symbol
 	KeyQuote    = "crypto.quote"    // step answer: the customer saw the quote and OK'd it
@@ -35,8 +34,8 @@ const (
 	keyRefundWait   = "crypto.refund_wait"
 )
 
-// Provider is the crypto gateway as a flow.Provider, flow.Asker, flow.Decider and
-// flow.Refunder.
+// Provider is the crypto gateway as a driver.Provider, driver.Asker, driver.Decider and
+// driver.Refunder.
 type Provider struct {
 	cfg Config
 	c   *Client
@@ -48,10 +47,10 @@ type Provider struct {
 }
 
 var (
-	_ flow.Provider = (*Provider)(nil)
-	_ flow.Asker    = (*Provider)(nil)
-	_ flow.Decider  = (*Provider)(nil)
-	_ flow.Refunder = (*Provider)(nil)
+	_ driver.Provider = (*Provider)(nil)
+	_ driver.Asker    = (*Provider)(nil)
+	_ driver.Decider  = (*Provider)(nil)
+	_ driver.Refunder = (*Provider)(nil)
 )
 
 // New returns a Provider for cfg. cfg is validated; errors name the bad field.
@@ -113,7 +112,7 @@ func (pr *Provider) Currencies(ctx context.Context) ([]string, error) {
 
 // NextStep asks for the crypto currency when more than one is offered, then shows the
 // quote (refreshed every QuoteEvery) until the customer OKs it.
-func (pr *Provider) NextStep(ctx context.Context, p *store.Payment) (*flow.Step, error) {
+func (pr *Provider) NextStep(ctx context.Context, p *driver.Payment) (*driver.Step, error) {
 	if p.Data == nil {
 		p.Data = map[string]string{}
 	}
@@ -128,7 +127,7 @@ func (pr *Provider) NextStep(ctx context.Context, p *store.Payment) (*flow.Step,
 		case 1:
 			p.Data[KeyCurrency] = curs[0]
 		default:
-			return &flow.Step{Key: KeyCurrency, Prompt: "Choose crypto currency", Options: curs}, nil
+			return &driver.Step{Key: KeyCurrency, Prompt: "Choose crypto currency", Options: curs}, nil
 		}
 	}
 	if p.Data[KeyQuote] == "" {
@@ -140,7 +139,7 @@ func (pr *Provider) NextStep(ctx context.Context, p *store.Payment) (*flow.Step,
 		if err != nil {
 			return nil, err
 		}
-		return &flow.Step{
+		return &driver.Step{
 			Key: KeyQuote, Prompt: "Pay " + p.Amount.String() + " in " + cur + "? OK",
 			Refresh: pr.quote, Every: pr.cfg.QuoteEvery, Lines: lines,
 		}, nil
@@ -149,7 +148,7 @@ func (pr *Provider) NextStep(ctx context.Context, p *store.Payment) (*flow.Step,
 }
 
 // quote calls GetRate and renders it for the screen.
-func (pr *Provider) quote(ctx context.Context, p *store.Payment) ([]string, error) {
+func (pr *Provider) quote(ctx context.Context, p *driver.Payment) ([]string, error) {
 	cur, err := pr.currency(ctx, p)
 	if err != nil {
 		return nil, err
@@ -165,13 +164,13 @@ func (pr *Provider) quote(ctx context.Context, p *store.Payment) ([]string, erro
 	}, nil
 }
 
-func (pr *Provider) rateRequest(p *store.Payment, cur string) RateRequest {
+func (pr *Provider) rateRequest(p *driver.Payment, cur string) RateRequest {
 	return RateRequest{Invoice: p.Amount, Currency: cur,
 		AcceptZeroConfirmations: pr.cfg.AcceptZeroConfirmations, RequireKYTForConfirmation: pr.cfg.RequireKYT}
 }
 
 // currency returns the payment's crypto currency, checked against the offered ones.
-func (pr *Provider) currency(ctx context.Context, p *store.Payment) (string, error) {
+func (pr *Provider) currency(ctx context.Context, p *driver.Payment) (string, error) {
 	curs, err := pr.Currencies(ctx)
 	if err != nil {
 		return "", fmt.Errorf("cryptogw: currencies: %w", err)
@@ -188,32 +187,32 @@ func (pr *Provider) currency(ctx context.Context, p *store.Payment) (string, err
 
 // Start gets a fresh quote and starts the payment with it. The gateway payment id is
 // saved before StartPayment so that Check finds the payment after a crash.
-func (pr *Provider) Start(ctx context.Context, p *store.Payment, save flow.Saver) (flow.Update, error) {
+func (pr *Provider) Start(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, error) {
 	if p.Data == nil {
 		p.Data = map[string]string{}
 	}
 	if p.Data[keyPaymentID] != "" {
 		// Started before (a repeated Start, or a crash): ask before starting again.
 		u, err := pr.Check(ctx, p, save)
-		if err != nil || u.Remote != flow.RemoteNotFound {
+		if err != nil || u.Remote != driver.RemoteNotFound {
 			return u, err
 		}
 		delete(p.Data, keyPaymentID)
 	}
 	cur, err := pr.currency(ctx, p)
 	if err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	rate, err := pr.c.GetRate(ctx, pr.rateRequest(p, cur))
 	if err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	p.Data[KeyCurrency] = cur
 	p.Data[keyPaymentID] = rate.PaymentID
 	expires := pr.cfg.Now().Add(pr.cfg.Expiry)
 	p.Data[keyExpires] = expires.UTC().Format(time.RFC3339)
 	if err := save(p); err != nil {
-		return flow.Update{}, fmt.Errorf("cryptogw: save payment id: %w", err)
+		return driver.Update{}, fmt.Errorf("cryptogw: save payment id: %w", err)
 	}
 	req := StartRequest{
 		RateRequest: pr.rateRequest(p, cur), PaymentID: rate.PaymentID, ReferenceNo: p.ID,
@@ -225,20 +224,20 @@ func (pr *Provider) Start(ctx context.Context, p *store.Payment, save flow.Saver
 	}
 	st, err := pr.c.StartPayment(ctx, req)
 	if err != nil {
-		return flow.Update{ProviderID: rate.PaymentID}, err
+		return driver.Update{ProviderID: rate.PaymentID}, err
 	}
 	p.Data[keyAddress] = st.Address
 	p.Data[keyAmount] = st.Amount.String()
 	p.Data[keyQR] = st.QR
 	if err := save(p); err != nil {
-		return flow.Update{}, fmt.Errorf("cryptogw: save address: %w", err)
+		return driver.Update{}, fmt.Errorf("cryptogw: save address: %w", err)
 	}
 	qr := st.QR
 	if qr == "" {
 		qr = st.Address
 	}
-	return flow.Update{
-		Remote: flow.RemotePending, ProviderID: st.PaymentID, QR: qr, ExpiresAt: expires,
+	return driver.Update{
+		Remote: driver.RemotePending, ProviderID: st.PaymentID, QR: qr, ExpiresAt: expires,
 		Detail: "Waiting for transaction",
 		Lines:  []string{fmt.Sprintf("Pay %s %s", st.Amount, st.Currency), "to " + st.Address},
 	}, nil
@@ -247,7 +246,7 @@ func (pr *Provider) Start(ctx context.Context, p *store.Payment, save flow.Saver
 // ref resolves the gateway reference of p. ok is false when p never got a payment id.
 // A payment whose StartPayment answer was lost has no address: it is looked up in
 // GetTransactions and, when found, saved.
-func (pr *Provider) ref(ctx context.Context, p *store.Payment, save flow.Saver) (PaymentRef, bool, error) {
+func (pr *Provider) ref(ctx context.Context, p *driver.Payment, save driver.Saver) (PaymentRef, bool, error) {
 	if p.Data == nil {
 		p.Data = map[string]string{}
 	}
@@ -307,28 +306,28 @@ func (pr *Provider) findTransaction(ctx context.Context, paymentID string) (Tran
 	return Transaction{}, false, nil
 }
 
-// Check asks CheckPayment and maps the state for the flow.
-func (pr *Provider) Check(ctx context.Context, p *store.Payment, save flow.Saver) (flow.Update, error) {
+// Check asks CheckPayment and maps the state for the driver.
+func (pr *Provider) Check(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, error) {
 	r, ok, err := pr.ref(ctx, p, save)
 	if err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	if !ok {
-		return flow.Update{Remote: flow.RemoteNotFound}, nil
+		return driver.Update{Remote: driver.RemoteNotFound}, nil
 	}
 	st, err := pr.c.CheckPayment(ctx, r)
 	if err != nil {
 		var ae *APIError
 		if r.Address == "" && errors.As(err, &ae) && ae.Status == http.StatusNotFound {
-			return flow.Update{Remote: flow.RemoteNotFound, ProviderID: r.PaymentID}, nil
+			return driver.Update{Remote: driver.RemoteNotFound, ProviderID: r.PaymentID}, nil
 		}
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	return pr.update(p, r, st), nil
 }
 
 // expiry returns when p expires locally.
-func (pr *Provider) expiry(p *store.Payment) time.Time {
+func (pr *Provider) expiry(p *driver.Payment) time.Time {
 	if !p.ExpiresAt.IsZero() {
 		return p.ExpiresAt
 	}
@@ -337,8 +336,8 @@ func (pr *Provider) expiry(p *store.Payment) time.Time {
 }
 
 // update maps a CheckPayment status to a flow update.
-func (pr *Provider) update(p *store.Payment, r PaymentRef, st Status) flow.Update {
-	u := flow.Update{ProviderID: r.PaymentID, QR: p.Data[keyQR], ExpiresAt: pr.expiry(p), Detail: st.Status}
+func (pr *Provider) update(p *driver.Payment, r PaymentRef, st Status) driver.Update {
+	u := driver.Update{ProviderID: r.PaymentID, QR: p.Data[keyQR], ExpiresAt: pr.expiry(p), Detail: st.Status}
 	if u.QR == "" {
 		u.QR = p.QR
 	}
@@ -348,7 +347,7 @@ func (pr *Provider) update(p *store.Payment, r PaymentRef, st Status) flow.Updat
 	}
 	switch {
 	case st.Confirmed:
-		u.Remote, u.Detail = flow.RemotePaid, "Confirmed"
+		u.Remote, u.Detail = driver.RemotePaid, "Confirmed"
 		if f := p.Data[keyAccFiat]; f != "" {
 			// An underpayment accepted earlier (also before a restart): it settled for
 			// what was accepted, not for the invoice.
@@ -357,17 +356,17 @@ func (pr *Provider) update(p *store.Payment, r PaymentRef, st Status) flow.Updat
 			}
 		}
 	case st.State == "cancelled" || st.Cancelled:
-		u.Remote = flow.RemoteCancelled
+		u.Remote = driver.RemoteCancelled
 		exp := pr.expiry(p)
 		if p.Data[keyCancel] == "" && !exp.IsZero() && !pr.cfg.Now().Before(exp) {
-			u.Remote = flow.RemoteExpired
+			u.Remote = driver.RemoteExpired
 		}
 		u.Reason = st.Status
 		if st.Payment > 0 {
 			u.Lines = []string{fmt.Sprintf("Received %s %s", st.Payment, cur), "Refund needed"}
 		}
 	case st.State == "underpayment":
-		u.Remote, u.Detail = flow.RemoteUnderpaid, "Underpaid"
+		u.Remote, u.Detail = driver.RemoteUnderpaid, "Underpaid"
 		missing := st.Amount - st.Payment
 		if st.Underpayment != nil {
 			if st.Underpayment.MissingAmount > 0 {
@@ -385,21 +384,21 @@ func (pr *Provider) update(p *store.Payment, r PaymentRef, st Status) flow.Updat
 			fmt.Sprintf("Missing %s %s", missing, cur),
 		}
 	case st.State == "processing":
-		u.Remote = flow.RemotePending
+		u.Remote = driver.RemotePending
 		u.Detail = fmt.Sprintf("%d/%d confirmations", st.Confirmations, st.MinConfirmations)
 	case st.State == "blocked":
-		u.Remote, u.Detail = flow.RemotePending, "Blocked (KYT)"
+		u.Remote, u.Detail = driver.RemotePending, "Blocked (KYT)"
 	case st.State == "waiting" || st.State == "":
-		u.Remote, u.Detail = flow.RemotePending, "Waiting for transaction"
+		u.Remote, u.Detail = driver.RemotePending, "Waiting for transaction"
 	default:
-		u.Remote = flow.RemotePending
+		u.Remote = driver.RemotePending
 	}
 	return u
 }
 
 // CancelRefused is returned by Cancel when the gateway refuses to cancel because a
-// transaction is on its way. It matches flow.ErrPaymentInProgress (and so
-// flow.ErrCannotCancel): the flow keeps the payment on screen and watches it.
+// transaction is on its way. It matches driver.ErrPaymentInProgress (and so
+// driver.ErrCannotCancel): the flow keeps the payment on screen and watches it.
 type CancelRefused struct{ State string }
 
 // Error describes the refusal.
@@ -407,37 +406,37 @@ func (e *CancelRefused) Error() string {
 	return fmt.Sprintf("cryptogw: cancel refused: funds on the way (state %s)", e.State)
 }
 
-// Unwrap returns flow.ErrPaymentInProgress.
-func (e *CancelRefused) Unwrap() error { return flow.ErrPaymentInProgress }
+// Unwrap returns driver.ErrPaymentInProgress.
+func (e *CancelRefused) Unwrap() error { return driver.ErrPaymentInProgress }
 
 // CashierMessage is a short text for the screen.
 func (e *CancelRefused) CashierMessage() string { return "Funds on the way" }
 
 // Cancel cancels the payment at the gateway. When the gateway refuses because a
 // transaction was seen, it returns the current state and an error matching
-// flow.ErrPaymentInProgress (*CancelRefused) so the flow keeps watching.
-func (pr *Provider) Cancel(ctx context.Context, p *store.Payment, save flow.Saver) (flow.Update, error) {
+// driver.ErrPaymentInProgress (*CancelRefused) so the flow keeps watching.
+func (pr *Provider) Cancel(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, error) {
 	r, ok, err := pr.ref(ctx, p, save)
 	if err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	if !ok {
-		return flow.Update{Remote: flow.RemoteCancelled, Detail: "Not started"}, nil
+		return driver.Update{Remote: driver.RemoteCancelled, Detail: "Not started"}, nil
 	}
 	p.Data[keyCancel] = "1"
 	if err := save(p); err != nil {
-		return flow.Update{}, fmt.Errorf("cryptogw: save cancel: %w", err)
+		return driver.Update{}, fmt.Errorf("cryptogw: save cancel: %w", err)
 	}
 	cancelled, err := pr.c.CancelPayment(ctx, r, "other", "cancelled at terminal")
 	if err == nil && cancelled {
-		return flow.Update{Remote: flow.RemoteCancelled, ProviderID: r.PaymentID, Detail: "Cancelled"}, nil
+		return driver.Update{Remote: driver.RemoteCancelled, ProviderID: r.PaymentID, Detail: "Cancelled"}, nil
 	}
 	var ae *APIError
 	if err != nil && errors.As(err, &ae) && ae.Status == http.StatusNotFound && r.Address == "" {
-		return flow.Update{Remote: flow.RemoteCancelled, ProviderID: r.PaymentID, Detail: "Not started"}, nil
+		return driver.Update{Remote: driver.RemoteCancelled, ProviderID: r.PaymentID, Detail: "Not started"}, nil
 	}
-	if err != nil && (ae == nil || ae.Status == http.StatusUnauthorized || errors.Is(err, flow.ErrUnreachable)) {
-		return flow.Update{}, err
+	if err != nil && (ae == nil || ae.Status == http.StatusUnauthorized || errors.Is(err, driver.ErrUnreachable)) {
+		return driver.Update{}, err
 	}
 	// Refused: find out why.
 	st, cerr := pr.c.CheckPayment(ctx, r)
@@ -445,11 +444,11 @@ func (pr *Provider) Cancel(ctx context.Context, p *store.Payment, save flow.Save
 		if err == nil {
 			err = errors.New("cryptogw: CancelPayment: not cancelled")
 		}
-		return flow.Update{}, fmt.Errorf("%w; check: %w", err, cerr)
+		return driver.Update{}, fmt.Errorf("%w; check: %w", err, cerr)
 	}
 	u := pr.update(p, r, st)
 	switch u.Remote {
-	case flow.RemoteCancelled, flow.RemoteExpired:
+	case driver.RemoteCancelled, driver.RemoteExpired:
 		return u, nil
 	}
 	return u, &CancelRefused{State: st.State}
@@ -458,42 +457,42 @@ func (pr *Provider) Cancel(ctx context.Context, p *store.Payment, save flow.Save
 // Accept accepts an underpayment with exactly the amounts CheckPayment reports now. The
 // accepted invoice amount is the invoice amount × payment / amount, rounded down to
 // minor units.
-func (pr *Provider) Accept(ctx context.Context, p *store.Payment, save flow.Saver) (flow.Update, error) {
+func (pr *Provider) Accept(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, error) {
 	r, ok, err := pr.ref(ctx, p, save)
 	if err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	if !ok {
-		return flow.Update{Remote: flow.RemoteNotFound}, nil
+		return driver.Update{Remote: driver.RemoteNotFound}, nil
 	}
 	st, err := pr.c.CheckPayment(ctx, r)
 	if err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	if st.State != "underpayment" || st.Confirmed {
 		u := pr.update(p, r, st)
-		if u.Remote == flow.RemotePaid {
+		if u.Remote == driver.RemotePaid {
 			return u, nil
 		}
 		return u, fmt.Errorf("cryptogw: accept: nothing to accept in state %q", st.State)
 	}
 	fiat, err := acceptedInvoice(st)
 	if err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	p.Data[keyAccepted], p.Data[keyAccFiat] = st.Payment.String(), fiat.Decimal()
 	if err := save(p); err != nil {
-		return flow.Update{}, fmt.Errorf("cryptogw: save accept: %w", err)
+		return driver.Update{}, fmt.Errorf("cryptogw: save accept: %w", err)
 	}
 	okAcc, err := pr.c.AcceptPayment(ctx, r, st.Payment, fiat)
 	if err != nil {
-		return flow.Update{}, err
+		return driver.Update{}, err
 	}
 	if !okAcc {
-		return flow.Update{}, errors.New("cryptogw: AcceptPayment: gateway did not accept")
+		return driver.Update{}, errors.New("cryptogw: AcceptPayment: gateway did not accept")
 	}
-	return flow.Update{
-		Remote: flow.RemotePaid, ProviderID: r.PaymentID, Detail: "Underpayment accepted", Paid: fiat,
+	return driver.Update{
+		Remote: driver.RemotePaid, ProviderID: r.PaymentID, Detail: "Underpayment accepted", Paid: fiat,
 		Lines: []string{fmt.Sprintf("Accepted %s %s", st.Payment, st.Currency), "= " + fiat.String()},
 	}, nil
 }
@@ -520,10 +519,10 @@ func (pr *Provider) RefundNeedsDestination() bool { return true }
 // gateway refunds whole payments only, so r.Amount must equal the payment's (accepted)
 // invoice amount. Before calling RefundPayment again after an unknown outcome it looks
 // at GetTransactions and does not ask twice.
-func (pr *Provider) Refund(ctx context.Context, p *store.Payment, r *store.Refund, save func(*store.Refund) error) (flow.RefundUpdate, error) {
+func (pr *Provider) Refund(ctx context.Context, p *driver.Payment, r *driver.Refund, save func(*driver.Refund) error) (driver.RefundUpdate, error) {
 	dest := strings.TrimSpace(r.Destination)
 	if !ValidAddress(dest) {
-		return flow.RefundUpdate{}, fmt.Errorf("cryptogw: refund destination %q is not a crypto address", trunc(dest))
+		return driver.RefundUpdate{}, fmt.Errorf("cryptogw: refund destination %q is not a crypto address", trunc(dest))
 	}
 	want := p.Amount
 	if f := p.Data[keyAccFiat]; f != "" {
@@ -532,20 +531,20 @@ func (pr *Provider) Refund(ctx context.Context, p *store.Payment, r *store.Refun
 		}
 	}
 	if p.Refunded > 0 || r.Amount.Minor != want.Minor || (r.Amount.Currency != "" && r.Amount.Currency != want.Currency) {
-		return flow.RefundUpdate{}, fmt.Errorf("cryptogw: refund of %s: the gateway refunds whole payments only (%s)", r.Amount, want)
+		return driver.RefundUpdate{}, fmt.Errorf("cryptogw: refund of %s: the gateway refunds whole payments only (%s)", r.Amount, want)
 	}
 	ref, ok, err := pr.ref(ctx, p, nil)
 	if err != nil {
-		return flow.RefundUpdate{}, err
+		return driver.RefundUpdate{}, err
 	}
 	if !ok {
-		return flow.RefundUpdate{}, errors.New("cryptogw: refund: payment was never started")
+		return driver.RefundUpdate{}, errors.New("cryptogw: refund: payment was never started")
 	}
 	if r.Data[keyRefundAmount] != "" {
 		// Asked before: did it land?
 		tx, found, err := pr.findTransaction(ctx, ref.PaymentID)
 		if err != nil {
-			return flow.RefundUpdate{}, err
+			return driver.RefundUpdate{}, err
 		}
 		if found && (tx.Refund > 0 || tx.RefundStatus != "") {
 			return refundUpdate(ref.PaymentID, tx, r.Data[keyRefundWait]), nil
@@ -553,51 +552,51 @@ func (pr *Provider) Refund(ctx context.Context, p *store.Payment, r *store.Refun
 	}
 	st, err := pr.c.CheckPayment(ctx, ref)
 	if err != nil {
-		return flow.RefundUpdate{}, err
+		return driver.RefundUpdate{}, err
 	}
 	amt := st.RefundAmountOpened
 	if amt == 0 && st.Refund == 0 && st.RefundStatus == "" {
 		amt = st.Payment
 	}
 	if amt <= 0 {
-		return flow.RefundUpdate{}, fmt.Errorf("cryptogw: refund: nothing open to refund (state %q)", st.State)
+		return driver.RefundUpdate{}, fmt.Errorf("cryptogw: refund: nothing open to refund (state %q)", st.State)
 	}
 	if r.Data == nil {
 		r.Data = map[string]string{}
 	}
 	r.Data[keyRefundAmount] = amt.String()
 	if err := save(r); err != nil {
-		return flow.RefundUpdate{}, fmt.Errorf("cryptogw: save refund: %w", err)
+		return driver.RefundUpdate{}, fmt.Errorf("cryptogw: save refund: %w", err)
 	}
 	wait, err := pr.c.RefundPayment(ctx, ref.PaymentID, ref.Currency, dest, amt)
 	if err != nil {
 		var ae *APIError
-		if errors.As(err, &ae) && !errors.Is(err, flow.ErrUnreachable) && ae.Status != http.StatusUnauthorized {
-			return flow.RefundUpdate{State: store.RefundFailed, ProviderID: ref.PaymentID, Reason: ae.CashierMessage()}, err
+		if errors.As(err, &ae) && !errors.Is(err, driver.ErrUnreachable) && ae.Status != http.StatusUnauthorized {
+			return driver.RefundUpdate{State: driver.RefundFailed, ProviderID: ref.PaymentID, Reason: ae.CashierMessage()}, err
 		}
-		return flow.RefundUpdate{}, err
+		return driver.RefundUpdate{}, err
 	}
 	r.Data[keyRefundWait] = wait
-	return flow.RefundUpdate{State: store.RefundSent, ProviderID: ref.PaymentID,
+	return driver.RefundUpdate{State: driver.RefundSent, ProviderID: ref.PaymentID,
 		Detail: fmt.Sprintf("Refund %s %s, wait %s", amt, ref.Currency, wait)}, nil
 }
 
 // CheckRefund reads the refund's progress from GetTransactions (refund, refund_status):
 // CheckPayment documents no refund state.
-func (pr *Provider) CheckRefund(ctx context.Context, p *store.Payment, r *store.Refund) (flow.RefundUpdate, error) {
+func (pr *Provider) CheckRefund(ctx context.Context, p *driver.Payment, r *driver.Refund) (driver.RefundUpdate, error) {
 	ref, ok, err := pr.ref(ctx, p, nil)
 	if err != nil {
-		return flow.RefundUpdate{}, err
+		return driver.RefundUpdate{}, err
 	}
 	if !ok {
-		return flow.RefundUpdate{}, errors.New("cryptogw: check refund: payment was never started")
+		return driver.RefundUpdate{}, errors.New("cryptogw: check refund: payment was never started")
 	}
 	tx, found, err := pr.findTransaction(ctx, ref.PaymentID)
 	if err != nil {
-		return flow.RefundUpdate{}, err
+		return driver.RefundUpdate{}, err
 	}
 	if !found {
-		return flow.RefundUpdate{}, fmt.Errorf("cryptogw: check refund: payment %s not in GetTransactions", ref.PaymentID)
+		return driver.RefundUpdate{}, fmt.Errorf("cryptogw: check refund: payment %s not in GetTransactions", ref.PaymentID)
 	}
 	return refundUpdate(ref.PaymentID, tx, r.Data[keyRefundWait]), nil
 }
@@ -605,23 +604,23 @@ func (pr *Provider) CheckRefund(ctx context.Context, p *store.Payment, r *store.
 // refundUpdate maps a transaction's refund fields. refund_status values are not
 // documented: failed/rejected/cancelled → failed; refunded/completed/confirmed/done/
 // success → done; anything else (or none yet) → sent.
-func refundUpdate(id string, tx Transaction, wait string) flow.RefundUpdate {
+func refundUpdate(id string, tx Transaction, wait string) driver.RefundUpdate {
 	s := strings.ToLower(tx.RefundStatus)
-	u := flow.RefundUpdate{State: store.RefundSent, ProviderID: id, Detail: "Refund pending"}
+	u := driver.RefundUpdate{State: driver.RefundSent, ProviderID: id, Detail: "Refund pending"}
 	if tx.RefundStatus != "" {
 		u.Detail = "Refund " + tx.RefundStatus
 	}
-	if wait != "" && u.State == store.RefundSent {
+	if wait != "" && u.State == driver.RefundSent {
 		u.Detail += ", wait " + wait
 	}
 	for _, w := range []string{"fail", "reject", "cancel"} {
 		if strings.Contains(s, w) {
-			return flow.RefundUpdate{State: store.RefundFailed, ProviderID: id, Reason: "Refund " + tx.RefundStatus}
+			return driver.RefundUpdate{State: driver.RefundFailed, ProviderID: id, Reason: "Refund " + tx.RefundStatus}
 		}
 	}
 	for _, w := range []string{"refunded", "complete", "confirm", "done", "success"} {
 		if strings.Contains(s, w) {
-			return flow.RefundUpdate{State: store.RefundDone, ProviderID: id, Detail: "Refunded " + tx.Refund.String() + " " + tx.Currency}
+			return driver.RefundUpdate{State: driver.RefundDone, ProviderID: id, Detail: "Refunded " + tx.Refund.String() + " " + tx.Currency}
 		}
 	}
 	return u

@@ -7,15 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/store"
 )
 
 func TestStepsCurrencyThenQuote(t *testing.T) {
 	e := newEnv(t, SandboxOptions{Seed: 3}, func(c *Config) { c.Currencies = []string{"XMR", "ETH", "BTC"} })
 	ctx := t.Context()
-	p := &store.Payment{ID: "p1", Amount: money.New(4825, "EUR")}
+	p := &driver.Payment{ID: "p1", Amount: money.New(4825, "EUR")}
 	step, err := e.pr.NextStep(ctx, p)
 	if err != nil {
 		t.Fatal(err)
@@ -47,13 +46,13 @@ func TestStepsCurrencyThenQuote(t *testing.T) {
 
 func TestOneCurrencyIsNotAsked(t *testing.T) {
 	e := newEnv(t, SandboxOptions{}, func(c *Config) { c.Currencies = []string{"LTC"} })
-	p := &store.Payment{ID: "p1", Amount: money.New(100, "EUR")}
+	p := &driver.Payment{ID: "p1", Amount: money.New(100, "EUR")}
 	step, err := e.pr.NextStep(t.Context(), p)
 	if err != nil || step.Key != KeyQuote || !strings.Contains(step.Prompt, "LTC") {
 		t.Fatalf("step = %+v, %v", step, err)
 	}
 	// The flow answers on its own copy: Start still knows the currency.
-	p2 := &store.Payment{ID: "p1", Amount: money.New(100, "EUR"), Data: map[string]string{KeyQuote: "OK"}}
+	p2 := &driver.Payment{ID: "p1", Amount: money.New(100, "EUR"), Data: map[string]string{KeyQuote: "OK"}}
 	d := &disk{}
 	u, err := e.pr.Start(t.Context(), p2, d.save)
 	if err != nil || !strings.HasPrefix(u.QR, "litecoin:") {
@@ -72,7 +71,7 @@ func TestPaidPath(t *testing.T) {
 		t.Errorf("ExpiresAt = %v", p.ExpiresAt)
 	}
 	u, err := e.pr.Check(ctx, p, d.save)
-	if err != nil || u.Remote != flow.RemotePending || u.Detail != "Waiting for transaction" {
+	if err != nil || u.Remote != driver.RemotePending || u.Detail != "Waiting for transaction" {
 		t.Fatalf("Check = %+v, %v", u, err)
 	}
 	if err := e.sb.PayURI(p.QR); err != nil {
@@ -80,12 +79,12 @@ func TestPaidPath(t *testing.T) {
 	}
 	e.clk.Advance(10 * time.Second)
 	u, _ = e.pr.Check(ctx, p, d.save)
-	if u.Remote != flow.RemotePending || u.Detail != "1/2 confirmations" {
+	if u.Remote != driver.RemotePending || u.Detail != "1/2 confirmations" {
 		t.Fatalf("after 1 block: %+v", u)
 	}
 	e.clk.Advance(10 * time.Second)
 	u, _ = e.pr.Check(ctx, p, d.save)
-	if u.Remote != flow.RemotePaid {
+	if u.Remote != driver.RemotePaid {
 		t.Fatalf("after 2 blocks: %+v", u)
 	}
 	// The gateway knows our reference.
@@ -103,7 +102,7 @@ func TestUnderpaidAccept(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, err := e.pr.Check(ctx, p, d.save)
-	if err != nil || u.Remote != flow.RemoteUnderpaid {
+	if err != nil || u.Remote != driver.RemoteUnderpaid {
 		t.Fatalf("Check = %+v, %v", u, err)
 	}
 	asked := MustDecimal(d.p.Data[keyAmount])
@@ -116,11 +115,11 @@ func TestUnderpaidAccept(t *testing.T) {
 		t.Errorf("underpayment QR %q (was %q)", u.QR, p.QR)
 	}
 	u, err = e.pr.Accept(ctx, p, d.save)
-	if err != nil || u.Remote != flow.RemotePaid {
+	if err != nil || u.Remote != driver.RemotePaid {
 		t.Fatalf("Accept = %+v, %v", u, err)
 	}
 	u, _ = e.pr.Check(ctx, p, d.save)
-	if u.Remote != flow.RemotePaid {
+	if u.Remote != driver.RemotePaid {
 		t.Fatalf("Check after accept = %+v", u)
 	}
 	// accepted_invoice_amount is proportional and rounded down.
@@ -139,7 +138,7 @@ func TestUnderpaidTopUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clk.Advance(time.Second)
-	if u, _ := e.pr.Check(t.Context(), p, d.save); u.Remote != flow.RemotePaid {
+	if u, _ := e.pr.Check(t.Context(), p, d.save); u.Remote != driver.RemotePaid {
 		t.Fatalf("after top-up: %+v", u)
 	}
 }
@@ -150,12 +149,12 @@ func TestUnderpaidCancel(t *testing.T) {
 	p, d := e.start("under-3", 2500)
 	e.sb.PayURI(p.QR)
 	u, err := e.pr.Cancel(ctx, p, d.save)
-	if err != nil || u.Remote != flow.RemoteCancelled {
+	if err != nil || u.Remote != driver.RemoteCancelled {
 		t.Fatalf("Cancel = %+v, %v", u, err)
 	}
 	e.clk.Advance(time.Hour) // past expiry: still "cancelled", the terminal asked
 	u, _ = e.pr.Check(ctx, d.p, d.save)
-	if u.Remote != flow.RemoteCancelled || len(u.Lines) == 0 || !strings.Contains(u.Lines[1], "Refund") {
+	if u.Remote != driver.RemoteCancelled || len(u.Lines) == 0 || !strings.Contains(u.Lines[1], "Refund") {
 		t.Fatalf("Check after cancel = %+v", u)
 	}
 }
@@ -166,14 +165,14 @@ func TestCancelRefusedAfterTransactionSeen(t *testing.T) {
 	p, d := e.start("c-1", 1500)
 	e.sb.PayURI(p.QR)
 	u, err := e.pr.Cancel(ctx, p, d.save)
-	if !errors.Is(err, flow.ErrCannotCancel) || flow.CashierMessage(err) != "Funds on the way" || !strings.Contains(err.Error(), "funds on the way") {
+	if !errors.Is(err, driver.ErrCannotCancel) || driver.CashierMessage(err) != "Funds on the way" || !strings.Contains(err.Error(), "funds on the way") {
 		t.Fatalf("Cancel err = %v", err)
 	}
-	if u.Remote != flow.RemotePending || u.Detail != "0/2 confirmations" {
+	if u.Remote != driver.RemotePending || u.Detail != "0/2 confirmations" {
 		t.Errorf("Cancel update = %+v", u)
 	}
 	e.clk.Advance(time.Minute)
-	if u, _ := e.pr.Check(ctx, p, d.save); u.Remote != flow.RemotePaid {
+	if u, _ := e.pr.Check(ctx, p, d.save); u.Remote != driver.RemotePaid {
 		t.Errorf("the payment must still complete: %+v", u)
 	}
 }
@@ -182,12 +181,12 @@ func TestCancelWaitingAndExpiry(t *testing.T) {
 	e := newEnv(t, SandboxOptions{}, nil)
 	ctx := t.Context()
 	p, d := e.start("c-2", 1500)
-	if u, err := e.pr.Cancel(ctx, p, d.save); err != nil || u.Remote != flow.RemoteCancelled {
+	if u, err := e.pr.Cancel(ctx, p, d.save); err != nil || u.Remote != driver.RemoteCancelled {
 		t.Fatalf("Cancel = %+v, %v", u, err)
 	}
 	q, dq := e.start("c-3", 1500)
 	e.clk.Advance(5*time.Minute + time.Second)
-	if u, err := e.pr.Check(ctx, q, dq.save); err != nil || u.Remote != flow.RemoteExpired {
+	if u, err := e.pr.Check(ctx, q, dq.save); err != nil || u.Remote != driver.RemoteExpired {
 		t.Fatalf("Check after 5 min = %+v, %v", u, err)
 	}
 }
@@ -200,7 +199,7 @@ func TestBlockedKYT(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clk.Advance(time.Hour)
-	if u, _ := e.pr.Check(t.Context(), p, d.save); u.Remote != flow.RemotePending || u.Detail != "Blocked (KYT)" {
+	if u, _ := e.pr.Check(t.Context(), p, d.save); u.Remote != driver.RemotePending || u.Detail != "Blocked (KYT)" {
 		t.Fatalf("Check = %+v", u)
 	}
 	txs, _ := e.pr.Client().GetTransactions(t.Context(), 0, 1)
@@ -215,15 +214,15 @@ func TestRefundWithWaitTime(t *testing.T) {
 	p, d := e.start("r-1", 4825)
 	e.sb.PayURI(p.QR)
 	e.clk.Advance(time.Minute)
-	if u, _ := e.pr.Check(ctx, p, d.save); u.Remote != flow.RemotePaid {
+	if u, _ := e.pr.Check(ctx, p, d.save); u.Remote != driver.RemotePaid {
 		t.Fatalf("not paid: %+v", u)
 	}
 	if !e.pr.RefundNeedsDestination() {
 		t.Fatal("RefundNeedsDestination = false")
 	}
-	var saved *store.Refund
-	saveR := func(r *store.Refund) error { c := *r; saved = &c; return nil }
-	r := &store.Refund{ID: "rf-1", PaymentID: p.ID, Amount: p.Amount, State: store.RefundPending, Destination: "bad address!"}
+	var saved *driver.Refund
+	saveR := func(r *driver.Refund) error { c := *r; saved = &c; return nil }
+	r := &driver.Refund{ID: "rf-1", Amount: p.Amount, Destination: "bad address!"}
 	if _, err := e.pr.Refund(ctx, p, r, saveR); err == nil {
 		t.Fatal("refund to a bad address accepted")
 	}
@@ -234,21 +233,21 @@ func TestRefundWithWaitTime(t *testing.T) {
 		t.Fatal("partial refund accepted")
 	}
 	ru, err := e.pr.Refund(ctx, p, r, saveR)
-	if err != nil || ru.State != store.RefundSent || !strings.Contains(ru.Detail, "120 minutes") {
+	if err != nil || ru.State != driver.RefundSent || !strings.Contains(ru.Detail, "120 minutes") {
 		t.Fatalf("Refund = %+v, %v", ru, err)
 	}
 	if saved == nil || saved.Data[keyRefundAmount] == "" {
 		t.Error("refund amount not saved before RefundPayment")
 	}
 	// Repeating it (unknown outcome) does not ask the gateway twice.
-	if ru, err := e.pr.Refund(ctx, p, r, saveR); err != nil || ru.State != store.RefundSent || e.sb.Requests("RefundPayment") != 1 {
+	if ru, err := e.pr.Refund(ctx, p, r, saveR); err != nil || ru.State != driver.RefundSent || e.sb.Requests("RefundPayment") != 1 {
 		t.Fatalf("repeat Refund = %+v, %v, %d calls", ru, err, e.sb.Requests("RefundPayment"))
 	}
-	if ru, err := e.pr.CheckRefund(ctx, p, r); err != nil || ru.State != store.RefundSent {
+	if ru, err := e.pr.CheckRefund(ctx, p, r); err != nil || ru.State != driver.RefundSent {
 		t.Fatalf("CheckRefund = %+v, %v", ru, err)
 	}
 	e.clk.Advance(121 * time.Minute)
-	if ru, err := e.pr.CheckRefund(ctx, p, r); err != nil || ru.State != store.RefundDone {
+	if ru, err := e.pr.CheckRefund(ctx, p, r); err != nil || ru.State != driver.RefundDone {
 		t.Fatalf("CheckRefund later = %+v, %v", ru, err)
 	}
 }
@@ -268,7 +267,7 @@ func TestCrashAfterStartPaymentBeforeStoringAnswer(t *testing.T) {
 	}
 	d.fail = 0
 	u, err := e.pr.Check(ctx, rec, d.save)
-	if err != nil || u.Remote != flow.RemotePending || u.ProviderID != rec.Data[keyPaymentID] {
+	if err != nil || u.Remote != driver.RemotePending || u.ProviderID != rec.Data[keyPaymentID] {
 		t.Fatalf("Check = %+v, %v", u, err)
 	}
 	if d.p.Data[keyAddress] == "" {
@@ -278,11 +277,11 @@ func TestCrashAfterStartPaymentBeforeStoringAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clk.Advance(time.Minute)
-	if u, _ := e.pr.Check(ctx, rec, d.save); u.Remote != flow.RemotePaid {
+	if u, _ := e.pr.Check(ctx, rec, d.save); u.Remote != driver.RemotePaid {
 		t.Fatalf("Check = %+v", u)
 	}
 	// A repeated Start finds it too and starts nothing new.
-	if u, err := e.pr.Start(ctx, rec, d.save); err != nil || u.Remote != flow.RemotePaid || e.sb.Requests("StartPayment") != 1 {
+	if u, err := e.pr.Start(ctx, rec, d.save); err != nil || u.Remote != driver.RemotePaid || e.sb.Requests("StartPayment") != 1 {
 		t.Fatalf("Start again = %+v, %v, %d starts", u, err, e.sb.Requests("StartPayment"))
 	}
 }
@@ -299,16 +298,16 @@ func TestStartNeverReachedIsNotFound(t *testing.T) {
 	e.sb.mu.Lock()
 	e.sb.faults = []fault{{}, {kind: Fault500}}
 	e.sb.mu.Unlock()
-	if _, err := e.pr.Start(ctx, p, d.save); !errors.Is(err, flow.ErrUnreachable) {
+	if _, err := e.pr.Start(ctx, p, d.save); !errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("Start = %v", err)
 	}
 	rec := d.p.Clone()
 	u, err := e.pr.Check(ctx, rec, d.save)
-	if err != nil || u.Remote != flow.RemoteNotFound {
+	if err != nil || u.Remote != driver.RemoteNotFound {
 		t.Fatalf("Check = %+v, %v", u, err)
 	}
 	// Start again: a new quote and a real start.
-	if u, err := e.pr.Start(ctx, rec, d.save); err != nil || u.Remote != flow.RemotePending || e.sb.Requests("StartPayment") != 2 {
+	if u, err := e.pr.Start(ctx, rec, d.save); err != nil || u.Remote != driver.RemotePending || e.sb.Requests("StartPayment") != 2 {
 		t.Fatalf("Start again = %+v, %v", u, err)
 	}
 }
@@ -327,8 +326,10 @@ func TestPingAndNameAndReconcile(t *testing.T) {
 	open, _ := e.start("rec-3", 3000) // locally (wrongly) paid, never paid at the gateway
 	e.clk.Advance(time.Minute)
 	to := e.clk.Now()
-	local := []store.Payment{*dp.p, {ID: "rec-3", Provider: "cryptogw", Amount: open.Amount, State: store.StatePaid, Data: open.Data}}
-	local[0].State = store.StatePaid
+	local := []driver.Record{
+		{ID: dp.p.ID, Amount: dp.p.Amount, ProviderID: dp.p.ProviderID, Data: dp.p.Data, State: "paid", Paid: true},
+		{ID: "rec-3", Amount: open.Amount, Data: open.Data, State: "paid", Paid: true},
+	}
 	diffs, err := e.pr.Reconcile(ctx, from, to, local)
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/terminald/terminald/store"
+	"github.com/terminald/terminald/driver"
 )
 
 // DiffKind names how the store and the gateway disagree.
@@ -37,7 +37,7 @@ const maxReconcilePages = 100
 // reference_no = local id when the gateway reports it). A local payment that is paid
 // must be paid at the gateway with the same invoice amount; a gateway payment that is
 // paid must be known locally. Gateway times carry no zone and are taken as UTC.
-func (pr *Provider) Reconcile(ctx context.Context, from, to time.Time, local []store.Payment) ([]Difference, error) {
+func (pr *Provider) Reconcile(ctx context.Context, from, to time.Time, local []driver.Record) ([]Difference, error) {
 	var all []Transaction
 	for page := range maxReconcilePages {
 		txs, err := pr.c.GetTransactions(ctx, page*pageSize, pageSize)
@@ -64,9 +64,6 @@ func (pr *Provider) Reconcile(ctx context.Context, from, to time.Time, local []s
 	seen := map[string]bool{}
 	for i := range local {
 		p := &local[i]
-		if p.Provider != "" && p.Provider != pr.cfg.Name {
-			continue
-		}
 		gid := p.Data[keyPaymentID]
 		if gid == "" {
 			gid = p.ProviderID
@@ -75,7 +72,7 @@ func (pr *Provider) Reconcile(ctx context.Context, from, to time.Time, local []s
 		if !ok && gid == "" {
 			t, ok = byRef[p.ID]
 		}
-		localPaid := p.State == store.StatePaid
+		localPaid := p.Paid
 		lText := fmt.Sprintf("%s %s", p.State, p.Amount)
 		if !ok {
 			if localPaid {
@@ -106,15 +103,15 @@ func (pr *Provider) Reconcile(ctx context.Context, from, to time.Time, local []s
 }
 
 // invoiceMatches reports whether the gateway's invoice amount is the local one.
-func (pr *Provider) invoiceMatches(p *store.Payment, t Transaction) bool {
+func (pr *Provider) invoiceMatches(p *driver.Record, t Transaction) bool {
 	if t.Invoice.Currency != p.Amount.Currency {
 		return false
 	}
 	return t.Invoice.Minor == p.Amount.Minor
 }
 
-// ReconcileDay implements flow.Reconciler: Reconcile's differences as printable lines.
-func (pr *Provider) ReconcileDay(ctx context.Context, from, to time.Time, local []store.Payment) ([]string, error) {
+// ReconcileDay implements driver.Reconciler: Reconcile's differences as printable lines.
+func (pr *Provider) ReconcileDay(ctx context.Context, from, to time.Time, local []driver.Record) ([]string, error) {
 	diffs, err := pr.Reconcile(ctx, from, to, local)
 	if err != nil {
 		return nil, err

@@ -9,13 +9,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 )
 
 // DecodeError is a reply the client could not read: not JSON, or a field that does not
 // parse (an amount that is not an exact decimal). The call did reach the gateway, so its
-// outcome is unknown: DecodeError matches flow.ErrUnreachable under errors.Is.
+// outcome is unknown: DecodeError matches driver.ErrUnreachable under errors.Is.
 type DecodeError struct {
 	Endpoint string // e.g. "CheckPayment"
 	Field    string // the JSON field, empty when the body as a whole is bad
@@ -30,8 +30,8 @@ func (e *DecodeError) Error() string {
 	return fmt.Sprintf("cryptogw: %s: bad reply field %q: %v", e.Endpoint, e.Field, e.Err)
 }
 
-// Unwrap returns the cause and flow.ErrUnreachable.
-func (e *DecodeError) Unwrap() []error { return []error{e.Err, flow.ErrUnreachable} }
+// Unwrap returns the cause and driver.ErrUnreachable.
+func (e *DecodeError) Unwrap() []error { return []error{e.Err, driver.ErrUnreachable} }
 
 // CashierMessage is a short text for the screen.
 func (e *DecodeError) CashierMessage() string { return "Bad reply from gateway" }
