@@ -102,7 +102,9 @@ func BenchmarkAmountToQR(b *testing.B) {
 	}
 	disp := &qrWatch{Screen: display.New(display.NewMemory(240, 320), r, nil), qr: make(chan struct{}, 1)}
 	prov := &script{t: &testing.T{}, st: st}
-	prov.cancelFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemoteCancelled}, nil }
+	prov.cancelFn = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{Remote: driver.RemoteCancelled}, nil
+	}
 	cfg := testConfig()
 	cfg.ResultHold = time.Millisecond
 	e, err := New(cfg, st, []driver.Provider{prov}, disp, &printer{})

@@ -391,7 +391,9 @@ func TestCancelThenLatePayment(t *testing.T) {
 func TestCancelRaceDuringCreate(t *testing.T) {
 	r := newRig(t, "", testConfig(), nil)
 	r.prov.block = make(chan struct{})
-	r.prov.cancelFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemoteCancelled}, nil }
+	r.prov.cancelFn = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{Remote: driver.RemoteCancelled}, nil
+	}
 	r.run()
 	r.keys("250\n")
 	r.waitFor("start under way", func() bool { return r.prov.count("start") == 1 })
@@ -521,7 +523,9 @@ func TestRefundAndReprint(t *testing.T) {
 
 func TestRegisterPayAbort(t *testing.T) {
 	r := newRig(t, "", testConfig(), nil)
-	r.prov.cancelFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemoteCancelled}, nil }
+	r.prov.cancelFn = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{Remote: driver.RemoteCancelled}, nil
+	}
 	r.run()
 	ctx, abort := context.WithCancel(context.Background())
 	go func() {
@@ -692,7 +696,9 @@ func TestCancelWhileUnreachableSurvivesRestart(t *testing.T) {
 	r.stop()
 
 	r2 := newRig(t, path, testConfig(), nil)
-	r2.prov.cancelFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemoteCancelled}, nil }
+	r2.prov.cancelFn = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{Remote: driver.RemoteCancelled}, nil
+	}
 	r2.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePending}, nil }
 	r2.run()
 	r2.waitFor("cancelled at the provider", r2.state(store.StateCancelled))
