@@ -300,11 +300,15 @@ func (c *Client) CancelPayment(ctx context.Context, r PaymentRef, reason, commen
 	return ok, err
 }
 
-// AcceptPayment accepts an underpayment: amount must be the "payment" CheckPayment
-// reported, invoice its value in the invoice currency. Never retried.
-func (c *Client) AcceptPayment(ctx context.Context, r PaymentRef, amount Decimal, invoice money.Amount) (bool, error) {
+// AcceptPayment accepts an underpayment: amount is the gateway's own text of the
+// "payment" CheckPayment reported (Status.PaymentText), sent byte for byte; invoice is
+// its value in the invoice currency. Never retried.
+func (c *Client) AcceptPayment(ctx context.Context, r PaymentRef, amount string, invoice money.Amount) (bool, error) {
+	if _, err := ParseDecimal(amount); err != nil {
+		return false, fmt.Errorf("cryptogw: AcceptPayment: accepted_amount: %w", err)
+	}
 	q := r.values()
-	q.Set("accepted_amount", amount.String())
+	q.Set("accepted_amount", amount)
 	q.Set("accepted_invoice_amount", invoice.Decimal())
 	var ok bool
 	err := c.call(ctx, "AcceptPayment", q, false, func(b []byte) (err error) {
@@ -314,14 +318,18 @@ func (c *Client) AcceptPayment(ctx context.Context, r PaymentRef, amount Decimal
 	return ok, err
 }
 
-// RefundPayment refunds amount (which must equal the open refund amount) to addressOut.
-// It returns the gateway's wait_time text. Never retried.
-func (c *Client) RefundPayment(ctx context.Context, paymentID, currency, addressOut string, amount Decimal) (string, error) {
+// RefundPayment refunds amount to addressOut. amount is the gateway's own text of the
+// open refund amount (Status.RefundAmountOpenedText), sent byte for byte. It returns
+// the gateway's wait_time text. Never retried.
+func (c *Client) RefundPayment(ctx context.Context, paymentID, currency, addressOut string, amount string) (string, error) {
+	if _, err := ParseDecimal(amount); err != nil {
+		return "", fmt.Errorf("cryptogw: RefundPayment: refund_amount: %w", err)
+	}
 	q := url.Values{}
 	q.Set("payment_id", paymentID)
 	q.Set("currency", currency)
 	q.Set("address_out", addressOut)
-	q.Set("refund_amount", amount.String())
+	q.Set("refund_amount", amount)
 	var wait string
 	err := c.call(ctx, "RefundPayment", q, false, func(b []byte) error {
 		var m map[string]flex
@@ -348,9 +356,21 @@ func (c *Client) GetCurrencyList(ctx context.Context) ([]Currency, error) {
 // GetTransactions lists up to limit of the merchant's transactions after skipping
 // offset. It is retried.
 func (c *Client) GetTransactions(ctx context.Context, offset, limit int) ([]Transaction, error) {
+	return c.transactions(ctx, offset, limit, "")
+}
+
+// TransactionsByReference lists the merchant's transactions with reference_no ref
+// (the live API filters by it). A gateway that ignores the filter answers with its
+// newest transactions: callers match what they look for themselves. It is retried.
+func (c *Client) TransactionsByReference(ctx context.Context, ref string) ([]Transaction, error) {
+	return c.transactions(ctx, 0, pageSize, ref)
+}
+
+func (c *Client) transactions(ctx context.Context, offset, limit int, ref string) ([]Transaction, error) {
 	q := url.Values{}
 	q.Set("offset", strconv.Itoa(offset))
 	q.Set("limit", strconv.Itoa(limit))
+	setIf(q, "reference_no", ref)
 	var out []Transaction
 	err := c.call(ctx, "GetTransactions", q, true, func(b []byte) (err error) {
 		out, err = DecodeTransactions(b)

@@ -51,17 +51,17 @@ func TestClientEveryEndpoint(t *testing.T) {
 	if s.State != "underpayment" || s.Underpayment == nil || s.Underpayment.MissingAmount != 100 {
 		t.Fatalf("after short payment: %+v", s)
 	}
-	if _, err := c.AcceptPayment(ctx, ref, s.Payment+1, inv); err == nil {
+	if _, err := c.AcceptPayment(ctx, ref, (s.Payment + 1).String(), inv); err == nil {
 		t.Error("AcceptPayment with a wrong amount succeeded")
 	}
-	if ok, err := c.AcceptPayment(ctx, ref, s.Payment, money.New(4800, "EUR")); err != nil || !ok {
+	if ok, err := c.AcceptPayment(ctx, ref, s.PaymentText, money.New(4800, "EUR")); err != nil || !ok {
 		t.Fatalf("AcceptPayment = %v, %v", ok, err)
 	}
 	s, _ = c.CheckPayment(ctx, ref)
 	if !s.Confirmed || s.RefundAmountOpened != st.Amount-100 {
 		t.Fatalf("after accept: %+v", s)
 	}
-	wait, err := c.RefundPayment(ctx, st.PaymentID, "BTC", "sb1qrefunddestination0001", s.RefundAmountOpened)
+	wait, err := c.RefundPayment(ctx, st.PaymentID, "BTC", "sb1qrefunddestination0001", s.RefundAmountOpenedText)
 	if err != nil || wait != "2 minutes" {
 		t.Fatalf("RefundPayment = %q, %v", wait, err)
 	}
@@ -164,9 +164,9 @@ func TestRetriesOnlyForReads(t *testing.T) {
 		call func() error
 	}{
 		{"CancelPayment", func() error { _, err := c.CancelPayment(ctx, ref, "", ""); return err }},
-		{"AcceptPayment", func() error { _, err := c.AcceptPayment(ctx, ref, 1, inv); return err }},
+		{"AcceptPayment", func() error { _, err := c.AcceptPayment(ctx, ref, "0.00000001", inv); return err }},
 		{"RefundPayment", func() error {
-			_, err := c.RefundPayment(ctx, r.PaymentID, "BTC", "sb1qdestination000", 1)
+			_, err := c.RefundPayment(ctx, r.PaymentID, "BTC", "sb1qdestination000", "0.00000001")
 			return err
 		}},
 	} {

@@ -1,6 +1,8 @@
 package cryptogw
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -26,11 +28,22 @@ func FuzzDecodeReplies(f *testing.F) {
 	f.Add([]byte(`[{"status":"Confirmed","payment_id":"p","invoice_currency":"EUR","invoice_amount":"100","currency":"BTC","amount":"0.01729569","inserted":"2020-03-27 11:00:00","confirmed":null,"cancelled":"2020-03-27 11:00:00"}]`))
 	f.Add([]byte(`[{"currency":"BTC","status":"OK"}]`))
 	f.Add([]byte(`{"err":"bad"}`))
+	// The golden replies (live and seed shapes) seed the corpus too.
+	golden, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.json"))
+	for _, g := range golden {
+		if b, err := os.ReadFile(g); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		DecodeRate(b)
 		DecodeStarted(b)
 		if s, err := DecodeStatus(b); err == nil && (s.Amount < 0 || s.Payment < 0) {
 			t.Fatalf("negative amount accepted: %+v", s)
+		} else if err == nil && s.PaymentText != "" {
+			if d, perr := ParseDecimal(s.PaymentText); perr != nil || d != s.Payment {
+				t.Fatalf("payment text %q does not read as %s", s.PaymentText, s.Payment)
+			}
 		}
 		DecodeCurrencies(b)
 		DecodeTransactions(b)

@@ -260,7 +260,7 @@ func (pr *Provider) ref(ctx context.Context, p *driver.Payment, save driver.Save
 	if r.Address != "" && r.Currency != "" {
 		return r, true, nil
 	}
-	tx, found, err := pr.findTransaction(ctx, r.PaymentID)
+	tx, found, err := pr.findTransaction(ctx, p, r.PaymentID)
 	if err != nil {
 		return r, false, err
 	}
@@ -280,27 +280,26 @@ func (pr *Provider) ref(ctx context.Context, p *driver.Payment, save driver.Save
 	return r, true, nil
 }
 
-// findPages bounds how far findTransaction pages back through GetTransactions.
-const (
-	findPages = 20
-	pageSize  = 100
-)
+// pageSize is how many transactions one GetTransactions page asks for.
+const pageSize = 100
 
-// findTransaction looks a payment up in GetTransactions (newest pages first, at most
-// findPages pages of pageSize).
-func (pr *Provider) findTransaction(ctx context.Context, paymentID string) (Transaction, bool, error) {
-	for page := range findPages {
-		txs, err := pr.c.GetTransactions(ctx, page*pageSize, pageSize)
-		if err != nil {
-			return Transaction{}, false, err
+// findTransaction looks payment p up in GetTransactions filtered by reference_no (p's
+// local id, sent as reference_no on StartPayment): one call, no paging. A gateway that
+// ignores the filter answers with its newest transactions; they are matched by the
+// gateway payment id (or by reference_no where the reply carries it).
+func (pr *Provider) findTransaction(ctx context.Context, p *driver.Payment, paymentID string) (Transaction, bool, error) {
+	txs, err := pr.c.TransactionsByReference(ctx, p.ID)
+	if err != nil {
+		return Transaction{}, false, err
+	}
+	for _, t := range txs {
+		if paymentID != "" && t.PaymentID == paymentID {
+			return t, true, nil
 		}
-		for _, t := range txs {
-			if t.PaymentID == paymentID {
-				return t, true, nil
-			}
-		}
-		if len(txs) < pageSize {
-			break
+	}
+	for _, t := range txs {
+		if paymentID == "" && t.ReferenceNo == p.ID && t.PaymentID != "" {
+			return t, true, nil
 		}
 	}
 	return Transaction{}, false, nil
@@ -323,7 +322,13 @@ func (pr *Provider) Check(ctx context.Context, p *driver.Payment, save driver.Sa
 		}
 		return driver.Update{}, err
 	}
-	return pr.update(p, r, st), nil
+	u, err := pr.update(p, r, st)
+	if p.Data[keyReceived] != "" && save != nil {
+		if serr := save(p); serr != nil {
+			return driver.Update{}, fmt.Errorf("cryptogw: save settlement: %w", serr)
+		}
+	}
+	return u, err
 }
 
 // expiry returns when p expires locally.
@@ -335,8 +340,10 @@ func (pr *Provider) expiry(p *driver.Payment) time.Time {
 	return t
 }
 
-// update maps a CheckPayment status to a flow update.
-func (pr *Provider) update(p *driver.Payment, r PaymentRef, st Status) driver.Update {
+// update maps a CheckPayment status to a flow update. A confirmed payment's settlement
+// is recorded in p.Data (see confirmedUpdate); a confirmed payment the client cannot take
+// as paid returns a pending update with a *SettlementError.
+func (pr *Provider) update(p *driver.Payment, r PaymentRef, st Status) (driver.Update, error) {
 	u := driver.Update{ProviderID: r.PaymentID, QR: p.Data[keyQR], ExpiresAt: pr.expiry(p), Detail: st.Status}
 	if u.QR == "" {
 		u.QR = p.QR
@@ -347,14 +354,7 @@ func (pr *Provider) update(p *driver.Payment, r PaymentRef, st Status) driver.Up
 	}
 	switch {
 	case st.Confirmed:
-		u.Remote, u.Detail = driver.RemotePaid, "Confirmed"
-		if f := p.Data[keyAccFiat]; f != "" {
-			// An underpayment accepted earlier (also before a restart): it settled for
-			// what was accepted, not for the invoice.
-			if a, err := money.Parse(f, p.Amount.Currency); err == nil {
-				u.Paid = a
-			}
-		}
+		return confirmedUpdate(p, u, r.PaymentID, st)
 	case st.State == "cancelled" || st.Cancelled:
 		u.Remote = driver.RemoteCancelled
 		exp := pr.expiry(p)
@@ -393,7 +393,7 @@ func (pr *Provider) update(p *driver.Payment, r PaymentRef, st Status) driver.Up
 	default:
 		u.Remote = driver.RemotePending
 	}
-	return u
+	return u, nil
 }
 
 // CancelRefused is returned by Cancel when the gateway refuses to cancel because a
@@ -446,7 +446,10 @@ func (pr *Provider) Cancel(ctx context.Context, p *driver.Payment, save driver.S
 		}
 		return driver.Update{}, fmt.Errorf("%w; check: %w", err, cerr)
 	}
-	u := pr.update(p, r, st)
+	u, uerr := pr.update(p, r, st)
+	if uerr != nil {
+		return u, uerr
+	}
 	switch u.Remote {
 	case driver.RemoteCancelled, driver.RemoteExpired:
 		return u, nil
@@ -470,7 +473,10 @@ func (pr *Provider) Accept(ctx context.Context, p *driver.Payment, save driver.S
 		return driver.Update{}, err
 	}
 	if st.State != "underpayment" || st.Confirmed {
-		u := pr.update(p, r, st)
+		u, uerr := pr.update(p, r, st)
+		if uerr != nil {
+			return u, uerr
+		}
 		if u.Remote == driver.RemotePaid {
 			return u, nil
 		}
@@ -480,11 +486,14 @@ func (pr *Provider) Accept(ctx context.Context, p *driver.Payment, save driver.S
 	if err != nil {
 		return driver.Update{}, err
 	}
-	p.Data[keyAccepted], p.Data[keyAccFiat] = st.Payment.String(), fiat.Decimal()
+	if st.PaymentText == "" || st.Payment <= 0 {
+		return driver.Update{}, fmt.Errorf("cryptogw: accept: the gateway reports nothing received (payment %q)", st.PaymentText)
+	}
+	p.Data[keyAccepted], p.Data[keyAccFiat] = st.PaymentText, fiat.Decimal()
 	if err := save(p); err != nil {
 		return driver.Update{}, fmt.Errorf("cryptogw: save accept: %w", err)
 	}
-	okAcc, err := pr.c.AcceptPayment(ctx, r, st.Payment, fiat)
+	okAcc, err := pr.c.AcceptPayment(ctx, r, st.PaymentText, fiat)
 	if err != nil {
 		return driver.Update{}, err
 	}
@@ -493,7 +502,7 @@ func (pr *Provider) Accept(ctx context.Context, p *driver.Payment, save driver.S
 	}
 	return driver.Update{
 		Remote: driver.RemotePaid, ProviderID: r.PaymentID, Detail: "Underpayment accepted", Paid: fiat,
-		Lines: []string{fmt.Sprintf("Accepted %s %s", st.Payment, st.Currency), "= " + fiat.String()},
+		Lines: []string{fmt.Sprintf("Accepted %s %s", st.PaymentText, st.Currency), "= " + fiat.String()},
 	}, nil
 }
 
@@ -524,7 +533,7 @@ func (pr *Provider) Refund(ctx context.Context, p *driver.Payment, r *driver.Ref
 	if !ValidAddress(dest) {
 		return driver.RefundUpdate{}, fmt.Errorf("cryptogw: refund destination %q is not a crypto address", trunc(dest))
 	}
-	want := p.Amount
+	want := p.Paid()
 	if f := p.Data[keyAccFiat]; f != "" {
 		if m, err := money.ParseDecimal(f, p.Amount.Exponent()); err == nil {
 			want.Minor = m
@@ -542,7 +551,7 @@ func (pr *Provider) Refund(ctx context.Context, p *driver.Payment, r *driver.Ref
 	}
 	if r.Data[keyRefundAmount] != "" {
 		// Asked before: did it land?
-		tx, found, err := pr.findTransaction(ctx, ref.PaymentID)
+		tx, found, err := pr.findTransaction(ctx, p, ref.PaymentID)
 		if err != nil {
 			return driver.RefundUpdate{}, err
 		}
@@ -554,21 +563,22 @@ func (pr *Provider) Refund(ctx context.Context, p *driver.Payment, r *driver.Ref
 	if err != nil {
 		return driver.RefundUpdate{}, err
 	}
-	amt := st.RefundAmountOpened
+	// The gateway compares the text: repeat its own, never re-format.
+	amt, amtText := st.RefundAmountOpened, st.RefundAmountOpenedText
 	if amt == 0 && st.Refund == 0 && st.RefundStatus == "" {
-		amt = st.Payment
+		amt, amtText = st.Payment, st.PaymentText
 	}
-	if amt <= 0 {
+	if amt <= 0 || amtText == "" {
 		return driver.RefundUpdate{}, fmt.Errorf("cryptogw: refund: nothing open to refund (state %q)", st.State)
 	}
 	if r.Data == nil {
 		r.Data = map[string]string{}
 	}
-	r.Data[keyRefundAmount] = amt.String()
+	r.Data[keyRefundAmount] = amtText
 	if err := save(r); err != nil {
 		return driver.RefundUpdate{}, fmt.Errorf("cryptogw: save refund: %w", err)
 	}
-	wait, err := pr.c.RefundPayment(ctx, ref.PaymentID, ref.Currency, dest, amt)
+	wait, err := pr.c.RefundPayment(ctx, ref.PaymentID, ref.Currency, dest, amtText)
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) && !errors.Is(err, driver.ErrUnreachable) && ae.Status != http.StatusUnauthorized {
@@ -578,7 +588,7 @@ func (pr *Provider) Refund(ctx context.Context, p *driver.Payment, r *driver.Ref
 	}
 	r.Data[keyRefundWait] = wait
 	return driver.RefundUpdate{State: driver.RefundSent, ProviderID: ref.PaymentID,
-		Detail: fmt.Sprintf("Refund %s %s, wait %s", amt, ref.Currency, wait)}, nil
+		Detail: fmt.Sprintf("Refund %s %s, wait %s", amtText, ref.Currency, wait)}, nil
 }
 
 // CheckRefund reads the refund's progress from GetTransactions (refund, refund_status):
@@ -591,7 +601,7 @@ func (pr *Provider) CheckRefund(ctx context.Context, p *driver.Payment, r *drive
 	if !ok {
 		return driver.RefundUpdate{}, errors.New("cryptogw: check refund: payment was never started")
 	}
-	tx, found, err := pr.findTransaction(ctx, ref.PaymentID)
+	tx, found, err := pr.findTransaction(ctx, p, ref.PaymentID)
 	if err != nil {
 		return driver.RefundUpdate{}, err
 	}

@@ -126,6 +126,25 @@ func (c *fields) fiat(name string, f flex, cur string) money.Amount {
 	return money.Amount{Minor: m, Currency: cur}
 }
 
+// optFiat parses an optional invoice amount: absent, null and "" give the zero Amount
+// (no currency).
+func (c *fields) optFiat(name string, f flex, cur string) money.Amount {
+	if f.kind == 0 || f.kind == 'z' || (f.kind == 's' && strings.TrimSpace(f.s) == "") {
+		return money.Amount{}
+	}
+	return c.fiat(name, f, cur)
+}
+
+// text returns the gateway's own text of a decimal field (absent/null: ""), checked to
+// parse as a Decimal. It is what a later call must repeat byte for byte.
+func (c *fields) text(name string, f flex) string {
+	if f.kind == 0 || f.kind == 'z' || (f.kind == 's' && strings.TrimSpace(f.s) == "") {
+		return ""
+	}
+	c.optDec(name, f)
+	return strings.TrimSpace(f.s)
+}
+
 // integer parses an optional integer (absent/null → 0).
 func (c *fields) integer(name string, f flex) int {
 	switch f.kind {
@@ -235,6 +254,12 @@ type Started struct {
 	QRAlt    string // the bare address
 	QRImg    string // URL of a QR image (not used by the terminal: it draws its own)
 	QRAltImg string
+
+	// Live fields (the official client reads them; the seed does not show them).
+	MinConfirmations int
+	AccessURL        string   // the gateway's payment page for this payment
+	PrintString      string   // the gateway's receipt markup; not printed as is
+	Notices          []string // notices for the payer, as text
 }
 
 type wireStarted struct {
@@ -244,6 +269,11 @@ type wireStarted struct {
 	QRAlt    flex `json:"qr_alt"`
 	QRImg    flex `json:"qr_img"`
 	QRAltImg flex `json:"qr_alt_img"`
+
+	MinConfirmations flex              `json:"min_confirmations"`
+	AccessURL        flex              `json:"access_url"`
+	PrintString      flex              `json:"print_string"`
+	Notices          []json.RawMessage `json:"notices"`
 }
 
 func (w *wireStarted) convert(c *fields) Started {
@@ -254,6 +284,18 @@ func (w *wireStarted) convert(c *fields) Started {
 		QRAlt:    c.str("qr_alt", w.QRAlt),
 		QRImg:    c.str("qr_img", w.QRImg),
 		QRAltImg: c.str("qr_alt_img", w.QRAltImg),
+
+		MinConfirmations: c.integer("min_confirmations", w.MinConfirmations),
+		AccessURL:        c.str("access_url", w.AccessURL),
+		PrintString:      c.str("print_string", w.PrintString),
+	}
+	for _, n := range w.Notices {
+		// A notice is a string or an object; keep strings and the text of objects.
+		var t string
+		if json.Unmarshal(n, &t) != nil {
+			t = string(n)
+		}
+		s.Notices = append(s.Notices, t)
 	}
 	if s.Address == "" {
 		c.fail("address", errors.New("missing"))
@@ -273,11 +315,17 @@ type Underpayment struct {
 
 // Status is the CheckPayment reply.
 type Status struct {
-	ReferenceNo       string
-	Invoice           money.Amount
-	Currency          string
-	Amount            Decimal // crypto amount asked
-	Payment           Decimal // crypto amount received
+	ReferenceNo string
+	Invoice     money.Amount
+	Currency    string
+	Amount      Decimal // crypto amount asked (after an accepted underpayment: accepted)
+	// OriginalAmount is the crypto amount first asked, when the gateway reports it
+	// (live: original_amount, set once an underpayment changed amount); 0 otherwise.
+	OriginalAmount Decimal
+	Payment        Decimal // crypto amount received; 0 when the gateway sent null
+	// PaymentText is the gateway's own text of payment ("0.0012340"), repeated byte for
+	// byte as AcceptPayment's accepted_amount; "" when absent or null.
+	PaymentText       string
 	UnconfirmedAmount Decimal
 	Confirmations     int
 	MinConfirmations  int
@@ -292,8 +340,18 @@ type Status struct {
 	// RefundAmountOpened is the crypto amount a RefundPayment must ask for (0 when none
 	// is open or the gateway did not say).
 	RefundAmountOpened Decimal
-	Refund             Decimal // crypto amount refunded so far, when reported
-	RefundStatus       string
+	// RefundAmountOpenedText is the gateway's own text of refund_amount_opened, repeated
+	// byte for byte as RefundPayment's refund_amount.
+	RefundAmountOpenedText string
+	Refund                 Decimal // crypto amount refunded so far, when reported
+	RefundStatus           string
+
+	// Live fields (the official client reads them; the seed does not show them).
+	Inserted    time.Time // when the gateway created the payment (UTC)
+	Type        string    // "Sell"
+	Reason      string    // why it was cancelled, when it was
+	PrintString string    // the gateway's receipt markup (<BR>, <CENTER>...); not printed as is
+	Sid         string
 }
 
 type wireUnderpayment struct {
@@ -308,6 +366,7 @@ type wireStatus struct {
 	InvoiceCurrency    flex              `json:"invoice_currency"`
 	Currency           flex              `json:"currency"`
 	Amount             flex              `json:"amount"`
+	OriginalAmount     flex              `json:"original_amount"`
 	Payment            flex              `json:"payment"`
 	UnconfirmedAmount  flex              `json:"unconfirmed_amount"`
 	Confirmations      flex              `json:"confirmations"`
@@ -323,28 +382,41 @@ type wireStatus struct {
 	RefundAmountOpened flex              `json:"refund_amount_opened"`
 	Refund             flex              `json:"refund"`
 	RefundStatus       flex              `json:"refund_status"`
+	Inserted           flex              `json:"inserted"`
+	Type               flex              `json:"type"`
+	Reason             flex              `json:"reason"`
+	PrintString        flex              `json:"print_string"`
+	Sid                flex              `json:"sid"`
 }
 
 func (w *wireStatus) convert(c *fields) Status {
 	cur := c.str("invoice_currency", w.InvoiceCurrency)
 	s := Status{
-		ReferenceNo:        c.str("reference_no", w.ReferenceNo),
-		Invoice:            c.fiat("invoice_amount", w.InvoiceAmount, cur),
-		Currency:           c.str("currency", w.Currency),
-		Amount:             c.dec("amount", w.Amount),
-		Payment:            c.optDec("payment", w.Payment),
-		UnconfirmedAmount:  c.optDec("unconfirmed_amount", w.UnconfirmedAmount),
-		Confirmations:      c.integer("confirmations", w.Confirmations),
-		MinConfirmations:   c.integer("min_confirmations", w.MinConfirmations),
-		Confirmed:          c.boolean("confirmed", w.Confirmed),
-		ConfirmedTime:      c.when("confirmed_time", w.ConfirmedTime),
-		CancelledTime:      c.when("cancelled_time", w.CancelledTime),
-		State:              strings.ToLower(c.str("state", w.State)),
-		Status:             c.str("status", w.Status),
-		WaitTime:           c.str("wait_time", w.WaitTime),
-		RefundAmountOpened: c.optDec("refund_amount_opened", w.RefundAmountOpened),
-		Refund:             c.optDec("refund", w.Refund),
-		RefundStatus:       c.str("refund_status", w.RefundStatus),
+		ReferenceNo:            c.str("reference_no", w.ReferenceNo),
+		Invoice:                c.optFiat("invoice_amount", w.InvoiceAmount, cur),
+		Currency:               c.str("currency", w.Currency),
+		Amount:                 c.dec("amount", w.Amount),
+		OriginalAmount:         c.optDec("original_amount", w.OriginalAmount),
+		Payment:                c.optDec("payment", w.Payment),
+		PaymentText:            c.text("payment", w.Payment),
+		UnconfirmedAmount:      c.optDec("unconfirmed_amount", w.UnconfirmedAmount),
+		Confirmations:          c.integer("confirmations", w.Confirmations),
+		MinConfirmations:       c.integer("min_confirmations", w.MinConfirmations),
+		Confirmed:              c.boolean("confirmed", w.Confirmed),
+		ConfirmedTime:          c.when("confirmed_time", w.ConfirmedTime),
+		CancelledTime:          c.when("cancelled_time", w.CancelledTime),
+		State:                  strings.ToLower(c.str("state", w.State)),
+		Status:                 c.str("status", w.Status),
+		WaitTime:               c.str("wait_time", w.WaitTime),
+		RefundAmountOpened:     c.optDec("refund_amount_opened", w.RefundAmountOpened),
+		RefundAmountOpenedText: c.text("refund_amount_opened", w.RefundAmountOpened),
+		Refund:                 c.optDec("refund", w.Refund),
+		RefundStatus:           c.str("refund_status", w.RefundStatus),
+		Inserted:               c.when("inserted", w.Inserted),
+		Type:                   c.str("type", w.Type),
+		Reason:                 c.str("reason", w.Reason),
+		PrintString:            c.str("print_string", w.PrintString),
+		Sid:                    c.str("sid", w.Sid),
 	}
 	// "cancelled" is a boolean in CheckPayment, a time in GetTransactions: take either.
 	if w.Cancelled.kind == 's' && strings.TrimSpace(w.Cancelled.s) != "" && !isBoolText(w.Cancelled.s) {
@@ -397,6 +469,7 @@ type wireCurrency struct {
 // Transaction is one entry of GetTransactions. AccessToken from the reply is dropped on
 // purpose: it is a secret and must not reach logs or the store.
 type Transaction struct {
+	State                   string // live: waiting, processing, confirmed, cancelled, ... (lower case)
 	Status                  string // e.g. "Confirmed", "Cancelled", "Waiting"
 	PosID                   string
 	PaymentID               string
@@ -419,6 +492,7 @@ type Transaction struct {
 }
 
 type wireTransaction struct {
+	State                   flex `json:"state"`
 	Status                  flex `json:"status"`
 	PosID                   flex `json:"pos_id"`
 	PaymentID               flex `json:"payment_id"`
@@ -445,13 +519,14 @@ func (w *wireTransaction) convert(c *fields, i int) Transaction {
 	p := fmt.Sprintf("[%d].", i)
 	cur := c.str(p+"invoice_currency", w.InvoiceCurrency)
 	t := Transaction{
+		State:                   strings.ToLower(c.str(p+"state", w.State)),
 		Status:                  c.str(p+"status", w.Status),
 		PosID:                   c.str(p+"pos_id", w.PosID),
 		PaymentID:               c.str(p+"payment_id", w.PaymentID),
 		ReferenceNo:             c.str(p+"reference_no", w.ReferenceNo),
-		Invoice:                 c.fiat(p+"invoice_amount", w.InvoiceAmount, cur),
+		Invoice:                 c.optFiat(p+"invoice_amount", w.InvoiceAmount, cur),
 		Currency:                c.str(p+"currency", w.Currency),
-		Amount:                  c.dec(p+"amount", w.Amount),
+		Amount:                  c.optDec(p+"amount", w.Amount),
 		Address:                 c.str(p+"address", w.Address),
 		Type:                    c.str(p+"type", w.Type),
 		Payment:                 c.optDec(p+"payment", w.Payment),
@@ -465,15 +540,13 @@ func (w *wireTransaction) convert(c *fields, i int) Transaction {
 		AcceptZeroConfirmations: c.boolean(p+"accept_zero_confirmations", w.AcceptZeroConfirmations),
 		ItemName:                c.str(p+"item_name", w.ItemName),
 	}
-	if t.PaymentID == "" {
-		c.fail(p+"payment_id", errors.New("missing"))
-	}
-	return t
+	return t // an invoice without payment_id (live: s?) is kept; lookups skip it
 }
 
-// Paid reports whether the gateway counts t as paid: status "Confirmed" or a confirmed time.
+// Paid reports whether the gateway counts t as paid: state or status "confirmed" (any
+// case) or a confirmed time.
 func (t Transaction) Paid() bool {
-	return strings.EqualFold(t.Status, "confirmed") || !t.Confirmed.IsZero()
+	return t.State == "confirmed" || strings.EqualFold(t.Status, "confirmed") || !t.Confirmed.IsZero()
 }
 
 // errBody is the gateway's error shape.
@@ -560,10 +633,24 @@ func DecodeCurrencies(body []byte) ([]Currency, error) {
 	return out, c.err
 }
 
-// DecodeTransactions decodes a GetTransactions reply body.
+// DecodeTransactions decodes a GetTransactions reply body: the live object
+// {"invoices": [...]} or the seed's bare array. null is an empty list; an object
+// without "invoices" is a *DecodeError.
 func DecodeTransactions(body []byte) ([]Transaction, error) {
 	var list []wireTransaction
-	if err := decode("GetTransactions", body, &list); err != nil {
+	trim := bytes.TrimSpace(body)
+	if len(trim) > 0 && trim[0] == '{' {
+		var obj struct {
+			Invoices *[]wireTransaction `json:"invoices"`
+		}
+		if err := decode("GetTransactions", body, &obj); err != nil {
+			return nil, err
+		}
+		if obj.Invoices == nil {
+			return nil, &DecodeError{Endpoint: "GetTransactions", Field: "invoices", Err: errors.New("missing")}
+		}
+		list = *obj.Invoices
+	} else if err := decode("GetTransactions", body, &list); err != nil {
 		return nil, err
 	}
 	c := fields{endpoint: "GetTransactions"}
