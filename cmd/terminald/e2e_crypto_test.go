@@ -65,19 +65,35 @@ type cgTx struct {
 	Cancelled    *string `json:"cancelled"`
 }
 
-// cgGatewayTx returns the gateway's record of the terminal payment ref.
+// cgGatewayTx returns the gateway's record of the terminal payment ref: GetTransactions
+// filtered by reference_no, in the live shape ({"invoices": [...]}, amounts with 7
+// decimals) or the seed's (a bare array); amounts come back with 8 decimals.
 func cgGatewayTx(t *testing.T, base, ref string) cgTx {
 	t.Helper()
-	code, body := cgAPI(t, base, "GetTransactions", url.Values{"limit": {"100"}})
+	code, body := cgAPI(t, base, "GetTransactions", url.Values{"limit": {"100"}, "reference_no": {ref}})
 	if code != http.StatusOK {
 		t.Fatalf("GetTransactions: %d %s", code, body)
 	}
 	var txs []cgTx
-	if err := json.Unmarshal(body, &txs); err != nil {
+	var live struct{ Invoices *[]cgTx }
+	if err := json.Unmarshal(body, &live); err == nil && live.Invoices != nil {
+		txs = *live.Invoices
+		for i := range txs {
+			txs[i].Reference = ref // the live API filters by reference_no instead of reporting it
+		}
+	} else if err := json.Unmarshal(body, &txs); err != nil {
 		t.Fatalf("GetTransactions: %v: %s", err, body)
+	}
+	norm := func(s *string) {
+		if d, err := cryptogw.ParseDecimal(*s); err == nil && *s != "" {
+			*s = d.String()
+		}
 	}
 	for _, tx := range txs {
 		if tx.Reference == ref {
+			norm(&tx.Amount)
+			norm(&tx.Payment)
+			norm(&tx.Refund)
 			return tx
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/terminald/terminald/providers/accrue"
 	"github.com/terminald/terminald/providers/acountpay"
 	"github.com/terminald/terminald/providers/cryptogw"
+	cryptosb "github.com/terminald/terminald/providers/cryptogw/sandbox"
 )
 
 // simProvider is a provider client wired to a sandbox, plus how the simulated customer
@@ -36,12 +37,12 @@ func sandboxHandler(name string, fast bool, log *slog.Logger) (http.Handler, err
 	case "accrue":
 		return accrue.NewSandbox(accrue.SandboxOptions{}), nil
 	case "cryptogw":
-		o := cryptogw.SandboxOptions{}
+		o := cryptosb.Options{}
 		if fast {
 			o.ConfirmationInterval = time.Second
 			o.RefundWait = 2 * time.Second
 		}
-		return cryptogw.NewSandbox(o), nil
+		return cryptosb.New(o), nil
 	}
 	return nil, fmt.Errorf("%w: unknown provider %q (acountpay, accrue, cryptogw)", errUsage, name)
 }
@@ -171,7 +172,7 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *blockTime != 0 || *refundWait != 0 {
-		h = cryptogw.NewSandbox(cryptogw.SandboxOptions{ConfirmationInterval: *blockTime, RefundWait: *refundWait})
+		h = cryptosb.New(cryptosb.Options{ConfirmationInterval: *blockTime, RefundWait: *refundWait})
 	}
 	u, stop, err := listenHTTP(*listen, h)
 	if err != nil {

@@ -11,10 +11,11 @@ import (
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/providers/cryptogw/sandbox"
 )
 
 func TestClientEveryEndpoint(t *testing.T) {
-	e := newEnv(t, SandboxOptions{Seed: 1, MinConfirmations: 1}, nil)
+	e := newEnv(t, sandbox.Options{Seed: 1, MinConfirmations: 1}, nil)
 	c, ctx := e.pr.Client(), t.Context()
 
 	curs, err := c.GetCurrencyList(ctx)
@@ -44,7 +45,7 @@ func TestClientEveryEndpoint(t *testing.T) {
 	if err != nil || s.State != "waiting" || s.ReferenceNo != "ref-1" || s.Payment != 0 {
 		t.Fatalf("CheckPayment = %+v, %v", s, err)
 	}
-	if err := e.sb.Pay(st.Address, st.Amount-100); err != nil {
+	if err := e.sb.Pay(st.Address, sandbox.Amount(st.Amount-100)); err != nil {
 		t.Fatal(err)
 	}
 	s, _ = c.CheckPayment(ctx, ref)
@@ -85,7 +86,7 @@ func TestClientEveryEndpoint(t *testing.T) {
 }
 
 func TestAuthFailure(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, func(c *Config) { c.APIKey = "wrong" })
+	e := newEnv(t, sandbox.Options{}, func(c *Config) { c.APIKey = "wrong" })
 	_, err := e.pr.Client().GetCurrencyList(t.Context())
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != 401 || !strings.Contains(ae.Err, "Invalid API key") {
@@ -106,7 +107,7 @@ func TestAuthFailure(t *testing.T) {
 }
 
 func TestErrBodies(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, nil)
+	e := newEnv(t, sandbox.Options{}, nil)
 	c, ctx := e.pr.Client(), t.Context()
 	_, err := c.GetRate(ctx, RateRequest{Invoice: money.New(100, "EUR")}) // no currency
 	var ae *APIError
@@ -130,8 +131,8 @@ func TestErrBodies(t *testing.T) {
 }
 
 func TestTimeoutIsUnreachable(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, func(c *Config) { c.Timeout = 50 * time.Millisecond; c.MaxAttempts = 1 })
-	e.sb.InjectFault(FaultDelay, 1, 10*time.Second)
+	e := newEnv(t, sandbox.Options{}, func(c *Config) { c.Timeout = 50 * time.Millisecond; c.MaxAttempts = 1 })
+	e.sb.InjectFault(sandbox.FaultDelay, 1, 10*time.Second)
 	_, err := e.pr.Client().GetCurrencyList(t.Context())
 	if !errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("err = %v", err)
@@ -139,21 +140,21 @@ func TestTimeoutIsUnreachable(t *testing.T) {
 }
 
 func TestRetriesOnlyForReads(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, func(c *Config) { c.MaxAttempts = 3 })
+	e := newEnv(t, sandbox.Options{}, func(c *Config) { c.MaxAttempts = 3 })
 	c, ctx := e.pr.Client(), t.Context()
 	inv := money.New(1000, "EUR")
 
-	e.sb.InjectFault(Fault500, 2, 0)
+	e.sb.InjectFault(sandbox.Fault500, 2, 0)
 	r, err := c.GetRate(ctx, RateRequest{Invoice: inv, Currency: "BTC"})
 	if err != nil || e.sb.Requests("GetRate") != 3 {
 		t.Fatalf("GetRate after 2×500: %v, %d requests", err, e.sb.Requests("GetRate"))
 	}
-	e.sb.InjectFault(FaultGarbage, 3, 0)
+	e.sb.InjectFault(sandbox.FaultGarbage, 3, 0)
 	if _, err := c.GetCurrencyList(ctx); !errors.Is(err, driver.ErrUnreachable) || e.sb.Requests("GetCurrencyList") != 3 {
 		t.Fatalf("GetCurrencyList after 3×garbage: %v, %d requests", err, e.sb.Requests("GetCurrencyList"))
 	}
 	var de *DecodeError
-	e.sb.InjectFault(FaultGarbage, 1, 0)
+	e.sb.InjectFault(sandbox.FaultGarbage, 1, 0)
 	_, err = c.StartPayment(ctx, StartRequest{RateRequest: RateRequest{Invoice: inv, Currency: "BTC"}, PaymentID: r.PaymentID})
 	if !errors.Is(err, driver.ErrUnreachable) || !errors.As(err, &de) || e.sb.Requests("StartPayment") != 1 {
 		t.Fatalf("StartPayment garbage: %v, %d requests", err, e.sb.Requests("StartPayment"))
@@ -170,7 +171,7 @@ func TestRetriesOnlyForReads(t *testing.T) {
 			return err
 		}},
 	} {
-		e.sb.InjectFault(Fault500, 1, 0)
+		e.sb.InjectFault(sandbox.Fault500, 1, 0)
 		if err := w.call(); !errors.Is(err, driver.ErrUnreachable) {
 			t.Errorf("%s: %v", w.name, err)
 		}
@@ -178,7 +179,7 @@ func TestRetriesOnlyForReads(t *testing.T) {
 			t.Errorf("%s sent %d times", w.name, n)
 		}
 	}
-	e.sb.InjectFault(Fault500, 5, 0) // drain: further tests must not see them
+	e.sb.InjectFault(sandbox.Fault500, 5, 0) // drain: further tests must not see them
 }
 
 func TestBadAmountNamesField(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/providers/cryptogw/sandbox"
 )
 
 func TestParseDecimal(t *testing.T) {
@@ -71,7 +72,7 @@ func TestDecimalArithmetic(t *testing.T) {
 // Property: random invoice amounts (minor units) and random 8-decimal crypto amounts
 // survive the wire and the sandbox exactly.
 func TestDecimalRoundTripThroughSandbox(t *testing.T) {
-	e := newEnv(t, SandboxOptions{Seed: 7, ConfirmationInterval: 1}, nil)
+	e := newEnv(t, sandbox.Options{Seed: 7, ConfirmationInterval: 1}, nil)
 	rng := rand.New(rand.NewPCG(1, 2))
 	c := e.pr.Client()
 	ctx := t.Context()

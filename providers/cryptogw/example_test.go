@@ -9,6 +9,7 @@ import (
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/providers/cryptogw"
+	"github.com/terminald/terminald/providers/cryptogw/sandbox"
 )
 
 // A payment against the sandbox: start, the customer's wallet pays the QR, and the
@@ -16,7 +17,7 @@ import (
 func Example() {
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	sb := cryptogw.NewSandbox(cryptogw.SandboxOptions{Seed: 1, Now: clock})
+	sb := sandbox.New(sandbox.Options{Seed: 1, Now: clock})
 	srv := httptest.NewServer(sb)
 	defer srv.Close()
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/providers/cryptogw/sandbox"
 )
 
 // clock is a settable test clock.
@@ -34,16 +35,16 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	t   *testing.T
 	clk *clock
-	sb  *Sandbox
+	sb  *sandbox.Sandbox
 	srv *httptest.Server
 	pr  *Provider
 }
 
-func newEnv(t *testing.T, opts SandboxOptions, mod func(*Config)) *env {
+func newEnv(t *testing.T, opts sandbox.Options, mod func(*Config)) *env {
 	t.Helper()
 	clk := newClock()
 	opts.Now = clk.Now
-	sb := NewSandbox(opts)
+	sb := sandbox.New(opts)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	cfg := DemoConfig(srv.URL + "/v2/")

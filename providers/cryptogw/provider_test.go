@@ -9,10 +9,11 @@ import (
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/providers/cryptogw/sandbox"
 )
 
 func TestStepsCurrencyThenQuote(t *testing.T) {
-	e := newEnv(t, SandboxOptions{Seed: 3}, func(c *Config) { c.Currencies = []string{"XMR", "ETH", "BTC"} })
+	e := newEnv(t, sandbox.Options{Seed: 3}, func(c *Config) { c.Currencies = []string{"XMR", "ETH", "BTC"} })
 	ctx := t.Context()
 	p := &driver.Payment{ID: "p1", Amount: money.New(4825, "EUR")}
 	step, err := e.pr.NextStep(ctx, p)
@@ -45,7 +46,7 @@ func TestStepsCurrencyThenQuote(t *testing.T) {
 }
 
 func TestOneCurrencyIsNotAsked(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, func(c *Config) { c.Currencies = []string{"LTC"} })
+	e := newEnv(t, sandbox.Options{}, func(c *Config) { c.Currencies = []string{"LTC"} })
 	p := &driver.Payment{ID: "p1", Amount: money.New(100, "EUR")}
 	step, err := e.pr.NextStep(t.Context(), p)
 	if err != nil || step.Key != KeyQuote || !strings.Contains(step.Prompt, "LTC") {
@@ -61,7 +62,7 @@ func TestOneCurrencyIsNotAsked(t *testing.T) {
 }
 
 func TestPaidPath(t *testing.T) {
-	e := newEnv(t, SandboxOptions{Seed: 5, ConfirmationInterval: 10 * time.Second, MinConfirmations: 2}, nil)
+	e := newEnv(t, sandbox.Options{Seed: 5, ConfirmationInterval: 10 * time.Second, MinConfirmations: 2}, nil)
 	ctx := t.Context()
 	p, d := e.start("pay-1", 4825)
 	if d.p.Data[keyPaymentID] == "" || d.p.Data[keyAddress] == "" || !strings.HasPrefix(p.QR, "bitcoin:") {
@@ -87,15 +88,15 @@ func TestPaidPath(t *testing.T) {
 	if u.Remote != driver.RemotePaid {
 		t.Fatalf("after 2 blocks: %+v", u)
 	}
-	// The gateway knows our reference.
-	txs, _ := e.pr.Client().GetTransactions(ctx, 0, 5)
-	if txs[0].ReferenceNo != "pay-1" {
-		t.Errorf("reference_no = %q", txs[0].ReferenceNo)
+	// The gateway knows our reference: its reference_no filter finds the payment.
+	txs, err := e.pr.Client().TransactionsByReference(ctx, "pay-1")
+	if err != nil || len(txs) != 1 || txs[0].PaymentID != p.ProviderID {
+		t.Errorf("by reference pay-1: %+v, %v", txs, err)
 	}
 }
 
 func TestUnderpaidAccept(t *testing.T) {
-	e := newEnv(t, SandboxOptions{Seed: 9, Underpayment: MustDecimal("0.00010000")}, nil)
+	e := newEnv(t, sandbox.Options{Seed: 9, Underpayment: sandbox.Amount(MustDecimal("0.00010000"))}, nil)
 	ctx := t.Context()
 	p, d := e.start("under-1", 10000)
 	if err := e.sb.PayURI(p.QR); err != nil { // the wallet pays less
@@ -111,7 +112,7 @@ func TestUnderpaidAccept(t *testing.T) {
 	if !slices.Equal(u.Lines, want) {
 		t.Errorf("lines %q, want %q", u.Lines, want)
 	}
-	if u.QR == p.QR || !strings.HasSuffix(u.QR, "?amount=0.00010000") {
+	if uri, err := ParsePaymentURI(u.QR); u.QR == p.QR || err != nil || uri.Amount != MustDecimal("0.0001") {
 		t.Errorf("underpayment QR %q (was %q)", u.QR, p.QR)
 	}
 	u, err = e.pr.Accept(ctx, p, d.save)
@@ -130,7 +131,7 @@ func TestUnderpaidAccept(t *testing.T) {
 }
 
 func TestUnderpaidTopUp(t *testing.T) {
-	e := newEnv(t, SandboxOptions{Seed: 9, Underpayment: 500, MinConfirmations: 1, ConfirmationInterval: time.Second}, nil)
+	e := newEnv(t, sandbox.Options{Seed: 9, Underpayment: 500, MinConfirmations: 1, ConfirmationInterval: time.Second}, nil)
 	p, d := e.start("under-2", 2000)
 	e.sb.PayURI(p.QR)
 	u, _ := e.pr.Check(t.Context(), p, d.save)
@@ -144,7 +145,7 @@ func TestUnderpaidTopUp(t *testing.T) {
 }
 
 func TestUnderpaidCancel(t *testing.T) {
-	e := newEnv(t, SandboxOptions{Underpayment: 1000}, nil)
+	e := newEnv(t, sandbox.Options{Underpayment: 1000}, nil)
 	ctx := t.Context()
 	p, d := e.start("under-3", 2500)
 	e.sb.PayURI(p.QR)
@@ -160,7 +161,7 @@ func TestUnderpaidCancel(t *testing.T) {
 }
 
 func TestCancelRefusedAfterTransactionSeen(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, nil)
+	e := newEnv(t, sandbox.Options{}, nil)
 	ctx := t.Context()
 	p, d := e.start("c-1", 1500)
 	e.sb.PayURI(p.QR)
@@ -178,7 +179,7 @@ func TestCancelRefusedAfterTransactionSeen(t *testing.T) {
 }
 
 func TestCancelWaitingAndExpiry(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, nil)
+	e := newEnv(t, sandbox.Options{}, nil)
 	ctx := t.Context()
 	p, d := e.start("c-2", 1500)
 	if u, err := e.pr.Cancel(ctx, p, d.save); err != nil || u.Remote != driver.RemoteCancelled {
@@ -192,7 +193,7 @@ func TestCancelWaitingAndExpiry(t *testing.T) {
 }
 
 func TestBlockedKYT(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, nil)
+	e := newEnv(t, sandbox.Options{}, nil)
 	p, d := e.start("k-1", 1500)
 	e.sb.PayURI(p.QR)
 	if err := e.sb.Block(p.ProviderID, true); err != nil {
@@ -209,7 +210,7 @@ func TestBlockedKYT(t *testing.T) {
 }
 
 func TestRefundWithWaitTime(t *testing.T) {
-	e := newEnv(t, SandboxOptions{RefundWait: 120 * time.Minute}, nil)
+	e := newEnv(t, sandbox.Options{RefundWait: 120 * time.Minute}, nil)
 	ctx := t.Context()
 	p, d := e.start("r-1", 4825)
 	e.sb.PayURI(p.QR)
@@ -253,7 +254,7 @@ func TestRefundWithWaitTime(t *testing.T) {
 }
 
 func TestCrashAfterStartPaymentBeforeStoringAnswer(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, nil)
+	e := newEnv(t, sandbox.Options{}, nil)
 	ctx := t.Context()
 	p := newPayment("crash-1", 999)
 	d := &disk{fail: 2} // the save after StartPayment never happens
@@ -287,7 +288,7 @@ func TestCrashAfterStartPaymentBeforeStoringAnswer(t *testing.T) {
 }
 
 func TestStartNeverReachedIsNotFound(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, func(c *Config) { c.MaxAttempts = 1 })
+	e := newEnv(t, sandbox.Options{}, func(c *Config) { c.MaxAttempts = 1 })
 	ctx := t.Context()
 	p := newPayment("lost-1", 999)
 	d := &disk{}
@@ -295,9 +296,7 @@ func TestStartNeverReachedIsNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	// GetRate passes, StartPayment gets a 500 before the sandbox does anything.
-	e.sb.mu.Lock()
-	e.sb.faults = []fault{{}, {kind: Fault500}}
-	e.sb.mu.Unlock()
+	e.sb.InjectFaults(sandbox.FaultNone, sandbox.Fault500)
 	if _, err := e.pr.Start(ctx, p, d.save); !errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("Start = %v", err)
 	}
@@ -313,7 +312,7 @@ func TestStartNeverReachedIsNotFound(t *testing.T) {
 }
 
 func TestPingAndNameAndReconcile(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, nil)
+	e := newEnv(t, sandbox.Options{}, nil)
 	ctx := t.Context()
 	if err := e.pr.Ping(ctx); err != nil || e.pr.Name() != "cryptogw" {
 		t.Fatalf("Ping = %v, name %q", err, e.pr.Name())

@@ -14,22 +14,34 @@ const maxWebhookBody = 64 << 10
 
 // Webhook is a decoded gateway notification. It is unsigned: nothing in it is trusted.
 type Webhook struct {
-	Event     string // e.g. "payment.confirmed"
-	PaymentID string
+	Event       string // e.g. "payment.confirmed" (seed); empty on the live body
+	PaymentID   string
+	ReferenceNo string // live body: the reference_no sent with StartPayment
+	// Test is set for the gateway's {"webhook_test": ...} probe (sent when a webhook URL
+	// is checked with Ping); it carries no payment.
+	Test bool
 }
 
-// DecodeWebhook reads a webhook body. Only event and payment_id are looked at;
-// payment_id must be 1-128 letters, digits, '-', '_' or '.'.
+// DecodeWebhook reads a webhook body: the seed's {event, payment_id, ...}, the live
+// {payment_id, reference_no} or the {"webhook_test": ...} probe. Only event, payment_id
+// and reference_no are looked at; payment_id must be 1-128 letters, digits, '-', '_'
+// or '.'.
 func DecodeWebhook(body []byte) (Webhook, error) {
 	var w struct {
-		Event     flex `json:"event"`
-		PaymentID flex `json:"payment_id"`
+		Event       flex  `json:"event"`
+		PaymentID   flex  `json:"payment_id"`
+		ReferenceNo flex  `json:"reference_no"`
+		WebhookTest *flex `json:"webhook_test"`
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
 		return Webhook{}, &DecodeError{Endpoint: "webhook", Err: err}
 	}
+	if w.WebhookTest != nil && w.PaymentID.kind == 0 {
+		return Webhook{Test: true}, nil
+	}
 	c := fields{endpoint: "webhook"}
-	h := Webhook{Event: c.str("event", w.Event), PaymentID: c.str("payment_id", w.PaymentID)}
+	h := Webhook{Event: c.str("event", w.Event), PaymentID: c.str("payment_id", w.PaymentID),
+		ReferenceNo: c.str("reference_no", w.ReferenceNo)}
 	if c.err != nil {
 		return Webhook{}, c.err
 	}
@@ -45,8 +57,8 @@ func DecodeWebhook(body []byte) (Webhook, error) {
 // NewWebhookHandler returns the handler for the gateway's unsigned webhooks
 // (payment.confirmed, .cancelled, .underpaid, .refunded). It only reads payment_id and
 // calls hint with it; the caller then asks CheckPayment for the truth, so a forged
-// webhook changes nothing by itself. hint must not block. Bad bodies get 400, other
-// methods than POST 405.
+// webhook changes nothing by itself. hint must not block. A webhook_test probe is
+// answered 200 without a hint. Bad bodies get 400, other methods than POST 405.
 func NewWebhookHandler(hint func(paymentID string), logger *slog.Logger) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -68,9 +80,14 @@ func NewWebhookHandler(hint func(paymentID string), logger *slog.Logger) http.Ha
 			http.Error(w, "bad webhook", http.StatusBadRequest)
 			return
 		}
+		w.Header().Set("Content-Type", "application/json")
+		if h.Test {
+			logger.Info("cryptogw: webhook test received")
+			io.WriteString(w, `{"ok":true,"webhook_test":true}`)
+			return
+		}
 		logger.Debug("cryptogw: webhook", "event", h.Event, "payment_id", h.PaymentID)
 		hint(h.PaymentID)
-		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"ok":true}`)
 	})
 }

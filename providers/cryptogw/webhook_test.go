@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/terminald/terminald/providers/cryptogw/sandbox"
 )
 
 func TestWebhookHandler(t *testing.T) {
@@ -40,7 +42,7 @@ func TestWebhookHandler(t *testing.T) {
 
 // A forged webhook only makes the terminal ask: the state comes from CheckPayment.
 func TestForgedWebhookChangesNothing(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, nil)
+	e := newEnv(t, sandbox.Options{}, nil)
 	p, d := e.start("w-1", 700)
 	var hinted string
 	h := NewWebhookHandler(func(id string) { hinted = id }, nil)
@@ -70,7 +72,7 @@ func TestParsePaymentURI(t *testing.T) {
 }
 
 func TestSandboxPageAndControl(t *testing.T) {
-	e := newEnv(t, SandboxOptions{}, nil)
+	e := newEnv(t, sandbox.Options{}, nil)
 	p, _ := e.start("s-1", 700)
 	resp, err := e.srv.Client().Get(e.srv.URL + "/pay?payment_id=" + p.ProviderID + "&currency=BTC")
 	if err != nil || resp.StatusCode != 200 {
@@ -89,4 +91,24 @@ func TestSandboxPageAndControl(t *testing.T) {
 		t.Errorf("unknown endpoint: %d", resp.StatusCode)
 	}
 	resp.Body.Close()
+}
+
+func TestWebhookLiveBodyAndProbe(t *testing.T) {
+	var got []string
+	h := NewWebhookHandler(func(id string) { got = append(got, id) }, nil)
+	post := func(body string) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hook", strings.NewReader(body)))
+		return rec.Code
+	}
+	if c := post(`{"webhook_test":"https://gw.example"}`); c != 200 || len(got) != 0 {
+		t.Fatalf("webhook_test probe: %d, hints %q", c, got)
+	}
+	if c := post(`{"payment_id":"0b9a0c1e-45aa-4e1b-9c2d-000000000045","reference_no":"T1-000042"}`); c != 200 ||
+		len(got) != 1 || got[0] != "0b9a0c1e-45aa-4e1b-9c2d-000000000045" {
+		t.Fatalf("live webhook: %d, hints %q", c, got)
+	}
+	if w, err := DecodeWebhook([]byte(`{"payment_id":"p-1","reference_no":"T1-7"}`)); err != nil || w.ReferenceNo != "T1-7" || w.Test {
+		t.Errorf("live body = %+v, %v", w, err)
+	}
 }

@@ -1,4 +1,4 @@
-package cryptogw
+package sandbox
 
 import (
 	"encoding/json"
@@ -15,21 +15,32 @@ import (
 	"github.com/terminald/terminald/money"
 )
 
-// Demo credentials the sandbox accepts by default, so that
-// `terminald sim --provider cryptogw` runs without configuration.
+// Demo credentials the sandbox accepts by default (the same as cryptogw.DemoUsername,
+// cryptogw.DemoAPIKey and cryptogw.DemoPosID, so cryptogw.DemoConfig talks to it).
 const (
 	DemoUsername = "demo"
 	DemoAPIKey   = "sandbox-demo-key"
 	DemoPosID    = "POS1"
 )
 
-// DemoConfig returns a Config for a sandbox at baseURL with the demo credentials.
-func DemoConfig(baseURL string) Config {
-	return Config{BaseURL: baseURL, Username: DemoUsername, APIKey: DemoAPIKey, PosID: DemoPosID}
-}
+// Shape chooses which published reading of the API the sandbox plays.
+type Shape string
 
-// SandboxOptions configures a Sandbox. Zero values take the defaults named.
-type SandboxOptions struct {
+// Shapes.
+const (
+	// ShapeLive answers as the live gateway does according to its own client: counts as
+	// strings, amounts with 7 decimals, GetTransactions as {"invoices": [...]}, every
+	// field the official client reads, and AcceptPayment/RefundPayment amounts compared
+	// as text. The default.
+	ShapeLive Shape = "live"
+	// ShapeSeed answers as the quick-start document shows: numbers as numbers, 8
+	// decimals, GetTransactions as a bare array, only the documented fields.
+	ShapeSeed Shape = "seed"
+)
+
+// Options configures a Sandbox. Zero values take the defaults named.
+type Options struct {
+	Shape    Shape  // ShapeLive (default) or ShapeSeed
 	Username string // default DemoUsername
 	APIKey   string // default DemoAPIKey
 	Seed     uint64 // seeds the rate walk, ids and addresses
@@ -40,9 +51,12 @@ type SandboxOptions struct {
 	RefundWait           time.Duration // refunds complete after this; default 2 min
 	// Underpayment is how much less than sent the first transaction of every payment
 	// carries (0: none): a wallet that pays the QR's amount then underpays.
-	Underpayment Decimal
+	Underpayment Amount
 	Now          func() time.Time // clock; default time.Now
-	PublicURL    string           // base of qr_img links; default "http://127.0.0.1"
+	PublicURL    string           // base of qr_img and access_url links; default "http://127.0.0.1"
+	// WebhookClient delivers the webhook_test probe of Ping(webhook_url); default a
+	// client with a 5 s timeout.
+	WebhookClient *http.Client
 }
 
 // FaultKind is a failure the sandbox injects into its next API replies.
@@ -50,6 +64,7 @@ type FaultKind string
 
 // Faults.
 const (
+	FaultNone    FaultKind = ""        // answer normally (a gap in InjectFaults)
 	Fault500     FaultKind = "500"     // answer 500 without doing anything
 	FaultGarbage FaultKind = "garbage" // do the call, answer 200 with garbage
 	FaultDelay   FaultKind = "delay"   // do the call, answer after a delay
@@ -63,19 +78,19 @@ type fault struct {
 type sbCurrency struct {
 	code, name, scheme, prefix string
 	rateCents                  int64 // EUR cents per unit
-	fee                        Decimal
+	fee                        Amount
 	enabled                    bool
 }
 
 type sbTx struct {
-	amount Decimal
+	amount Amount
 	at     time.Time
 }
 
 type sbQuote struct {
 	id, currency, invCur, invText string
 	invoice                       money.Amount
-	rate, exch, fee, amount       Decimal
+	rate, exch, fee, amount       Amount
 }
 
 type sbPayment struct {
@@ -88,13 +103,14 @@ type sbPayment struct {
 	alert                        time.Time
 	confirmedAt, cancelledAt     time.Time
 	accepted                     bool
-	refund                       Decimal
+	refund                       Amount
 	refundAt                     time.Time
 	refundOut                    string
+	token                        string // access_token
 }
 
-func (p *sbPayment) paid() Decimal {
-	var s Decimal
+func (p *sbPayment) paid() Amount {
+	var s Amount
 	for _, t := range p.txs {
 		s += t.amount
 	}
@@ -111,9 +127,10 @@ func (p *sbPayment) paid() Decimal {
 //	POST /sandbox/block?payment_id=..[&on=false]  raise (or clear) a KYT/double-spend alert
 //	POST /sandbox/fault?kind=500|garbage|delay&n=..[&delay=2s]
 //
-// It never calls webhook URLs (no outbound traffic). It is safe for concurrent use.
+// The only outbound traffic is the webhook_test probe of Ping with a webhook_url. By
+// default it answers in the live shape (Options.Shape). It is safe for concurrent use.
 type Sandbox struct {
-	opt SandboxOptions
+	opt Options
 
 	mu       sync.Mutex
 	rng      *rand.Rand
@@ -127,8 +144,8 @@ type Sandbox struct {
 	lastUUID int
 }
 
-// NewSandbox returns a sandbox configured by opts.
-func NewSandbox(opts SandboxOptions) *Sandbox {
+// New returns a sandbox configured by opts.
+func New(opts Options) *Sandbox {
 	if opts.Username == "" {
 		opts.Username = DemoUsername
 	}
@@ -149,6 +166,12 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Shape == "" {
+		opts.Shape = ShapeLive
+	}
+	if opts.WebhookClient == nil {
+		opts.WebhookClient = &http.Client{Timeout: 5 * time.Second}
 	}
 	if opts.PublicURL == "" {
 		opts.PublicURL = "http://127.0.0.1"
@@ -185,6 +208,16 @@ func (s *Sandbox) InjectFault(kind FaultKind, n int, delay time.Duration) {
 	}
 }
 
+// InjectFaults makes the next len(kinds) API requests fail in turn with kinds;
+// FaultNone lets one through.
+func (s *Sandbox) InjectFaults(kinds ...FaultKind) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range kinds {
+		s.faults = append(s.faults, fault{kind: k})
+	}
+}
+
 // Block raises (on) or clears a KYT / double-spend alert on a payment: it then reports
 // state "blocked" while it has a transaction.
 func (s *Sandbox) Block(paymentID string, on bool) error {
@@ -203,8 +236,8 @@ func (s *Sandbox) Block(paymentID string, on bool) error {
 
 // Pay sends a transaction of amount to address, as a customer's wallet would. A zero
 // amount pays what is missing. The first transaction of a payment arrives
-// SandboxOptions.Underpayment short.
-func (s *Sandbox) Pay(address string, amount Decimal) error {
+// Options.Underpayment short.
+func (s *Sandbox) Pay(address string, amount Amount) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.byAddr[address]
@@ -233,13 +266,13 @@ func (s *Sandbox) Pay(address string, amount Decimal) error {
 	return nil
 }
 
-// PayURI pays a BIP21 payment URI as shown in the QR code (see ParsePaymentURI).
+// PayURI pays a BIP21 payment URI as shown in the QR code ("bitcoin:<address>?amount=x").
 func (s *Sandbox) PayURI(uri string) error {
-	u, err := ParsePaymentURI(uri)
+	addr, amt, err := parseURI(uri)
 	if err != nil {
 		return err
 	}
-	return s.Pay(u.Address, u.Amount)
+	return s.Pay(addr, amt)
 }
 
 func (s *Sandbox) cur(code string) *sbCurrency {
@@ -304,7 +337,7 @@ func (s *Sandbox) minConf(p *sbPayment) int {
 }
 
 // refundOpen is what RefundPayment must ask for now.
-func (s *Sandbox) refundOpen(p *sbPayment, state string) Decimal {
+func (s *Sandbox) refundOpen(p *sbPayment, state string) Amount {
 	if p.refund > 0 || (state != "confirmed" && state != "cancelled") {
 		return 0
 	}
@@ -356,7 +389,12 @@ func sandboxEndpoint(name string) (func(*Sandbox, url.Values, time.Time) (any, *
 	return nil, false
 }
 
-// ServeHTTP serves the API and the simulation endpoints.
+// optionalPos are the endpoints the official client calls without pos_id.
+var optionalPos = map[string]bool{"GetTransactions": true, "GetCurrencyList": true, "Ping": true}
+
+// ServeHTTP serves the API and the simulation endpoints. An API endpoint takes its
+// parameters from a GET query or a POST body (a form or a multipart form, as the
+// official client sends StartPayment) and the query together.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	switch path {
@@ -369,7 +407,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	name := path[strings.LastIndexByte(path, '/')+1:]
 	h, ok := sandboxEndpoint(name)
-	if !ok {
+	if !ok && name != "Ping" {
 		writeJSON(w, http.StatusNotFound, map[string]string{"err": "Not found"})
 		return
 	}
@@ -384,20 +422,38 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"err": "Internal Server Error"})
 		return
 	}
-	if r.Method != http.MethodGet {
-		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"err": "Use GET"})
-		return
-	}
 	if u, k, ok := r.BasicAuth(); !ok || u != s.opt.Username || k != s.opt.APIKey {
+		// The challenge: clients that wait for it (curl's CURLAUTH_ANY, as the official
+		// client uses) send credentials only after it.
+		w.Header().Set("WWW-Authenticate", `Basic realm="Payment Gateway API", charset="UTF-8"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"err": "Invalid API key or authentication failed"})
 		return
 	}
-	q := r.URL.Query()
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"err": "Use GET or POST"})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"err": "Malformed multipart body"})
+			return
+		}
+	} else if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"err": "Malformed parameters"})
+		return
+	}
+	q := r.Form
+	if name == "Ping" {
+		writeJSON(w, http.StatusOK, s.ping(r, q.Get("webhook_url")))
+		return
+	}
 	var (
 		out  any
 		aerr *apiErr
 	)
-	if q.Get("pos_id") == "" {
+	if q.Get("pos_id") == "" && !optionalPos[name] {
 		aerr = errf(http.StatusBadRequest, "Missing parameter pos_id")
 	} else {
 		s.mu.Lock()
@@ -423,6 +479,33 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// ping answers Ping: {"result":"pong"}; with a webhook_url it first delivers a
+// {"webhook_test": ...} probe there (a POST with a JSON body, as a payment webhook) and
+// reports the answer's HTTP status in webhook_response (the sandbox's choice of shape:
+// the official client only passes the object on).
+func (s *Sandbox) ping(r *http.Request, hook string) map[string]any {
+	out := map[string]any{"result": "pong"}
+	if hook == "" {
+		return out
+	}
+	resp := map[string]any{"url": hook}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, hook,
+		strings.NewReader(`{"webhook_test":"`+s.opt.PublicURL+`"}`))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/json")
+		var res *http.Response
+		if res, err = s.opt.WebhookClient.Do(req); err == nil {
+			res.Body.Close()
+			resp["http_code"] = res.StatusCode
+		}
+	}
+	if err != nil {
+		resp["error"] = "delivery failed"
+	}
+	out["webhook_response"] = resp
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -469,9 +552,10 @@ func (s *Sandbox) quoteFor(q url.Values, move bool) (*sbQuote, *apiErr) {
 			c.rateCents = 1
 		}
 	}
-	inv, _ := FromMinor(minor, invoiceExp(invCur))
-	rate, _ := FromMinor(c.rateCents, 2)
-	exch, err := inv.Div(rate, true)
+	inv, _ := fromMinor(minor, invoiceExp(invCur))
+	rate, _ := fromMinor(c.rateCents, 2)
+	ex, err := mulDiv(int64(inv), 100_000_000, int64(rate), true)
+	exch := Amount(ex)
 	if err != nil {
 		return nil, errf(http.StatusBadRequest, "Invalid invoice_amount")
 	}
@@ -482,14 +566,36 @@ func (s *Sandbox) quoteFor(q url.Values, move bool) (*sbQuote, *apiErr) {
 	}, nil
 }
 
+// amt writes a crypto amount in the sandbox's shape.
+func (s *Sandbox) amt(a Amount) string {
+	if s.opt.Shape == ShapeSeed {
+		return a.String()
+	}
+	return a.live()
+}
+
+// count writes a count: a string on the live API, a number in the seed.
+func (s *Sandbox) count(n int) any {
+	if s.opt.Shape == ShapeSeed {
+		return n
+	}
+	return strconv.Itoa(n)
+}
+
+func (s *Sandbox) live() bool { return s.opt.Shape != ShapeSeed }
+
 func (s *Sandbox) quoteJSON(qt *sbQuote) map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"invoice_amount": qt.invText, "invoice_currency": qt.invCur, "currency": qt.currency,
-		"rate": qt.rate.Trim(2), "amount_exchange": qt.exch.String(),
-		"network_processing_fee": qt.fee.String(), "amount": qt.amount.String(),
-		"fast_transaction_fee": "0.00000009", "fast_transaction_fee_currency": qt.currency + "/Byte",
+		"rate": qt.rate.trim(2), "amount_exchange": s.amt(qt.exch),
+		"network_processing_fee": s.amt(qt.fee), "amount": s.amt(qt.amount),
+		"fast_transaction_fee": s.amt(9), "fast_transaction_fee_currency": qt.currency + "/Byte",
 		"wait_time": "5 seconds", "payment_id": qt.id,
 	}
+	if s.live() {
+		m["sid"] = nil
+	}
+	return m
 }
 
 func (s *Sandbox) getRate(q url.Values, _ time.Time) (any, *apiErr) {
@@ -504,13 +610,26 @@ func (s *Sandbox) getRate(q url.Values, _ time.Time) (any, *apiErr) {
 
 func (s *Sandbox) startedJSON(p *sbPayment) map[string]any {
 	m := s.quoteJSON(&p.sbQuote)
-	qr := s.cur(p.currency).scheme + ":" + p.address + "?amount=" + p.amount.String()
+	qr := s.cur(p.currency).scheme + ":" + p.address + "?amount=" + s.amt(p.amount)
 	m["address"] = p.address
 	m["qr"] = qr
 	m["qr_alt"] = p.address
 	m["qr_img"] = s.opt.PublicURL + "/api/qr/?d=" + url.QueryEscape(qr)
 	m["qr_alt_img"] = s.opt.PublicURL + "/api/qr/?d=" + url.QueryEscape(p.address)
+	if s.live() {
+		m["min_confirmations"] = s.minConf(p)
+		m["cancelled"] = !p.cancelledAt.IsZero()
+		m["print_string"] = "<BR>Reference: " + p.ref + "<BR><BOLD>Total:</BOLD><BR>" + s.amt(p.amount) + " " + p.currency + "<BR><CUT>"
+		m["access_token"] = p.token
+		m["access_url"] = s.accessURL(p)
+		m["stats_token"] = "stats-" + p.token
+		m["notices"] = []string{}
+	}
 	return m
+}
+
+func (s *Sandbox) accessURL(p *sbPayment) string {
+	return s.opt.PublicURL + "/pay?payment_id=" + url.QueryEscape(p.id) + "&currency=" + p.currency
 }
 
 func (s *Sandbox) startPayment(q url.Values, now time.Time) (any, *apiErr) {
@@ -537,6 +656,7 @@ func (s *Sandbox) startPayment(q url.Values, now time.Time) (any, *apiErr) {
 		zeroConf: boolParam(q, "accept_zero_confirmations"), kyt: boolParam(q, "require_kyt_for_confirmation"),
 	}
 	p.address = s.newAddress(p.currency)
+	p.token = fmt.Sprintf("%016x%016x", s.rng.Uint64(), s.rng.Uint64())
 	delete(s.quotes, id)
 	s.pays[id] = p
 	s.byAddr[p.address] = p
@@ -570,14 +690,7 @@ func timeOrNull(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return t.UTC().Format(gatewayTimeLayout)
-}
-
-func decOrEmpty(d Decimal) string {
-	if d == 0 {
-		return ""
-	}
-	return d.String()
+	return t.UTC().Format(timeLayout)
 }
 
 func (s *Sandbox) checkPayment(q url.Values, now time.Time) (any, *apiErr) {
@@ -587,28 +700,72 @@ func (s *Sandbox) checkPayment(q url.Values, now time.Time) (any, *apiErr) {
 	}
 	state, confs := s.eval(p, now)
 	paid := p.paid()
-	var unconf Decimal
+	var unconf Amount
 	if state == "processing" || state == "blocked" {
 		unconf = paid
 	}
 	m := map[string]any{
 		"reference_no": p.ref, "invoice_amount": p.invText, "invoice_currency": p.invCur,
-		"currency": p.currency, "amount": p.amount.String(), "payment": paid.String(),
-		"unconfirmed_amount": unconf.String(), "confirmations": confs, "min_confirmations": s.minConf(p),
+		"currency": p.currency, "amount": s.amt(p.amount), "payment": s.amt(paid),
+		"unconfirmed_amount": s.amt(unconf), "confirmations": s.count(confs), "min_confirmations": s.count(s.minConf(p)),
 		"confirmed": state == "confirmed", "confirmed_time": timeOrNull(p.confirmedAt),
 		"cancelled": state == "cancelled", "cancelled_time": timeOrNull(p.cancelledAt),
 		"state": state, "status": sbStatusText[state], "wait_time": "5 seconds",
-		"refund_amount_opened": decOrEmpty(s.refundOpen(p, state)),
-		"refund":               decOrEmpty(p.refund), "refund_status": s.refundStatus(p, now),
+		"refund_amount_opened": s.amtOrEmpty(s.refundOpen(p, state)),
+		"refund":               s.amtOrEmpty(p.refund), "refund_status": s.refundStatus(p, now),
+	}
+	if s.live() {
+		if p.ref == "" {
+			m["reference_no"] = nil
+		}
+		if paid == 0 && state == "waiting" {
+			m["payment"] = nil
+		}
+		inv, _ := fromMinor(p.invoice.Minor, invoiceExp(p.invCur))
+		unconfInv, _ := mulDiv(int64(unconf), int64(inv), max(int64(p.amount), 1), false)
+		var reason any
+		if !p.cancelledAt.IsZero() {
+			reason = "other"
+		}
+		m["inserted"] = p.created.UTC().Format(timeLayout)
+		m["type"] = "Sell"
+		m["original_amount"] = nil
+		m["accept_zero_confirmations"] = boolText(p.zeroConf)
+		m["require_kyt_for_confirmation"] = boolText(p.kyt)
+		m["reason"] = reason
+		m["sid"] = nil
+		m["access_token"] = p.token
+		m["access_url"] = s.accessURL(p)
+		m["unconfirmed_invoice_amount"] = Amount(unconfInv).trim(2)
+		m["print_string"] = "<BR>Reference: " + p.ref + "<BR><CENTER>=== " + sbStatusText[state] + " ===</CENTER><BR><CUT>"
+		m["item_name"] = nil
 	}
 	if state == "underpayment" {
 		missing := p.amount - paid
-		m["underpayment"] = map[string]any{
-			"address": p.underAddr, "missing_amount": missing.String(),
-			"qr": s.cur(p.currency).scheme + ":" + p.underAddr + "?amount=" + missing.String(),
+		qr := s.cur(p.currency).scheme + ":" + p.underAddr + "?amount=" + s.amt(missing)
+		u := map[string]any{"address": p.underAddr, "missing_amount": s.amt(missing), "qr": qr}
+		if s.live() {
+			u["qr_alt"] = p.underAddr
+			u["qr_img"] = s.opt.PublicURL + "/api/qr/?d=" + url.QueryEscape(qr)
+			u["qr_alt_img"] = s.opt.PublicURL + "/api/qr/?d=" + url.QueryEscape(p.underAddr)
 		}
+		m["underpayment"] = u
 	}
 	return m, nil
+}
+
+func boolText(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func (s *Sandbox) amtOrEmpty(d Amount) string {
+	if d == 0 {
+		return ""
+	}
+	return s.amt(d)
 }
 
 func (s *Sandbox) cancelPayment(q url.Values, now time.Time) (any, *apiErr) {
@@ -623,7 +780,20 @@ func (s *Sandbox) cancelPayment(q url.Values, now time.Time) (any, *apiErr) {
 	default:
 		return nil, errf(http.StatusBadRequest, "Payment can not be cancelled: transaction already sent")
 	}
-	return map[string]any{"cancelled": true}, nil
+	if !s.live() {
+		return map[string]any{"cancelled": true}, nil
+	}
+	return map[string]any{"cancelled": true, "status": "Cancelled"}, nil
+}
+
+// sameAmount compares an amount a client sent with the sandbox's own: as text on the
+// live shape (the gateway compares what it sent), as a number on the seed shape.
+func (s *Sandbox) sameAmount(text string, want Amount) bool {
+	if s.live() {
+		return text == s.amt(want)
+	}
+	a, err := ParseAmount(text)
+	return err == nil && a == want
 }
 
 func (s *Sandbox) acceptPayment(q url.Values, now time.Time) (any, *apiErr) {
@@ -637,8 +807,7 @@ func (s *Sandbox) acceptPayment(q url.Values, now time.Time) (any, *apiErr) {
 	if state, _ := s.eval(p, now); state != "underpayment" {
 		return nil, errf(http.StatusBadRequest, "Payment is not underpaid (state %s)", state)
 	}
-	amt, err := ParseDecimal(q.Get("accepted_amount"))
-	if err != nil || amt != p.paid() {
+	if !s.sameAmount(q.Get("accepted_amount"), p.paid()) {
 		return nil, errf(http.StatusBadRequest, "accepted_amount does not match payment")
 	}
 	inv, err := money.ParseDecimal(q.Get("accepted_invoice_amount"), invoiceExp(p.invCur))
@@ -658,7 +827,7 @@ func (s *Sandbox) refundPayment(q url.Values, now time.Time) (any, *apiErr) {
 	if e != nil {
 		return nil, e
 	}
-	if !ValidAddress(q.Get("address_out")) {
+	if !validAddress(q.Get("address_out")) {
 		return nil, errf(http.StatusBadRequest, "Invalid address_out")
 	}
 	state, _ := s.eval(p, now)
@@ -666,11 +835,10 @@ func (s *Sandbox) refundPayment(q url.Values, now time.Time) (any, *apiErr) {
 	if open == 0 {
 		return nil, errf(http.StatusBadRequest, "Nothing to refund")
 	}
-	amt, err := ParseDecimal(q.Get("refund_amount"))
-	if err != nil || amt != open {
+	if !s.sameAmount(q.Get("refund_amount"), open) {
 		return nil, errf(http.StatusBadRequest, "refund_amount must match refund_amount_opened")
 	}
-	p.refund, p.refundAt, p.refundOut = amt, now, q.Get("address_out")
+	p.refund, p.refundAt, p.refundOut = open, now, q.Get("address_out")
 	return map[string]any{"wait_time": formatWait(s.opt.RefundWait)}, nil
 }
 
@@ -688,7 +856,24 @@ func (s *Sandbox) currencyList(url.Values, time.Time) (any, *apiErr) {
 		if !c.enabled {
 			st = "DISABLED"
 		}
-		out = append(out, map[string]any{"currency": c.code, "description": c.name, "status": st, "zero_confirmations_enabled": true})
+		m := map[string]any{"currency": c.code, "description": c.name, "status": st, "zero_confirmations_enabled": true}
+		if s.live() {
+			rate, _ := fromMinor(c.rateCents, 2)
+			var r any = rate.trim(2)
+			if !c.enabled {
+				r = nil
+			}
+			m["zero_confirmations_enabled"] = "1"
+			m["currency_fiat"] = "EUR"
+			m["icon_url"] = s.opt.PublicURL + "/images/coins/" + strings.ToLower(c.code) + ".png"
+			m["rate"], m["sell_rate"], m["buy_rate"] = r, r, r
+			m["sell_status"], m["buy_status"] = st, st
+			m["sell_min_invoice_amount"], m["sell_max_invoice_amount"] = "0.10", "5000.00"
+			m["sell_network_processing_fee"] = s.amt(c.fee)
+			m["buy_min_invoice_amount"], m["buy_max_invoice_amount"] = "1.00", "1000.00"
+			m["buy_network_processing_fee"] = s.amt(c.fee)
+		}
+		out = append(out, m)
 	}
 	return out, nil
 }
@@ -709,20 +894,49 @@ func (s *Sandbox) transactions(q url.Values, now time.Time) (any, *apiErr) {
 		}
 		limit = min(n, 100)
 	}
+	ref := q.Get("reference_no")
 	out := []map[string]any{}
-	for i := len(s.order) - 1 - offset; i >= 0 && len(out) < limit; i-- {
+	skip := offset
+	for i := len(s.order) - 1; i >= 0 && len(out) < limit; i-- {
 		p := s.order[i]
+		if ref != "" && s.live() && p.ref != ref {
+			continue // the live API filters by reference_no; the seed documents no filter
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
 		state, _ := s.eval(p, now)
-		out = append(out, map[string]any{
-			"status": sbStatusText[state], "pos_id": p.pos, "payment_id": p.id, "reference_no": p.ref,
+		m := map[string]any{
+			"status": sbStatusText[state], "pos_id": p.pos, "payment_id": p.id,
 			"invoice_currency": p.invCur, "invoice_amount": p.invText, "currency": p.currency,
-			"amount": p.amount.String(), "address": p.address, "type": "Sell", "payment": p.paid().String(),
-			"refund": decOrEmpty(p.refund), "refund_amount_opened": decOrEmpty(s.refundOpen(p, state)),
-			"refund_status": nullIfEmpty(s.refundStatus(p, now)), "inserted": p.created.UTC().Format(gatewayTimeLayout),
+			"amount": s.amt(p.amount), "address": p.address, "type": "Sell", "payment": s.amt(p.paid()),
+			"refund": s.amtOrEmpty(p.refund), "refund_amount_opened": s.amtOrEmpty(s.refundOpen(p, state)),
+			"refund_status": nullIfEmpty(s.refundStatus(p, now)), "inserted": p.created.UTC().Format(timeLayout),
 			"confirmed": timeOrNull(p.confirmedAt), "cancelled": timeOrNull(p.cancelledAt),
 			"double_spending_alert": timeOrNull(p.alert), "accept_zero_confirmations": p.zeroConf,
-			"item_name": "", "access_token": "sandbox-token-" + p.id[:8],
-		})
+			"item_name": "", "access_token": p.token,
+		}
+		if s.live() {
+			if p.paid() == 0 {
+				m["payment"] = nil
+			}
+			m["state"] = state
+			m["status_loc"] = sbStatusText[state]
+			m["type_loc"] = "Sell"
+			m["amount_exchange"] = s.amt(p.exch)
+			m["network_processing_fee"] = s.amt(p.fee)
+			m["refund_status_loc"] = nullIfEmpty(s.refundStatus(p, now))
+			m["invoice_date"] = nil
+			m["item_name"] = nil
+			m["sid"] = nil
+		} else {
+			m["reference_no"] = p.ref // not in the seed's example; kept for older readers
+		}
+		out = append(out, m)
+	}
+	if s.live() {
+		return map[string]any{"invoices": out}, nil
 	}
 	return out, nil
 }
@@ -743,9 +957,9 @@ func (s *Sandbox) serveControl(w http.ResponseWriter, r *http.Request, path stri
 	var err error
 	switch path {
 	case "/sandbox/pay":
-		var amt Decimal
+		var amt Amount
 		if a := q.Get("amount"); a != "" {
-			amt, err = ParseDecimal(a)
+			amt, err = ParseAmount(a)
 		}
 		if err == nil {
 			err = s.Pay(q.Get("address"), amt)
