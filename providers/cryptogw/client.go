@@ -1,13 +1,17 @@
 package cryptogw
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +29,8 @@ type APIError struct {
 	Endpoint string
 	Status   int    // HTTP status
 	Err      string // the "err" text, possibly empty
+	// RetryAfter is the wait a 429 or 503 asked for (Retry-After in seconds); 0 when none.
+	RetryAfter time.Duration
 }
 
 // Error describes the refusal.
@@ -113,7 +119,12 @@ func (c *Client) call(ctx context.Context, endpoint string, q url.Values, idempo
 	}
 	u := *c.base
 	u.Path += endpoint + "/"
-	u.RawQuery = q.Encode()
+	var form url.Values
+	if endpoint == "StartPayment" {
+		form = q // a multipart POST, as the official client sends it
+	} else {
+		u.RawQuery = q.Encode()
+	}
 	attempts := 1
 	if idempotent {
 		attempts = c.attempts
@@ -121,15 +132,11 @@ func (c *Client) call(ctx context.Context, endpoint string, q url.Values, idempo
 	var err error
 	for i := range attempts {
 		if i > 0 {
-			t := time.NewTimer(c.retryDelay * time.Duration(i))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return fmt.Errorf("cryptogw: %s: %w (%w)", endpoint, driver.ErrUnreachable, ctx.Err())
-			case <-t.C:
+			if perr := pause(ctx, c.backoff(i, err)); perr != nil {
+				return fmt.Errorf("cryptogw: %s: %w (%w)", endpoint, driver.ErrUnreachable, perr)
 			}
 		}
-		err = c.once(ctx, endpoint, u.String(), decode)
+		err = c.once(ctx, endpoint, u.String(), form, idempotent, decode)
 		if err == nil || !errors.Is(err, driver.ErrUnreachable) || ctx.Err() != nil {
 			return err
 		}
@@ -138,12 +145,42 @@ func (c *Client) call(ctx context.Context, endpoint string, q url.Values, idempo
 	return err
 }
 
-func (c *Client) once(ctx context.Context, endpoint, u string, decode func([]byte) error) error {
+// once sends one request: a GET, or a multipart POST of form when form is not nil.
+//
+// net/http's Transport silently sends a GET (any request it deems replayable) again
+// when a reused connection breaks before the answer's first byte, which is exactly
+// the "reset after the gateway acted" case. A call that moves money (idempotent false)
+// is therefore made non-replayable: a POST body without GetBody, or for a GET an empty
+// body without GetBody (the Transport sends no body for it, but will not replay it).
+func (c *Client) once(ctx context.Context, endpoint, u string, form url.Values, idempotent bool, decode func([]byte) error) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	method, reqBody, ctype := http.MethodGet, io.Reader(nil), ""
+	if form != nil {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		for _, k := range slices.Sorted(maps.Keys(form)) {
+			for _, v := range form[k] {
+				mw.WriteField(k, v)
+			}
+		}
+		if err := mw.Close(); err != nil {
+			return fmt.Errorf("cryptogw: %s: %w", endpoint, err)
+		}
+		method, reqBody, ctype = http.MethodPost, &b, mw.FormDataContentType()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, reqBody)
 	if err != nil {
 		return fmt.Errorf("cryptogw: %s: %w", endpoint, err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if !idempotent {
+		req.GetBody = nil
+		if req.Body == nil {
+			req.Body = io.NopCloser(strings.NewReader(""))
+		}
 	}
 	req.SetBasicAuth(c.username, c.apiKey)
 	req.Header.Set("Accept", "application/json")
@@ -163,12 +200,49 @@ func (c *Client) once(ctx context.Context, endpoint, u string, decode func([]byt
 		return &DecodeError{Endpoint: endpoint, Err: fmt.Errorf("reply larger than %d bytes", maxBody)}
 	}
 	if resp.StatusCode != http.StatusOK {
-		return &APIError{Endpoint: endpoint, Status: resp.StatusCode, Err: errText(body)}
+		return &APIError{Endpoint: endpoint, Status: resp.StatusCode, Err: errText(body),
+			RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	}
 	if e := errText(body); e != "" {
 		return &APIError{Endpoint: endpoint, Status: resp.StatusCode, Err: e}
 	}
 	return decode(body)
+}
+
+// maxRetryAfter bounds how long a Retry-After makes the client wait before one retry.
+const maxRetryAfter = 30 * time.Second
+
+// retryAfter reads a Retry-After header given in seconds (the HTTP-date form is not
+// used by the gateway and is ignored); at most maxRetryAfter.
+func retryAfter(h string) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(h))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return min(time.Duration(n)*time.Second, maxRetryAfter)
+}
+
+// backoff is the pause before retry number i (1-based) after err: RetryDelay × i, or
+// the Retry-After the gateway asked for when longer.
+func (c *Client) backoff(i int, err error) time.Duration {
+	d := c.retryDelay * time.Duration(i)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.RetryAfter > d {
+		d = ae.RetryAfter
+	}
+	return d
+}
+
+// pause waits d or until ctx is done.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // stripURL drops the URL from a *url.Error so query values stay out of errors and logs.
@@ -227,8 +301,9 @@ type StartRequest struct {
 	AutoAcceptLatePayment     bool
 }
 
-// StartPayment starts the payment quoted by GetRate. It is never retried: on an unknown
-// outcome the error matches driver.ErrUnreachable and the caller must CheckPayment first.
+// StartPayment starts the payment quoted by GetRate. The client never retries it: on an
+// unknown outcome the error matches driver.ErrUnreachable and the caller must ask
+// (CheckPayment) before sending it again (Provider.Start does).
 func (c *Client) StartPayment(ctx context.Context, r StartRequest) (Started, error) {
 	q := r.values()
 	q.Set("payment_id", r.PaymentID)

@@ -5,8 +5,9 @@
 //
 // # Wire
 //
-// Every call is a GET to BaseURL + "<Endpoint>/" with HTTP Basic auth (username,
-// API key) and pos_id, plus locale and user when configured. Amounts are decimal strings
+// Every call but StartPayment is a GET to BaseURL + "<Endpoint>/" with HTTP Basic auth
+// (username, API key) and pos_id, plus locale and user when configured; StartPayment is a
+// POST with the same parameters as a multipart form, as the official client sends it. Amounts are decimal strings
 // both ways: crypto amounts, rates and fees are Decimal (int64 scaled by 10^8, exact,
 // more than 8 decimals is an error), invoice amounts are money.Amount in minor units
 // ("48.25" EUR ↔ 4825). Replies may carry amounts and counts as JSON strings or numbers;
@@ -16,7 +17,7 @@
 // are retried up to MaxAttempts on unreachable errors; CancelPayment, AcceptPayment and
 // RefundPayment are sent once, and an unknown outcome (network error, timeout, 5xx,
 // unreadable reply) wraps driver.ErrUnreachable so the caller checks first. StartPayment
-// is retried only after a check (see "Faults" below). Replies are limited to 1 MiB,
+// is sent again only after a check (see Faults below). Replies are limited to 1 MiB,
 // webhooks to 64 KiB.
 //
 // # Live shapes (source: the gateway's official PHP client)
@@ -143,6 +144,35 @@
 // AcceptPayment's accepted_amount and RefundPayment's refund_amount repeat the gateway's
 // own text for that amount (CheckPayment's payment, refund_amount_opened) byte for byte:
 // a live reply may carry 7 decimals or trimmed zeros, and the gateway compares the text.
+//
+// # Faults
+//
+// A 5xx, a 429 (its Retry-After is honoured, up to 30 s), a network error, a timeout, a
+// truncated or unreadable reply all leave the outcome of a call unknown and match
+// driver.ErrUnreachable; a payment fails only on an answer that says so.
+//
+// Ask, then retry: StartPayment is not sent again blindly. The payment_id it carries
+// names a quote from GetRate; StartPayment turns that quote into a payment with an
+// address. When its answer is lost the gateway may already have started the payment:
+// sending the request again could be refused as a used quote (a false failure), or, on a
+// gateway that does not treat the id as idempotent, open a second payment (a second
+// address) for the same sale, one the customer may pay that the terminal never shows.
+// Starting a new quote instead would certainly make a second payment if the first did start.
+// So after such a fault Start asks first: GetTransactions by reference_no and
+// CheckPayment by the quote's payment id. If the gateway has the payment, Start carries
+// on with it (its address comes from GetTransactions, the QR is rebuilt from it). Only
+// when the gateway answers that it has no such payment (404 without an address) is the
+// very same request sent again, with the same payment id; at most MaxAttempts sends. When
+// even the asking fails, Start returns the unknown outcome (driver.ErrUnreachable) and
+// the engine keeps asking with Check. The client never retries StartPayment itself, and
+// a call that moves money (StartPayment, CancelPayment, AcceptPayment, RefundPayment) is
+// sent so that net/http's Transport cannot replay it on its own after a broken
+// connection (see Client.once).
+//
+// Caches keep no failures: GetCurrencyList is cached for CurrencyCacheTTL only when it
+// lists at least one enabled currency. An empty list, null or an error is not cached (the
+// next payment asks again); with a good list cached it is logged and the good list
+// kept, without one the cashier sees the reason (ErrNoCurrencies or the error).
 //
 // # Choices where the documents are silent
 //

@@ -72,32 +72,30 @@ func (pr *Provider) Name() string { return pr.cfg.Name }
 // Client returns the underlying API client.
 func (pr *Provider) Client() *Client { return pr.c }
 
+// ErrNoCurrencies is returned (wrapped) when the gateway lists no enabled currency.
+var ErrNoCurrencies = errors.New("cryptogw: the gateway offers no crypto currency now")
+
 // Currencies returns the crypto currencies the terminal offers now: the configured
 // ones the gateway lists as enabled (GetCurrencyList, cached for CurrencyCacheTTL).
+// Only a list with at least one enabled currency is cached: an empty list, null or an
+// error is not, so the next payment asks again. While a good list is cached, a failed
+// or empty refresh keeps using it (logged); without one the cashier sees the reason.
 func (pr *Provider) Currencies(ctx context.Context) ([]string, error) {
 	pr.mu.Lock()
 	list, fresh := pr.curList, pr.cfg.Now().Before(pr.curExpiry)
 	pr.mu.Unlock()
 	if !fresh {
-		l, err := pr.c.GetCurrencyList(ctx)
-		if err != nil {
-			if list == nil {
-				return nil, err
-			}
-			pr.log.Warn("cryptogw: currency list refresh failed, using cached list", "err", err)
-		} else {
+		l, err := pr.refreshCurrencies(ctx)
+		switch {
+		case err == nil:
 			list = l
-			pr.mu.Lock()
-			pr.curList, pr.curExpiry = l, pr.cfg.Now().Add(pr.cfg.CurrencyCacheTTL)
-			pr.mu.Unlock()
+		case list != nil:
+			pr.log.Warn("cryptogw: currency list refresh failed, using the last good list", "err", err)
+		default:
+			return nil, err
 		}
 	}
-	var gw []string
-	for _, c := range list {
-		if c.Enabled() {
-			gw = append(gw, c.Currency)
-		}
-	}
+	gw := enabled(list)
 	if len(pr.cfg.Currencies) == 0 {
 		return gw, nil
 	}
@@ -108,6 +106,33 @@ func (pr *Provider) Currencies(ctx context.Context) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// refreshCurrencies asks GetCurrencyList and caches the answer when it lists at least
+// one enabled currency.
+func (pr *Provider) refreshCurrencies(ctx context.Context) ([]Currency, error) {
+	l, err := pr.c.GetCurrencyList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(enabled(l)) == 0 {
+		return nil, fmt.Errorf("%w (GetCurrencyList listed %d, none enabled)", ErrNoCurrencies, len(l))
+	}
+	pr.mu.Lock()
+	pr.curList, pr.curExpiry = l, pr.cfg.Now().Add(pr.cfg.CurrencyCacheTTL)
+	pr.mu.Unlock()
+	return l, nil
+}
+
+// enabled returns the symbols of the enabled currencies in l.
+func enabled(l []Currency) []string {
+	var out []string
+	for _, c := range l {
+		if c.Enabled() {
+			out = append(out, c.Currency)
+		}
+	}
+	return out
 }
 
 // NextStep asks for the crypto currency when more than one is offered, then shows the
@@ -193,8 +218,8 @@ func (pr *Provider) Start(ctx context.Context, p *driver.Payment, save driver.Sa
 	}
 	if p.Data[keyPaymentID] != "" {
 		// Started before (a repeated Start, or a crash): ask before starting again.
-		u, err := pr.Check(ctx, p, save)
-		if err != nil || u.Remote != driver.RemoteNotFound {
+		u, started, err := pr.startedAfterFault(ctx, p, save)
+		if err != nil || started {
 			return u, err
 		}
 		delete(p.Data, keyPaymentID)
@@ -223,6 +248,34 @@ func (pr *Provider) Start(ctx context.Context, p *driver.Payment, save driver.Sa
 		AutoAcceptLatePayment: pr.cfg.AutoAcceptLatePayment,
 	}
 	st, err := pr.c.StartPayment(ctx, req)
+	// Ask, then retry (see the package doc, Faults): after a fault whose outcome is
+	// unknown, CheckPayment by the quote's payment id tells whether the gateway started
+	// it; only when it did not is the same request sent again.
+	for sent := 1; err != nil && errors.Is(err, driver.ErrUnreachable); {
+		pr.log.Warn("cryptogw: StartPayment outcome unknown; asking the gateway", "payment", p.ID, "err", err)
+		if perr := pause(ctx, pr.c.backoff(sent, err)); perr != nil {
+			break
+		}
+		u, started, aerr := pr.startedAfterFault(ctx, p, save)
+		if aerr != nil {
+			err = aerr // still unknown
+			if !errors.Is(aerr, driver.ErrUnreachable) || sent >= pr.cfg.MaxAttempts+1 {
+				break
+			}
+			sent++ // an ask that failed counts against the same budget
+			continue
+		}
+		if started {
+			return u, nil
+		}
+		if sent >= pr.cfg.MaxAttempts {
+			// Not started, and no sends left: a failure the gateway confirms.
+			err = fmt.Errorf("cryptogw: StartPayment failed %d times, the gateway has no payment: %w", sent, err)
+			break
+		}
+		sent++
+		st, err = pr.c.StartPayment(ctx, req)
+	}
 	if err != nil {
 		return driver.Update{ProviderID: rate.PaymentID}, err
 	}
@@ -241,6 +294,52 @@ func (pr *Provider) Start(ctx context.Context, p *driver.Payment, save driver.Sa
 		Detail: "Waiting for transaction",
 		Lines:  []string{fmt.Sprintf("Pay %s %s", st.Amount, st.Currency), "to " + st.Address},
 	}, nil
+}
+
+// startedAfterFault asks the gateway whether it started p (its saved payment id): the
+// payment is found by reference_no in GetTransactions (which also gives its address)
+// and read with CheckPayment. started is false only when the gateway answered that it
+// has no such payment (RemoteNotFound); an error leaves the outcome unknown. When the
+// payment was started, its address and a payment URI for the QR are saved, since the
+// StartPayment answer that carried them was lost.
+func (pr *Provider) startedAfterFault(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, bool, error) {
+	u, err := pr.Check(ctx, p, save)
+	if err != nil {
+		return u, false, err
+	}
+	if u.Remote == driver.RemoteNotFound {
+		return u, false, nil
+	}
+	if p.Data[keyQR] == "" && p.Data[keyAddress] != "" {
+		p.Data[keyQR] = paymentURI(p.Data[KeyCurrency], p.Data[keyAddress], p.Data[keyAmount])
+		if err := save(p); err != nil {
+			return driver.Update{}, false, fmt.Errorf("cryptogw: save address: %w", err)
+		}
+	}
+	if u.QR == "" {
+		u.QR = p.Data[keyQR]
+	}
+	if u.ProviderID == "" {
+		u.ProviderID = p.Data[keyPaymentID]
+	}
+	return u, true, nil
+}
+
+// uriSchemes are the BIP21-style URI schemes of common currencies, used to rebuild a QR
+// when StartPayment's answer (with its "qr") was lost. Others get the bare address.
+var uriSchemes = map[string]string{"BTC": "bitcoin", "LTC": "litecoin", "ETH": "ethereum", "BCH": "bitcoincash", "DOGE": "dogecoin"}
+
+// paymentURI is "<scheme>:<address>?amount=<amount>", or the bare address when the
+// currency's scheme is not known.
+func paymentURI(currency, address, amount string) string {
+	scheme := uriSchemes[strings.ToUpper(currency)]
+	if scheme == "" || address == "" {
+		return address
+	}
+	if amount == "" {
+		return scheme + ":" + address
+	}
+	return scheme + ":" + address + "?amount=" + amount
 }
 
 // ref resolves the gateway reference of p. ok is false when p never got a payment id.
@@ -636,14 +735,9 @@ func refundUpdate(id string, tx Transaction, wait string) driver.RefundUpdate {
 	return u
 }
 
-// Ping calls GetCurrencyList (and refreshes the currency cache).
+// Ping calls GetCurrencyList (and refreshes the currency cache when the answer lists an
+// enabled currency). An empty list is an error: the terminal could take no payment.
 func (pr *Provider) Ping(ctx context.Context) error {
-	l, err := pr.c.GetCurrencyList(ctx)
-	if err != nil {
-		return err
-	}
-	pr.mu.Lock()
-	pr.curList, pr.curExpiry = l, pr.cfg.Now().Add(pr.cfg.CurrencyCacheTTL)
-	pr.mu.Unlock()
-	return nil
+	_, err := pr.refreshCurrencies(ctx)
+	return err
 }

@@ -132,16 +132,15 @@ func (p *sbPayment) paid() Amount {
 type Sandbox struct {
 	opt Options
 
-	mu       sync.Mutex
-	rng      *rand.Rand
-	curs     []*sbCurrency
-	quotes   map[string]*sbQuote
-	pays     map[string]*sbPayment
-	order    []*sbPayment
-	byAddr   map[string]*sbPayment
-	faults   []fault
-	counts   map[string]int
-	lastUUID int
+	mu     sync.Mutex
+	rng    *rand.Rand
+	curs   []*sbCurrency
+	quotes map[string]*sbQuote
+	pays   map[string]*sbPayment
+	order  []*sbPayment
+	byAddr map[string]*sbPayment
+	faults []fault
+	counts map[string]int
 }
 
 // New returns a sandbox configured by opts.

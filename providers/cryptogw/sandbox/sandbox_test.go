@@ -165,11 +165,11 @@ func TestStartPaymentByQueryFormAndMultipart(t *testing.T) {
 
 func TestPosIDOptionalWhereTheClientOmitsIt(t *testing.T) {
 	s := newSB(t, "")
-	resp, m, raw := s.do(http.MethodGet, "GetCurrencyList", url.Values{"invoice_currency": {"EUR"}}, "query", true)
+	resp, _, raw := s.do(http.MethodGet, "GetCurrencyList", url.Values{"invoice_currency": {"EUR"}}, "query", true)
 	if resp.StatusCode != 200 || !bytes.HasPrefix(raw, []byte("[")) {
 		t.Fatalf("GetCurrencyList without pos_id: %d %s", resp.StatusCode, raw)
 	}
-	resp, m, raw = s.do(http.MethodGet, "GetTransactions", url.Values{"offset": {"0"}, "limit": {"10"}}, "query", true)
+	resp, m, raw := s.do(http.MethodGet, "GetTransactions", url.Values{"offset": {"0"}, "limit": {"10"}}, "query", true)
 	if resp.StatusCode != 200 || m["invoices"] == nil {
 		t.Fatalf("GetTransactions without pos_id: %d %s", resp.StatusCode, raw)
 	}
