@@ -133,12 +133,15 @@
 //
 // Confirmed for less is reported RemotePaid with Update.Paid = the settled amount (the
 // engine records it as Payment.Settled, shows it and prints it next to the amount asked),
-// Detail "Underpaid", and lines with received vs asked. Confirmed with nothing received
-// (payment 0 or null) is a *SettlementError: the payment stays open, is never paid, and
-// the error names what the gateway said. Confirmed for more than asked (received > asked
+// Reason "Underpaid", Detail "Underpaid: settled <amount>", and lines with received vs
+// asked; the received crypto text is kept in the payment's data ("crypto.received"). Confirmed with nothing received
+// (payment 0 or null) is a *SettlementError with a pending update: the payment stays
+// open, is never paid, and the error names what the gateway said. Confirmed for more than asked (received > asked
 // or invoice_amount above the amount asked) is paid for the amount asked, and flagged:
-// Detail "Overpaid", lines with received vs asked, and the received crypto amount kept in
-// the payment's data ("crypto.received", "crypto.overpaid"). An invoice_currency other
+// Reason "Overpaid", Detail "Overpaid: received <crypto>", lines with received vs asked,
+// and the received crypto amount kept in the payment's data ("crypto.received",
+// "crypto.overpaid"). The engine has no typed flag for either yet: Reason is not kept
+// for a paid payment, so the flag lives in Detail, the lines and the data. An invoice_currency other
 // than the payment's is a *SettlementError too.
 //
 // AcceptPayment's accepted_amount and RefundPayment's refund_amount repeat the gateway's
