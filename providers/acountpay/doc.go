@@ -28,11 +28,17 @@
 //   - Both "paymentUrl" and "qrCodeUrl" are accepted in answers; the QR shows that URL. An
 //     answer wrapped in {"data": {...}} or {"payment": {...}} is also accepted. Payment ids
 //     may be JSON numbers or strings.
-//   - Status strings are matched case-insensitively: pending, scanned, processing → pending
-//     (Detail says which); paid, completed → paid; failed → failed; expired → expired.
-//     Anything else is an error naming the value (never guessed).
-//   - When an answer carries an amount and currency that differ from the payment's, Check
-//     returns an error instead of a state: a mismatch is never reported as paid.
+//   - Status words are matched case-insensitively against one table (statusWords in
+//     status.go), which says for each word whether it is paid, failed, expired or needs a
+//     person: see "Status vocabulary" below. A word not in the table is never guessed: the
+//     payment stays pending and polled, Update.Detail says "Needs attention: AcountPay
+//     status "…"" (shown on the screen and in `terminald status`), and the word is logged
+//     once per payment, not on every poll.
+//   - When an answer carries an amount or currency that differ from the payment's, or an
+//     amount that is not an exact amount of the currency (more decimals than it has, as
+//     "1.499" for DKK; an exponent; text), Check returns an error wrapping
+//     ErrAmountMismatch instead of a state: such an answer is never reported as paid, and
+//     the payment stays open. Amounts are read as JSON numbers or strings ("149.99").
 //   - Token: cached until 300 s before expires_in (tokens living 300 s or less are cached
 //     for half their life; a missing expires_in counts as the documented 3600 s). A 401 on
 //     an API call drops the token, fetches a new one and retries the call once. The cache
@@ -59,6 +65,52 @@
 //   - Error bodies: "message", "error" (string or {code, message}), "error_description",
 //     "errors" (strings or {field, message}) and "code" are all read into *APIError. Secrets
 //     and tokens are redacted from every error text; nothing secret is logged.
+//
+// # What AcountPay's own shop plugin shows (PaywithAcount/AP-WP-Plugin)
+//
+// AcountPay's WooCommerce plugin talks to AcountPay's e-commerce API, not the Partner API,
+// so its endpoints are not ours; its status words, webhook bodies and signature are the
+// live service's own and the client follows them. Read from its source (facts only):
+//
+//   - Endpoints: POST /v1/sdk/v2/payment-link {clientId, amount (major units, a number),
+//     referenceNumber, redirectUrl, description?, currency?, webhookUrl?,
+//     posBankCountryCode?} with an Idempotency-Key header, answering {paymentId,
+//     redirectUrl or authorizationUrl}; GET /v1/notifications/transaction-status
+//     ?referenceNumber= answering an object with status (and internalStatus);
+//     GET /v1/banks/public/logos?country=FI answering {banks:[{bankId, name, logoUrl}]}
+//     (public, throttled at 60 a minute; the plugin's connection check). The API is
+//     versioned by URI (/v1/...). An answer that is not a JSON object is an error.
+//   - Error bodies: message, error (a string or {message}), errors[] (strings, {message}
+//     or {msg}), data.message. The client reads all but data.message and msg (never seen
+//     on the Partner API).
+//   - Webhook: a flat JSON body {eventId, event (default payment.status_changed),
+//     referenceNumber, paymentId, status, internalStatus, amount, currency,
+//     refundedAmount} signed "X-AcountPay-Signature: sha256=<hex HMAC-SHA256(raw body)>"
+//     with the merchant's signing secret; no timestamp header. The plugin also reads the
+//     misspelt X-AccountPay-Signature. Duplicates are recognised by eventId. Answers: 401
+//     for a bad signature, 400 for a body that is not JSON, 200 otherwise (also for a
+//     duplicate). Delivery is retried by AcountPay on 5xx.
+//   - Status vocabulary (the plugin's classify_backend_status): paid = paid, settled,
+//     completed, processed, authorized, success; failed = failed, rejected,
+//     failure_expired, cancelled, canceled; refunded = refunded, partially_refunded;
+//     anything else is pending. When status says pending, internalStatus (Token.io's
+//     finer word, e.g. authorized) decides. A later settlement-incomplete reverses an
+//     order it marked paid. Amount and currency in a notification are checked against the
+//     order before it is marked paid.
+//
+// # Status vocabulary
+//
+// The table in status.go, one row per word (sources: seeds and plugin):
+//
+//	pending, created, scanned, processing            → pending (Detail says which)
+//	paid, completed, success, settled, processed     → paid
+//	authorized                                       → paid (the bank committed, as the plugin decides)
+//	failed, rejected, cancelled, canceled            → failed, with a reason for the cashier
+//	expired, failure_expired                         → expired
+//	refunded, partially_refunded, settlement_incomplete → pending, needs a person
+//	anything else                                    → pending, needs a person, logged once
+//
+// internalStatus is read when status is pending or unknown.
 //
 // # Webhooks
 //
