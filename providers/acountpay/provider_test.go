@@ -417,20 +417,6 @@ func TestCancelCannot(t *testing.T) {
 	}
 }
 
-func TestStatusMapping(t *testing.T) {
-	for s, want := range map[string]driver.Remote{
-		"pending": driver.RemotePending, "Scanned": driver.RemotePending, "PROCESSING": driver.RemotePending,
-		"paid": driver.RemotePaid, "completed": driver.RemotePaid, "failed": driver.RemoteFailed, "expired": driver.RemoteExpired,
-	} {
-		if got, _, err := mapStatus(s); err != nil || got != want {
-			t.Errorf("%q → %v %v, want %v", s, got, err, want)
-		}
-	}
-	if _, _, err := mapStatus("refunded"); err == nil || !strings.Contains(err.Error(), `"refunded"`) {
-		t.Errorf("unknown status error %v does not name the value", err)
-	}
-}
-
 func TestAPIErrorShapes(t *testing.T) {
 	c := &client{cfg: Config{ClientSecret: "s3cret-value"}}
 	for _, tc := range []struct{ body, code, msg string }{
