@@ -114,7 +114,8 @@
 //
 // # Webhooks
 //
-// WebhookHandler verifies the three published signature schemes with the webhook secret
+// WebhookHandler reads both body shapes (nested seed shape, flat plugin shape; see
+// ParseWebhook) and verifies the three published signature schemes with the webhook secret
 // (see its doc), deduplicates events and only hints the flow: polling stays the source of
 // truth. It is off unless wired to an HTTP server.
 //
