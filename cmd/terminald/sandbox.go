@@ -13,6 +13,7 @@ import (
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/providers/accrue"
 	"github.com/terminald/terminald/providers/acountpay"
+	acountpaysb "github.com/terminald/terminald/providers/acountpay/sandbox"
 	"github.com/terminald/terminald/providers/cryptogw"
 )
 
@@ -32,7 +33,7 @@ type simProvider struct {
 func sandboxHandler(name string, fast bool, log *slog.Logger) (http.Handler, error) {
 	switch name {
 	case "acountpay":
-		return acountpay.NewSandbox(acountpay.SandboxOptions{Logger: log}), nil
+		return acountpaysb.New(acountpaysb.Options{Logger: log}), nil
 	case "accrue":
 		return accrue.NewSandbox(accrue.SandboxOptions{}), nil
 	case "cryptogw":
@@ -66,8 +67,8 @@ func simSandbox(name, url, wallet string, fraction int64, log *slog.Logger) (*si
 	switch name {
 	case "acountpay":
 		p, err := acountpay.New(acountpay.Config{BaseURL: sp.url, Variant: acountpay.VariantOAuth,
-			ClientID: acountpay.DemoClientID, ClientSecret: acountpay.DemoClientSecret,
-			MerchantClientID: acountpay.DemoMerchantClientID, Description: "terminald sim", HTTPClient: hc}, log)
+			ClientID: acountpaysb.DemoClientID, ClientSecret: acountpaysb.DemoClientSecret,
+			MerchantClientID: acountpaysb.DemoMerchantClientID, Description: "terminald sim", HTTPClient: hc}, log)
 		if err != nil {
 			return nil, err
 		}

@@ -121,6 +121,7 @@
 //
 // # Sandbox
 //
-// Sandbox is an in-memory AcountPay server playing both variants, with a "bank" page that
-// pays a payment when opened, control endpoints and fault injection; see NewSandbox.
+// The in-memory AcountPay server for tests, the simulator and technicians lives in the
+// subpackage providers/acountpay/sandbox (it is not linked into code that does not import
+// it); see sandbox.New.
 package acountpay

@@ -1,4 +1,9 @@
-package acountpay
+// Package sandbox is an in-memory AcountPay Partner API for tests, the simulator and
+// technicians (terminald sandbox --provider acountpay). It plays both auth variants of
+// the seeds and, with Options.Shape, either the live service's answers (the vocabulary and
+// webhook body of AcountPay's own shop plugin; the default) or the seeds' answers. It does
+// not import the client package, so the client's tests can use it.
+package sandbox
 
 import (
 	"bytes"
@@ -26,6 +31,8 @@ import (
 )
 
 // Demo credentials the Sandbox knows, so that a simulator works with no configuration.
+// DemoMerchantClientID is active from the start; merchants onboarded through
+// POST /v1/partner/merchants become active when their onboarding page is opened.
 const (
 	DemoClientID         = "terminald-demo-partner"
 	DemoClientSecret     = "demo-partner-secret"
@@ -33,8 +40,8 @@ const (
 	DemoWebhookSecret    = "whsec_demo_terminald"
 )
 
-// SandboxOptions configures a Sandbox. Zero fields take the documented defaults.
-type SandboxOptions struct {
+// Options configures a Sandbox. Zero fields take the documented defaults.
+type Options struct {
 	Now             func() time.Time // clock (default time.Now)
 	TokenLifetime   time.Duration    // access token lifetime (default 1 h, expires_in 3600)
 	PaymentExpiry   time.Duration    // pending payments expire after this (default 30 min)
@@ -68,8 +75,8 @@ func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discardWriter) WriteHeader(int)             {}
 
-// SandboxPayment is a payment held by the Sandbox.
-type SandboxPayment struct {
+// Payment is a payment held by the Sandbox.
+type Payment struct {
 	ID               int64
 	MerchantClientID string
 	ReferenceNumber  string
@@ -112,7 +119,7 @@ type sbRate struct {
 // and expiresAt; lists are newest first (limit default 20, at most 100); validation
 // errors are 400 with {"error":"validation_error","message":...,"errors":[{field,message}]}.
 type Sandbox struct {
-	opts SandboxOptions
+	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
 
@@ -121,8 +128,8 @@ type Sandbox struct {
 	merchants map[string]string // merchant id → client id
 	tokens    map[string]sbToken
 	rate      map[string]*sbRate
-	payments  []*SandboxPayment // creation order
-	byToken   map[string]*SandboxPayment
+	payments  []*Payment // creation order
+	byToken   map[string]*Payment
 	nextID    int64
 	faults    []Fault
 	issued    int
@@ -130,8 +137,8 @@ type Sandbox struct {
 	wg        sync.WaitGroup
 }
 
-// NewSandbox returns a Sandbox knowing the demo partner and merchant.
-func NewSandbox(opts SandboxOptions) *Sandbox {
+// New returns a Sandbox knowing the demo partner and merchant.
+func New(opts Options) *Sandbox {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -139,7 +146,7 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 		opts.TokenLifetime = time.Hour
 	}
 	if opts.PaymentExpiry <= 0 {
-		opts.PaymentExpiry = DefaultExpiry
+		opts.PaymentExpiry = 30 * time.Minute
 	}
 	if opts.RateLimit <= 0 {
 		opts.RateLimit = 600
@@ -163,7 +170,7 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 		merchants: map[string]string{DemoMerchantClientID: DemoClientID},
 		tokens:    map[string]sbToken{},
 		rate:      map[string]*sbRate{},
-		byToken:   map[string]*SandboxPayment{},
+		byToken:   map[string]*Payment{},
 		nextID:    1000,
 	}
 	m := http.NewServeMux()
@@ -221,10 +228,10 @@ func (s *Sandbox) CreateCalls() int {
 }
 
 // Payments returns copies of all payments, oldest first (expiry applied).
-func (s *Sandbox) Payments() []SandboxPayment {
+func (s *Sandbox) Payments() []Payment {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]SandboxPayment, 0, len(s.payments))
+	out := make([]Payment, 0, len(s.payments))
 	for _, p := range s.payments {
 		s.refresh(p)
 		out = append(out, *p)
@@ -261,7 +268,7 @@ func (s *Sandbox) setStatus(id int64, status string) error {
 	return nil
 }
 
-func (s *Sandbox) find(id int64) *SandboxPayment {
+func (s *Sandbox) find(id int64) *Payment {
 	for _, p := range s.payments {
 		if p.ID == id {
 			return p
@@ -271,14 +278,14 @@ func (s *Sandbox) find(id int64) *SandboxPayment {
 }
 
 // refresh expires p when its time is up. Caller holds mu.
-func (s *Sandbox) refresh(p *SandboxPayment) {
+func (s *Sandbox) refresh(p *Payment) {
 	if p.Status == "pending" && !s.opts.Now().Before(p.CreatedAt.Add(s.opts.PaymentExpiry)) {
 		s.transition(p, "expired")
 	}
 }
 
 // transition changes p's status and sends its webhook. Caller holds mu.
-func (s *Sandbox) transition(p *SandboxPayment, status string) {
+func (s *Sandbox) transition(p *Payment, status string) {
 	p.Status = status
 	if status == "completed" {
 		p.PaidAt = s.opts.Now()
@@ -320,8 +327,8 @@ func (s *Sandbox) transition(p *SandboxPayment, status string) {
 			return
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(HeaderTimestamp, ts)
-		req.Header.Set(HeaderSignature, sig)
+		req.Header.Set("X-AcountPay-Timestamp", ts)
+		req.Header.Set("X-AcountPay-Signature", sig)
 		resp, err := s.opts.WebhookClient.Do(req)
 		if err != nil {
 			s.log.Warn("webhook delivery failed", "err", err)
@@ -644,7 +651,7 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.nextID++
-	p := &SandboxPayment{
+	p := &Payment{
 		ID: s.nextID, MerchantClientID: merchant, ReferenceNumber: in.ReferenceNumber,
 		Description: in.Description, Minor: minor, Currency: cur.Code, StoreID: in.StoreID,
 		RegisterID: in.RegisterID, WebhookURL: in.WebhookURL, Status: "pending",
@@ -664,7 +671,7 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 // view renders p for an answer. Caller holds mu.
-func (s *Sandbox) view(p *SandboxPayment, short bool) map[string]any {
+func (s *Sandbox) view(p *Payment, short bool) map[string]any {
 	m := map[string]any{
 		"paymentId":       p.ID,
 		"status":          p.Status,
@@ -690,9 +697,9 @@ func (s *Sandbox) view(p *SandboxPayment, short bool) map[string]any {
 }
 
 // lookup finds payment id for caller c, answering 404 when it is not theirs.
-func (s *Sandbox) lookup(w http.ResponseWriter, c caller, idText string) *SandboxPayment {
+func (s *Sandbox) lookup(w http.ResponseWriter, c caller, idText string) *Payment {
 	id, err := strconv.ParseInt(idText, 10, 64)
-	var p *SandboxPayment
+	var p *Payment
 	if err == nil {
 		p = s.find(id)
 	}
