@@ -17,10 +17,17 @@ import (
 
 var variants = []string{VariantOAuth, VariantPartner}
 
+// TestCreateScanPay: create, scan, pay and see it paid, with both auth variants and
+// against both answer shapes of the sandbox (the live service's words and string ids, and
+// the seeds' words and numeric ids).
 func TestCreateScanPay(t *testing.T) {
-	for _, v := range variants {
-		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, v, nil)
+	for _, tc := range []struct{ variant, shape string }{
+		{VariantOAuth, sandbox.ShapeLive}, {VariantPartner, sandbox.ShapeLive},
+		{VariantOAuth, sandbox.ShapeSeed}, {VariantPartner, sandbox.ShapeSeed},
+	} {
+		v := tc.variant
+		t.Run(v+"/"+tc.shape, func(t *testing.T) {
+			e := newEnv(t, v, func(_ *Config, so *sandbox.Options) { so.Shape = tc.shape })
 			ctx := context.Background()
 			pay := e.payment("T1-0001", 14999)
 			sv := &saver{hook: func(p *driver.Payment) {
