@@ -28,6 +28,7 @@ type APIError struct {
 	Status  int    // HTTP status
 	Code    string // machine-readable code when given, e.g. "invalid_client"
 	Message string // human-readable message when given (secrets redacted)
+	body    []byte // the answer's body, for callers that read a 409's details
 }
 
 // Error describes e with its endpoint, status, code and message.
@@ -272,7 +273,9 @@ func (c *client) authorize(ctx context.Context, req *http.Request) error {
 		return &authError{err}
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("X-Merchant-Client-Id", c.cfg.MerchantClientID)
+	if c.cfg.MerchantClientID != "" {
+		req.Header.Set("X-Merchant-Client-Id", c.cfg.MerchantClientID)
+	}
 	return nil
 }
 
@@ -338,7 +341,7 @@ func (c *client) dropToken() {
 
 // apiError builds an *APIError from an error answer.
 func (c *client) apiError(op string, status int, body []byte) *APIError {
-	e := &APIError{Op: op, Status: status}
+	e := &APIError{Op: op, Status: status, body: body}
 	var eb struct {
 		Message          any             `json:"message"`
 		Error            json.RawMessage `json:"error"`
