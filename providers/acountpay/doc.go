@@ -50,12 +50,20 @@
 //     reference and only creates again when it is not there. Every attempt has its own
 //     deadline (Config.Timeout). Exhausted retries, timeouts and transport errors wrap
 //     driver.ErrUnreachable; so do unreadable answers to the create call (the outcome is
-//     unknown). Unreadable answers otherwise wrap ErrBadResponse.
+//     unknown). An unreadable answer to a read (status, the lookup by reference: garbage,
+//     a truncated or oversized body, no status) is a fault, not an answer: it is asked
+//     again like a 5xx and, unreadable every time, wraps both ErrBadResponse and
+//     driver.ErrUnreachable, so a payment never fails on it (issue 17: a garbage answer
+//     to the lookup after a lost create answer used to fail a payment AcountPay held as
+//     pending). Ask, then retry: after an unknown create outcome Start asks by reference;
+//     it creates again with the same referenceNumber only when the list says the payment
+//     is not there, and returns the unknown outcome when the asking itself fails.
 //   - Crash safety: Start sets Data["create_sent"]="1" and saves before the POST; a Start
 //     that finds it set looks the payment up by reference first. A 409 answer to the create
 //     (duplicate referenceNumber) is resolved the same way. Check with no ProviderID walks
 //     at most Config.MaxListPages pages of the list; not found there (list exhausted) is
-//     driver.RemoteNotFound, a bound reached is an error (outcome still unknown).
+//     driver.RemoteNotFound, a bound reached wraps driver.ErrUnreachable (outcome still
+//     unknown).
 //   - A payment found by reference whose status answer carries no URL cannot be shown: Start
 //     then returns ErrNoPaymentURL (the payment expires at the provider by itself).
 //   - Expiry: the documents say 30 min (a POS guide says 5); Config.Expiry, default 30 min,

@@ -415,18 +415,45 @@ func (p *Provider) fetchStatus(ctx context.Context, id string) (*wirePayment, er
 		path += "/status"
 	}
 	r := &request{method: http.MethodGet, path: path, auth: true, retry: true}
-	b, err := p.c.do(ctx, r)
+	var w *wirePayment
+	err := p.readJSON(ctx, r, func(b []byte) error {
+		var err error
+		if w, err = decodePayment(r.op(), b); err != nil {
+			return err
+		}
+		if w.Status == "" && w.InternalStatus == "" {
+			return fmt.Errorf("acountpay: %s: %w: no status", r.op(), ErrBadResponse)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	w, err := decodePayment(r.op(), b)
-	if err != nil {
-		return nil, err
-	}
-	if w.Status == "" && w.InternalStatus == "" {
-		return nil, fmt.Errorf("acountpay: %s: %w: no status", r.op(), ErrBadResponse)
 	}
 	return w, nil
+}
+
+// readJSON performs the read r and decodes its answer with decode. An answer that cannot
+// be read (garbage, truncated, too large, no status) is a fault, not an answer: it is
+// asked again with backoff like a 5xx, up to MaxAttempts, and then reported wrapping both
+// ErrBadResponse and driver.ErrUnreachable (the outcome is unknown; the engine keeps the
+// payment open and asks again later).
+func (p *Provider) readJSON(ctx context.Context, r *request, decode func([]byte) error) error {
+	for attempt := 1; ; attempt++ {
+		b, err := p.c.do(ctx, r)
+		if err == nil {
+			err = decode(b)
+		}
+		if err == nil || !errors.Is(err, ErrBadResponse) || errors.Is(err, driver.ErrUnreachable) {
+			return err
+		}
+		if attempt >= p.cfg.MaxAttempts || ctx.Err() != nil {
+			return fmt.Errorf("%w (%w: no readable answer in %d attempts)", err, driver.ErrUnreachable, attempt)
+		}
+		p.log.Warn("unreadable answer; asking again", "op", r.op(), "attempt", attempt, "err", err)
+		if serr := p.c.sleep(ctx, p.c.backoff(attempt)); serr != nil {
+			return fmt.Errorf("%w (%w: %v)", err, driver.ErrUnreachable, serr)
+		}
+	}
 }
 
 // list fetches one page of the merchant's payments.
@@ -436,11 +463,13 @@ func (p *Provider) list(ctx context.Context, page, limit int) (*listResponse, er
 		"page":             {strconv.Itoa(page)},
 		"limit":            {strconv.Itoa(limit)},
 	}}
-	b, err := p.c.do(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	return decodeList(r.op(), b)
+	var l *listResponse
+	err := p.readJSON(ctx, r, func(b []byte) error {
+		var err error
+		l, err = decodeList(r.op(), b)
+		return err
+	})
+	return l, err
 }
 
 // findByReference walks the payment list for ref. It returns nil, nil when the list ends
@@ -471,7 +500,7 @@ func (p *Provider) findByReference(ctx context.Context, ref string) (*wirePaymen
 			return nil, nil
 		}
 	}
-	return nil, fmt.Errorf("acountpay: reference %q not in the first %d pages of payments; outcome unknown", ref, p.cfg.MaxListPages)
+	return nil, fmt.Errorf("acountpay: reference %q not in the first %d pages of payments: %w (outcome unknown)", ref, p.cfg.MaxListPages, driver.ErrUnreachable)
 }
 
 // Check asks AcountPay for the payment's state, finding it by reference when its id is

@@ -238,13 +238,19 @@ func TestGarbageAndOversizedBodies(t *testing.T) {
 	pay.ProviderID = u.ProviderID
 	e.p.Ping(ctx) // token cached, so faults hit the status call
 
+	// One unreadable answer is a fault: asked again, and the second answer counts.
 	e.sb.InjectFault(sandbox.Fault{Path: "/v1/partner/payments/", Garbage: true})
+	if u, err := e.p.Check(ctx, pay, nil); err != nil || u.Remote != driver.RemotePending {
+		t.Fatalf("one garbage answer: %+v %v", u, err)
+	}
+	// Unreadable on every attempt: an unknown outcome (ErrUnreachable), never an answer.
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/partner/payments/", Garbage: true, Count: DefaultMaxAttempts})
 	_, err = e.p.Check(ctx, pay, nil)
-	if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "GET /v1/partner/payments/"+u.ProviderID) {
+	if !errors.Is(err, ErrBadResponse) || !errors.Is(err, driver.ErrUnreachable) || !strings.Contains(err.Error(), "GET /v1/partner/payments/"+u.ProviderID) {
 		t.Fatalf("garbage: %v", err)
 	}
-	e.sb.InjectFault(sandbox.Fault{Path: "/v1/partner/payments/", Oversized: MaxResponseBytes + 100})
-	if _, err = e.p.Check(ctx, pay, nil); !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "larger than") {
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/partner/payments/", Oversized: MaxResponseBytes + 100, Count: DefaultMaxAttempts})
+	if _, err = e.p.Check(ctx, pay, nil); !errors.Is(err, ErrBadResponse) || !errors.Is(err, driver.ErrUnreachable) || !strings.Contains(err.Error(), "larger than") {
 		t.Fatalf("oversized: %v", err)
 	}
 	if u, err := e.p.Check(ctx, pay, nil); err != nil || u.Remote != driver.RemotePending {
