@@ -1,8 +1,10 @@
 package acountpay
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +75,38 @@ func FuzzWebhook(f *testing.F) {
 		wh.ServeHTTP(rec, req)
 		if c := rec.Code; c != 200 && c != 400 && c != 401 && c != 413 {
 			t.Fatalf("status %d", c)
+		}
+	})
+}
+
+// FuzzMerchantAnswer feeds outside bytes as the answer to the merchant onboarding call:
+// CreateMerchant either returns a merchant with an absolute http(s) onboarding URL or an
+// error, never panics.
+func FuzzMerchantAnswer(f *testing.F) {
+	f.Add([]byte(`{"merchantClientId":"0b7e4d2a-5c61-4f3e-8d7a-93c1e2f4a6b8","status":"pending_onboarding","onboardingUrl":"https://partner.acountpay.com/onboarding/ob_1"}`), 201)
+	f.Add([]byte(`{"error":"duplicate_merchant","merchantId":7,"onboardingUrl":"http://127.0.0.1/onboarding/x"}`), 409)
+	f.Add([]byte(`{"onboardingUrl":"javascript:alert(1)"}`), 200)
+	f.Add([]byte(`<html>`), 502)
+	f.Fuzz(func(t *testing.T, body []byte, status int) {
+		if status < 200 || status > 599 {
+			status = 200
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(status)
+			w.Write(body)
+		}))
+		defer srv.Close()
+		pt, err := NewPartner(Config{BaseURL: srv.URL, Variant: VariantPartner, ClientID: "p", ClientSecret: "secret", MaxAttempts: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := pt.CreateMerchant(context.Background(), "Cafe", "cafe@example.dk")
+		if err != nil {
+			return
+		}
+		u, perr := url.Parse(m.OnboardingURL)
+		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			t.Fatalf("accepted onboarding URL %q", m.OnboardingURL)
 		}
 	})
 }
