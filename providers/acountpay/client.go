@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -93,6 +94,22 @@ type client struct {
 	mu         sync.Mutex // guards token, tokenUntil; held during a token fetch
 	token      string
 	tokenUntil time.Time
+}
+
+// newClient validates cfg (MerchantClientID only when needMerchant) and returns the HTTP
+// side and the logger (logger may be nil) of a Provider or Partner.
+func newClient(cfg Config, needMerchant bool, logger *slog.Logger) (*client, *slog.Logger, error) {
+	cfg, err := cfg.defaults(needMerchant)
+	if err != nil {
+		return nil, nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	hc := *cfg.HTTPClient
+	// Never follow redirects: the partner secret header would go along to any host.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &client{cfg: cfg, http: &hc, sleep: sleepCtx}, logger.With("provider", "acountpay"), nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

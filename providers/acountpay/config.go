@@ -56,10 +56,6 @@ type Config struct {
 	Now        func() time.Time // optional: clock (tests); default time.Now
 }
 
-// withDefaults validates c for taking payments and fills in defaults. Errors name the
-// field.
-func (c Config) withDefaults() (Config, error) { return c.defaults(true) }
-
 // defaults validates c and fills in defaults; MerchantClientID is required only when
 // needMerchant (partner-level calls such as onboarding work without one).
 func (c Config) defaults(needMerchant bool) (Config, error) {

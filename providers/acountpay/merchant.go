@@ -37,16 +37,11 @@ type Partner struct {
 // NewPartner returns a Partner for cfg (validated as for New, except that
 // MerchantClientID may be empty). logger may be nil.
 func NewPartner(cfg Config, logger *slog.Logger) (*Partner, error) {
-	cfg, err := cfg.defaults(false)
+	c, log, err := newClient(cfg, false, logger)
 	if err != nil {
 		return nil, err
 	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	hc := *cfg.HTTPClient
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Partner{c: &client{cfg: cfg, http: &hc, sleep: sleepCtx}, log: logger.With("provider", "acountpay")}, nil
+	return &Partner{c: c, log: log}, nil
 }
 
 // ErrBadMerchantInput is wrapped by CreateMerchant's errors about its arguments.

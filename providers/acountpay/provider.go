@@ -62,22 +62,11 @@ var _ driver.Provider = (*Provider)(nil)
 // New returns a Provider for cfg. It validates cfg (errors name the field); logger may be
 // nil to discard logs.
 func New(cfg Config, logger *slog.Logger) (*Provider, error) {
-	cfg, err := cfg.withDefaults()
+	c, log, err := newClient(cfg, true, logger)
 	if err != nil {
 		return nil, err
 	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	hc := *cfg.HTTPClient
-	// Never follow redirects: the partner secret header would go along to any host.
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Provider{
-		cfg:  cfg,
-		log:  logger.With("provider", "acountpay"),
-		c:    &client{cfg: cfg, http: &hc, sleep: sleepCtx},
-		attn: map[string]struct{}{},
-	}, nil
+	return &Provider{cfg: c.cfg, log: log, c: c, attn: map[string]struct{}{}}, nil
 }
 
 // Name returns "acountpay".

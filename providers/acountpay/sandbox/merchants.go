@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"html"
 	"image/png"
 	"net/http"
 	"net/mail"
@@ -142,15 +141,11 @@ func (s *Sandbox) handleOnboard(w http.ResponseWriter, r *http.Request) {
 		company = m.CompanyName
 	}
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	title, line := "Onboarding complete", company+" can now take AcountPay payments."
 	if m == nil {
-		w.WriteHeader(http.StatusNotFound)
-		title, line = "Unknown onboarding link", "This onboarding link is not valid."
+		page(w, http.StatusNotFound, "AcountPay sandbox onboarding", "Unknown onboarding link", "This onboarding link is not valid.")
+		return
 	}
-	fmt.Fprintf(w, "<!doctype html><html><head><meta charset=\"utf-8\"><title>AcountPay sandbox onboarding</title></head>"+
-		"<body style=\"font-family:sans-serif;text-align:center;margin-top:3em\"><h1>%s</h1><p>%s</p></body></html>\n",
-		html.EscapeString(title), html.EscapeString(line))
+	page(w, http.StatusOK, "AcountPay sandbox onboarding", "Onboarding complete", company+" can now take AcountPay payments.")
 }
 
 // handleQR is GET /v1/partner/payments/{id}/qr (seed 000): a PNG of the payment's URL

@@ -942,14 +942,20 @@ func (s *Sandbox) handlePay(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	code := http.StatusOK
 	if p == nil {
-		w.WriteHeader(http.StatusNotFound)
-		title, line = "Unknown payment", "This payment link is not valid."
+		code, title, line = http.StatusNotFound, "Unknown payment", "This payment link is not valid."
 	}
-	fmt.Fprintf(w, "<!doctype html><html><head><meta charset=\"utf-8\"><title>AcountPay sandbox bank</title></head>"+
+	page(w, code, "AcountPay sandbox bank", title, line)
+}
+
+// page answers a small HTML page (the bank and onboarding pages a phone opens).
+func page(w http.ResponseWriter, code int, head, title, line string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, "<!doctype html><html><head><meta charset=\"utf-8\"><title>%s</title></head>"+
 		"<body style=\"font-family:sans-serif;text-align:center;margin-top:3em\"><h1>%s</h1><p>%s</p></body></html>\n",
-		html.EscapeString(title), html.EscapeString(line))
+		html.EscapeString(head), html.EscapeString(title), html.EscapeString(line))
 }
 
 func (s *Sandbox) handleControl(w http.ResponseWriter, r *http.Request) {
