@@ -127,6 +127,16 @@
 // (see its doc), deduplicates events and only hints the flow: polling stays the source of
 // truth. It is off unless wired to an HTTP server.
 //
+// # Onboarding
+//
+// Partner (NewPartner) makes the partner-level call of seed 001: CreateMerchant sends
+// POST /v1/partner/merchants {companyName, contactEmail} with the partner credentials (no
+// MerchantClientID needed; the oauth variant sends no X-Merchant-Client-Id then) and reads
+// {merchantClientId (or merchantId, id), status, onboardingUrl}. The seed names only
+// onboardingUrl; the rest is read when present. A 409 carrying an onboardingUrl (the same
+// e-mail again, as the sandbox answers) is taken as the existing merchant. The call is not
+// repeated after an unknown outcome. `terminald acountpay onboard` uses it.
+//
 // # Sandbox
 //
 // The in-memory AcountPay server for tests, the simulator and technicians lives in the
