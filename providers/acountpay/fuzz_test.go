@@ -20,6 +20,8 @@ func FuzzDecodeResponse(f *testing.F) {
 		`{"data":{"id":"a1","qrCodeUrl":"http://127.0.0.1/pay/1","status":"completed","amount":"1.00"}}`,
 		`{"payments":[{"id":1,"referenceNumber":"R","amount":1e400,"status":"paid"}],"total":1,"page":1,"limit":20}`,
 		`{"error":{"code":"E1","message":"no"},"errors":[{"field":"amount","message":"bad"},3]}`,
+		`{"paymentId":"7d3f0c52-1b8e-4c1a-9a0e-2f6d1c9b4e10","status":"processing","internalStatus":"authorized","amount":"1.50","currency":"DKK"}`,
+		`{"paymentId":1,"status":"settled","amount":1.499,"currency":"DKK"}`,
 		`[1,2]`, `null`, `{"paymentId":{}}`, "",
 	} {
 		f.Add([]byte(s))
