@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
+	"github.com/terminald/terminald/hw/printer/escpos"
 )
 
 // sandboxInfo starts `terminald sandbox --provider name` and returns its base URL and
@@ -128,5 +133,72 @@ func TestAcountPayOnboardCommand(t *testing.T) {
 	again, _, code := run(t, "", "acountpay", "onboard", "--config", path, "--company", "Restaurant XYZ", "--email", "owner@restaurant-xyz.dk", "--hold", "0", "--no-devices")
 	if code != 0 || !strings.Contains(again, "already had a merchant") || !strings.Contains(again, obURL) || strings.Contains(again, "display:") {
 		t.Fatalf("again: %d\n%s", code, again)
+	}
+}
+
+// TestAcountPayOnboardPrintsQR: with a serial receipt printer configured (a pty here),
+// `terminald acountpay onboard` prints a slip whose QR code is the onboarding URL.
+func TestAcountPayOnboardPrintsQR(t *testing.T) {
+	skipShort(t)
+	_, out := sandboxInfo(t, "acountpay")
+	m, s, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer m.Close()
+	defer s.Close()
+	var mu sync.Mutex
+	var printed bytes.Buffer
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := m.Read(buf)
+			mu.Lock()
+			printed.Write(buf[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	out = strings.Replace(out, "[printer]\ndriver = \"none\"", "[printer]\ndriver = \"serial\"\ndevice = "+strconv.Quote(s.Name()), 1)
+	path := snippetConfig(t, out)
+	stdout, stderr, code := run(t, "", "acountpay", "onboard", "--config", path, "--company", "Bistro", "--email", "bistro@example.dk", "--hold", "0")
+	if code != 0 || !strings.Contains(stdout, "printer: onboarding slip printed") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var obURL string
+	for _, l := range strings.Split(stdout, "\n") {
+		if u, ok := strings.CutPrefix(l, "Onboarding URL:  "); ok {
+			obURL = u
+		}
+	}
+	var doc *escpos.Document
+	waitUntil(t, 10*time.Second, "the slip's QR code", func() bool {
+		mu.Lock()
+		data := bytes.Clone(printed.Bytes())
+		mu.Unlock()
+		// The printer's status queries (DLE EOT) come first; the slip starts at ESC @.
+		if i := bytes.Index(data, []byte{0x1b, '@'}); i >= 0 {
+			data = data[i:]
+		}
+		d, err := escpos.Decode(data)
+		if err != nil {
+			return false
+		}
+		for _, it := range d.Items {
+			if it.QR != nil && it.QR.Data == obURL {
+				doc = d
+				return true
+			}
+		}
+		return false
+	}, func() string { mu.Lock(); defer mu.Unlock(); return printed.String() })
+	found := false
+	for _, it := range doc.Items {
+		found = found || it.Kind == escpos.ItemText && strings.Contains(it.Text, "Bistro")
+	}
+	if !found {
+		t.Fatalf("slip lacks the company name: %+v", doc.Items)
 	}
 }
