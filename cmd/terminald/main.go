@@ -27,7 +27,8 @@ Usage:
 Commands:
   sim            run the whole terminal with simulated hardware and sandbox providers (default)
   run            run the daemon on terminal hardware (--config FILE)
-  sandbox        run a provider sandbox standalone (--provider NAME --listen ADDR)
+  sandbox        run a provider sandbox standalone (--provider NAME --listen ADDR); prints credentials and a config
+  acountpay      AcountPay tasks: onboard --company NAME --email ADDR (QR on the display and printer)
   check-config   validate a configuration file (exit 1 on errors)
   payments       list payments (--state DIR or --config FILE, --json)
   status         show the running daemon's state (admin socket)
@@ -65,6 +66,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdRun(ctx, args, stdout, stderr)
 	case "sandbox":
 		err = cmdSandbox(ctx, args, stdout, stderr)
+	case "acountpay":
+		err = cmdAcountPay(ctx, args, stdout, stderr)
 	case "check-config":
 		err = cmdCheckConfig(args, stdout, stderr)
 	case "payments":

@@ -13,6 +13,7 @@ import (
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/providers/accrue"
 	"github.com/terminald/terminald/providers/acountpay"
+	acountpaysb "github.com/terminald/terminald/providers/acountpay/sandbox"
 	"github.com/terminald/terminald/providers/cryptogw"
 	cryptosb "github.com/terminald/terminald/providers/cryptogw/sandbox"
 )
@@ -33,7 +34,7 @@ type simProvider struct {
 func sandboxHandler(name string, fast bool, log *slog.Logger) (http.Handler, error) {
 	switch name {
 	case "acountpay":
-		return acountpay.NewSandbox(acountpay.SandboxOptions{Logger: log}), nil
+		return acountpaysb.New(acountpaysb.Options{Logger: log}), nil
 	case "accrue":
 		return accrue.NewSandbox(accrue.SandboxOptions{}), nil
 	case "cryptogw":
@@ -67,8 +68,8 @@ func simSandbox(name, url, wallet string, fraction int64, log *slog.Logger) (*si
 	switch name {
 	case "acountpay":
 		p, err := acountpay.New(acountpay.Config{BaseURL: sp.url, Variant: acountpay.VariantOAuth,
-			ClientID: acountpay.DemoClientID, ClientSecret: acountpay.DemoClientSecret,
-			MerchantClientID: acountpay.DemoMerchantClientID, Description: "terminald sim", HTTPClient: hc}, log)
+			ClientID: acountpaysb.DemoClientID, ClientSecret: acountpaysb.DemoClientSecret,
+			MerchantClientID: acountpaysb.DemoMerchantClientID, Description: "terminald sim", HTTPClient: hc}, log)
 		if err != nil {
 			return nil, err
 		}
@@ -151,6 +152,7 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flags("sandbox", stderr)
 	listen := fs.String("listen", "127.0.0.1:8700", "listen `ADDR`ess (loopback unless you mean it)")
 	name := fs.String("provider", "acountpay", "provider: acountpay, accrue or cryptogw")
+	shape := fs.String("shape", "live", "acountpay: answer `SHAPE`: live (AcountPay's own words and webhooks) or seed (the documents')")
 	level := fs.String("log-level", "info", "log level")
 	blockTime := fs.Duration("block-time", 0, "cryptogw: simulated chain `DURATION` per block confirmation (default 10s)")
 	refundWait := fs.Duration("refund-wait", 0, "cryptogw: refunds complete after this `DURATION` (default 2m)")
@@ -167,8 +169,16 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("%w: --log-level: %v", errUsage, err)
 	}
-	h, err := sandboxHandler(*name, false, log)
-	if err != nil {
+	if *shape != acountpaysb.ShapeLive && *shape != acountpaysb.ShapeSeed {
+		return fmt.Errorf("%w: --shape: live or seed, got %q", errUsage, *shape)
+	}
+	if *shape != acountpaysb.ShapeLive && *name != "acountpay" {
+		return fmt.Errorf("%w: --shape is for --provider acountpay", errUsage)
+	}
+	var h http.Handler
+	if *name == "acountpay" {
+		h = acountpaysb.New(acountpaysb.Options{Logger: log, Shape: *shape})
+	} else if h, err = sandboxHandler(*name, false, log); err != nil {
 		return err
 	}
 	if *blockTime != 0 || *refundWait != 0 {
@@ -180,6 +190,102 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer stop()
 	fmt.Fprintf(stdout, "%s sandbox listening on %s\n", *name, u)
+	writeSandboxInfo(stdout, *name, u)
 	<-ctx.Done()
 	return nil
+}
+
+// writeSandboxInfo prints, for a technician, what the sandbox of provider name at base
+// accepts (demo credentials, demo wallets and codes) and a configuration for
+// `terminald run` against it. The first line of the command's output stays the
+// "listening on" line.
+func writeSandboxInfo(w io.Writer, name, base string) {
+	host := base
+	if u, err := neturl.Parse(base); err == nil {
+		if h := u.Hostname(); h == "0.0.0.0" || h == "::" || h == "" {
+			fmt.Fprintf(w, "\nListening on all interfaces: a terminal reaches it at http://<this machine's LAN address>:%s\n", u.Port())
+		}
+	}
+	var creds [][2]string
+	var extra []string
+	var section, currency string
+	switch name {
+	case "acountpay":
+		creds = [][2]string{
+			{"variant", "oauth (POST /oauth/token) or partner (X-Partner-Client-Id/-Secret headers)"},
+			{"client_id", acountpaysb.DemoClientID}, {"client_secret", acountpaysb.DemoClientSecret},
+			{"merchant_client_id", acountpaysb.DemoMerchantClientID}, {"webhook_secret", acountpaysb.DemoWebhookSecret},
+		}
+		extra = []string{
+			"The customer pays by opening the QR's URL (the sandbox bank page).",
+			"Onboard more merchants: terminald acountpay onboard --config FILE --company NAME --email ADDR",
+		}
+		currency = "DKK"
+		section = fmt.Sprintf(`[acountpay]
+base_url = %q
+variant = "oauth"
+client_id = %q
+client_secret = %q
+merchant_client_id = %q
+webhook_secret = %q
+`, host, acountpaysb.DemoClientID, acountpaysb.DemoClientSecret, acountpaysb.DemoMerchantClientID, acountpaysb.DemoWebhookSecret)
+	case "accrue":
+		creds = [][2]string{{"client_id", accrue.DemoClientID}, {"client_secret", accrue.DemoClientSecret}, {"webhook_secret", accrue.DemoWebhookSecret}}
+		extra = []string{
+			"Demo wallets (scan the code, or key the phone number):",
+			fmt.Sprintf("  rich        code %s  phone %s", accrue.DemoRichCode, accrue.DemoRichPhone),
+			fmt.Sprintf("  poor        code %s  phone %s  (balance %d cents)", accrue.DemoPoorCode, accrue.DemoPoorPhone, accrue.DemoPoorBalance),
+			fmt.Sprintf("  unverified  code %s  phone %s", accrue.DemoUnverifiedCode, accrue.DemoUnverifiedPhone),
+			fmt.Sprintf("  decline     code %s  phone %s", accrue.DemoDeclineCode, accrue.DemoDeclinePhone),
+		}
+		currency = "USD"
+		section = fmt.Sprintf(`[accrue]
+base_url = %q
+client_id = %q
+client_secret = %q
+webhook_secret = %q
+`, host, accrue.DemoClientID, accrue.DemoClientSecret, accrue.DemoWebhookSecret)
+	case "cryptogw":
+		creds = [][2]string{{"username", cryptogw.DemoUsername}, {"api_key", cryptogw.DemoAPIKey}, {"pos_id", cryptogw.DemoPosID}}
+		extra = []string{"The customer pays with POST " + host + "/sandbox/pay?address=ADDRESS&amount=AMOUNT (from the QR's payment URI)."}
+		currency = "EUR"
+		section = fmt.Sprintf(`[cryptogw]
+base_url = %q
+username = %q
+api_key = %q
+pos_id = %q
+currencies = ["BTC"]
+`, host+"/v2/", cryptogw.DemoUsername, cryptogw.DemoAPIKey, cryptogw.DemoPosID)
+	default:
+		return
+	}
+	fmt.Fprintf(w, "\nBase URL: %s\nDemo credentials it accepts:\n", base)
+	for _, c := range creds {
+		fmt.Fprintf(w, "  %-19s %s\n", c[0], c[1])
+	}
+	for _, l := range extra {
+		fmt.Fprintln(w, l)
+	}
+	fmt.Fprintf(w, `
+Configuration for terminald run (save as a file, set state_dir, [display] and
+[printer] for the hardware, check it with terminald check-config --config FILE):
+
+# --- terminald.toml: %[1]s sandbox ---
+[terminal]
+id = "T1"
+merchant = "Sandbox shop"
+currency = %[2]q
+state_dir = "/var/lib/terminald"
+
+[providers]
+enabled = [%[1]q]
+
+%[3]s
+[display]
+driver = "none"
+
+[printer]
+driver = "none"
+# --- end ---
+`, name, currency, section)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -28,6 +29,7 @@ type APIError struct {
 	Status  int    // HTTP status
 	Code    string // machine-readable code when given, e.g. "invalid_client"
 	Message string // human-readable message when given (secrets redacted)
+	body    []byte // the answer's body, for callers that read a 409's details
 }
 
 // Error describes e with its endpoint, status, code and message.
@@ -92,6 +94,22 @@ type client struct {
 	mu         sync.Mutex // guards token, tokenUntil; held during a token fetch
 	token      string
 	tokenUntil time.Time
+}
+
+// newClient validates cfg (MerchantClientID only when needMerchant) and returns the HTTP
+// side and the logger (logger may be nil) of a Provider or Partner.
+func newClient(cfg Config, needMerchant bool, logger *slog.Logger) (*client, *slog.Logger, error) {
+	cfg, err := cfg.defaults(needMerchant)
+	if err != nil {
+		return nil, nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	hc := *cfg.HTTPClient
+	// Never follow redirects: the partner secret header would go along to any host.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &client{cfg: cfg, http: &hc, sleep: sleepCtx}, logger.With("provider", "acountpay"), nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -272,7 +290,9 @@ func (c *client) authorize(ctx context.Context, req *http.Request) error {
 		return &authError{err}
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("X-Merchant-Client-Id", c.cfg.MerchantClientID)
+	if c.cfg.MerchantClientID != "" {
+		req.Header.Set("X-Merchant-Client-Id", c.cfg.MerchantClientID)
+	}
 	return nil
 }
 
@@ -338,7 +358,7 @@ func (c *client) dropToken() {
 
 // apiError builds an *APIError from an error answer.
 func (c *client) apiError(op string, status int, body []byte) *APIError {
-	e := &APIError{Op: op, Status: status}
+	e := &APIError{Op: op, Status: status, body: body}
 	var eb struct {
 		Message          any             `json:"message"`
 		Error            json.RawMessage `json:"error"`

@@ -56,8 +56,9 @@ type Config struct {
 	Now        func() time.Time // optional: clock (tests); default time.Now
 }
 
-// withDefaults validates c and fills in defaults. Errors name the field.
-func (c Config) withDefaults() (Config, error) {
+// defaults validates c and fills in defaults; MerchantClientID is required only when
+// needMerchant (partner-level calls such as onboarding work without one).
+func (c Config) defaults(needMerchant bool) (Config, error) {
 	var errs []error
 	bad := func(field, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("acountpay: config %s: "+format, append([]any{field}, a...)...))
@@ -83,7 +84,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ClientSecret == "" {
 		bad("ClientSecret", "required")
 	}
-	if strings.TrimSpace(c.MerchantClientID) == "" {
+	if needMerchant && strings.TrimSpace(c.MerchantClientID) == "" {
 		bad("MerchantClientID", "required")
 	}
 	if c.WebhookURL != "" {

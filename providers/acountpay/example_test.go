@@ -3,6 +3,7 @@ package acountpay_test
 import (
 	"context"
 	"fmt"
+	"github.com/terminald/terminald/providers/acountpay/sandbox"
 	"net/http"
 	"net/http/httptest"
 
@@ -14,15 +15,15 @@ import (
 // A payment against the sandbox: create, show the QR (the payment URL), the customer opens
 // it and pays, the terminal polls.
 func Example() {
-	srv := httptest.NewServer(acountpay.NewSandbox(acountpay.SandboxOptions{}))
+	srv := httptest.NewServer(sandbox.New(sandbox.Options{}))
 	defer srv.Close()
 
 	p, err := acountpay.New(acountpay.Config{
 		BaseURL:          srv.URL,
 		Variant:          acountpay.VariantOAuth,
-		ClientID:         acountpay.DemoClientID,
-		ClientSecret:     acountpay.DemoClientSecret,
-		MerchantClientID: acountpay.DemoMerchantClientID,
+		ClientID:         sandbox.DemoClientID,
+		ClientSecret:     sandbox.DemoClientSecret,
+		MerchantClientID: sandbox.DemoMerchantClientID,
 	}, nil)
 	if err != nil {
 		fmt.Println(err)
@@ -56,7 +57,7 @@ func Example() {
 
 // Receiving webhooks: wire the handler to an HTTP server; it only hints the driver.
 func ExampleNewWebhookHandler() {
-	h := acountpay.NewWebhookHandler(acountpay.DemoWebhookSecret, func(reference, paymentID string) {
+	h := acountpay.NewWebhookHandler(sandbox.DemoWebhookSecret, func(reference, paymentID string) {
 		fmt.Println("poll", reference, "now")
 	}, nil)
 	mux := http.NewServeMux()

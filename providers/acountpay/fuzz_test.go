@@ -1,8 +1,10 @@
 package acountpay
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,8 @@ func FuzzDecodeResponse(f *testing.F) {
 		`{"data":{"id":"a1","qrCodeUrl":"http://127.0.0.1/pay/1","status":"completed","amount":"1.00"}}`,
 		`{"payments":[{"id":1,"referenceNumber":"R","amount":1e400,"status":"paid"}],"total":1,"page":1,"limit":20}`,
 		`{"error":{"code":"E1","message":"no"},"errors":[{"field":"amount","message":"bad"},3]}`,
+		`{"paymentId":"7d3f0c52-1b8e-4c1a-9a0e-2f6d1c9b4e10","status":"processing","internalStatus":"authorized","amount":"1.50","currency":"DKK"}`,
+		`{"paymentId":1,"status":"settled","amount":1.499,"currency":"DKK"}`,
 		`[1,2]`, `null`, `{"paymentId":{}}`, "",
 	} {
 		f.Add([]byte(s))
@@ -73,6 +77,38 @@ func FuzzWebhook(f *testing.F) {
 		wh.ServeHTTP(rec, req)
 		if c := rec.Code; c != 200 && c != 400 && c != 401 && c != 413 {
 			t.Fatalf("status %d", c)
+		}
+	})
+}
+
+// FuzzMerchantAnswer feeds outside bytes as the answer to the merchant onboarding call:
+// CreateMerchant either returns a merchant with an absolute http(s) onboarding URL or an
+// error, never panics.
+func FuzzMerchantAnswer(f *testing.F) {
+	f.Add([]byte(`{"merchantClientId":"0b7e4d2a-5c61-4f3e-8d7a-93c1e2f4a6b8","status":"pending_onboarding","onboardingUrl":"https://partner.acountpay.com/onboarding/ob_1"}`), 201)
+	f.Add([]byte(`{"error":"duplicate_merchant","merchantId":7,"onboardingUrl":"http://127.0.0.1/onboarding/x"}`), 409)
+	f.Add([]byte(`{"onboardingUrl":"javascript:alert(1)"}`), 200)
+	f.Add([]byte(`<html>`), 502)
+	f.Fuzz(func(t *testing.T, body []byte, status int) {
+		if status < 200 || status > 599 {
+			status = 200
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(status)
+			w.Write(body)
+		}))
+		defer srv.Close()
+		pt, err := NewPartner(Config{BaseURL: srv.URL, Variant: VariantPartner, ClientID: "p", ClientSecret: "secret", MaxAttempts: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := pt.CreateMerchant(context.Background(), "Cafe", "cafe@example.dk")
+		if err != nil {
+			return
+		}
+		u, perr := url.Parse(m.OnboardingURL)
+		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			t.Fatalf("accepted onboarding URL %q", m.OnboardingURL)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package acountpay
 
 import (
 	"context"
+	"github.com/terminald/terminald/providers/acountpay/sandbox"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -37,7 +38,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // env is a provider talking to a sandbox on loopback.
 type env struct {
 	p        *Provider
-	sb       *Sandbox
+	sb       *sandbox.Sandbox
 	clock    *fakeClock
 	srv      *httptest.Server
 	requests atomic.Int64 // API requests that reached the server
@@ -46,25 +47,25 @@ type env struct {
 	sleeps []time.Duration
 }
 
-func newEnv(t *testing.T, variant string, mod func(*Config, *SandboxOptions)) *env {
+func newEnv(t *testing.T, variant string, mod func(*Config, *sandbox.Options)) *env {
 	t.Helper()
 	e := &env{clock: newClock()}
 	cfg := Config{
 		Variant:          variant,
-		ClientID:         DemoClientID,
-		ClientSecret:     DemoClientSecret,
-		MerchantClientID: DemoMerchantClientID,
-		WebhookSecret:    DemoWebhookSecret,
+		ClientID:         sandbox.DemoClientID,
+		ClientSecret:     sandbox.DemoClientSecret,
+		MerchantClientID: sandbox.DemoMerchantClientID,
+		WebhookSecret:    sandbox.DemoWebhookSecret,
 		Description:      "Terminal 1",
 		Timeout:          2 * time.Second,
 		BaseDelay:        10 * time.Millisecond,
 		Now:              e.clock.Now,
 	}
-	so := SandboxOptions{Now: e.clock.Now}
+	so := sandbox.Options{Now: e.clock.Now}
 	if mod != nil {
 		mod(&cfg, &so)
 	}
-	e.sb = NewSandbox(so)
+	e.sb = sandbox.New(so)
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" && len(r.URL.Path) > 3 && (r.URL.Path[:3] == "/v1" || r.URL.Path[:3] == "/oa") {
 			e.requests.Add(1)

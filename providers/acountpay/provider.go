@@ -10,12 +10,18 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 )
+
+// ErrAmountMismatch is wrapped by errors about an answer whose amount or currency is not
+// the payment's, or cannot be read exactly (e.g. "1.499" for a DKK payment). Check returns
+// it instead of a state; the payment stays open. Match it with errors.Is.
+var ErrAmountMismatch = errors.New("amount at AcountPay differs from the sale")
 
 // ErrNoPaymentURL is returned by Start when a payment found by its reference (after a
 // crash or an unknown create outcome) has no payment URL to show as QR code.
@@ -26,6 +32,29 @@ type Provider struct {
 	cfg Config
 	log *slog.Logger
 	c   *client
+
+	attnMu sync.Mutex          // guards attn
+	attn   map[string]struct{} // payment+status words already logged as needing attention
+}
+
+// attentionMax bounds Provider.attn; it is cleared when full (a word is then logged again).
+const attentionMax = 1024
+
+// attentionOnce logs msg once per payment and status pair, not on every poll.
+func (p *Provider) attentionOnce(ref, msg, status, internal string) {
+	key := ref + "\x00" + status + "\x00" + internal
+	p.attnMu.Lock()
+	_, seen := p.attn[key]
+	if !seen {
+		if len(p.attn) >= attentionMax {
+			clear(p.attn)
+		}
+		p.attn[key] = struct{}{}
+	}
+	p.attnMu.Unlock()
+	if !seen {
+		p.log.Warn(msg, "reference", ref, "status", printable(status, 40), "internal_status", printable(internal, 40))
+	}
 }
 
 var _ driver.Provider = (*Provider)(nil)
@@ -33,21 +62,11 @@ var _ driver.Provider = (*Provider)(nil)
 // New returns a Provider for cfg. It validates cfg (errors name the field); logger may be
 // nil to discard logs.
 func New(cfg Config, logger *slog.Logger) (*Provider, error) {
-	cfg, err := cfg.withDefaults()
+	c, log, err := newClient(cfg, true, logger)
 	if err != nil {
 		return nil, err
 	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	hc := *cfg.HTTPClient
-	// Never follow redirects: the partner secret header would go along to any host.
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Provider{
-		cfg: cfg,
-		log: logger.With("provider", "acountpay"),
-		c:   &client{cfg: cfg, http: &hc, sleep: sleepCtx},
-	}, nil
+	return &Provider{cfg: c.cfg, log: log, c: c, attn: map[string]struct{}{}}, nil
 }
 
 // Name returns "acountpay".
@@ -97,6 +116,7 @@ type wirePayment struct {
 	PaymentURL      string          `json:"paymentUrl"`
 	QRCodeURL       string          `json:"qrCodeUrl"`
 	Status          string          `json:"status"`
+	InternalStatus  string          `json:"internalStatus"`
 	Amount          json.Number     `json:"amount"`
 	Currency        string          `json:"currency"`
 	ReferenceNumber string          `json:"referenceNumber"`
@@ -169,25 +189,6 @@ func decodeList(op string, b []byte) (*listResponse, error) {
 	return &l, nil
 }
 
-// mapStatus maps an AcountPay status to the flow's view.
-func mapStatus(s string) (driver.Remote, string, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "pending":
-		return driver.RemotePending, "Waiting for customer", nil
-	case "scanned":
-		return driver.RemotePending, "QR scanned", nil
-	case "processing":
-		return driver.RemotePending, "Bank processing", nil
-	case "paid", "completed":
-		return driver.RemotePaid, "Paid", nil
-	case "failed":
-		return driver.RemoteFailed, "Failed", nil
-	case "expired":
-		return driver.RemoteExpired, "Expired", nil
-	}
-	return 0, "", fmt.Errorf("acountpay: unknown payment status %q", printable(s, 40))
-}
-
 // wireAmount returns a's amount in major units as a JSON number, built without floats.
 func wireAmount(a money.Amount) (json.Number, string, error) {
 	c, err := money.Lookup(a.Currency)
@@ -200,22 +201,23 @@ func wireAmount(a money.Amount) (json.Number, string, error) {
 	return json.Number(money.FormatDecimal(a.Minor, c.Exponent)), c.Code, nil
 }
 
-// checkAmount compares an answer's amount with the payment's. An unreadable amount is
-// logged and ignored; a different one is an error.
+// checkAmount compares an answer's amount with the payment's. An amount that cannot be
+// read exactly in the payment's currency (more decimals than the currency has, an
+// exponent, text) is an error wrapping ErrAmountMismatch, as is a different amount or
+// currency: an answer about money that is not understood is never taken as paid.
 func (p *Provider) checkAmount(w *wirePayment, pay *driver.Payment) error {
 	if w.Amount == "" {
 		return nil
 	}
-	if w.Currency != "" && !strings.EqualFold(w.Currency, pay.Amount.Currency) {
-		return fmt.Errorf("acountpay: payment %s: currency %q at AcountPay differs from %s", pay.ID, printable(w.Currency, 8), pay.Amount.Currency)
+	if w.Currency != "" && !strings.EqualFold(strings.TrimSpace(w.Currency), pay.Amount.Currency) {
+		return fmt.Errorf("acountpay: payment %s: %w: currency %q at AcountPay, %s asked", pay.ID, ErrAmountMismatch, printable(w.Currency, 8), pay.Amount.Currency)
 	}
 	got, err := money.ParseDecimal(w.Amount.String(), pay.Amount.Exponent())
 	if err != nil {
-		p.log.Warn("unreadable amount in answer", "reference", pay.ID, "amount", printable(w.Amount.String(), 40))
-		return nil
+		return fmt.Errorf("acountpay: payment %s: %w: amount %q is not an exact %s amount (%d decimals at most), %s asked", pay.ID, ErrAmountMismatch, printable(w.Amount.String(), 40), pay.Amount.Currency, pay.Amount.Exponent(), pay.Amount.Decimal())
 	}
 	if got != pay.Amount.Minor {
-		return fmt.Errorf("acountpay: payment %s: amount %s at AcountPay differs from %s", pay.ID, money.FormatDecimal(got, pay.Amount.Exponent()), pay.Amount.Decimal())
+		return fmt.Errorf("acountpay: payment %s: %w: amount %s at AcountPay, %s asked", pay.ID, ErrAmountMismatch, money.FormatDecimal(got, pay.Amount.Exponent()), pay.Amount.Decimal())
 	}
 	return nil
 }
@@ -361,21 +363,17 @@ func (p *Provider) resume(ctx context.Context, pay *driver.Payment) (driver.Upda
 // update maps an answer to a driver.Update. created is the local create time, if known.
 func (p *Provider) update(pay *driver.Payment, id string, w *wirePayment, created time.Time) (driver.Update, error) {
 	u := driver.Update{ProviderID: id}
-	if w.Status != "" {
-		r, detail, err := mapStatus(w.Status)
-		if err != nil {
-			return driver.Update{}, fmt.Errorf("%w (payment %s)", err, id)
-		}
-		u.Remote, u.Detail = r, detail
-	}
-	switch u.Remote {
-	case driver.RemoteFailed:
-		u.Reason = "Bank payment failed"
-	case driver.RemoteExpired:
-		u.Reason = "Payment expired"
-	}
 	if err := p.checkAmount(w, pay); err != nil {
 		return driver.Update{}, err
+	}
+	if w.Status != "" || w.InternalStatus != "" {
+		sw, known := resolveStatus(w.Status, w.InternalStatus)
+		u.Remote, u.Detail, u.Reason = sw.remote, sw.detail, sw.reason
+		if !known {
+			p.attentionOnce(pay.ID, "unknown payment status; kept open and polled, needs a person", w.Status, w.InternalStatus)
+		} else if sw.attention {
+			p.attentionOnce(pay.ID, "payment status needs a person; kept open and polled", w.Status, w.InternalStatus)
+		}
 	}
 	qr, err := w.url()
 	if err != nil {
@@ -406,18 +404,45 @@ func (p *Provider) fetchStatus(ctx context.Context, id string) (*wirePayment, er
 		path += "/status"
 	}
 	r := &request{method: http.MethodGet, path: path, auth: true, retry: true}
-	b, err := p.c.do(ctx, r)
+	var w *wirePayment
+	err := p.readJSON(ctx, r, func(b []byte) error {
+		var err error
+		if w, err = decodePayment(r.op(), b); err != nil {
+			return err
+		}
+		if w.Status == "" && w.InternalStatus == "" {
+			return fmt.Errorf("acountpay: %s: %w: no status", r.op(), ErrBadResponse)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	w, err := decodePayment(r.op(), b)
-	if err != nil {
-		return nil, err
-	}
-	if w.Status == "" {
-		return nil, fmt.Errorf("acountpay: %s: %w: no status", r.op(), ErrBadResponse)
 	}
 	return w, nil
+}
+
+// readJSON performs the read r and decodes its answer with decode. An answer that cannot
+// be read (garbage, truncated, too large, no status) is a fault, not an answer: it is
+// asked again with backoff like a 5xx, up to MaxAttempts, and then reported wrapping both
+// ErrBadResponse and driver.ErrUnreachable (the outcome is unknown; the engine keeps the
+// payment open and asks again later).
+func (p *Provider) readJSON(ctx context.Context, r *request, decode func([]byte) error) error {
+	for attempt := 1; ; attempt++ {
+		b, err := p.c.do(ctx, r)
+		if err == nil {
+			err = decode(b)
+		}
+		if err == nil || !errors.Is(err, ErrBadResponse) || errors.Is(err, driver.ErrUnreachable) {
+			return err
+		}
+		if attempt >= p.cfg.MaxAttempts || ctx.Err() != nil {
+			return fmt.Errorf("%w (%w: no readable answer in %d attempts)", err, driver.ErrUnreachable, attempt)
+		}
+		p.log.Warn("unreadable answer; asking again", "op", r.op(), "attempt", attempt, "err", err)
+		if serr := p.c.sleep(ctx, p.c.backoff(attempt)); serr != nil {
+			return fmt.Errorf("%w (%w: %v)", err, driver.ErrUnreachable, serr)
+		}
+	}
 }
 
 // list fetches one page of the merchant's payments.
@@ -427,11 +452,13 @@ func (p *Provider) list(ctx context.Context, page, limit int) (*listResponse, er
 		"page":             {strconv.Itoa(page)},
 		"limit":            {strconv.Itoa(limit)},
 	}}
-	b, err := p.c.do(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	return decodeList(r.op(), b)
+	var l *listResponse
+	err := p.readJSON(ctx, r, func(b []byte) error {
+		var err error
+		l, err = decodeList(r.op(), b)
+		return err
+	})
+	return l, err
 }
 
 // findByReference walks the payment list for ref. It returns nil, nil when the list ends
@@ -462,7 +489,7 @@ func (p *Provider) findByReference(ctx context.Context, ref string) (*wirePaymen
 			return nil, nil
 		}
 	}
-	return nil, fmt.Errorf("acountpay: reference %q not in the first %d pages of payments; outcome unknown", ref, p.cfg.MaxListPages)
+	return nil, fmt.Errorf("acountpay: reference %q not in the first %d pages of payments: %w (outcome unknown)", ref, p.cfg.MaxListPages, driver.ErrUnreachable)
 }
 
 // Check asks AcountPay for the payment's state, finding it by reference when its id is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/terminald/terminald/providers/acountpay/sandbox"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -16,10 +17,17 @@ import (
 
 var variants = []string{VariantOAuth, VariantPartner}
 
+// TestCreateScanPay: create, scan, pay and see it paid, with both auth variants and
+// against both answer shapes of the sandbox (the live service's words and string ids, and
+// the seeds' words and numeric ids).
 func TestCreateScanPay(t *testing.T) {
-	for _, v := range variants {
-		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, v, nil)
+	for _, tc := range []struct{ variant, shape string }{
+		{VariantOAuth, sandbox.ShapeLive}, {VariantPartner, sandbox.ShapeLive},
+		{VariantOAuth, sandbox.ShapeSeed}, {VariantPartner, sandbox.ShapeSeed},
+	} {
+		v := tc.variant
+		t.Run(v+"/"+tc.shape, func(t *testing.T) {
+			e := newEnv(t, v, func(_ *Config, so *sandbox.Options) { so.Shape = tc.shape })
 			ctx := context.Background()
 			pay := e.payment("T1-0001", 14999)
 			sv := &saver{hook: func(p *driver.Payment) {
@@ -45,7 +53,7 @@ func TestCreateScanPay(t *testing.T) {
 			}
 			ps := e.sb.Payments()
 			if len(ps) != 1 || ps[0].Minor != 14999 || ps[0].Currency != "DKK" || ps[0].ReferenceNumber != "T1-0001" ||
-				ps[0].Description != "Terminal 1" || ps[0].MerchantClientID != DemoMerchantClientID {
+				ps[0].Description != "Terminal 1" || ps[0].MerchantClientID != sandbox.DemoMerchantClientID {
 				t.Fatalf("sandbox holds %+v", ps)
 			}
 			pay.ProviderID, pay.QR, pay.ExpiresAt = u.ProviderID, u.QR, u.ExpiresAt
@@ -104,7 +112,7 @@ func TestTokenRefreshedOnceOn401(t *testing.T) {
 		t.Fatalf("tokens issued %d, want 2", n)
 	}
 	// 401 twice in a row: refreshed once, then the error surfaces.
-	e.sb.InjectFault(Fault{Path: "/v1/", Status: http.StatusUnauthorized, Count: 2})
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/", Status: http.StatusUnauthorized, Count: 2})
 	err := e.p.Ping(ctx)
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != 401 || errors.Is(err, driver.ErrUnreachable) {
@@ -121,7 +129,7 @@ func TestTokenRefreshedOnceOn401(t *testing.T) {
 func TestBadCredentials(t *testing.T) {
 	for _, v := range variants {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, v, func(c *Config, _ *SandboxOptions) { c.ClientSecret = "wrong-secret-value" })
+			e := newEnv(t, v, func(c *Config, _ *sandbox.Options) { c.ClientSecret = "wrong-secret-value" })
 			err := e.p.Ping(context.Background())
 			var ae *APIError
 			if !errors.As(err, &ae) || ae.Status != 401 || ae.Code != "invalid_client" {
@@ -132,7 +140,7 @@ func TestBadCredentials(t *testing.T) {
 			}
 		})
 	}
-	e := newEnv(t, VariantOAuth, func(c *Config, _ *SandboxOptions) { c.MerchantClientID = "nobody" })
+	e := newEnv(t, VariantOAuth, func(c *Config, _ *sandbox.Options) { c.MerchantClientID = "nobody" })
 	var ae *APIError
 	if err := e.p.Ping(context.Background()); !errors.As(err, &ae) || ae.Status != 403 {
 		t.Fatalf("unknown merchant: %v", err)
@@ -142,11 +150,11 @@ func TestBadCredentials(t *testing.T) {
 func TestRetryAfterHonoured(t *testing.T) {
 	e := newEnv(t, VariantPartner, nil)
 	ctx := context.Background()
-	e.sb.InjectFault(Fault{Path: "/v1/", Status: 429, RetryAfter: "2"})
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/", Status: 429, RetryAfter: "2"})
 	if err := e.p.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e.sb.InjectFault(Fault{Path: "/v1/", Status: 429, RetryAfter: e.clock.Now().Add(7 * time.Second).Format(http.TimeFormat)})
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/", Status: 429, RetryAfter: e.clock.Now().Add(7 * time.Second).Format(http.TimeFormat)})
 	if err := e.p.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +162,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 		t.Fatalf("waited %v, want [2s 7s]", got)
 	}
 	// Longer than MaxRetryAfter: give up at once, unreachable.
-	e.sb.InjectFault(Fault{Path: "/v1/", Status: 429, RetryAfter: "3600"})
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/", Status: 429, RetryAfter: "3600"})
 	err := e.p.Ping(ctx)
 	var ae *APIError
 	if !errors.Is(err, driver.ErrUnreachable) || !errors.As(err, &ae) || ae.Status != 429 {
@@ -166,7 +174,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 }
 
 func TestTokenRateLimited(t *testing.T) {
-	e := newEnv(t, VariantOAuth, func(_ *Config, so *SandboxOptions) { so.RateLimit = 1; so.RateWindow = 10 * time.Second })
+	e := newEnv(t, VariantOAuth, func(_ *Config, so *sandbox.Options) { so.RateLimit = 1; so.RateWindow = 10 * time.Second })
 	// The token uses the one request of the window; the list call is refused with
 	// Retry-After, the client waits (fake) and the window has moved on.
 	waited := false
@@ -184,16 +192,16 @@ func TestTokenRateLimited(t *testing.T) {
 }
 
 func Test5xxRetriedThenUnreachable(t *testing.T) {
-	e := newEnv(t, VariantPartner, func(c *Config, _ *SandboxOptions) { c.MaxAttempts = 3 })
+	e := newEnv(t, VariantPartner, func(c *Config, _ *sandbox.Options) { c.MaxAttempts = 3 })
 	ctx := context.Background()
-	e.sb.InjectFault(Fault{Path: "/v1/", Status: 503, Count: 2})
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/", Status: 503, Count: 2})
 	if err := e.p.Ping(ctx); err != nil {
 		t.Fatalf("two 503 then success: %v", err)
 	}
 	if got := e.slept(); len(got) != 2 || got[1] != 2*got[0] {
 		t.Fatalf("backoff %v, want two doubling waits", got)
 	}
-	e.sb.InjectFault(Fault{Path: "/v1/", Status: 500, Count: 10})
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/", Status: 500, Count: 10})
 	before := e.requests.Load()
 	err := e.p.Ping(ctx)
 	if !errors.Is(err, driver.ErrUnreachable) {
@@ -208,11 +216,11 @@ func Test5xxRetriedThenUnreachable(t *testing.T) {
 }
 
 func TestTimeoutIsUnreachable(t *testing.T) {
-	e := newEnv(t, VariantPartner, func(c *Config, _ *SandboxOptions) {
+	e := newEnv(t, VariantPartner, func(c *Config, _ *sandbox.Options) {
 		c.Timeout = 30 * time.Millisecond
 		c.MaxAttempts = 2
 	})
-	e.sb.InjectFault(Fault{Path: "/v1/", Delay: 10 * time.Second, Count: 2})
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/", Delay: 10 * time.Second, Count: 2})
 	err := e.p.Ping(context.Background())
 	if !errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("want unreachable, got %v", err)
@@ -230,13 +238,19 @@ func TestGarbageAndOversizedBodies(t *testing.T) {
 	pay.ProviderID = u.ProviderID
 	e.p.Ping(ctx) // token cached, so faults hit the status call
 
-	e.sb.InjectFault(Fault{Path: "/v1/partner/payments/", Garbage: true})
+	// One unreadable answer is a fault: asked again, and the second answer counts.
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/partner/payments/", Garbage: true})
+	if u, err := e.p.Check(ctx, pay, nil); err != nil || u.Remote != driver.RemotePending {
+		t.Fatalf("one garbage answer: %+v %v", u, err)
+	}
+	// Unreadable on every attempt: an unknown outcome (ErrUnreachable), never an answer.
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/partner/payments/", Garbage: true, Count: DefaultMaxAttempts})
 	_, err = e.p.Check(ctx, pay, nil)
-	if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "GET /v1/partner/payments/"+u.ProviderID) {
+	if !errors.Is(err, ErrBadResponse) || !errors.Is(err, driver.ErrUnreachable) || !strings.Contains(err.Error(), "GET /v1/partner/payments/"+u.ProviderID) {
 		t.Fatalf("garbage: %v", err)
 	}
-	e.sb.InjectFault(Fault{Path: "/v1/partner/payments/", Oversized: MaxResponseBytes + 100})
-	if _, err = e.p.Check(ctx, pay, nil); !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "larger than") {
+	e.sb.InjectFault(sandbox.Fault{Path: "/v1/partner/payments/", Oversized: MaxResponseBytes + 100, Count: DefaultMaxAttempts})
+	if _, err = e.p.Check(ctx, pay, nil); !errors.Is(err, ErrBadResponse) || !errors.Is(err, driver.ErrUnreachable) || !strings.Contains(err.Error(), "larger than") {
 		t.Fatalf("oversized: %v", err)
 	}
 	if u, err := e.p.Check(ctx, pay, nil); err != nil || u.Remote != driver.RemotePending {
@@ -245,7 +259,7 @@ func TestGarbageAndOversizedBodies(t *testing.T) {
 }
 
 func TestLostCreateAnswer(t *testing.T) {
-	for _, f := range []Fault{
+	for _, f := range []sandbox.Fault{
 		{Method: http.MethodPost, Path: "/v1/partner/payments", AfterServe: true, Garbage: true},
 		{Method: http.MethodPost, Path: "/v1/partner/payments", AfterServe: true, Status: 502},
 		{Method: http.MethodPost, Path: "/v1/partner/payments", AfterServe: true}, // connection drops
@@ -266,10 +280,10 @@ func TestLostCreateAnswer(t *testing.T) {
 	}
 	// With a single attempt Start reports the unknown outcome; a repeated Start (as after a
 	// restart) finds the payment instead of creating a second one.
-	e := newEnv(t, VariantPartner, func(c *Config, _ *SandboxOptions) { c.MaxAttempts = 1 })
+	e := newEnv(t, VariantPartner, func(c *Config, _ *sandbox.Options) { c.MaxAttempts = 1 })
 	ctx := context.Background()
 	sv := &saver{}
-	e.sb.InjectFault(Fault{Method: http.MethodPost, Path: "/v1/partner/payments", AfterServe: true, Garbage: true})
+	e.sb.InjectFault(sandbox.Fault{Method: http.MethodPost, Path: "/v1/partner/payments", AfterServe: true, Garbage: true})
 	_, err := e.p.Start(ctx, e.payment("T1-0006", 2500), sv.save)
 	if !errors.Is(err, driver.ErrUnreachable) || !errors.Is(err, ErrBadResponse) {
 		t.Fatalf("garbage create answer must be an unknown outcome, got %v", err)
@@ -323,7 +337,7 @@ func TestCrashBetweenCreateAndStore(t *testing.T) {
 }
 
 func TestFindByReferenceWalksPages(t *testing.T) {
-	e := newEnv(t, VariantOAuth, func(c *Config, _ *SandboxOptions) { c.ListPageSize = 2; c.MaxListPages = 3 })
+	e := newEnv(t, VariantOAuth, func(c *Config, _ *sandbox.Options) { c.ListPageSize = 2; c.MaxListPages = 3 })
 	ctx := context.Background()
 	for i := range 6 {
 		if _, err := e.p.Start(ctx, e.payment(fmt.Sprintf("R-%d", i), 100+int64(i)), (&saver{}).save); err != nil {
@@ -414,20 +428,6 @@ func TestCancelCannot(t *testing.T) {
 	_, err := e.p.Cancel(context.Background(), e.payment("C-1", 100), nil)
 	if !errors.Is(err, driver.ErrCannotCancel) {
 		t.Fatalf("want ErrCannotCancel, got %v", err)
-	}
-}
-
-func TestStatusMapping(t *testing.T) {
-	for s, want := range map[string]driver.Remote{
-		"pending": driver.RemotePending, "Scanned": driver.RemotePending, "PROCESSING": driver.RemotePending,
-		"paid": driver.RemotePaid, "completed": driver.RemotePaid, "failed": driver.RemoteFailed, "expired": driver.RemoteExpired,
-	} {
-		if got, _, err := mapStatus(s); err != nil || got != want {
-			t.Errorf("%q → %v %v, want %v", s, got, err, want)
-		}
-	}
-	if _, _, err := mapStatus("refunded"); err == nil || !strings.Contains(err.Error(), `"refunded"`) {
-		t.Errorf("unknown status error %v does not name the value", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package acountpay
 
 import (
 	"encoding/json"
+	"github.com/terminald/terminald/providers/acountpay/sandbox"
 	"io"
 	"net/http"
 	"net/url"
@@ -34,7 +35,7 @@ func doJSON(t *testing.T, req *http.Request) (int, map[string]any, http.Header) 
 }
 
 func TestSandboxToken(t *testing.T) {
-	e := newEnv(t, VariantOAuth, func(_ *Config, so *SandboxOptions) {
+	e := newEnv(t, VariantOAuth, func(_ *Config, so *sandbox.Options) {
 		so.RateLimit = 2
 		so.TokenLifetime = 10 * time.Minute
 	})
@@ -43,11 +44,11 @@ func TestSandboxToken(t *testing.T) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		return doJSON(t, req)
 	}
-	good := url.Values{"grant_type": {"client_credentials"}, "client_id": {DemoClientID}, "client_secret": {DemoClientSecret}}
-	if c, m, _ := form(url.Values{"grant_type": {"password"}, "client_id": {DemoClientID}, "client_secret": {DemoClientSecret}}); c != 400 || m["error"] != "invalid_grant" {
+	good := url.Values{"grant_type": {"client_credentials"}, "client_id": {sandbox.DemoClientID}, "client_secret": {sandbox.DemoClientSecret}}
+	if c, m, _ := form(url.Values{"grant_type": {"password"}, "client_id": {sandbox.DemoClientID}, "client_secret": {sandbox.DemoClientSecret}}); c != 400 || m["error"] != "invalid_grant" {
 		t.Fatalf("bad grant: %d %v", c, m)
 	}
-	if c, m, _ := form(url.Values{"grant_type": {"client_credentials"}, "client_id": {DemoClientID}, "client_secret": {"x"}}); c != 401 || m["error"] != "invalid_client" {
+	if c, m, _ := form(url.Values{"grant_type": {"client_credentials"}, "client_id": {sandbox.DemoClientID}, "client_secret": {"x"}}); c != 401 || m["error"] != "invalid_client" {
 		t.Fatalf("bad secret: %d %v", c, m)
 	}
 	c, m, _ := form(good)
@@ -62,7 +63,7 @@ func TestSandboxToken(t *testing.T) {
 	get := func() int {
 		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/v1/partner/payments?limit=1", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("X-Merchant-Client-Id", DemoMerchantClientID)
+		req.Header.Set("X-Merchant-Client-Id", sandbox.DemoMerchantClientID)
 		c, _, _ := doJSON(t, req)
 		return c
 	}
@@ -78,20 +79,20 @@ func TestSandboxToken(t *testing.T) {
 
 func TestSandboxCreateValidation(t *testing.T) {
 	e := newEnv(t, VariantPartner, nil)
-	partner := map[string]string{"X-Partner-Client-Id": DemoClientID, "X-Partner-Client-Secret": DemoClientSecret}
+	partner := map[string]string{"X-Partner-Client-Id": sandbox.DemoClientID, "X-Partner-Client-Secret": sandbox.DemoClientSecret}
 	u := e.srv.URL + "/v1/partner/payments"
 	for _, tc := range []struct {
 		body  string
 		code  int
 		field string
 	}{
-		{`{"merchantClientId":"` + DemoMerchantClientID + `","amount":0,"referenceNumber":"A"}`, 400, "amount"},
-		{`{"merchantClientId":"` + DemoMerchantClientID + `","amount":0.001,"referenceNumber":"A"}`, 400, "amount"},
-		{`{"merchantClientId":"` + DemoMerchantClientID + `","amount":-5,"referenceNumber":"A"}`, 400, "amount"},
-		{`{"merchantClientId":"` + DemoMerchantClientID + `","amount":"1.00","referenceNumber":"A"}`, 400, "amount"},
-		{`{"merchantClientId":"` + DemoMerchantClientID + `","amount":1.5}`, 400, "referenceNumber"},
+		{`{"merchantClientId":"` + sandbox.DemoMerchantClientID + `","amount":0,"referenceNumber":"A"}`, 400, "amount"},
+		{`{"merchantClientId":"` + sandbox.DemoMerchantClientID + `","amount":0.001,"referenceNumber":"A"}`, 400, "amount"},
+		{`{"merchantClientId":"` + sandbox.DemoMerchantClientID + `","amount":-5,"referenceNumber":"A"}`, 400, "amount"},
+		{`{"merchantClientId":"` + sandbox.DemoMerchantClientID + `","amount":"1.00","referenceNumber":"A"}`, 400, "amount"},
+		{`{"merchantClientId":"` + sandbox.DemoMerchantClientID + `","amount":1.5}`, 400, "referenceNumber"},
 		{`{"amount":1.5,"referenceNumber":"A"}`, 400, "merchantClientId"},
-		{`{"merchantClientId":"` + DemoMerchantClientID + `","amount":1.5,"referenceNumber":"A","currency":"XXX"}`, 400, "currency"},
+		{`{"merchantClientId":"` + sandbox.DemoMerchantClientID + `","amount":1.5,"referenceNumber":"A","currency":"XXX"}`, 400, "currency"},
 		{`{"merchantClientId":"nobody","amount":1.5,"referenceNumber":"A"}`, 403, ""},
 		{`not json`, 400, ""},
 	} {
@@ -107,7 +108,7 @@ func TestSandboxCreateValidation(t *testing.T) {
 			}
 		}
 	}
-	body := `{"merchantClientId":"` + DemoMerchantClientID + `","amount":0.01,"referenceNumber":"A"}`
+	body := `{"merchantClientId":"` + sandbox.DemoMerchantClientID + `","amount":0.01,"referenceNumber":"A"}`
 	c, m, _ := postJSON(t, u, partner, body)
 	if c != 201 || m["amount"] != 0.01 || !strings.HasPrefix(m["paymentUrl"].(string), e.srv.URL+"/pay/") {
 		t.Fatalf("create: %d %v", c, m)
@@ -115,7 +116,7 @@ func TestSandboxCreateValidation(t *testing.T) {
 	if c, m, _ := postJSON(t, u, partner, body); c != 409 || m["error"] != "duplicate_reference" {
 		t.Fatalf("duplicate: %d %v", c, m)
 	}
-	if c, _, _ := postJSON(t, u, map[string]string{"X-Partner-Client-Id": DemoClientID, "X-Partner-Client-Secret": "no"}, body); c != 401 {
+	if c, _, _ := postJSON(t, u, map[string]string{"X-Partner-Client-Id": sandbox.DemoClientID, "X-Partner-Client-Secret": "no"}, body); c != 401 {
 		t.Fatalf("bad partner secret: %d", c)
 	}
 	if c, _, _ := postJSON(t, e.srv.URL+"/sandbox/faults", nil, `{"status":500,"count":1}`); c != 200 {

@@ -1,6 +1,8 @@
 package acountpay
 
 import (
+	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/terminald/terminald/driver"
 )
 
 // Webhook limits.
@@ -31,6 +35,9 @@ const (
 	HeaderTimestamp        = "X-AcountPay-Timestamp"
 	HeaderSignature        = "X-AcountPay-Signature"
 	HeaderWebhookSignature = "X-Webhook-Signature"
+	// HeaderSignatureMisspelt is the misspelling AcountPay's plugin also reads (some
+	// proxies deliver it); treated as HeaderSignature.
+	HeaderSignatureMisspelt = "X-AccountPay-Signature"
 )
 
 // ErrBadSignature is returned for webhooks whose signature is missing, wrong or stale.
@@ -38,50 +45,81 @@ var ErrBadSignature = errors.New("bad webhook signature")
 
 // WebhookEvent is a decoded AcountPay webhook.
 type WebhookEvent struct {
-	EventID   string // eventId (or id) when sent
-	Event     string // e.g. "payment.completed"
-	Timestamp string // as sent
-	PaymentID string // data.paymentId
-	Reference string // data.referenceNumber: the payment's local ID
-	Status    string // data.status
+	EventID        string // eventId (or id) when sent: the deduplication key
+	Event          string // e.g. "payment.completed"; "payment.status_changed" for a flat body without one
+	Timestamp      string // as sent
+	PaymentID      string // paymentId (data.paymentId in the nested shape)
+	Reference      string // referenceNumber: the payment's local ID
+	Status         string // status
+	InternalStatus string // internalStatus (flat shape only)
+	Amount         string // amount as sent, major units ("" when absent)
+	Currency       string // currency as sent
+	Flat           bool   // the body had the plugin's flat shape
 }
 
-// ParseWebhook decodes a webhook body {event, eventId, timestamp, data:{paymentId,
-// status, referenceNumber, ...}}. It does not verify the signature.
+// webhookFields are the payment fields of a webhook, at the top level (flat shape) or
+// under "data" (nested shape).
+type webhookFields struct {
+	PaymentID       flexID      `json:"paymentId"`
+	ID              flexID      `json:"id"`
+	Status          string      `json:"status"`
+	InternalStatus  string      `json:"internalStatus"`
+	ReferenceNumber string      `json:"referenceNumber"`
+	Amount          json.Number `json:"amount"`
+	Currency        string      `json:"currency"`
+}
+
+// ParseWebhook decodes a webhook body in either published shape. It does not verify the
+// signature.
+//
+//   - nested (seeds): {event, eventId, timestamp, data:{paymentId, status, amount,
+//     currency, referenceNumber, paidAt, ...}};
+//   - flat (AcountPay's own shop plugin): {eventId, event, referenceNumber, paymentId,
+//     status, internalStatus, amount, currency, refundedAmount}.
+//
+// A body with a "data" object is read as nested; otherwise the top-level fields are read.
+// The top-level "id" is an event id only in the nested shape.
 func ParseWebhook(body []byte) (WebhookEvent, error) {
 	var raw struct {
 		EventID   flexID          `json:"eventId"`
-		ID        flexID          `json:"id"`
 		Event     string          `json:"event"`
 		Type      string          `json:"type"`
 		Timestamp json.RawMessage `json:"timestamp"`
-		Data      *struct {
-			PaymentID       flexID `json:"paymentId"`
-			ID              flexID `json:"id"`
-			Status          string `json:"status"`
-			ReferenceNumber string `json:"referenceNumber"`
-		} `json:"data"`
+		Data      json.RawMessage `json:"data"`
+		webhookFields
 	}
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return WebhookEvent{}, fmt.Errorf("acountpay: webhook: %w", err)
 	}
 	ev := WebhookEvent{EventID: string(raw.EventID), Event: raw.Event}
-	if ev.EventID == "" {
-		ev.EventID = string(raw.ID)
-	}
 	if ev.Event == "" {
 		ev.Event = raw.Type
 	}
 	if len(raw.Timestamp) > 0 {
 		ev.Timestamp = strings.Trim(string(raw.Timestamp), `"`)
 	}
-	if raw.Data != nil {
-		ev.PaymentID, ev.Status, ev.Reference = string(raw.Data.PaymentID), raw.Data.Status, raw.Data.ReferenceNumber
-		if ev.PaymentID == "" {
-			ev.PaymentID = string(raw.Data.ID)
+	f := raw.webhookFields
+	if d := bytes.TrimSpace(raw.Data); len(d) > 0 && d[0] == '{' {
+		var inner webhookFields
+		if err := json.Unmarshal(d, &inner); err != nil {
+			return WebhookEvent{}, fmt.Errorf("acountpay: webhook: data: %w", err)
+		}
+		if ev.EventID == "" {
+			ev.EventID = string(raw.ID)
+		}
+		f = inner
+	} else {
+		ev.Flat = true
+		if ev.Event == "" {
+			ev.Event = "payment.status_changed"
 		}
 	}
-	if ev.Event == "" && ev.Reference == "" && ev.PaymentID == "" {
+	ev.PaymentID, ev.Reference, ev.Status, ev.InternalStatus = string(f.PaymentID), f.ReferenceNumber, f.Status, f.InternalStatus
+	ev.Amount, ev.Currency = f.Amount.String(), f.Currency
+	if ev.PaymentID == "" {
+		ev.PaymentID = string(f.ID)
+	}
+	if ev.Reference == "" && ev.PaymentID == "" && (ev.Flat || ev.Event == "") {
 		return WebhookEvent{}, errors.New("acountpay: webhook: no event, reference or payment id")
 	}
 	return ev, nil
@@ -95,7 +133,7 @@ func ParseWebhook(body []byte) (WebhookEvent, error) {
 //     of now (a "sha256=" prefix on the signature is tolerated);
 //   - B: X-Webhook-Signature, the hex HMAC-SHA256 of the body ("sha256=" tolerated);
 //   - plugin: X-AcountPay-Signature "sha256=<hex HMAC-SHA256 of the body>" without a
-//     timestamp header.
+//     timestamp header (also read from X-AccountPay-Signature, as the plugin does).
 //
 // Comparison is constant-time. A bare X-AcountPay-Signature without timestamp or prefix is
 // rejected.
@@ -118,6 +156,9 @@ func VerifyWebhook(secret []byte, h http.Header, body []byte, now time.Time) err
 		return nil
 	}
 	ts, sigA, sigB := h.Get(HeaderTimestamp), h.Get(HeaderSignature), h.Get(HeaderWebhookSignature)
+	if sigA == "" {
+		sigA = h.Get(HeaderSignatureMisspelt)
+	}
 	switch {
 	case ts != "" && sigA != "":
 		sec, err := strconv.ParseInt(strings.TrimSpace(ts), 10, 64)
@@ -232,7 +273,15 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	h.log.Info("webhook", "event", ev.Event, "reference", ev.Reference, "payment_id", ev.PaymentID, "status", ev.Status)
+	level := slog.LevelInfo
+	if sw, known := resolveStatus(ev.Status, ev.InternalStatus); (ev.Status != "" || ev.InternalStatus != "") &&
+		(!known || sw.attention || sw.remote == driver.RemoteFailed) {
+		// A failure or a refund may reverse a payment the terminal already recorded as
+		// paid: the terminal polls the pending ones; a person checks the others.
+		level = slog.LevelWarn
+	}
+	h.log.Log(context.Background(), level, "webhook", "event", ev.Event, "reference", ev.Reference, "payment_id", ev.PaymentID,
+		"status", printable(ev.Status, 40), "internal_status", printable(ev.InternalStatus, 40), "flat", ev.Flat)
 	if h.hint != nil && (ev.Event == "" || strings.HasPrefix(ev.Event, "payment.")) {
 		h.hint(ev.Reference, ev.PaymentID)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/terminald/terminald/providers/acountpay/sandbox"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -141,10 +142,10 @@ func TestWebhookDuplicatesAndLimits(t *testing.T) {
 // customer pays; the receiver verifies it and hints the driver.
 func TestSandboxWebhookDelivery(t *testing.T) {
 	var hs hints
-	wh := NewWebhookHandler(DemoWebhookSecret, hs.hint, nil)
+	wh := NewWebhookHandler(sandbox.DemoWebhookSecret, hs.hint, nil)
 	hook := httptest.NewServer(wh)
 	defer hook.Close()
-	e := newEnv(t, VariantOAuth, func(c *Config, so *SandboxOptions) {
+	e := newEnv(t, VariantOAuth, func(c *Config, so *sandbox.Options) {
 		c.WebhookURL = hook.URL + "/webhooks/acountpay"
 		so.DeliverWebhooks = true
 	})

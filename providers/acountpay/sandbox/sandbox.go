@@ -1,4 +1,9 @@
-package acountpay
+// Package sandbox is an in-memory AcountPay Partner API for tests, the simulator and
+// technicians (terminald sandbox --provider acountpay). It plays both auth variants of
+// the seeds and, with Options.Shape, either the live service's answers (the vocabulary and
+// webhook body of AcountPay's own shop plugin; the default) or the seeds' answers. It does
+// not import the client package, so the client's tests can use it.
+package sandbox
 
 import (
 	"bytes"
@@ -26,6 +31,8 @@ import (
 )
 
 // Demo credentials the Sandbox knows, so that a simulator works with no configuration.
+// DemoMerchantClientID is active from the start; merchants onboarded through
+// POST /v1/partner/merchants become active when their onboarding page is opened.
 const (
 	DemoClientID         = "terminald-demo-partner"
 	DemoClientSecret     = "demo-partner-secret"
@@ -33,8 +40,8 @@ const (
 	DemoWebhookSecret    = "whsec_demo_terminald"
 )
 
-// SandboxOptions configures a Sandbox. Zero fields take the documented defaults.
-type SandboxOptions struct {
+// Options configures a Sandbox. Zero fields take the documented defaults.
+type Options struct {
 	Now             func() time.Time // clock (default time.Now)
 	TokenLifetime   time.Duration    // access token lifetime (default 1 h, expires_in 3600)
 	PaymentExpiry   time.Duration    // pending payments expire after this (default 30 min)
@@ -44,7 +51,19 @@ type SandboxOptions struct {
 	DeliverWebhooks bool             // POST signed (scheme A) events to each payment's webhookUrl
 	WebhookClient   *http.Client     // for deliveries (default a client with a 5 s timeout)
 	Logger          *slog.Logger     // may be nil
+	// Shape is which answers the sandbox plays: ShapeLive (default) speaks the live
+	// service's words as AcountPay's own shop plugin reads them (status "success" with
+	// internalStatus "settled", "rejected", "failure_expired", "canceled"; string payment
+	// ids; flat webhooks signed "sha256=<hex of the body>"); ShapeSeed speaks the seeds'
+	// (completed, failed, expired; numeric ids; nested webhooks signed with a timestamp).
+	Shape string
 }
+
+// Answer shapes for Options.Shape.
+const (
+	ShapeLive = "live"
+	ShapeSeed = "seed"
+)
 
 // Fault makes the Sandbox misbehave for the next Count API requests (paths under /oauth/
 // and /v1/) whose path starts with Path.
@@ -68,8 +87,8 @@ func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discardWriter) WriteHeader(int)             {}
 
-// SandboxPayment is a payment held by the Sandbox.
-type SandboxPayment struct {
+// Payment is a payment held by the Sandbox.
+type Payment struct {
 	ID               int64
 	MerchantClientID string
 	ReferenceNumber  string
@@ -79,7 +98,8 @@ type SandboxPayment struct {
 	StoreID          string
 	RegisterID       string
 	WebhookURL       string
-	Status           string // pending, completed, failed, expired
+	Status           string // pending, completed, failed, expired, cancelled, refunded
+	Word             string // a status word set through the control endpoint, sent as is
 	PaymentURL       string // absolute URL of the bank page
 	CreatedAt        time.Time
 	PaidAt           time.Time
@@ -98,11 +118,18 @@ type sbRate struct {
 // Sandbox is an in-memory AcountPay Partner API for tests and the simulator. It serves
 // both variants at once (Bearer token + X-Merchant-Client-Id, or partner headers +
 // merchantClientId), the bank page at /pay/{token} (opening it with GET pays the
-// payment), and control endpoints:
+// payment), the QR image GET /v1/partner/payments/{id}/qr (a PNG of the payment URL,
+// ?size=64..1024), merchant onboarding POST /v1/partner/merchants {companyName,
+// contactEmail} (201 with merchantClientId, status "pending_onboarding" and onboardingUrl;
+// the merchant takes payments, else 403 merchant_not_active, once its onboarding page
+// GET /onboarding/{token} was opened), and control endpoints:
 //
 //	POST /sandbox/payments/{id}/fail     make a pending payment fail
 //	POST /sandbox/payments/{id}/expire   expire a pending payment
 //	POST /sandbox/payments/{id}/pay      pay it (like opening the bank page)
+//	POST /sandbox/payments/{id}/cancel   the customer cancels at the bank
+//	POST /sandbox/payments/{id}/refund   refund a completed payment (back office)
+//	POST /sandbox/payments/{id}/status   {"status":"word"}: answer with any status word
 //	POST /sandbox/faults                 {"path","method","count","status","retryAfter","delay":"2s",
 //	                                      "garbage","oversized","afterServe"}
 //
@@ -112,26 +139,28 @@ type sbRate struct {
 // and expiresAt; lists are newest first (limit default 20, at most 100); validation
 // errors are 400 with {"error":"validation_error","message":...,"errors":[{field,message}]}.
 type Sandbox struct {
-	opts SandboxOptions
+	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
 
-	mu        sync.Mutex
-	clients   map[string]string // client id → secret
-	merchants map[string]string // merchant id → client id
-	tokens    map[string]sbToken
-	rate      map[string]*sbRate
-	payments  []*SandboxPayment // creation order
-	byToken   map[string]*SandboxPayment
-	nextID    int64
-	faults    []Fault
-	issued    int
-	creates   int
-	wg        sync.WaitGroup
+	mu         sync.Mutex
+	clients    map[string]string    // client id → secret
+	merchants  map[string]string    // active merchant id → client id
+	onboarding map[string]*Merchant // merchants created through the API, by id
+	byOnboard  map[string]*Merchant // the same, by onboarding page token
+	tokens     map[string]sbToken
+	rate       map[string]*sbRate
+	payments   []*Payment // creation order
+	byToken    map[string]*Payment
+	nextID     int64
+	faults     []Fault
+	issued     int
+	creates    int
+	wg         sync.WaitGroup
 }
 
-// NewSandbox returns a Sandbox knowing the demo partner and merchant.
-func NewSandbox(opts SandboxOptions) *Sandbox {
+// New returns a Sandbox knowing the demo partner and merchant.
+func New(opts Options) *Sandbox {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -139,7 +168,7 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 		opts.TokenLifetime = time.Hour
 	}
 	if opts.PaymentExpiry <= 0 {
-		opts.PaymentExpiry = DefaultExpiry
+		opts.PaymentExpiry = 30 * time.Minute
 	}
 	if opts.RateLimit <= 0 {
 		opts.RateLimit = 600
@@ -156,15 +185,20 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Shape != ShapeSeed {
+		opts.Shape = ShapeLive
+	}
 	s := &Sandbox{
-		opts:      opts,
-		log:       opts.Logger.With("part", "acountpay-sandbox"),
-		clients:   map[string]string{DemoClientID: DemoClientSecret},
-		merchants: map[string]string{DemoMerchantClientID: DemoClientID},
-		tokens:    map[string]sbToken{},
-		rate:      map[string]*sbRate{},
-		byToken:   map[string]*SandboxPayment{},
-		nextID:    1000,
+		opts:       opts,
+		log:        opts.Logger.With("part", "acountpay-sandbox"),
+		clients:    map[string]string{DemoClientID: DemoClientSecret},
+		merchants:  map[string]string{DemoMerchantClientID: DemoClientID},
+		onboarding: map[string]*Merchant{},
+		byOnboard:  map[string]*Merchant{},
+		tokens:     map[string]sbToken{},
+		rate:       map[string]*sbRate{},
+		byToken:    map[string]*Payment{},
+		nextID:     1000,
 	}
 	m := http.NewServeMux()
 	m.HandleFunc("POST /oauth/token", s.handleToken)
@@ -172,7 +206,10 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 	m.HandleFunc("GET /v1/partner/payments", s.handleList)
 	m.HandleFunc("GET /v1/partner/payments/{id}", s.handleGet)
 	m.HandleFunc("GET /v1/partner/payments/{id}/status", s.handleGet)
+	m.HandleFunc("GET /v1/partner/payments/{id}/qr", s.handleQR)
+	m.HandleFunc("POST /v1/partner/merchants", s.handleCreateMerchant)
 	m.HandleFunc("GET /pay/{token}", s.handlePay)
+	m.HandleFunc("GET /onboarding/{token}", s.handleOnboard)
 	m.HandleFunc("POST /sandbox/payments/{id}/{action}", s.handleControl)
 	m.HandleFunc("POST /sandbox/faults", s.handleFaults)
 	s.mux = m
@@ -221,10 +258,10 @@ func (s *Sandbox) CreateCalls() int {
 }
 
 // Payments returns copies of all payments, oldest first (expiry applied).
-func (s *Sandbox) Payments() []SandboxPayment {
+func (s *Sandbox) Payments() []Payment {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]SandboxPayment, 0, len(s.payments))
+	out := make([]Payment, 0, len(s.payments))
 	for _, p := range s.payments {
 		s.refresh(p)
 		out = append(out, *p)
@@ -240,6 +277,38 @@ func (s *Sandbox) Expire(id int64) error { return s.setStatus(id, "expired") }
 
 // Pay pays the pending payment id, as opening its bank page does.
 func (s *Sandbox) Pay(id int64) error { return s.setStatus(id, "completed") }
+
+// Cancel cancels the pending payment id, as a customer stopping at the bank does.
+func (s *Sandbox) Cancel(id int64) error { return s.setStatus(id, "cancelled") }
+
+// Refund refunds the completed payment id (a back-office refund at AcountPay).
+func (s *Sandbox) Refund(id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.find(id)
+	if p == nil {
+		return errSandboxNotFound
+	}
+	if p.Status != "completed" {
+		return fmt.Errorf("payment %d is %s, not completed", id, p.Status)
+	}
+	s.transition(p, "refunded")
+	return nil
+}
+
+// SetWord makes payment id answer with the status word (any word, also one no client
+// knows) from now on, and sends its webhook. The payment's own state does not change.
+func (s *Sandbox) SetWord(id int64, word string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.find(id)
+	if p == nil {
+		return errSandboxNotFound
+	}
+	p.Word = word
+	s.transition(p, p.Status)
+	return nil
+}
 
 // Wait waits for webhook deliveries under way.
 func (s *Sandbox) Wait() { s.wg.Wait() }
@@ -261,7 +330,7 @@ func (s *Sandbox) setStatus(id int64, status string) error {
 	return nil
 }
 
-func (s *Sandbox) find(id int64) *SandboxPayment {
+func (s *Sandbox) find(id int64) *Payment {
 	for _, p := range s.payments {
 		if p.ID == id {
 			return p
@@ -271,14 +340,14 @@ func (s *Sandbox) find(id int64) *SandboxPayment {
 }
 
 // refresh expires p when its time is up. Caller holds mu.
-func (s *Sandbox) refresh(p *SandboxPayment) {
+func (s *Sandbox) refresh(p *Payment) {
 	if p.Status == "pending" && !s.opts.Now().Before(p.CreatedAt.Add(s.opts.PaymentExpiry)) {
 		s.transition(p, "expired")
 	}
 }
 
 // transition changes p's status and sends its webhook. Caller holds mu.
-func (s *Sandbox) transition(p *SandboxPayment, status string) {
+func (s *Sandbox) transition(p *Payment, status string) {
 	p.Status = status
 	if status == "completed" {
 		p.PaidAt = s.opts.Now()
@@ -287,28 +356,51 @@ func (s *Sandbox) transition(p *SandboxPayment, status string) {
 	if !s.opts.DeliverWebhooks || p.WebhookURL == "" {
 		return
 	}
-	data := map[string]any{
-		"paymentId":       p.ID,
-		"status":          p.Status,
-		"amount":          json.Number(money.FormatDecimal(p.Minor, exponent(p.Currency))),
-		"currency":        p.Currency,
-		"referenceNumber": p.ReferenceNumber,
-	}
-	if !p.PaidAt.IsZero() {
-		data["paidAt"] = p.PaidAt.UTC().Format(time.RFC3339)
-	}
+	status, internal := s.words(p)
 	now := s.opts.Now()
-	body, _ := json.Marshal(map[string]any{
-		"eventId":   fmt.Sprintf("evt_%d_%s", p.ID, status),
-		"event":     "payment." + status,
-		"timestamp": now.UTC().Format(time.RFC3339),
-		"data":      data,
-	})
-	ts := strconv.FormatInt(now.Unix(), 10)
-	m := hmac.New(sha256.New, []byte(s.opts.WebhookSecret))
-	m.Write([]byte(ts + "."))
-	m.Write(body)
-	sig := hex.EncodeToString(m.Sum(nil))
+	var body []byte
+	hdr := http.Header{}
+	if s.opts.Shape == ShapeLive {
+		ev := map[string]any{
+			"eventId":         fmt.Sprintf("evt_%d_%s", p.ID, status),
+			"event":           "payment.status_changed",
+			"referenceNumber": p.ReferenceNumber,
+			"paymentId":       strconv.FormatInt(p.ID, 10),
+			"status":          status,
+			"amount":          json.Number(money.FormatDecimal(p.Minor, exponent(p.Currency))),
+			"currency":        p.Currency,
+		}
+		if internal != "" {
+			ev["internalStatus"] = internal
+		}
+		body, _ = json.Marshal(ev)
+		m := hmac.New(sha256.New, []byte(s.opts.WebhookSecret))
+		m.Write(body)
+		hdr.Set("X-AcountPay-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	} else {
+		data := map[string]any{
+			"paymentId":       p.ID,
+			"status":          status,
+			"amount":          json.Number(money.FormatDecimal(p.Minor, exponent(p.Currency))),
+			"currency":        p.Currency,
+			"referenceNumber": p.ReferenceNumber,
+		}
+		if !p.PaidAt.IsZero() {
+			data["paidAt"] = p.PaidAt.UTC().Format(time.RFC3339)
+		}
+		body, _ = json.Marshal(map[string]any{
+			"eventId":   fmt.Sprintf("evt_%d_%s", p.ID, status),
+			"event":     "payment." + status,
+			"timestamp": now.UTC().Format(time.RFC3339),
+			"data":      data,
+		})
+		ts := strconv.FormatInt(now.Unix(), 10)
+		m := hmac.New(sha256.New, []byte(s.opts.WebhookSecret))
+		m.Write([]byte(ts + "."))
+		m.Write(body)
+		hdr.Set("X-AcountPay-Timestamp", ts)
+		hdr.Set("X-AcountPay-Signature", hex.EncodeToString(m.Sum(nil)))
+	}
 	target := p.WebhookURL
 	s.wg.Add(1)
 	go func() {
@@ -319,9 +411,8 @@ func (s *Sandbox) transition(p *SandboxPayment, status string) {
 		if err != nil {
 			return
 		}
+		req.Header = hdr
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(HeaderTimestamp, ts)
-		req.Header.Set(HeaderSignature, sig)
 		resp, err := s.opts.WebhookClient.Do(req)
 		if err != nil {
 			s.log.Warn("webhook delivery failed", "err", err)
@@ -330,6 +421,40 @@ func (s *Sandbox) transition(p *SandboxPayment, status string) {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 		resp.Body.Close()
 	}()
+}
+
+// words returns the status and internalStatus p is answered with in the sandbox's shape.
+// Caller holds mu.
+func (s *Sandbox) words(p *Payment) (status, internal string) {
+	if p.Word != "" {
+		return p.Word, ""
+	}
+	if s.opts.Shape == ShapeSeed {
+		switch p.Status {
+		case "cancelled":
+			return "failed", ""
+		}
+		return p.Status, ""
+	}
+	switch p.Status {
+	case "completed":
+		return "success", "settled"
+	case "failed":
+		return "rejected", ""
+	case "expired":
+		return "failure_expired", ""
+	case "cancelled":
+		return "canceled", ""
+	}
+	return p.Status, ""
+}
+
+// wireID is p's id as answered: a string in the live shape, a number in the seed shape.
+func (s *Sandbox) wireID(id int64) any {
+	if s.opts.Shape == ShapeLive {
+		return strconv.FormatInt(id, 10)
+	}
+	return id
 }
 
 func exponent(code string) int {
@@ -490,6 +615,12 @@ type caller struct {
 
 // authenticate checks either variant's credentials and the rate limit.
 func (s *Sandbox) authenticate(w http.ResponseWriter, r *http.Request) (caller, bool) {
+	return s.authenticateAs(w, r, true)
+}
+
+// authenticateAs checks credentials; a Bearer caller needs X-Merchant-Client-Id only
+// when needMerchant (partner-level calls such as onboarding do not).
+func (s *Sandbox) authenticateAs(w http.ResponseWriter, r *http.Request, needMerchant bool) (caller, bool) {
 	var c caller
 	if a := r.Header.Get("Authorization"); a != "" {
 		tok, ok := strings.CutPrefix(a, "Bearer ")
@@ -501,12 +632,15 @@ func (s *Sandbox) authenticate(w http.ResponseWriter, r *http.Request) (caller, 
 			return c, false
 		}
 		c = caller{client: t.client, bearer: true, merchant: r.Header.Get("X-Merchant-Client-Id")}
+		if !needMerchant {
+			return c, !s.limited(w, c.client)
+		}
 		if c.merchant == "" {
 			sbError(w, http.StatusBadRequest, "invalid_request", "X-Merchant-Client-Id header is required")
 			return c, false
 		}
 		if !s.merchantOK(c.client, c.merchant) {
-			sbError(w, http.StatusForbidden, "unknown_merchant", "Merchant not found for this partner")
+			s.merchantRefused(w, c.client, c.merchant)
 			return c, false
 		}
 	} else if id := r.Header.Get("X-Partner-Client-Id"); id != "" {
@@ -520,6 +654,18 @@ func (s *Sandbox) authenticate(w http.ResponseWriter, r *http.Request) (caller, 
 		return c, false
 	}
 	return c, !s.limited(w, c.client)
+}
+
+// merchantRefused answers 403 for a merchant that is not the partner's or not active yet.
+func (s *Sandbox) merchantRefused(w http.ResponseWriter, client, merchant string) {
+	s.mu.Lock()
+	m := s.onboarding[merchant]
+	s.mu.Unlock()
+	if m != nil && m.PartnerClientID == client {
+		sbError(w, http.StatusForbidden, "merchant_not_active", "Merchant has not completed onboarding")
+		return
+	}
+	sbError(w, http.StatusForbidden, "unknown_merchant", "Merchant not found for this partner")
 }
 
 func (s *Sandbox) merchantOK(client, merchant string) bool {
@@ -540,7 +686,7 @@ func (s *Sandbox) merchantFor(w http.ResponseWriter, c caller, given string) (st
 		validation(w, "merchantClientId", "merchantClientId is required")
 		return "", false
 	case !s.merchantOK(c.client, given):
-		sbError(w, http.StatusForbidden, "unknown_merchant", "Merchant not found for this partner")
+		s.merchantRefused(w, c.client, given)
 		return "", false
 	}
 	return given, true
@@ -638,13 +784,13 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusConflict, map[string]any{
 				"error":     "duplicate_reference",
 				"message":   "A payment with this referenceNumber already exists",
-				"paymentId": id,
+				"paymentId": s.wireID(id),
 			})
 			return
 		}
 	}
 	s.nextID++
-	p := &SandboxPayment{
+	p := &Payment{
 		ID: s.nextID, MerchantClientID: merchant, ReferenceNumber: in.ReferenceNumber,
 		Description: in.Description, Minor: minor, Currency: cur.Code, StoreID: in.StoreID,
 		RegisterID: in.RegisterID, WebhookURL: in.WebhookURL, Status: "pending",
@@ -664,10 +810,11 @@ func (s *Sandbox) handleCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 // view renders p for an answer. Caller holds mu.
-func (s *Sandbox) view(p *SandboxPayment, short bool) map[string]any {
+func (s *Sandbox) view(p *Payment, short bool) map[string]any {
+	status, internal := s.words(p)
 	m := map[string]any{
-		"paymentId":       p.ID,
-		"status":          p.Status,
+		"paymentId":       s.wireID(p.ID),
+		"status":          status,
 		"amount":          json.Number(money.FormatDecimal(p.Minor, exponent(p.Currency))),
 		"currency":        p.Currency,
 		"referenceNumber": p.ReferenceNumber,
@@ -675,6 +822,9 @@ func (s *Sandbox) view(p *SandboxPayment, short bool) map[string]any {
 		"qrCodeUrl":       p.PaymentURL,
 		"createdAt":       p.CreatedAt.UTC().Format(time.RFC3339),
 		"expiresAt":       p.CreatedAt.Add(s.opts.PaymentExpiry).UTC().Format(time.RFC3339),
+	}
+	if internal != "" {
+		m["internalStatus"] = internal
 	}
 	if short {
 		delete(m, "qrCodeUrl")
@@ -690,9 +840,9 @@ func (s *Sandbox) view(p *SandboxPayment, short bool) map[string]any {
 }
 
 // lookup finds payment id for caller c, answering 404 when it is not theirs.
-func (s *Sandbox) lookup(w http.ResponseWriter, c caller, idText string) *SandboxPayment {
+func (s *Sandbox) lookup(w http.ResponseWriter, c caller, idText string) *Payment {
 	id, err := strconv.ParseInt(idText, 10, 64)
-	var p *SandboxPayment
+	var p *Payment
 	if err == nil {
 		p = s.find(id)
 	}
@@ -751,15 +901,16 @@ func (s *Sandbox) handleList(w http.ResponseWriter, r *http.Request) {
 	for i := len(s.payments) - 1; i >= 0; i-- {
 		p := s.payments[i]
 		s.refresh(p)
-		if p.MerchantClientID != merchant || (status != "" && p.Status != status) {
+		word, _ := s.words(p)
+		if p.MerchantClientID != merchant || (status != "" && p.Status != status && word != status) {
 			continue
 		}
 		all = append(all, map[string]any{
-			"id":              p.ID,
+			"id":              s.wireID(p.ID),
 			"referenceNumber": p.ReferenceNumber,
 			"amount":          json.Number(money.FormatDecimal(p.Minor, exponent(p.Currency))),
 			"currency":        p.Currency,
-			"status":          p.Status,
+			"status":          word,
 			"createdAt":       p.CreatedAt.UTC().Format(time.RFC3339),
 		})
 	}
@@ -791,14 +942,20 @@ func (s *Sandbox) handlePay(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	code := http.StatusOK
 	if p == nil {
-		w.WriteHeader(http.StatusNotFound)
-		title, line = "Unknown payment", "This payment link is not valid."
+		code, title, line = http.StatusNotFound, "Unknown payment", "This payment link is not valid."
 	}
-	fmt.Fprintf(w, "<!doctype html><html><head><meta charset=\"utf-8\"><title>AcountPay sandbox bank</title></head>"+
+	page(w, code, "AcountPay sandbox bank", title, line)
+}
+
+// page answers a small HTML page (the bank and onboarding pages a phone opens).
+func page(w http.ResponseWriter, code int, head, title, line string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, "<!doctype html><html><head><meta charset=\"utf-8\"><title>%s</title></head>"+
 		"<body style=\"font-family:sans-serif;text-align:center;margin-top:3em\"><h1>%s</h1><p>%s</p></body></html>\n",
-		html.EscapeString(title), html.EscapeString(line))
+		html.EscapeString(head), html.EscapeString(title), html.EscapeString(line))
 }
 
 func (s *Sandbox) handleControl(w http.ResponseWriter, r *http.Request) {
@@ -815,11 +972,27 @@ func (s *Sandbox) handleControl(w http.ResponseWriter, r *http.Request) {
 		status = "expired"
 	case "pay":
 		status = "completed"
+	case "cancel":
+		status = "cancelled"
+	case "refund":
+		err = s.Refund(id)
+	case "status":
+		var in struct {
+			Status string `json:"status"`
+		}
+		if derr := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&in); derr != nil || in.Status == "" || len(in.Status) > 64 {
+			sbError(w, http.StatusBadRequest, "invalid_request", `Body must be {"status":"<word>"} (at most 64 bytes)`)
+			return
+		}
+		err = s.SetWord(id, in.Status)
 	default:
 		sbError(w, http.StatusNotFound, "not_found", "Unknown action")
 		return
 	}
-	if err := s.setStatus(id, status); err != nil {
+	if status != "" {
+		err = s.setStatus(id, status)
+	}
+	if err != nil {
 		code := http.StatusConflict
 		if errors.Is(err, errSandboxNotFound) {
 			code = http.StatusNotFound

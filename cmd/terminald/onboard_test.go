@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/terminald/terminald/hw/display"
+	"github.com/terminald/terminald/providers/acountpay"
+	acountpaysb "github.com/terminald/terminald/providers/acountpay/sandbox"
+	"github.com/terminald/terminald/receipt"
+	"github.com/terminald/terminald/screen"
+)
+
+func readQR(t *testing.T, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		t.Fatalf("no QR code: %v", err)
+	}
+	return res.GetText()
+}
+
+// textQRImage turns writeTextQR's block drawing back into pixels (light blocks white).
+func textQRImage(t *testing.T, text string) image.Image {
+	t.Helper()
+	var rows [][]rune
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		rows = append(rows, []rune(l))
+	}
+	const px = 4
+	w := len(rows[0])
+	img := image.NewGray(image.Rect(0, 0, (w+8)*px, (2*len(rows)+8)*px))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	set := func(x, y int, light bool) {
+		c := color.Gray{0}
+		if light {
+			c.Y = 0xff
+		}
+		for dy := 0; dy < px; dy++ {
+			for dx := 0; dx < px; dx++ {
+				img.SetGray((x+4)*px+dx, (y+4)*px+dy, c)
+			}
+		}
+	}
+	for y, r := range rows {
+		for x, ch := range r {
+			set(x, 2*y, ch == '█' || ch == '▀')
+			set(x, 2*y+1, ch == '█' || ch == '▄')
+		}
+	}
+	return img
+}
+
+type slipPrinter struct{ got []receipt.Receipt }
+
+func (p *slipPrinter) Print(_ context.Context, r receipt.Receipt) error {
+	p.got = append(p.got, r)
+	return nil
+}
+
+type brokenScreen struct{}
+
+func (brokenScreen) Show(screen.Screen) error { return errors.New("SPI write failed") }
+
+// TestOnboardHandsOutTheURL: the merchant's onboarding URL is printed as text and as a
+// QR code on stdout, drawn as a QR code on the terminal's display, and printed on the
+// receipt printer as a QR code; opening it completes onboarding at the sandbox.
+func TestOnboardHandsOutTheURL(t *testing.T) {
+	sb := acountpaysb.New(acountpaysb.Options{})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	pt, err := acountpay.NewPartner(acountpay.Config{BaseURL: srv.URL, Variant: acountpay.VariantPartner,
+		ClientID: acountpaysb.DemoClientID, ClientSecret: acountpaysb.DemoClientSecret}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := pt.CreateMerchant(context.Background(), "Restaurant XYZ", "owner@restaurant-xyz.dk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := screen.NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	disp := display.New(display.NewMemory(240, 320), r, nil)
+	prn := &slipPrinter{}
+	var out bytes.Buffer
+	handOutOnboarding(context.Background(), m, disp, prn, &out)
+	text := out.String()
+	if !strings.Contains(text, "Onboarding URL:  "+m.OnboardingURL) || !strings.Contains(text, m.ClientID) ||
+		!strings.Contains(text, "display: QR code shown") || !strings.Contains(text, "printer: onboarding slip printed") {
+		t.Fatalf("stdout:\n%s", text)
+	}
+	if got := readQR(t, disp.Frame()); got != m.OnboardingURL {
+		t.Fatalf("display QR %q, want %q", got, m.OnboardingURL)
+	}
+	if len(prn.got) != 1 || prn.got[0].QR != m.OnboardingURL || !prn.got[0].Cut || !strings.Contains(prn.got[0].Lines[1].Text, "Restaurant XYZ") {
+		t.Fatalf("printed %+v", prn.got)
+	}
+	// The QR drawn on stdout decodes to the URL too.
+	start := strings.Index(text, "\n\n") + 2
+	end := strings.Index(text[start:], "\n\n") + start
+	if got := readQR(t, textQRImage(t, text[start:end])); got != m.OnboardingURL {
+		t.Fatalf("stdout QR %q", got)
+	}
+	// A display that fails is reported; the slip is still printed.
+	out.Reset()
+	handOutOnboarding(context.Background(), m, brokenScreen{}, prn, &out)
+	if !strings.Contains(out.String(), "display: not shown: SPI write failed") || len(prn.got) != 2 {
+		t.Fatalf("broken display: %s", out.String())
+	}
+}
