@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"periph.io/x/conn/v3/display"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/physic"
 	"periph.io/x/conn/v3/spi"
@@ -72,8 +73,9 @@ type Config struct {
 	BacklightFreq        physic.Frequency    // PWM frequency for dimming; 0 means 1 kHz
 }
 
-// Dev is a MIPI DBI display. It implements the display Panel interface:
-// Bounds, Draw and SetBacklight.
+// Dev is a MIPI DBI display. It implements periph's display.Drawer
+// (String, Halt, ColorModel, Bounds, Draw) and terminald's display.Panel
+// (Bounds, Draw, SetBacklight).
 type Dev struct {
 	mu         sync.Mutex
 	c          spi.Conn
@@ -341,6 +343,34 @@ func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
 	}
 	return nil
 }
+
+// Color565 is one pixel as the controller stores it: RGB565, red in the top
+// five bits. It implements color.Color.
+type Color565 uint16
+
+// RGBA expands the 5- and 6-bit channels to 16 bits (the top bits repeated
+// in the low ones, so 0x1F is full intensity), alpha opaque.
+func (c Color565) RGBA() (r, g, b, a uint32) {
+	r5, g6, b5 := uint32(c>>11)&0x1F, uint32(c>>5)&0x3F, uint32(c)&0x1F
+	r8, g8, b8 := r5<<3|r5>>2, g6<<2|g6>>4, b5<<3|b5>>2
+	return r8 * 0x101, g8 * 0x101, b8 * 0x101, 0xFFFF
+}
+
+// toColor565 converts any colour the way Draw does: to 8-bit RGBA
+// (premultiplied, as image.RGBA holds it), then truncated to RGB565.
+func toColor565(c color.Color) color.Color {
+	if c, ok := c.(Color565); ok {
+		return c
+	}
+	p := color.RGBAModel.Convert(c).(color.RGBA)
+	return Color565(RGB565(p.R, p.G, p.B))
+}
+
+// ColorModel returns the controller's native colour model: every colour
+// converts to the Color565 that Draw sends for it.
+func (d *Dev) ColorModel() color.Model { return color.ModelFunc(toColor565) }
+
+var _ display.Drawer = (*Dev)(nil)
 
 // RGB565 packs 8-bit channels into RGB565.
 func RGB565(r, g, b uint8) uint16 {
