@@ -89,6 +89,11 @@ type Dev struct {
 	dcHigh     bool
 	dcKnown    bool
 	bytes      int64
+	// The column and row ranges last sent (CASET, RASET parameters); the
+	// controller keeps them, so a window on the same columns or rows skips
+	// that command. Forgotten after init, a raw Command and any error.
+	caset, raset [4]byte
+	winKnown     bool
 }
 
 // rotationGeometry returns the logical size and address offsets for a rotation, given
@@ -188,6 +193,7 @@ func New(c spi.Conn, dc, rst, bl gpio.PinOut, cfg Config) (*Dev, error) {
 }
 
 func (d *Dev) init() error {
+	d.winKnown = false
 	if d.rst != nil {
 		for _, step := range []struct {
 			l gpio.Level
@@ -259,6 +265,7 @@ func (d *Dev) command(op byte, params ...byte) error {
 func (d *Dev) Command(op byte, params ...byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.winKnown = false
 	return d.command(op, params...)
 }
 
@@ -278,16 +285,31 @@ func (d *Dev) BytesSent() int64 {
 }
 
 // window sets the address window (end inclusive) and starts a memory write.
+// A column or row range equal to the one last sent is not sent again (the
+// controller keeps it), which makes a window 6 bytes instead of 11 when
+// rectangles share their rows or columns.
 func (d *Dev) window(r image.Rectangle) error {
 	x0, x1 := r.Min.X+d.xoff, r.Max.X-1+d.xoff
 	y0, y1 := r.Min.Y+d.yoff, r.Max.Y-1+d.yoff
-	if err := d.command(CASET, byte(x0>>8), byte(x0), byte(x1>>8), byte(x1)); err != nil {
+	cs := [4]byte{byte(x0 >> 8), byte(x0), byte(x1 >> 8), byte(x1)}
+	rs := [4]byte{byte(y0 >> 8), byte(y0), byte(y1 >> 8), byte(y1)}
+	known := d.winKnown
+	d.winKnown = false // until every command went out
+	if !known || cs != d.caset {
+		if err := d.command(CASET, cs[:]...); err != nil {
+			return err
+		}
+	}
+	if !known || rs != d.raset {
+		if err := d.command(RASET, rs[:]...); err != nil {
+			return err
+		}
+	}
+	if err := d.command(RAMWR); err != nil {
 		return err
 	}
-	if err := d.command(RASET, byte(y0>>8), byte(y0), byte(y1>>8), byte(y1)); err != nil {
-		return err
-	}
-	return d.command(RAMWR)
+	d.caset, d.raset, d.winKnown = cs, rs, true
+	return nil
 }
 
 // Draw copies src, starting at sp, into rectangle r of the display, clipped to

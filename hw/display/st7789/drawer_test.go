@@ -93,3 +93,48 @@ func TestDrawerThroughPeriph(t *testing.T) {
 		t.Errorf("white converts to %x %x %x %x", r, g, b, a)
 	}
 }
+
+// A window on the rows (or columns) of the previous one skips RASET (or
+// CASET): the controller keeps them. A raw Command forgets what was sent.
+func TestWindowSkipsRepeatedRanges(t *testing.T) {
+	p := &dbitest.Port{DC: &gpiotest.Pin{N: "DC"}}
+	d, err := New(p, p.DC, nil, nil, &Opts{Sleep: nosleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := image.NewRGBA(image.Rect(0, 0, 240, 320))
+	ops := func(r image.Rectangle) []byte {
+		p.Reset()
+		if err := d.Draw(r, src, r.Min); err != nil {
+			t.Fatal(err)
+		}
+		var out []byte
+		for _, tx := range p.Log {
+			if !tx.Data {
+				out = append(out, tx.B[0])
+			}
+		}
+		return out
+	}
+	steps := []struct {
+		r    image.Rectangle
+		want []byte
+	}{
+		{image.Rect(0, 0, 10, 4), []byte{mipidbi.CASET, mipidbi.RASET, mipidbi.RAMWR}},
+		{image.Rect(20, 0, 30, 4), []byte{mipidbi.CASET, mipidbi.RAMWR}}, // same rows
+		{image.Rect(20, 8, 30, 9), []byte{mipidbi.RASET, mipidbi.RAMWR}}, // same columns
+		{image.Rect(20, 8, 30, 9), []byte{mipidbi.RAMWR}},                // same window
+		{image.Rect(0, 0, 10, 4), []byte{mipidbi.CASET, mipidbi.RASET, mipidbi.RAMWR}},
+	}
+	for i, st := range steps {
+		if got := ops(st.r); string(got) != string(st.want) {
+			t.Errorf("step %d %v: commands % X, want % X", i, st.r, got, st.want)
+		}
+	}
+	if err := d.Command(mipidbi.NORON); err != nil {
+		t.Fatal(err)
+	}
+	if got := ops(image.Rect(0, 0, 10, 4)); string(got) != string([]byte{mipidbi.CASET, mipidbi.RASET, mipidbi.RAMWR}) {
+		t.Errorf("after a raw command: % X, want the full window", got)
+	}
+}
