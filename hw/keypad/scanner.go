@@ -38,16 +38,16 @@ var (
 // shows the partial code only as its shape (letters as 'a', digits as '9',
 // punctuation as typed), never its characters.
 type ScanError struct {
-	Err     error  // ErrUnknownKey, ErrCodeTooLong or ErrIdle
-	Layout  Layout // the configured layout
-	Key     uint16 // ErrUnknownKey: the evdev key code (KEY_*) that broke the code
-	Shift   bool   // ErrUnknownKey: Shift was held
-	AltGr   bool   // ErrUnknownKey: AltGr (right Alt) was held
-	Ctrl    bool   // ErrUnknownKey: Ctrl was held
-	Alt     bool   // ErrUnknownKey: left Alt was held
-	Partial string // the characters typed before the code broke; not for logs
-	Limit   int    // ErrCodeTooLong: the maximum length; ErrIdle: unused
-	Idle    time.Duration
+	Err     error         // ErrUnknownKey, ErrCodeTooLong or ErrIdle
+	Layout  Layout        // the configured layout
+	Key     uint16        // ErrUnknownKey: the evdev key code (KEY_*) that broke the code
+	Shift   bool          // ErrUnknownKey: Shift was held
+	AltGr   bool          // ErrUnknownKey: AltGr (right Alt) was held
+	Ctrl    bool          // ErrUnknownKey: Ctrl was held
+	Alt     bool          // ErrUnknownKey: left Alt was held
+	Partial string        // the characters typed before the code broke; not for logs
+	Limit   int           // ErrCodeTooLong: the maximum length in characters
+	Idle    time.Duration // ErrIdle: the idle timeout that ran out
 }
 
 // Error describes the drop without the code's characters.
@@ -117,25 +117,8 @@ func (a *Assembler) Feed(ev InputEvent, now time.Time) (string, error) {
 	if ev.Type != EvKey {
 		return "", nil
 	}
-	down := ev.Value != ValueRelease
-	switch ev.Code {
-	case codeLeftShift:
-		a.lshift = down
-		return "", nil
-	case codeRightShift:
-		a.rshift = down
-		return "", nil
-	case codeRightAlt:
-		a.altGr = down
-		return "", nil
-	case codeLeftAlt:
-		a.alt = down
-		return "", nil
-	case codeLeftCtrl:
-		a.lctrl = down
-		return "", nil
-	case codeRightCtrl:
-		a.rctrl = down
+	if m := a.modifier(ev.Code); m != nil {
+		*m = ev.Value != ValueRelease
 		return "", nil
 	}
 	// Characters come from presses only: a scanner never holds a key long
@@ -212,6 +195,25 @@ func (a *Assembler) Feed(ev InputEvent, now time.Time) (string, error) {
 		}
 	}
 	return "", errors.Join(err, a.add(r))
+}
+
+// modifier returns the state of the modifier key code, or nil for other keys.
+func (a *Assembler) modifier(code uint16) *bool {
+	switch code {
+	case codeLeftShift:
+		return &a.lshift
+	case codeRightShift:
+		return &a.rshift
+	case codeRightAlt:
+		return &a.altGr
+	case codeLeftAlt:
+		return &a.alt
+	case codeLeftCtrl:
+		return &a.lctrl
+	case codeRightCtrl:
+		return &a.rctrl
+	}
+	return nil
 }
 
 // add appends r to the code, or drops the code when it is full.
