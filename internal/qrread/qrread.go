@@ -1,7 +1,7 @@
 // Package qrread reads the QR code on a rendered screen: the simulator's
 // customer decodes the terminal's framebuffer with it, and tests use it to
-// check what a screen or a receipt shows. The production daemon does not
-// link it (the dependency test keeps it so).
+// check what a screen or a receipt shows. It is not for the production
+// daemon: only the simulator and tests import it.
 //
 // Decode first looks for the code the way the terminal draws it: axis
 // aligned, an integer number of pixels per module, pure black on white. It
@@ -12,9 +12,10 @@
 // a 2× scale) is the fallback for images that are not module aligned
 // (photos, scaled previews).
 //
-// The detector alone misses about 1 in 100 clean screens at 3–4 px per
-// module (finder patterns confused by nearby text, a wrong version estimate,
-// alignment sampling off by a pixel); see the package's test for the count.
+// The detector alone missed 26 of 2,700 clean rendered screens (errors:
+// finder patterns not found, a wrong dimension estimate, Reed-Solomon
+// failures from sampling off by a pixel); the aligned path reads all of them
+// (TestDecodeRenderedScreens).
 package qrread
 
 import (
