@@ -546,21 +546,32 @@ var qrLevels = []struct {
 	name  string
 }{{qr.H, "H"}, {qr.Q, "Q"}, {qr.M, "M"}, {qr.L, "L"}}
 
-// fitQR encodes payload at the highest error-correction level whose code,
-// with its quiet zone, fits in side pixels at MinQRModule or more. It returns
-// nil when none fits.
+// fitQR chooses how payload is drawn in side×side pixels: module size
+// first, then error correction. On a small screen a phone reads bigger
+// modules more reliably than it profits from more redundancy, so it takes
+// the largest integer module size at which the code fits at all (at level L,
+// the smallest code, with its quiet zone of QRQuietZone modules a side),
+// then the highest level (H, Q, M, L) whose code still fits at that module
+// size. It returns nil when not even level L fits at MinQRModule.
 func fitQR(payload string, side int) (barcode.Barcode, string, int) {
-	for _, l := range qrLevels {
+	low, err := qr.Encode(payload, qr.L, qr.Auto)
+	if err != nil {
+		return nil, "", 0
+	}
+	m := side / (low.Bounds().Dx() + 2*QRQuietZone)
+	if m < MinQRModule {
+		return nil, "", 0
+	}
+	for _, l := range qrLevels[:len(qrLevels)-1] {
 		code, err := qr.Encode(payload, l.level, qr.Auto)
 		if err != nil {
 			continue
 		}
-		n := code.Bounds().Dx() + 2*QRQuietZone
-		if m := side / n; m >= MinQRModule {
+		if (code.Bounds().Dx()+2*QRQuietZone)*m <= side {
 			return code, l.name, m
 		}
 	}
-	return nil, "", 0
+	return low, "L", m
 }
 
 func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.Time, lay *Layout) {

@@ -120,6 +120,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			defer wg.Done()
 			keypad.RunAll(ctx, func(ev keypad.Event) {
 				scr.Wake()
+				if ev.Err != nil {
+					// A dropped scan (*keypad.ScanError), already logged by the
+					// scanner; the flow has no "scan again" verb yet.
+					return
+				}
 				if ev.Code != "" {
 					eng.Scan(ev.Code)
 					return

@@ -16,13 +16,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
+	"github.com/terminald/terminald/internal/qrread"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
@@ -395,18 +394,8 @@ func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, 
 	}
 }
 
-// decodeQR reads the QR code in img.
-func decodeQR(img image.Image) (string, error) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
-}
+// decodeQR reads the QR code in img (module-aligned first, see qrread).
+func decodeQR(img image.Image) (string, error) { return qrread.Decode(img) }
 
 // listenHTTP serves h on addr and returns its base URL.
 func listenHTTP(addr string, h http.Handler) (string, func(), error) {

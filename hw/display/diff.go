@@ -2,17 +2,48 @@ package display
 
 import (
 	"bytes"
+	"cmp"
 	"image"
+	"slices"
 )
 
-// Diff returns a small set of rectangles covering every pixel that differs
-// between a and b (same bounds). It compares tile×tile blocks, merges changed
-// tiles into runs and bands, then shrinks each rectangle to the changed
-// pixels inside it. A nil a means everything changed.
+// Diff returns rectangles covering every pixel that differs between a and b
+// (same bounds), chosen to keep the SPI bytes low: a rectangle costs its
+// window commands (CASET and RASET when they change, RAMWR; see spiCost)
+// plus 2 bytes (RGB565) per pixel, changed or not. It finds the changed
+// regions tile by tile (tile×tile blocks merged into runs and bands, each
+// shrunk to its changed pixels), then covers each region with row bands
+// whose rectangles share their rows (bandRects), keeping whichever of the
+// two covers costs less. The rectangles come sorted by rows, then columns,
+// so that rectangles of one band follow each other and the driver skips
+// their RASET. A nil a means everything changed.
 func Diff(a, b *image.RGBA, tile int) []image.Rectangle {
 	if a == nil || a.Rect != b.Rect {
 		return []image.Rectangle{b.Rect}
 	}
+	var out []image.Rectangle
+	for _, r := range tileDiff(a, b, tile) {
+		if bs := bandRects(a, b, r); spiCost(bs) < spiCost([]image.Rectangle{r}) {
+			out = append(out, bs...)
+		} else {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(p, q image.Rectangle) int {
+		if c := cmp.Compare(p.Min.Y, q.Min.Y); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(p.Max.Y, q.Max.Y); c != 0 {
+			return c
+		}
+		return cmp.Compare(p.Min.X, q.Min.X)
+	})
+	return out
+}
+
+// tileDiff returns the changed regions: tile×tile blocks that differ, merged
+// into runs and bands, each shrunk to the changed pixels inside it.
+func tileDiff(a, b *image.RGBA, tile int) []image.Rectangle {
 	if tile <= 0 {
 		tile = 16
 	}

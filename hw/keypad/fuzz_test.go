@@ -27,7 +27,10 @@ func FuzzDecoder(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := &Assembler{MaxLen: 16}
+		var as []*Assembler
+		for _, l := range allLayouts {
+			as = append(as, &Assembler{Layout: l, MaxLen: 16})
+		}
 		n := 0
 		for {
 			ev, err := d.Next()
@@ -44,12 +47,21 @@ func FuzzDecoder(f *testing.F) {
 			if key, ok := KeypadKey(ev); ok && !key.Valid() {
 				t.Fatalf("KeypadKey(%+v) = undefined key %v", ev, key)
 			}
-			code, err := a.Feed(ev, time.Unix(0, 0))
-			if code != "" && err != nil {
-				t.Fatalf("Feed returned code and error %v", err)
-			}
-			if len([]rune(code)) > 16 {
-				t.Fatalf("code of %d runes exceeds MaxLen 16", len([]rune(code)))
+			for _, a := range as {
+				code, err := a.Feed(ev, time.Unix(0, 0))
+				var se *ScanError
+				if err != nil && !errors.As(err, &se) {
+					t.Fatalf("layout %s: Feed error %v is not a *ScanError", a.Layout, err)
+				}
+				if code != "" && err != nil {
+					t.Fatalf("layout %s: Feed returned code and error %v", a.Layout, err)
+				}
+				if len([]rune(code)) > 16 {
+					t.Fatalf("layout %s: code of %d runes exceeds MaxLen 16", a.Layout, len([]rune(code)))
+				}
+				if err != nil && ev.Type == EvKey && Silent(ev.Code) {
+					t.Fatalf("layout %s: silent key %d dropped a code: %v", a.Layout, ev.Code, err)
+				}
 			}
 		}
 	})

@@ -86,16 +86,22 @@ func (k Key) String() string {
 	return fmt.Sprintf("Key(%#x)", rune(k))
 }
 
-// Event is one input: either a key press (Key set, Code empty) or a scanned
-// barcode (Code non-empty, Key zero).
+// Event is one input: a key press (Key set, Code empty, Err nil), a scanned
+// barcode (Code non-empty) or a scan the scanner typed but that could not be
+// read (Err non-nil, a *ScanError; match with errors.As or errors.Is against
+// ErrUnknownKey, ErrCodeTooLong, ErrIdle): the cashier should scan again.
 type Event struct {
 	Key  Key
 	Code string // non-empty: a scanned barcode
+	Err  error  // non-nil: a dropped scan
 }
 
 // String returns a short description for logs. A scanned code is shown by
 // its length only: it may be a wallet or payment token.
 func (e Event) String() string {
+	if e.Err != nil {
+		return "scan failed: " + e.Err.Error()
+	}
 	if e.Code != "" {
 		return fmt.Sprintf("scan(%d chars)", len(e.Code))
 	}

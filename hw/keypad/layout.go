@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Layout is the keyboard layout a USB barcode scanner emulates. A scanner
@@ -53,7 +55,7 @@ var (
 		codeLeftBrace: {'[', '{'}, codeRightBrace: {']', '}'}, codeBackslash: {'\\', '|'},
 		codeSemicolon: {';', ':'}, codeApostrophe: {'\'', '"'},
 		codeComma: {',', '<'}, codeDot: {'.', '>'}, codeSlash: {'/', '?'},
-		code102nd: {'\\', '|'}, codeSpace: {' ', ' '},
+		code102nd: {'\\', '|'}, codeSpace: {' ', ' '}, codeTab: {'\t', '\t'},
 		codeKPDot: {'.', '.'},
 	}
 	deKeys = map[uint16]keyChars{
@@ -64,7 +66,7 @@ var (
 		codeLeftBrace: {'ü', 'Ü'}, codeRightBrace: {'+', '*', '~'}, codeBackslash: {'#', '\''},
 		codeSemicolon: {'ö', 'Ö'}, codeApostrophe: {'ä', 'Ä'},
 		codeComma: {',', ';'}, codeDot: {'.', ':'}, codeSlash: {'-', '_'},
-		code102nd: {'<', '>', '|'}, codeSpace: {' ', ' '},
+		code102nd: {'<', '>', '|'}, codeSpace: {' ', ' '}, codeTab: {'\t', '\t'},
 		codeQ: {'q', 'Q', '@'}, codeE: {'e', 'E', '€'}, codeM: {'m', 'M', 'µ'},
 		codeY: {'z', 'Z'}, codeZ: {'y', 'Y'},
 		codeKPDot: {',', ','},
@@ -77,16 +79,107 @@ var (
 		codeLeftBrace: {'å', 'Å'}, codeRightBrace: {'¨', '^', '~'}, codeBackslash: {'\'', '*'},
 		codeSemicolon: {'æ', 'Æ'}, codeApostrophe: {'ø', 'Ø'},
 		codeComma: {',', ';'}, codeDot: {'.', ':'}, codeSlash: {'-', '_'},
-		code102nd: {'<', '>', '\\'}, codeSpace: {' ', ' '},
+		code102nd: {'<', '>', '\\'}, codeSpace: {' ', ' '}, codeTab: {'\t', '\t'},
 		codeE: {'e', 'E', '€'}, codeM: {'m', 'M', 'µ'},
 		codeKPDot: {',', ','},
 	}
+	// keypadChars is the keypad block: the same characters on every
+	// layout and with every NumLock state (a scanner's keypad digits are
+	// digits; KPDOT is per layout above). KEY_KPENTER ends a code.
 	keypadChars = map[uint16]rune{
 		codeKP0: '0', codeKP1: '1', codeKP2: '2', codeKP3: '3', codeKP4: '4',
 		codeKP5: '5', codeKP6: '6', codeKP7: '7', codeKP8: '8', codeKP9: '9',
 		codeKPSlash: '/', codeKPAsterisk: '*', codeKPMinus: '-', codeKPPlus: '+',
+		codeKPEqual: '=', codeKPPlusMinus: '±', codeKPComma: ',', codeKPJPComma: ',',
+		codeKPLeftParen: '(', codeKPRightParen: ')',
 	}
 )
+
+// deadKey is one key-and-level that is a dead key on a layout: it types
+// nothing at once and changes the next character (´ then e types é).
+type deadKey struct {
+	code  uint16
+	level int // 0 plain, 1 Shift, 2 AltGr
+}
+
+// Dead keys of the German and Danish layouts as the scanners' "Germany" and
+// "Denmark" keyboard settings (Windows and X11 alike) type them. The US
+// layout has none.
+var (
+	deDead = map[deadKey]bool{{codeGrave, 0}: true, {codeEqual, 0}: true, {codeEqual, 1}: true}
+	dkDead = map[deadKey]bool{
+		{codeEqual, 0}: true, {codeEqual, 1}: true,
+		{codeRightBrace, 0}: true, {codeRightBrace, 1}: true, {codeRightBrace, 2}: true,
+	}
+	// combining maps a dead key's spacing accent to its combining mark.
+	combining = map[rune]rune{'^': '\u0302', '´': '\u0301', '`': '\u0300', '¨': '\u0308', '~': '\u0303'}
+)
+
+// Dead reports whether code with the given modifiers is a dead key on layout
+// l. Rune returns the key's spacing accent (´ ` ^ ¨ ~).
+func (l Layout) Dead(code uint16, shift, altGr bool) bool {
+	k := deadKey{code: code, level: level(shift, altGr)}
+	switch l {
+	case LayoutDE:
+		return deDead[k]
+	case LayoutDK:
+		return dkDead[k]
+	}
+	return false
+}
+
+// Compose returns the character a dead key's accent and the following
+// character r type together (´ and e give é, ¨ and U give Ü), and false when
+// the pair does not combine; then a keyboard types the accent and r apart.
+func Compose(accent, r rune) (rune, bool) {
+	mark, ok := combining[accent]
+	if !ok {
+		return 0, false
+	}
+	c := []rune(norm.NFC.String(string([]rune{r, mark})))
+	if len(c) != 1 {
+		return 0, false
+	}
+	return c[0], true
+}
+
+func level(shift, altGr bool) int {
+	switch {
+	case altGr:
+		return 2
+	case shift:
+		return 1
+	}
+	return 0
+}
+
+// Silent reports whether a key types nothing on any layout: modifiers
+// (Shift, Ctrl, Alt, AltGr, Meta) on either side, Compose, the lock keys,
+// function keys F1–F24, media and system keys, KEY_UNKNOWN and every code
+// from 0x100 up (buttons and extra keys). A barcode scanner may send any of
+// them around a code (many send NumLock first); they are skipped.
+func Silent(code uint16) bool {
+	switch code {
+	case codeReserved, codeLeftCtrl, codeRightCtrl, codeLeftShift, codeRightShift,
+		codeLeftAlt, codeRightAlt, codeLeftMeta, codeRightMeta, codeCompose,
+		codeCapsLock, codeNumLock, codeScrollLock, codeSysRq, codeF11, codeF12,
+		codeZenkakuHankaku, codeLineFeed, codePause, codeScale, codeHangeul, codeHanja, codeYen:
+		return true
+	}
+	switch {
+	case code >= codeF1 && code <= codeF10:
+		return true
+	case code >= codeRO && code <= codeMuhenkan: // Japanese input keys
+		return true
+	case code >= codeMacro && code <= codePower: // macro, mute, volume, power
+		return true
+	case code >= codeStop && code <= codeKPLeftParen-1: // KEY_STOP..KEY_SCROLLDOWN: media and system
+		return true
+	case code > codeKPRightParen: // KEY_NEW, KEY_REDO, F13–F24, media, KEY_UNKNOWN, buttons
+		return true
+	}
+	return false
+}
 
 func (l Layout) table() map[uint16]keyChars {
 	switch l {
@@ -105,15 +198,10 @@ func (l Layout) Rune(code uint16, shift, altGr bool) (rune, bool) {
 	if r, ok := keypadChars[code]; ok && !altGr {
 		return r, true
 	}
-	i := 0
-	switch {
-	case altGr && shift:
+	if altGr && shift {
 		return 0, false
-	case altGr:
-		i = 2
-	case shift:
-		i = 1
 	}
+	i := level(shift, altGr)
 	if kc, ok := l.table()[code]; ok {
 		return kc[i], kc[i] != 0
 	}

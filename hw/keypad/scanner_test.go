@@ -128,7 +128,7 @@ func TestAssemblerUnknownKey(t *testing.T) {
 		name string
 		keys [][2]int32
 	}{
-		{"function key", seq(k(2), k(63 /* F5 */), k(3), k(codeEnter))},
+		{"Backspace", seq(k(2), k(codeBackspace), k(3), k(codeEnter))},
 		{"AltGr on US", seq(k(2), ag(codeQ), k(3), k(codeEnter))},
 		{"Ctrl", seq(k(2), [][2]int32{press(codeLeftCtrl), press(27), release(27), release(codeLeftCtrl)}, k(codeEnter))},
 	} {
@@ -154,9 +154,9 @@ func TestScannerRunDeliversCodesAndLogsWithoutContent(t *testing.T) {
 			Logger: slog.New(slog.NewTextHandler(&logBuf, nil))},
 		MaxLen: 8,
 	}
-	got, _ := collect(t, s, 1)
-	if len(got) != 1 || got[0] != (Event{Code: "12"}) {
-		t.Errorf("events %v, want one Event{Code: \"12\"}", got)
+	got, _ := collect(t, s, 2)
+	if !errors.Is(got[0].Err, ErrCodeTooLong) || got[1] != (Event{Code: "12"}) {
+		t.Errorf("events %v, want a dropped scan, then Event{Code: \"12\"}", got)
 	}
 	log := logBuf.String()
 	if !strings.Contains(log, "code dropped") || strings.Contains(log, "asdf") {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/boombuler/barcode/qr"
 	"github.com/terminald/terminald/hw/printer/escpos"
 	"github.com/terminald/terminald/receipt"
 )
@@ -16,7 +17,7 @@ type Layout struct {
 	Paper        escpos.Paper    // escpos.Paper58 or escpos.Paper80; Paper80 when zero
 	CodePage     escpos.CodePage // text code page: escpos.PC858 (€), CP437 or WPC1252
 	RasterQR     bool            // draw QR codes as raster images (printers without GS ( k)
-	QRModuleSize int             // dots per QR module; 6 when zero
+	QRModuleSize int             // largest dots per QR module; 6 when zero, smaller when the code would not fit the paper
 	Logo         *escpos.Raster  // optional merchant logo printed centred at the top
 	PartialCut   bool            // partial instead of full cut
 }
@@ -73,6 +74,11 @@ func (l Layout) Encode(r receipt.Receipt) ([]byte, error) {
 		if l.RasterQR {
 			e.QRRaster(r.QR, o, p.Dots)
 		} else {
+			m, err := NativeQRModule(r.QR, o, p.Dots)
+			if err != nil {
+				return nil, fmt.Errorf("printer: receipt %d: %w", r.Number, err)
+			}
+			o.ModuleSize = m
 			e.QR(r.QR, o) // the print position is back at the left margin afterwards
 		}
 	}
@@ -196,4 +202,29 @@ func LoadLogo(r io.Reader, maxWidth int, threshold bool) (*escpos.Raster, error)
 		return nil, fmt.Errorf("printer: logo: %w", err)
 	}
 	return rs, nil
+}
+
+// NativeQRModule returns the module size (dots per module) for a native QR
+// code (GS ( k) of data on a line of dots dots (escpos.Paper58.Dots = 384,
+// Paper80.Dots = 576): o's module size (6 when zero), made smaller so that
+// the code and its 4-module quiet zone fit the line, as the raster path does.
+// The printer chooses the QR version itself; the code's size is taken in
+// byte mode, the largest any printer picks for data. It returns an error
+// when the code does not fit even at 1 dot a module.
+func NativeQRModule(data string, o escpos.QROptions, dots int) (int, error) {
+	levels := [...]qr.ErrorCorrectionLevel{qr.L, qr.M, qr.Q, qr.H}
+	code, err := qr.Encode(data, levels[o.Level&3], qr.Unicode)
+	if err != nil {
+		return 0, fmt.Errorf("printer: QR code of %d bytes: %w", len(data), err)
+	}
+	total := code.Bounds().Dx() + 8
+	size := o.ModuleSize
+	if size <= 0 {
+		size = 6
+	}
+	size = min(size, 16, dots/total)
+	if size < 1 {
+		return 0, fmt.Errorf("printer: QR code of %d modules does not fit %d dots", total-8, dots)
+	}
+	return size, nil
 }

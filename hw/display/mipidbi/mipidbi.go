@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"periph.io/x/conn/v3/display"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/physic"
 	"periph.io/x/conn/v3/spi"
@@ -72,8 +73,9 @@ type Config struct {
 	BacklightFreq        physic.Frequency    // PWM frequency for dimming; 0 means 1 kHz
 }
 
-// Dev is a MIPI DBI display. It implements the display Panel interface:
-// Bounds, Draw and SetBacklight.
+// Dev is a MIPI DBI display. It implements periph's display.Drawer
+// (String, Halt, ColorModel, Bounds, Draw) and terminald's display.Panel
+// (Bounds, Draw, SetBacklight).
 type Dev struct {
 	mu         sync.Mutex
 	c          spi.Conn
@@ -87,6 +89,11 @@ type Dev struct {
 	dcHigh     bool
 	dcKnown    bool
 	bytes      int64
+	// The column and row ranges last sent (CASET, RASET parameters); the
+	// controller keeps them, so a window on the same columns or rows skips
+	// that command. Forgotten after init, a raw Command and any error.
+	caset, raset [4]byte
+	winKnown     bool
 }
 
 // rotationGeometry returns the logical size and address offsets for a rotation, given
@@ -186,6 +193,7 @@ func New(c spi.Conn, dc, rst, bl gpio.PinOut, cfg Config) (*Dev, error) {
 }
 
 func (d *Dev) init() error {
+	d.winKnown = false
 	if d.rst != nil {
 		for _, step := range []struct {
 			l gpio.Level
@@ -257,6 +265,7 @@ func (d *Dev) command(op byte, params ...byte) error {
 func (d *Dev) Command(op byte, params ...byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.winKnown = false
 	return d.command(op, params...)
 }
 
@@ -276,16 +285,31 @@ func (d *Dev) BytesSent() int64 {
 }
 
 // window sets the address window (end inclusive) and starts a memory write.
+// A column or row range equal to the one last sent is not sent again (the
+// controller keeps it), which makes a window 6 bytes instead of 11 when
+// rectangles share their rows or columns.
 func (d *Dev) window(r image.Rectangle) error {
 	x0, x1 := r.Min.X+d.xoff, r.Max.X-1+d.xoff
 	y0, y1 := r.Min.Y+d.yoff, r.Max.Y-1+d.yoff
-	if err := d.command(CASET, byte(x0>>8), byte(x0), byte(x1>>8), byte(x1)); err != nil {
+	cs := [4]byte{byte(x0 >> 8), byte(x0), byte(x1 >> 8), byte(x1)}
+	rs := [4]byte{byte(y0 >> 8), byte(y0), byte(y1 >> 8), byte(y1)}
+	known := d.winKnown
+	d.winKnown = false // until every command went out
+	if !known || cs != d.caset {
+		if err := d.command(CASET, cs[:]...); err != nil {
+			return err
+		}
+	}
+	if !known || rs != d.raset {
+		if err := d.command(RASET, rs[:]...); err != nil {
+			return err
+		}
+	}
+	if err := d.command(RAMWR); err != nil {
 		return err
 	}
-	if err := d.command(RASET, byte(y0>>8), byte(y0), byte(y1>>8), byte(y1)); err != nil {
-		return err
-	}
-	return d.command(RAMWR)
+	d.caset, d.raset, d.winKnown = cs, rs, true
+	return nil
 }
 
 // Draw copies src, starting at sp, into rectangle r of the display, clipped to
@@ -341,6 +365,34 @@ func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
 	}
 	return nil
 }
+
+// Color565 is one pixel as the controller stores it: RGB565, red in the top
+// five bits. It implements color.Color.
+type Color565 uint16
+
+// RGBA expands the 5- and 6-bit channels to 16 bits (the top bits repeated
+// in the low ones, so 0x1F is full intensity), alpha opaque.
+func (c Color565) RGBA() (r, g, b, a uint32) {
+	r5, g6, b5 := uint32(c>>11)&0x1F, uint32(c>>5)&0x3F, uint32(c)&0x1F
+	r8, g8, b8 := r5<<3|r5>>2, g6<<2|g6>>4, b5<<3|b5>>2
+	return r8 * 0x101, g8 * 0x101, b8 * 0x101, 0xFFFF
+}
+
+// toColor565 converts any colour the way Draw does: to 8-bit RGBA
+// (premultiplied, as image.RGBA holds it), then truncated to RGB565.
+func toColor565(c color.Color) color.Color {
+	if c, ok := c.(Color565); ok {
+		return c
+	}
+	p := color.RGBAModel.Convert(c).(color.RGBA)
+	return Color565(RGB565(p.R, p.G, p.B))
+}
+
+// ColorModel returns the controller's native colour model: every colour
+// converts to the Color565 that Draw sends for it.
+func (d *Dev) ColorModel() color.Model { return color.ModelFunc(toColor565) }
+
+var _ display.Drawer = (*Dev)(nil)
 
 // RGB565 packs 8-bit channels into RGB565.
 func RGB565(r, g, b uint8) uint16 {

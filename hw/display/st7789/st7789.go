@@ -5,6 +5,7 @@ package st7789
 import (
 	"time"
 
+	"periph.io/x/conn/v3/display"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/physic"
 	"periph.io/x/conn/v3/spi"
@@ -44,6 +45,9 @@ type Opts struct {
 
 // Dev is an ST7789 display; see mipidbi.Dev for its methods.
 type Dev = mipidbi.Dev
+
+// Dev is a periph display.Drawer (String, Halt, ColorModel, Bounds, Draw).
+var _ display.Drawer = (*Dev)(nil)
 
 // InitSequence returns the commands sent after the reset pulse. MADCTL's
 // parameter is replaced by the rotation's value.

@@ -1,0 +1,167 @@
+package display
+
+import (
+	"image"
+	"math/bits"
+	"slices"
+)
+
+// Window costs as the mipidbi driver sends them: CASET and RASET are one
+// command byte and four parameter bytes each and are skipped when equal to
+// the last ones sent; RAMWR is one byte.
+const (
+	setCost   = 1 + 4
+	ramwrCost = 1
+)
+
+// spiCost is the SPI bytes the driver sends for rects in this order: pixel
+// data (2 bytes each, RGB565), RAMWR per rectangle, CASET and RASET when
+// they differ from the previous rectangle's.
+func spiCost(rects []image.Rectangle) int {
+	n := 0
+	var prev image.Rectangle
+	for i, r := range rects {
+		n += ramwrCost + 2*r.Dx()*r.Dy()
+		if i == 0 || r.Min.X != prev.Min.X || r.Max.X != prev.Max.X {
+			n += setCost
+		}
+		if i == 0 || r.Min.Y != prev.Min.Y || r.Max.Y != prev.Max.Y {
+			n += setCost
+		}
+		prev = r
+	}
+	return n
+}
+
+// maxBand is the tallest band bandRects considers; a taller one saves at
+// most one RASET per 64 rows.
+const maxBand = 32
+
+// bandRects covers the changed pixels of region r with horizontal bands:
+// every rectangle of a band spans the band's rows, so after the first one
+// the driver sends only CASET and RAMWR (6 bytes) per rectangle. Within a
+// band, the columns that change in any of its rows form the rectangles; a
+// gap narrower than a window's cost is sent rather than split. The bands
+// are chosen by dynamic programming over the rows to minimise spiCost.
+func bandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
+	w, h := r.Dx(), r.Dy()
+	if w <= 0 || h <= 0 {
+		return nil
+	}
+	words := (w + 63) / 64
+	rows := make([]uint64, words*h)
+	for y := 0; y < h; y++ {
+		row := rows[y*words : (y+1)*words]
+		i := a.PixOffset(r.Min.X, r.Min.Y+y)
+		for x := 0; x < w; x, i = x+1, i+4 {
+			if a.Pix[i] != b.Pix[i] || a.Pix[i+1] != b.Pix[i+1] || a.Pix[i+2] != b.Pix[i+2] || a.Pix[i+3] != b.Pix[i+3] {
+				row[x/64] |= 1 << (x % 64)
+			}
+		}
+	}
+	// Consecutive rows that change in the same columns (a QR module row,
+	// a flat area) are one group: the bands start and end between groups,
+	// which keeps the search small.
+	var group []int // first row of each group, then h
+	for y := 0; y < h; y++ {
+		if y == 0 || !slices.Equal(rows[y*words:(y+1)*words], rows[(y-1)*words:y*words]) {
+			group = append(group, y)
+		}
+	}
+	group = append(group, h)
+	g := len(group) - 1
+	const inf = int(^uint(0) >> 1)
+	best := make([]int, g+1) // best[j]: cost of groups [0, j)
+	from := make([]int, g+1) // first group of the last band of best[j]
+	for j := 1; j <= g; j++ {
+		best[j] = inf
+	}
+	or := make([]uint64, words)
+	for s := 0; s < g; s++ {
+		clear(or)
+		for e := s; e < g && (e == s || group[e+1]-group[s] <= maxBand); e++ {
+			for k, v := range rows[group[e]*words : (group[e]+1)*words] {
+				or[k] |= v
+			}
+			c := best[s] + bandCost(or, w, group[e+1]-group[s], nil, 0, 0)
+			if c < best[e+1] {
+				best[e+1], from[e+1] = c, s
+			}
+		}
+	}
+	var starts []int
+	for j := g; j > 0; j = from[j] {
+		starts = append(starts, from[j])
+	}
+	var out []image.Rectangle
+	for i := len(starts) - 1; i >= 0; i-- {
+		s, e := starts[i], g
+		if i > 0 {
+			e = starts[i-1]
+		}
+		clear(or)
+		for j := s; j < e; j++ {
+			for k, v := range rows[group[j]*words : (group[j]+1)*words] {
+				or[k] |= v
+			}
+		}
+		bandCost(or, w, group[e]-group[s], &out, r.Min.X, r.Min.Y+group[s])
+	}
+	return out
+}
+
+// bandCost returns the SPI bytes of one band h rows high whose changed
+// columns are the set bits of cols (w wide): RASET once, then CASET, RAMWR
+// and pixels per column run; runs closer than a window's cost are joined.
+// With out non-nil it appends the band's rectangles, left to right, placed
+// at x0, y0.
+func bandCost(cols []uint64, w, h int, out *[]image.Rectangle, x0, y0 int) int {
+	const window = setCost + ramwrCost // CASET + RAMWR within a band
+	x := nextSet(cols, 0, w)
+	if x >= w {
+		return 0
+	}
+	n := setCost // RASET
+	start, end := x, nextClear(cols, x, w)
+	for {
+		next := nextSet(cols, end, w)
+		if next < w && 2*(next-end)*h <= window {
+			end = nextClear(cols, next, w) // send the gap rather than a new window
+			continue
+		}
+		n += window + 2*(end-start)*h
+		if out != nil {
+			*out = append(*out, image.Rect(x0+start, y0, x0+end, y0+h))
+		}
+		if next >= w {
+			return n
+		}
+		start, end = next, nextClear(cols, next, w)
+	}
+}
+
+// nextSet returns the first set bit at or after x, or w.
+func nextSet(bs []uint64, x, w int) int {
+	for x < w {
+		k := x / 64
+		v := bs[k] >> (x % 64)
+		if v != 0 {
+			return min(x+bits.TrailingZeros64(v), w)
+		}
+		x = (k + 1) * 64
+	}
+	return w
+}
+
+// nextClear returns the first clear bit at or after x, or w.
+func nextClear(bs []uint64, x, w int) int {
+	for x < w {
+		k := x / 64
+		v := ^bs[k] >> (x % 64)
+		if v != 0 {
+			return min(x+bits.TrailingZeros64(v), w)
+		}
+		x = (k + 1) * 64
+	}
+	return w
+}
