@@ -66,7 +66,7 @@ func TestClientOperations(t *testing.T) {
 	if err != nil || got.ID != pi.ID || got.Amount != 1234 {
 		t.Fatalf("GetPaymentIntent = %+v, %v", got, err)
 	}
-	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID)
+	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID, AuthorizeRequest{Amount: 1234, Reference: "ref-1", Channel: Channel})
 	if err != nil || pay.Status != PaymentCreated || pay.Amount != 1234 || pay.PaymentIntentID != pi.ID {
 		t.Fatalf("AuthorizePaymentIntent = %+v, %v", pay, err)
 	}
@@ -97,7 +97,7 @@ func TestClientOperations(t *testing.T) {
 		t.Fatalf("CancelPaymentIntent = %+v, %v", pi2, err)
 	}
 	pi3, _ := c.CreatePaymentIntent(ctx, IntentRequest{Amount: 70, LookUpID: DemoRichCode, IdempotencyKey: "k3"})
-	pay3, _ := c.AuthorizePaymentIntent(ctx, pi3.ID)
+	pay3, _ := c.AuthorizePaymentIntent(ctx, pi3.ID, AuthorizeRequest{Amount: 70})
 	if pay3, err = c.CancelPayment(ctx, pay3.ID); err != nil || pay3.Status != PaymentCanceled {
 		t.Fatalf("CancelPayment = %+v, %v", pay3, err)
 	}
@@ -174,7 +174,7 @@ func TestCaptureDeclinedAtSandbox(t *testing.T) {
 	c := e.client(t)
 	ctx := context.Background()
 	pi, _ := c.CreatePaymentIntent(ctx, IntentRequest{Amount: 100, LookUpID: DemoDeclineCode, IdempotencyKey: "d"})
-	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID)
+	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID, AuthorizeRequest{Amount: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,10 +236,22 @@ func TestGarbageAndOversizedAnswers(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			e := newEnv(t, SandboxOptions{})
 			c := e.client(t)
+			// A read is repeated after an answer it did not understand...
 			e.sb.AddFault(Fault{Kind: kind})
+			if _, err := c.GetWallet(context.Background(), DemoRichWalletID); err != nil {
+				t.Fatalf("after one %s answer: %v", kind, err)
+			}
+			// ...up to MaxAttempts; then the outcome is unknown.
+			e.sb.AddFault(Fault{Kind: kind, Count: 3})
 			_, err := c.GetWallet(context.Background(), DemoRichWalletID)
 			if !errors.Is(err, ErrBadResponse) || !errors.Is(err, driver.ErrUnreachable) {
 				t.Fatalf("err = %v", err)
+			}
+			// A call that cannot be repeated safely is not repeated.
+			e.sb.AddFault(Fault{Kind: kind})
+			_, err = c.IncreaseAuthorization(context.Background(), "p", 5)
+			if !errors.Is(err, driver.ErrUnreachable) || e.sb.Requests("PATCH", "/api/v1/payments/p/increase-authorization") != 1 {
+				t.Fatalf("increase authorization after %s: %v", kind, err)
 			}
 		})
 	}
@@ -286,7 +298,7 @@ func TestLostRepliesNeverChargeTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.sb.AddFault(Fault{Kind: FaultDrop, PathPrefix: "/api/v1/payment-intents/" + pi.ID + "/authorize"})
-	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID)
+	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID, AuthorizeRequest{Amount: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +373,7 @@ func TestRefundRequiresIdempotencyKeyAtSandbox(t *testing.T) {
 	c := e.client(t)
 	ctx := context.Background()
 	pi, _ := c.CreatePaymentIntent(ctx, IntentRequest{Amount: 100, LookUpID: DemoRichCode, IdempotencyKey: "x"})
-	pay, _ := c.AuthorizePaymentIntent(ctx, pi.ID)
+	pay, _ := c.AuthorizePaymentIntent(ctx, pi.ID, AuthorizeRequest{Amount: 100})
 	c.CapturePayment(ctx, pay.ID, 100)
 	_, err := c.do(ctx, call{op: "refund payment", method: "POST", path: "/api/v1/payments/" + pay.ID + "/refund",
 		body: reqDoc("RefundPayment", "", map[string]any{"amount": 10})})

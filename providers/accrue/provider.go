@@ -23,7 +23,14 @@ const (
 	keyPayment   = "accrue.payment"    // payment id
 	keyCapture   = "accrue.capture"    // "asked" before the capture call, "done" after
 	keyCancel    = "accrue.cancel"     // "asked": cancel wanted; never authorize or capture again
+
+	// KeyFlag holds why the payment needs a person's attention (an Accrue payment whose
+	// amount is not the sale's); empty when nothing is wrong.
+	KeyFlag = "accrue.flag"
 )
+
+// Channel is the channel identifier terminald sends with authorize.
+const Channel = "terminald"
 
 // Option texts of the method step.
 const (
@@ -228,7 +235,8 @@ func (pr *Provider) drive(ctx context.Context, p *driver.Payment, save driver.Sa
 			pi, err := pr.cl.CreatePaymentIntent(ctx, req)
 			if err != nil {
 				var ae *APIError
-				if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 && ae.HTTPStatus != 401 && ae.HTTPStatus != 403 {
+				if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 && ae.HTTPStatus != 401 &&
+					(ae.HTTPStatus != 403 || ae.Code() == "WalletAccessDenied") {
 					return driver.Update{Remote: driver.RemoteFailed, Reason: ae.CashierMessage()}, nil
 				}
 				return driver.Update{}, err
@@ -323,7 +331,7 @@ func (pr *Provider) fromIntent(ctx context.Context, p *driver.Payment, save driv
 		if err := set(p, save, keyAuthorize, "asked"); err != nil {
 			return driver.Update{}, err
 		}
-		pay, err := pr.cl.AuthorizePaymentIntent(ctx, pi.ID)
+		pay, err := pr.cl.AuthorizePaymentIntent(ctx, pi.ID, AuthorizeRequest{Amount: p.Amount.Minor, Reference: p.ID, Channel: Channel})
 		if err != nil {
 			var ae *APIError
 			if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 && ae.HTTPStatus != 401 && ae.HTTPStatus != 403 {
@@ -350,6 +358,14 @@ func (pr *Provider) fromIntent(ctx context.Context, p *driver.Payment, save driv
 // others.
 func (pr *Provider) fromPayment(ctx context.Context, p *driver.Payment, save driver.Saver, pay *Payment) (driver.Update, error) {
 	u := driver.Update{ProviderID: p.ProviderID}
+	switch pay.Status {
+	case PaymentFailed, PaymentReturned, PaymentCanceled:
+		// No money held: the state is the answer whatever the amount.
+	default:
+		if pay.Amount != p.Amount.Minor {
+			return driver.Update{}, pr.mismatch(p, save, pay)
+		}
+	}
 	switch pay.Status {
 	case PaymentProcessing, PaymentSent, PaymentComplete:
 		if p.Data[keyCapture] != "done" {
@@ -423,6 +439,19 @@ func (pr *Provider) fromPayment(ctx context.Context, p *driver.Payment, save dri
 	}
 	u.Remote, u.Detail = driver.RemotePending, "Waiting for Accrue"
 	return u, nil
+}
+
+// mismatch flags p (KeyFlag) for an Accrue payment whose amount is not the sale's and
+// returns the error that keeps it open.
+func (pr *Provider) mismatch(p *driver.Payment, save driver.Saver, pay *Payment) error {
+	e := &AmountMismatchError{PaymentID: pay.ID, Want: p.Amount.Minor, Got: pay.Amount}
+	pr.log.Error("accrue: payment amount differs from the sale; not capturing, not paid", "payment", p.ID,
+		"accrue_payment", pay.ID, "want_cents", e.Want, "got_cents", e.Got, "status", pay.Status)
+	flag := fmt.Sprintf("amount mismatch: Accrue payment %s (%s) holds %d cents, sale %d", pay.ID, pay.Status, e.Got, e.Want)
+	if err := set(p, save, KeyFlag, flag); err != nil {
+		return fmt.Errorf("%w (and %w)", e, err)
+	}
+	return e
 }
 
 // Cancel implements driver.Provider. Before capture it cancels the payment (Created or

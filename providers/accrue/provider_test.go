@@ -1,8 +1,13 @@
 package accrue
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,8 +218,11 @@ func TestCrashRecovery(t *testing.T) {
 				e.sb.AddFault(Fault{Kind: FaultDrop, Method: "POST", PathPrefix: "/api/v1/payment-intents"})
 			case "authorize":
 				e.sb.AddFault(Fault{Kind: FaultDrop, Method: "POST", PathPrefix: "/api/v1/payment-intents/"})
+				// The look-up after the lost answer fails too: the outcome stays unknown.
+				e.sb.AddFault(Fault{Kind: FaultServerError, Method: "GET"})
 			case "capture":
 				e.sb.AddFault(Fault{Kind: FaultDrop, Method: "POST", PathPrefix: "/api/v1/payments/"})
+				e.sb.AddFault(Fault{Kind: FaultServerError, Method: "GET"})
 			}
 			p := newPayment("pay-"+step, 1500, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
 			if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, driver.ErrUnreachable) {
@@ -331,5 +339,60 @@ func TestPing(t *testing.T) {
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.HTTPStatus != 401 || driver.CashierMessage(err) != "Accrue: check credentials" {
 		t.Fatalf("Ping with a wrong secret: %v", err)
+	}
+}
+
+// amountRewriter serves the sandbox but shows every Payment's amount as got instead of
+// want, as an Accrue that authorized another amount would.
+func amountRewriter(h http.Handler, want, got int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		b := rec.Body.Bytes()
+		if strings.Contains(r.URL.Path, "/authorize") || strings.HasPrefix(r.URL.Path, "/api/v1/payments/") {
+			b = bytes.ReplaceAll(b, []byte(fmt.Sprintf(`"amount":%d`, want)), []byte(fmt.Sprintf(`"amount":%d`, got)))
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		w.Write(b)
+	})
+}
+
+// TestAmountMismatchKeepsPaymentOpenAndFlagged: a Payment whose amount is not the sale's
+// is never captured or reported paid; the payment stays open (outcome not understood)
+// and is flagged.
+func TestAmountMismatchKeepsPaymentOpenAndFlagged(t *testing.T) {
+	e := newEnv(t, SandboxOptions{})
+	srv := httptest.NewServer(amountRewriter(e.sb, 1500, 1400))
+	defer srv.Close()
+	e.cfg.BaseURL = srv.URL
+	pr := e.provider(t)
+	d := &disk{}
+	before := e.sb.Balance(DemoRichWalletID)
+	p := newPayment("pay-mismatch", 1500, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
+	u, err := pr.Start(context.Background(), p, d.save)
+	if !errors.Is(err, ErrAmountMismatch) || !errors.Is(err, driver.ErrUnreachable) || u.Remote == driver.RemotePaid {
+		t.Fatalf("Start = %+v, %v; want an amount mismatch that keeps it open", u, err)
+	}
+	if m := driver.CashierMessage(err); m != "Amount differs at Accrue: check" {
+		t.Fatalf("cashier message %q", m)
+	}
+	if f := d.last.Data[KeyFlag]; !strings.Contains(f, "1400") || !strings.Contains(f, "1500") {
+		t.Fatalf("flag = %q", f)
+	}
+	for i := 0; i < 2; i++ {
+		u, err = pr.Check(context.Background(), d.reload(), d.save)
+		if !errors.Is(err, ErrAmountMismatch) || u.Remote == driver.RemotePaid {
+			t.Fatalf("Check = %+v, %v", u, err)
+		}
+	}
+	if st := e.sb.Stats(); st.Captures != 0 || st.Payments != 1 {
+		t.Fatalf("stats %+v: captured a mismatched payment", st)
+	}
+	if after := e.sb.Balance(DemoRichWalletID); after != before-1500 {
+		t.Fatalf("balance moved by %d; the authorization is held, nothing captured", before-after)
 	}
 }
