@@ -1,4 +1,4 @@
-package accrue
+package sandbox
 
 import (
 	"bytes"
@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/terminald/terminald/providers/accrue"
 )
 
 // Demo credentials and wallets of the sandbox, so that a simulated terminal works without
@@ -46,13 +48,13 @@ const (
 	DemoDeclineCode     = "ACCRUE-DEMO-DECLINE"
 )
 
-// SandboxConfig returns a Config for a sandbox served at baseURL with the demo credentials.
-func SandboxConfig(baseURL string) Config {
-	return Config{BaseURL: baseURL, ClientID: DemoClientID, ClientSecret: DemoClientSecret, WebhookSecret: DemoWebhookSecret}
+// Config returns an accrue.Config for a sandbox served at baseURL with the demo credentials.
+func Config(baseURL string) accrue.Config {
+	return accrue.Config{BaseURL: baseURL, ClientID: DemoClientID, ClientSecret: DemoClientSecret, WebhookSecret: DemoWebhookSecret}
 }
 
-// SandboxOptions configures a Sandbox. Zero values take the defaults named.
-type SandboxOptions struct {
+// Options configures a Sandbox. Zero values take the defaults named.
+type Options struct {
 	ClientID      string           // DemoClientID
 	ClientSecret  string           // DemoClientSecret
 	WebhookSecret string           // secret of every webhook created; DemoWebhookSecret
@@ -88,8 +90,8 @@ const (
 	FaultDrop        = "drop"      // do the work, then close the connection without an answer
 )
 
-// SandboxStats counts what the sandbox holds.
-type SandboxStats struct {
+// Stats counts what the sandbox holds.
+type Stats struct {
 	Intents, Payments, Captures, Refunds, Webhooks, Deliveries int
 }
 
@@ -137,7 +139,7 @@ func (p *sbPayment) captured() int64 {
 func (p *sbPayment) refunded() int64 {
 	var n int64
 	for _, r := range p.refunds {
-		if r.status != RefundStateFailed {
+		if r.status != accrue.RefundStateFailed {
 			n += r.amount
 		}
 	}
@@ -166,7 +168,7 @@ type delivery struct {
 // Sandbox is an in-memory Accrue Merchant API for tests and the simulator. It is an
 // http.Handler; serve it on a loopback address only.
 type Sandbox struct {
-	opts SandboxOptions
+	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
 
@@ -189,8 +191,8 @@ type Sandbox struct {
 	wg sync.WaitGroup
 }
 
-// NewSandbox returns a Sandbox with the demo wallets.
-func NewSandbox(opts SandboxOptions) *Sandbox {
+// New returns a Sandbox with the demo wallets.
+func New(opts Options) *Sandbox {
 	if opts.ClientID == "" {
 		opts.ClientID = DemoClientID
 	}
@@ -291,10 +293,10 @@ func (s *Sandbox) Balance(id string) int64 {
 }
 
 // Stats returns what the sandbox holds.
-func (s *Sandbox) Stats() SandboxStats {
+func (s *Sandbox) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := SandboxStats{Intents: len(s.intents), Payments: len(s.payments), Webhooks: len(s.webhooks), Deliveries: s.delivered}
+	st := Stats{Intents: len(s.intents), Payments: len(s.payments), Webhooks: len(s.webhooks), Deliveries: s.delivered}
 	for _, p := range s.payments {
 		st.Captures += len(p.captures)
 		st.Refunds += len(p.refunds)
@@ -347,16 +349,16 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeErr(w, r, 408, "RequestTimeout", "RequestTimeoutException", "injected fault")
 			return
 		case FaultGarbage:
-			w.Header().Set("Content-Type", MediaType)
+			w.Header().Set("Content-Type", accrue.MediaType)
 			w.WriteHeader(200)
 			io.WriteString(w, "<html>\x00\xff garbage {\"data\":")
 			return
 		case FaultOversized:
-			w.Header().Set("Content-Type", MediaType)
+			w.Header().Set("Content-Type", accrue.MediaType)
 			w.WriteHeader(200)
 			io.WriteString(w, `{"data":{"type":"Payment","id":"x","attributes":{"reference":"`)
 			chunk := bytes.Repeat([]byte("A"), 64<<10)
-			for n := 0; n <= MaxResponseBytes; n += len(chunk) {
+			for n := 0; n <= accrue.MaxResponseBytes; n += len(chunk) {
 				if _, err := w.Write(chunk); err != nil {
 					return
 				}
@@ -466,12 +468,12 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if acc := r.Header.Get("Accept"); acc != "" && !acceptsJSONAPI(acc) {
-		writeErr(w, r, 406, "NotAcceptable", "NotAcceptableException", "Accept must allow "+MediaType)
+		writeErr(w, r, 406, "NotAcceptable", "NotAcceptableException", "Accept must allow "+accrue.MediaType)
 		return
 	}
 	if r.ContentLength != 0 && (r.Method == http.MethodPost || r.Method == http.MethodPatch) {
-		if ct := r.Header.Get("Content-Type"); ct != MediaType {
-			writeErr(w, r, 415, "UnsupportedMediaType", "UnsupportedMediaTypeException", "Content-Type must be "+MediaType)
+		if ct := r.Header.Get("Content-Type"); ct != accrue.MediaType {
+			writeErr(w, r, 415, "UnsupportedMediaType", "UnsupportedMediaTypeException", "Content-Type must be "+accrue.MediaType)
 			return
 		}
 	}
@@ -481,7 +483,7 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 func acceptsJSONAPI(h string) bool {
 	for _, part := range strings.Split(h, ",") {
 		mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
-		if mt == MediaType || mt == "*/*" || mt == "application/*" {
+		if mt == accrue.MediaType || mt == "*/*" || mt == "application/*" {
 			return true
 		}
 	}
@@ -504,7 +506,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if err != nil {
 		status, b = 500, []byte(`{"errors":[{"status":"500","code":"InternalServerError","title":"encode"}]}`)
 	}
-	w.Header().Set("Content-Type", MediaType)
+	w.Header().Set("Content-Type", accrue.MediaType)
 	w.WriteHeader(status)
 	w.Write(b)
 }
@@ -572,7 +574,7 @@ func (s *Sandbox) idempotent(w http.ResponseWriter, r *http.Request, op, key str
 			writeErr(w, r, 422, "IdempotencyKeyReused", "IdempotencyException", "idempotencyKey was used with a different request")
 			return
 		}
-		w.Header().Set("Content-Type", MediaType)
+		w.Header().Set("Content-Type", accrue.MediaType)
 		w.Header().Set("Idempotent-Replayed", "true")
 		w.WriteHeader(e.status)
 		w.Write(e.body)
@@ -668,26 +670,26 @@ func webhookRes(h *sbWebhook, secret string) jres {
 
 func (s *Sandbox) advanceIntent(i *sbIntent) {
 	now := s.opts.Now()
-	if i.status == IntentPromotable && !now.Before(i.expiresAt) {
-		i.status, i.updatedAt = IntentExpired, now
-		s.emit(TopicPaymentIntentUpdated, intentRes(i))
+	if i.status == accrue.IntentPromotable && !now.Before(i.expiresAt) {
+		i.status, i.updatedAt = accrue.IntentExpired, now
+		s.emit(accrue.TopicPaymentIntentUpdated, intentRes(i))
 	}
 }
 
 func (s *Sandbox) advancePayment(p *sbPayment) {
 	now := s.opts.Now()
-	if p.status == PaymentWaiting && !now.Before(p.capturedAt.Add(s.opts.CaptureWait)) {
-		p.status, p.updatedAt = PaymentProcessing, now
-		s.emit(TopicPaymentUpdated, paymentRes(p))
+	if p.status == accrue.PaymentWaiting && !now.Before(p.capturedAt.Add(s.opts.CaptureWait)) {
+		p.status, p.updatedAt = accrue.PaymentProcessing, now
+		s.emit(accrue.TopicPaymentUpdated, paymentRes(p))
 	}
-	if p.status == PaymentProcessing && !now.Before(p.capturedAt.Add(s.opts.CaptureWait+s.opts.SentAfter)) {
-		p.status, p.updatedAt = PaymentSent, now
-		s.emit(TopicPaymentUpdated, paymentRes(p))
+	if p.status == accrue.PaymentProcessing && !now.Before(p.capturedAt.Add(s.opts.CaptureWait+s.opts.SentAfter)) {
+		p.status, p.updatedAt = accrue.PaymentSent, now
+		s.emit(accrue.TopicPaymentUpdated, paymentRes(p))
 	}
 	for _, r := range p.refunds {
-		if (r.status == RefundStatePending || r.status == RefundStateWaiting) && !now.Before(r.created.Add(s.opts.RefundAfter)) {
-			r.status, r.updated = RefundStateSent, now
-			s.emit(TopicRefundUpdated, refundRes(r))
+		if (r.status == accrue.RefundStatePending || r.status == accrue.RefundStateWaiting) && !now.Before(r.created.Add(s.opts.RefundAfter)) {
+			r.status, r.updated = accrue.RefundStateSent, now
+			s.emit(accrue.TopicRefundUpdated, refundRes(r))
 		}
 	}
 }
@@ -803,17 +805,17 @@ func (s *Sandbox) createIntent(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		now := s.opts.Now()
-		i := &sbIntent{id: newUUID(), walletID: wl.id, reference: a.Reference, status: IntentPromotable,
+		i := &sbIntent{id: newUUID(), walletID: wl.id, reference: a.Reference, status: accrue.IntentPromotable,
 			amount: amount, expiresAt: now.Add(s.opts.IntentTTL), createdAt: now, updatedAt: now}
 		switch {
 		case wl.intentErr != "":
-			i.status, i.errReason = IntentInvalid, wl.intentErr
+			i.status, i.errReason = accrue.IntentInvalid, wl.intentErr
 		case wl.balance < amount:
-			i.status, i.errReason = IntentInvalid, "InsufficientBalance"
+			i.status, i.errReason = accrue.IntentInvalid, "InsufficientBalance"
 		}
 		s.intents[i.id] = i
 		s.intentOrder = append(s.intentOrder, i.id)
-		s.emit(TopicPaymentIntentCreated, intentRes(i))
+		s.emit(accrue.TopicPaymentIntentCreated, intentRes(i))
 		writeJSON(w, 201, jres{"data": intentRes(i)})
 	})
 }
@@ -872,27 +874,27 @@ func (s *Sandbox) authorizeIntent(w http.ResponseWriter, r *http.Request) {
 	if i == nil {
 		return
 	}
-	if i.status != IntentPromotable {
+	if i.status != accrue.IntentPromotable {
 		writeErr(w, r, 400, "PaymentIntentNotPromotable", "PaymentIntentValidationException", "Payment Intent is "+i.status+".")
 		return
 	}
 	wl := s.wallet(i.walletID)
 	now := s.opts.Now()
 	if wl.balance < i.amount {
-		i.status, i.errReason, i.updatedAt = IntentInvalid, "InsufficientBalance", now
-		s.emit(TopicPaymentIntentUpdated, intentRes(i))
+		i.status, i.errReason, i.updatedAt = accrue.IntentInvalid, "InsufficientBalance", now
+		s.emit(accrue.TopicPaymentIntentUpdated, intentRes(i))
 		writeErr(w, r, 400, "InsufficientBalance", "PaymentIntentValidationException", "Insufficient balance.")
 		return
 	}
 	wl.balance -= i.amount
 	wl.reserved += i.amount
-	p := &sbPayment{id: newUUID(), intentID: i.id, walletID: wl.id, reference: i.reference, status: PaymentCreated,
+	p := &sbPayment{id: newUUID(), intentID: i.id, walletID: wl.id, reference: i.reference, status: accrue.PaymentCreated,
 		amount: i.amount, createdAt: now, updatedAt: now}
 	s.payments[p.id] = p
 	s.payOrder = append(s.payOrder, p.id)
-	i.status, i.paymentID, i.updatedAt = IntentPromotedToPayment, p.id, now
-	s.emit(TopicPaymentIntentUpdated, intentRes(i))
-	s.emit(TopicPaymentCreated, paymentRes(p))
+	i.status, i.paymentID, i.updatedAt = accrue.IntentPromotedToPayment, p.id, now
+	s.emit(accrue.TopicPaymentIntentUpdated, intentRes(i))
+	s.emit(accrue.TopicPaymentCreated, paymentRes(p))
 	writeJSON(w, 200, jres{"data": paymentRes(p), "included": []jres{intentRes(i)}})
 }
 
@@ -902,10 +904,10 @@ func (s *Sandbox) cancelIntent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch i.status {
-	case IntentCanceled:
-	case IntentPromotable, IntentInvalid:
-		i.status, i.updatedAt = IntentCanceled, s.opts.Now()
-		s.emit(TopicPaymentIntentUpdated, intentRes(i))
+	case accrue.IntentCanceled:
+	case accrue.IntentPromotable, accrue.IntentInvalid:
+		i.status, i.updatedAt = accrue.IntentCanceled, s.opts.Now()
+		s.emit(accrue.TopicPaymentIntentUpdated, intentRes(i))
 	default:
 		writeErr(w, r, 400, "PaymentIntentNotCancelable", "PaymentIntentValidationException", "Payment Intent is "+i.status+".")
 		return
@@ -984,7 +986,7 @@ func (s *Sandbox) capturePayment(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, 400, "ValidationError", "ValidationException", "amount must be a positive integer number of cents")
 		return
 	}
-	if p.status != PaymentCreated {
+	if p.status != accrue.PaymentCreated {
 		writeErr(w, r, 400, "PaymentNotCapturable", "PaymentValidationException", "Payment is "+p.status+".")
 		return
 	}
@@ -999,12 +1001,12 @@ func (s *Sandbox) capturePayment(w http.ResponseWriter, r *http.Request) {
 	wl.reserved -= p.amount
 	wl.balance += p.amount - amount // release what is not captured
 	p.capturedAt, p.updatedAt = now, now
-	p.status = PaymentProcessing
+	p.status = accrue.PaymentProcessing
 	if s.opts.CaptureWait > 0 {
-		p.status = PaymentWaiting
+		p.status = accrue.PaymentWaiting
 	}
-	s.emit(TopicPaymentCaptured, captureRes(c))
-	s.emit(TopicPaymentUpdated, paymentRes(p))
+	s.emit(accrue.TopicPaymentCaptured, captureRes(c))
+	s.emit(accrue.TopicPaymentUpdated, paymentRes(p))
 	doc := s.paymentDoc(p, "paymentIntent")
 	doc["links"] = jres{"self": r.URL.Path}
 	writeJSON(w, 200, doc)
@@ -1026,7 +1028,7 @@ func (s *Sandbox) increaseAuthorization(w http.ResponseWriter, r *http.Request) 
 		writeErr(w, r, 400, "ValidationError", "ValidationException", "increase must be a positive integer number of cents")
 		return
 	}
-	if p.status != PaymentCreated {
+	if p.status != accrue.PaymentCreated {
 		writeErr(w, r, 400, "PaymentNotAuthorizable", "PaymentValidationException", "Payment is "+p.status+".")
 		return
 	}
@@ -1039,7 +1041,7 @@ func (s *Sandbox) increaseAuthorization(w http.ResponseWriter, r *http.Request) 
 	wl.reserved += inc
 	p.amount += inc
 	p.updatedAt = s.opts.Now()
-	s.emit(TopicPaymentUpdated, paymentRes(p))
+	s.emit(accrue.TopicPaymentUpdated, paymentRes(p))
 	writeJSON(w, 200, s.paymentDoc(p, "paymentIntent"))
 }
 
@@ -1050,17 +1052,17 @@ func (s *Sandbox) cancelPayment(w http.ResponseWriter, r *http.Request) {
 	}
 	wl := s.wallet(p.walletID)
 	switch p.status {
-	case PaymentCreated:
+	case accrue.PaymentCreated:
 		wl.reserved -= p.amount
 		wl.balance += p.amount
-	case PaymentWaiting:
+	case accrue.PaymentWaiting:
 		wl.balance += p.captured()
 	default:
 		writeErr(w, r, 400, "PaymentNotCancelable", "PaymentValidationException", "Only Created or Waiting payments can be canceled; this one is "+p.status+".")
 		return
 	}
-	p.status, p.updatedAt = PaymentCanceled, s.opts.Now()
-	s.emit(TopicPaymentUpdated, paymentRes(p))
+	p.status, p.updatedAt = accrue.PaymentCanceled, s.opts.Now()
+	s.emit(accrue.TopicPaymentUpdated, paymentRes(p))
 	writeJSON(w, 200, s.paymentDoc(p, "paymentIntent"))
 }
 
@@ -1088,7 +1090,7 @@ func (s *Sandbox) refundPayment(w http.ResponseWriter, r *http.Request) {
 			writeErr(w, r, 400, "ValidationError", "ValidationException", "amount must be a positive integer number of cents")
 			return
 		}
-		if len(p.captures) == 0 || (p.status != PaymentProcessing && p.status != PaymentSent && p.status != PaymentWaiting) {
+		if len(p.captures) == 0 || (p.status != accrue.PaymentProcessing && p.status != accrue.PaymentSent && p.status != accrue.PaymentWaiting) {
 			writeErr(w, r, 400, "PaymentNotRefundable", "PaymentValidationException", "Payment is "+p.status+" and has no capture.")
 			return
 		}
@@ -1097,16 +1099,24 @@ func (s *Sandbox) refundPayment(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		now := s.opts.Now()
-		rf := &sbRefund{id: newUUID(), status: RefundStatePending, amount: amount, created: now, updated: now}
+		rf := &sbRefund{id: newUUID(), status: accrue.RefundStatePending, amount: amount, created: now, updated: now}
 		p.refunds = append(p.refunds, rf)
 		s.wallet(p.walletID).balance += amount
-		s.emit(TopicRefundCreated, refundRes(rf))
+		s.emit(accrue.TopicRefundCreated, refundRes(rf))
 		inc := []jres{refundRes(rf)}
 		if i := s.intents[p.intentID]; i != nil {
 			inc = append(inc, intentRes(i))
 		}
 		writeJSON(w, 200, jres{"data": paymentRes(p), "included": inc, "links": jres{"self": r.URL.Path}})
 	})
+}
+
+// webhookAttrs are the attributes of a Webhook request document.
+type webhookAttrs struct {
+	Enabled bool     `json:"enabled"`
+	Name    string   `json:"name,omitempty"`
+	URL     string   `json:"url"`
+	Topics  []string `json:"topics"`
 }
 
 func (s *Sandbox) webhookAttrsIn(w http.ResponseWriter, r *http.Request) (*webhookAttrs, bool) {
@@ -1266,8 +1276,8 @@ func (s *Sandbox) flush() {
 				cancel()
 				continue
 			}
-			req.Header.Set("Content-Type", MediaType)
-			req.Header.Set(SignatureHeader, Sign(d.secret, d.body))
+			req.Header.Set("Content-Type", accrue.MediaType)
+			req.Header.Set(accrue.SignatureHeader, accrue.Sign(d.secret, d.body))
 			resp, err := s.opts.WebhookClient.Do(req)
 			if err == nil {
 				io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
