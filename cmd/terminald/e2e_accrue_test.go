@@ -44,11 +44,6 @@ type accRes struct {
 		Reference string  `json:"reference"`
 		WalletID  string  `json:"walletId"`
 		Error     *string `json:"error"`
-		Balance   *struct {
-			Available struct {
-				Total int64 `json:"total"`
-			} `json:"available"`
-		} `json:"balance"`
 	} `json:"attributes"`
 }
 
@@ -120,7 +115,15 @@ func accSandboxPayment(t *testing.T, base, ref string) (pay accRes, captures, re
 // accBalance returns a demo wallet's available balance in cents.
 func accBalance(t *testing.T, base, wallet string) int64 {
 	t.Helper()
-	var w accRes
+	var w struct {
+		Attributes struct {
+			Balance *struct {
+				Available struct {
+					Total int64 `json:"total"`
+				} `json:"available"`
+			} `json:"balance"`
+		} `json:"attributes"`
+	}
 	if err := json.Unmarshal(accAPI(t, base, "/api/v1/wallets/"+wallet+"/balance").Data, &w); err != nil || w.Attributes.Balance == nil {
 		t.Fatalf("wallet %s balance: %v", wallet, err)
 	}

@@ -209,16 +209,16 @@ func TestRetriesOnlyRetryableStatuses(t *testing.T) {
 			}
 		})
 	}
-	t.Run("400", func(t *testing.T) {
+	t.Run("404", func(t *testing.T) {
 		e := newEnv(t, sandbox.Options{})
 		c := e.client(t)
 		_, err := c.CreatePaymentIntent(context.Background(), accrue.IntentRequest{Amount: 5, LookUpID: "nope", IdempotencyKey: "k"})
 		var ae *accrue.APIError
-		if !errors.As(err, &ae) || ae.HTTPStatus != 400 || ae.Code() != "InvalidLookUpId" || errors.Is(err, driver.ErrUnreachable) {
+		if !errors.As(err, &ae) || ae.HTTPStatus != 404 || ae.Code() != "WalletIdentifierNotFound" || errors.Is(err, driver.ErrUnreachable) {
 			t.Fatalf("err = %v", err)
 		}
 		if n := e.sb.Requests("POST", "/api/v1/payment-intents"); n != 1 {
-			t.Fatalf("a 400 was sent %d times", n)
+			t.Fatalf("a 404 was sent %d times", n)
 		}
 	})
 }
