@@ -138,7 +138,11 @@
 //     Accrue): the provider never gives up on the payment or cancels it; the next Check
 //     reads the intent (and its payment) by id and either continues (capture) or repeats
 //     the authorize, which Accrue answers with the existing payment. A payment fails only
-//     on an answer that says so (402, Invalid intent, Failed/Canceled payment).
+//     on an answer that says so (a 4xx refusal other than 401/403/408/429, 402, an Invalid
+//     intent, a Failed or Canceled payment); a 408 or 429 that outlasts the retries is an
+//     unknown outcome like a 5xx. faults_test.go drives every fault kind (5xx, 429 with
+//     Retry-After, resets before and after Accrue acted, truncated and garbage bodies) at
+//     every call through a proxy and checks that the sale is paid and charged once.
 //   - Payment status "Authorized" (seen in samples) is treated like Created; "Complete"
 //     like Sent.
 //   - Get payment asks include=captures,refunds; the refund answer's new refund is the last

@@ -234,9 +234,7 @@ func (pr *Provider) drive(ctx context.Context, p *driver.Payment, save driver.Sa
 			}
 			pi, err := pr.cl.CreatePaymentIntent(ctx, req)
 			if err != nil {
-				var ae *APIError
-				if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 && ae.HTTPStatus != 401 &&
-					(ae.HTTPStatus != 403 || ae.Code() == "WalletAccessDenied") {
+				if ae, ok := refused(err); ok {
 					return driver.Update{Remote: driver.RemoteFailed, Reason: ae.CashierMessage()}, nil
 				}
 				return driver.Update{}, err
@@ -333,8 +331,7 @@ func (pr *Provider) fromIntent(ctx context.Context, p *driver.Payment, save driv
 		}
 		pay, err := pr.cl.AuthorizePaymentIntent(ctx, pi.ID, AuthorizeRequest{Amount: p.Amount.Minor, Reference: p.ID, Channel: Channel})
 		if err != nil {
-			var ae *APIError
-			if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 && ae.HTTPStatus != 401 && ae.HTTPStatus != 403 {
+			if ae, ok := refused(err); ok {
 				// Refused: the intent tells why (it turned Invalid with an error).
 				pi2, err2 := pr.cl.GetPaymentIntent(ctx, pi.ID)
 				if err2 == nil && pi2.Status != IntentPromotable {
@@ -418,8 +415,7 @@ func (pr *Provider) fromPayment(ctx context.Context, p *driver.Payment, save dri
 				u.Remote, u.Reason = driver.RemoteFailed, ae.CashierMessage()
 				return u, nil
 			}
-			var ae *APIError
-			if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 {
+			if _, ok := refused(err); ok {
 				// Not a decline: maybe it raced another capture. Ask the payment.
 				pay3, err3 := pr.cl.GetPayment(ctx, pay.ID)
 				if err3 != nil {
@@ -439,6 +435,23 @@ func (pr *Provider) fromPayment(ctx context.Context, p *driver.Payment, save dri
 	}
 	u.Remote, u.Detail = driver.RemotePending, "Waiting for Accrue"
 	return u, nil
+}
+
+// refused reports whether err is Accrue's answer that it refuses the call for good: a 4xx
+// other than 401, 403 (except WalletAccessDenied), 408 and 429, and not an exhausted retry
+// (those wrap driver.ErrUnreachable: the outcome is unknown, never a failure).
+func refused(err error) (*APIError, bool) {
+	var ae *APIError
+	if errors.Is(err, driver.ErrUnreachable) || !errors.As(err, &ae) {
+		return nil, false
+	}
+	switch s := ae.HTTPStatus; {
+	case s < 400 || s > 499, s == 401, s == 408, s == 429:
+		return ae, false
+	case s == 403:
+		return ae, ae.Code() == "WalletAccessDenied"
+	}
+	return ae, true
 }
 
 // mismatch flags p (KeyFlag) for an Accrue payment whose amount is not the sale's and
@@ -557,8 +570,7 @@ func (pr *Provider) Refund(ctx context.Context, p *driver.Payment, r *driver.Ref
 	}
 	rf, _, err := pr.cl.RefundPayment(ctx, payID, r.Amount.Minor, r.ID)
 	if err != nil {
-		var ae *APIError
-		if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 && ae.HTTPStatus != 401 && ae.HTTPStatus != 403 && ae.HTTPStatus != 409 {
+		if ae, ok := refused(err); ok && ae.HTTPStatus != 409 {
 			return driver.RefundUpdate{State: driver.RefundFailed, Reason: ae.CashierMessage()}, nil
 		}
 		return driver.RefundUpdate{}, err
