@@ -506,17 +506,27 @@ func (pr *Provider) Cancel(ctx context.Context, p *driver.Payment, save driver.S
 			return pr.fromIntent(ctx, p, save, pi)
 		case IntentPromotable:
 			pi, err = pr.cl.CancelPaymentIntent(ctx, pi.ID)
+			noEndpoint := false
 			if err != nil {
 				var ae *APIError
-				if !errors.As(err, &ae) {
+				if !errors.As(err, &ae) || errors.Is(err, driver.ErrUnreachable) {
 					return driver.Update{}, err
 				}
+				// Accrue's OpenAPI files publish no intent cancel: a 404/405 means there is
+				// none to call.
+				noEndpoint = ae.HTTPStatus == 404 || ae.HTTPStatus == 405
 				// Maybe promoted meanwhile: read it again.
 				if pi, err = pr.cl.GetPaymentIntent(ctx, p.Data[keyIntent]); err != nil {
 					return driver.Update{}, err
 				}
 			}
 			if pi.Status == IntentCanceled {
+				return cancelled, nil
+			}
+			if pi.Status == IntentPromotable && noEndpoint {
+				// An intent that was never authorized holds no money, and keyCancel (saved
+				// above) keeps terminald from ever authorizing it: it expires at Accrue.
+				cancelled.Detail = "Cancelled (Accrue lets the intent expire)"
 				return cancelled, nil
 			}
 			if pi.Status != IntentPromotedToPayment {

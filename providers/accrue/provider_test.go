@@ -398,3 +398,82 @@ func TestAmountMismatchKeepsPaymentOpenAndFlagged(t *testing.T) {
 		t.Fatalf("balance moved by %d; the authorization is held, nothing captured", before-after)
 	}
 }
+
+// TestCancelWithoutIntentCancelEndpoint: Accrue's OpenAPI files publish no intent cancel.
+// When it answers 404, an unauthorized intent is cancelled locally and never authorized.
+func TestCancelWithoutIntentCancelEndpoint(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && strings.HasPrefix(r.URL.Path, "/api/v1/payment-intents/") && strings.HasSuffix(r.URL.Path, "/cancel") {
+			w.Header().Set("Content-Type", accrue.MediaType)
+			w.WriteHeader(404)
+			w.Write([]byte(`{"id":"x","status":404,"title":"NotFoundException","detail":"Cannot POST","meta":{"environment":"sandbox"}}`))
+			return
+		}
+		e.sb.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	e.cfg.BaseURL = srv.URL
+	pr := e.provider(t)
+	d := &disk{}
+	// Authorize never gets through: the intent stays Promotable.
+	e.sb.AddFault(sandbox.Fault{Kind: sandbox.FaultServerError, Count: 3, PathPrefix: "/api/v1/payment-intents/", Method: "POST"})
+	p := newPayment("pay-noend", 800, map[string]string{accrue.KeyMethod: accrue.OptionScan, accrue.KeyCode: sandbox.DemoRichCode})
+	if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, driver.ErrUnreachable) {
+		t.Fatalf("Start: %v", err)
+	}
+	u, err := pr.Cancel(context.Background(), d.reload(), d.save)
+	if err != nil || u.Remote != driver.RemoteCancelled {
+		t.Fatalf("Cancel = %+v, %v", u, err)
+	}
+	// Watching the cancelled payment later never authorizes it.
+	if u, err = pr.Check(context.Background(), d.reload(), d.save); err != nil || u.Remote == driver.RemotePaid {
+		t.Fatalf("Check after cancel = %+v, %v", u, err)
+	}
+	if st := e.sb.Stats(); st.Payments != 0 {
+		t.Fatalf("stats %+v: a cancelled intent was authorized", st)
+	}
+}
+
+// TestRestartAbandonsUncapturedPayment: after a restart nobody waits at the till
+// (the engine asks the payment stopped): an interrupted Accrue payment is neither
+// authorized nor captured by Check, and Cancel releases what was authorized.
+func TestRestartAbandonsUncapturedPayment(t *testing.T) {
+	for _, step := range []string{"create", "authorize"} {
+		t.Run(step, func(t *testing.T) {
+			e := newEnv(t, sandbox.Options{})
+			e.cfg.MaxAttempts = 1
+			pr := e.provider(t)
+			d := &disk{}
+			before := e.sb.Balance(sandbox.DemoRichWalletID)
+			switch step {
+			case "create": // the create applied, its answer and the look-up were lost
+				e.sb.AddFault(sandbox.Fault{Kind: sandbox.FaultDrop, Method: "POST", PathPrefix: "/api/v1/payment-intents"})
+			case "authorize":
+				e.sb.AddFault(sandbox.Fault{Kind: sandbox.FaultDrop, Method: "POST", PathPrefix: "/api/v1/payment-intents/"})
+				e.sb.AddFault(sandbox.Fault{Kind: sandbox.FaultServerError, Method: "GET"})
+			}
+			p := newPayment("pay-abandon-"+step, 1200, map[string]string{accrue.KeyMethod: accrue.OptionScan, accrue.KeyCode: sandbox.DemoRichCode})
+			if _, err := pr.Start(context.Background(), p, d.save); !errors.Is(err, driver.ErrUnreachable) {
+				t.Fatalf("Start: %v", err)
+			}
+			p2 := d.reload()
+			p2.StopRequested = func() bool { return true } // restart: the engine abandons it
+			u, err := e.provider(t).Check(context.Background(), p2, d.save)
+			if err != nil || u.Remote == driver.RemotePaid {
+				t.Fatalf("Check after restart = %+v, %v", u, err)
+			}
+			if st := e.sb.Stats(); st.Captures != 0 || (step == "create" && st.Payments != 0) {
+				t.Fatalf("stats %+v: moved money for an abandoned payment", st)
+			}
+			p3 := d.reload()
+			p3.StopRequested = p2.StopRequested
+			if u, err = e.provider(t).Cancel(context.Background(), p3, d.save); err != nil || u.Remote != driver.RemoteCancelled {
+				t.Fatalf("Cancel = %+v, %v", u, err)
+			}
+			if after := e.sb.Balance(sandbox.DemoRichWalletID); after != before {
+				t.Fatalf("wallet holds %d after the release, want %d", after, before)
+			}
+		})
+	}
+}
