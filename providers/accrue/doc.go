@@ -55,6 +55,10 @@
 // -createdAt), include required (client, payments, balance). 200 {data: [PaymentIntent],
 // meta: {total, limit, offset}}; 400 BadRequest. No reference filter.
 //
+// Cancel payment intent, POST /api/v1/payment-intents/{id}/cancel, is on the seed page
+// but not in the OpenAPI files; when Accrue answers it 404/405, an intent that was never
+// authorized (it holds no money) is cancelled locally and never authorized afterwards.
+//
 // Authorize, POST /api/v1/payment-intents/{id}/authorize. Request (required) data.type
 // "AuthorizePaymentIntent", attributes {amount int (required), reference string (cart or
 // order id), channel string | {type App|Store, id}, risk {deviceSessionId}}, optional

@@ -86,11 +86,12 @@ type Options struct {
 //	                               included: [Payment]}                   included: [PaymentIntent]}
 //	repeated authorize        the existing payment (201)             400 PaymentIntentNotPromotable
 //	create intent answer      attributes.balance                     no balance
-//	Payment                   expiresAt, channel                     neither
+//	Payment                   expiresAt, channel, virtualDebitCard   expiresAt
 //	unknown lookUpId/walletId 404 WalletIdentifierNotFound           400 InvalidLookUpId / 404 WalletNotFound
 //	errors                    bare object, integer status            {"errors":[...]}, string status
 //
-// Both: page[limit] above 50 is capped to 50, POST /api/v1/payments, 403
+// Both: page[limit] above 50 is capped to 50, POST /api/v1/payments, POST
+// /api/v1/payment-intents/{id}/cancel (the seed page's; the OpenAPI files have none), 403
 // WalletAccessDenied for DemoForeignCode.
 const (
 	ShapeLive = "live"
@@ -704,8 +705,8 @@ func (s *Sandbox) paymentRes(p *sbPayment) jres {
 		"updatedAt": stamp(p.updatedAt), "createdAt": stamp(p.createdAt),
 	}
 	links := jres{"self": "/api/v1/payments/" + p.id}
+	a["expiresAt"] = stamp(p.expiresAt) // in the live schema (required) and the seed's samples
 	if !s.seed() {
-		a["expiresAt"] = stamp(p.expiresAt)
 		a["channel"] = nil
 		if p.channel != "" {
 			a["channel"] = p.channel

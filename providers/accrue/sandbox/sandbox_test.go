@@ -219,8 +219,8 @@ func TestSeedShape(t *testing.T) {
 	if st != 200 || obj(m["data"])["type"] != "Payment" || obj(list(m["included"])[0])["type"] != "PaymentIntent" {
 		t.Fatalf("seed authorize: %d %v", st, m)
 	}
-	if _, ok := attrs(m["data"])["expiresAt"]; ok {
-		t.Fatalf("seed payment carries expiresAt: %v", m)
+	if _, ok := attrs(m["data"])["channel"]; ok {
+		t.Fatalf("seed payment carries channel: %v", m)
 	}
 	st, m = a.do("POST", path, "")
 	errs := list(m["errors"])
