@@ -61,6 +61,12 @@ func FuzzDecodeAPIError(f *testing.F) {
 	f.Add(400, []byte(`{"id":"1","status":400,"code":"InvalidIdentifier","title":"T","detail":"D","meta":{"path":"/x"}}`))
 	f.Add(402, []byte(`{"errors":[{"status":"402","code":"CaptureDeclined"}]}`))
 	f.Add(500, []byte(`<html>`))
+	for name, status := range map[string]int{"live/error_wallet_not_found_404.json": 404,
+		"live/error_authorize_failed_402.json": 402, "seed/error_list_400.json": 400} {
+		if b, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
+			f.Add(status, b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, status int, b []byte) {
 		e := decodeAPIError("capture payment", status, b)
 		if e.HTTPStatus != status {

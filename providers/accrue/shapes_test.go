@@ -204,3 +204,53 @@ func TestRetryAfterHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestGoldenLiveRepliesThroughTheClient serves the live golden replies over HTTP and
+// decodes them with the client's own calls.
+func TestGoldenLiveRepliesThroughTheClient(t *testing.T) {
+	const pay = "/api/v1/payments/c3d4e5f6-7a8b-4c9d-8e0f-112233445566"
+	stub := &stubAccrue{bodies: map[string][]byte{}, routes: map[string]string{
+		"POST /api/v1/payment-intents": "live/create_intent_201.json",
+		"GET /api/v1/payment-intents":  "live/list_intents_200.json",
+		"GET " + pay:                   "live/get_payment_200.json",
+		"POST " + pay + "/capture":     "live/capture_200.json",
+		"POST " + pay + "/cancel":      "live/cancel_200.json",
+		"POST " + pay + "/refund":      "live/refund_200.json",
+	}, status: map[string]int{"POST /api/v1/payment-intents": 201}}
+	for k := range stub.routes {
+		if stub.status[k] == 0 {
+			stub.status[k] = 200
+		}
+	}
+	srv := httptest.NewServer(stub)
+	defer srv.Close()
+	cl, err := NewClient(Config{BaseURL: srv.URL, ClientID: "c", ClientSecret: "s", MaxAttempts: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	pi, err := cl.CreatePaymentIntent(ctx, IntentRequest{Amount: 2500, LookUpID: "code", Reference: "pay-20261130-0001", IdempotencyKey: "k"})
+	if err != nil || pi.Status != IntentPromotable || pi.Balance == nil || pi.Balance.Available != 80000 {
+		t.Fatalf("create intent = %+v, %v", pi, err)
+	}
+	l, meta, err := cl.ListPaymentIntents(ctx, IntentFilter{Sort: "-createdAt"})
+	if err != nil || len(l) != 2 || meta.Total != 2 || l[0].PaymentID() != "c3d4e5f6-7a8b-4c9d-8e0f-112233445566" ||
+		l[1].Status != IntentInvalid || l[1].Error != "InsufficientBalance" || !l[1].ExpiresAt.IsZero() {
+		t.Fatalf("list intents = %+v %+v, %v", l, meta, err)
+	}
+	p, err := cl.CapturePayment(ctx, "c3d4e5f6-7a8b-4c9d-8e0f-112233445566", 2500)
+	if err != nil || p.Status != PaymentProcessing || !p.Captured() || len(p.CaptureIDs) != 1 {
+		t.Fatalf("capture = %+v, %v", p, err)
+	}
+	p, err = cl.CancelPayment(ctx, "c3d4e5f6-7a8b-4c9d-8e0f-112233445566")
+	if err != nil || p.Status != PaymentCanceled || p.PaymentIntentID != "0b9a61c4-2f0e-4c51-9d0a-5e2f7c1a3b01" {
+		t.Fatalf("cancel = %+v, %v", p, err)
+	}
+	rf, p, err := cl.RefundPayment(ctx, "c3d4e5f6-7a8b-4c9d-8e0f-112233445566", 700, "refund-1")
+	if err != nil || rf.ID != "f0e1d2c3-b4a5-4968-8776-655443322110" || rf.Status != RefundStatePending || rf.Amount != 700 || p.Message != "Refund initiated." {
+		t.Fatalf("refund = %+v %+v, %v", rf, p, err)
+	}
+	if q := string(stub.bodies["GET /api/v1/payment-intents"]); q != "" {
+		t.Fatalf("list sent a body %q", q)
+	}
+}
