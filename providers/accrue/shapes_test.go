@@ -254,3 +254,42 @@ func TestGoldenLiveRepliesThroughTheClient(t *testing.T) {
 		t.Fatalf("list sent a body %q", q)
 	}
 }
+
+// TestRetryAfterIsHonoured: after a 429 with Retry-After the next attempt waits at least
+// that long (capped at RetryMax), not just the short backoff.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	var mu sync.Mutex
+	var at []time.Time
+	body := golden(t, "live/get_payment_200.json")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		at = append(at, time.Now())
+		n := len(at)
+		mu.Unlock()
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.Header().Set("Content-Type", MediaType)
+		w.Write(body)
+	}))
+	defer srv.Close()
+	const capWait = 80 * time.Millisecond
+	cl, err := NewClient(Config{BaseURL: srv.URL, ClientID: "c", ClientSecret: "s", MaxAttempts: 2,
+		RetryBase: time.Millisecond, RetryMax: capWait}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.GetPayment(context.Background(), "c3d4e5f6-7a8b-4c9d-8e0f-112233445566"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(at) != 2 {
+		t.Fatalf("%d requests, want 2", len(at))
+	}
+	if gap := at[1].Sub(at[0]); gap < capWait {
+		t.Fatalf("retried after %v; Retry-After (capped at %v) not honoured", gap, capWait)
+	}
+}
