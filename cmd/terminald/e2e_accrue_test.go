@@ -16,6 +16,7 @@ import (
 
 	"github.com/terminald/terminald/hw/printer/escpos"
 	"github.com/terminald/terminald/providers/accrue"
+	accruesb "github.com/terminald/terminald/providers/accrue/sandbox"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
@@ -43,11 +44,6 @@ type accRes struct {
 		Reference string  `json:"reference"`
 		WalletID  string  `json:"walletId"`
 		Error     *string `json:"error"`
-		Balance   *struct {
-			Available struct {
-				Total int64 `json:"total"`
-			} `json:"available"`
-		} `json:"balance"`
 	} `json:"attributes"`
 }
 
@@ -60,8 +56,8 @@ type accDoc struct {
 func accAPI(t *testing.T, base, path string) accDoc {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+accrue.DemoClientSecret)
-	req.Header.Set("Client-ID", accrue.DemoClientID)
+	req.Header.Set("Authorization", "Bearer "+accruesb.DemoClientSecret)
+	req.Header.Set("Client-ID", accruesb.DemoClientID)
 	req.Header.Set("Accept", accrue.MediaType)
 	resp, err := httpClient().Do(req)
 	if err != nil {
@@ -119,7 +115,15 @@ func accSandboxPayment(t *testing.T, base, ref string) (pay accRes, captures, re
 // accBalance returns a demo wallet's available balance in cents.
 func accBalance(t *testing.T, base, wallet string) int64 {
 	t.Helper()
-	var w accRes
+	var w struct {
+		Attributes struct {
+			Balance *struct {
+				Available struct {
+					Total int64 `json:"total"`
+				} `json:"available"`
+			} `json:"balance"`
+		} `json:"attributes"`
+	}
 	if err := json.Unmarshal(accAPI(t, base, "/api/v1/wallets/"+wallet+"/balance").Data, &w); err != nil || w.Attributes.Balance == nil {
 		t.Fatalf("wallet %s balance: %v", wallet, err)
 	}
@@ -204,9 +208,9 @@ func TestAccruePhonePays(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
 	sb := sandbox(t, "accrue")
-	digits := strings.TrimPrefix(accrue.DemoRichPhone, "+1") // keyed as 10 digits: +1 is added
+	digits := strings.TrimPrefix(accruesb.DemoRichPhone, "+1") // keyed as 10 digits: +1 is added
 	if len(digits) != 10 {
-		t.Fatalf("demo phone %q is not +1 and 10 digits", accrue.DemoRichPhone)
+		t.Fatalf("demo phone %q is not +1 and 10 digits", accruesb.DemoRichPhone)
 	}
 	for _, tc := range []struct {
 		name, phone, state, reason string
@@ -236,8 +240,8 @@ func TestAccruePhonePays(t *testing.T) {
 				if err := json.Unmarshal(accAPI(t, sb, "/api/v1/payment-intents/"+p.Ref).Data, &intent); err != nil {
 					t.Fatal(err)
 				}
-				if intent.Attributes.WalletID != accrue.DemoRichWalletID || intent.Attributes.Amount != 2500 {
-					t.Fatalf("payment intent at the sandbox = %+v, want 2500 from wallet %s", intent.Attributes, accrue.DemoRichWalletID)
+				if intent.Attributes.WalletID != accruesb.DemoRichWalletID || intent.Attributes.Amount != 2500 {
+					t.Fatalf("payment intent at the sandbox = %+v, want 2500 from wallet %s", intent.Attributes, accruesb.DemoRichWalletID)
 				}
 				_, caps, _ := accSandboxPayment(t, sb, p.ID)
 				if len(caps) != 1 || caps[0].Attributes.Amount != 2500 {
@@ -262,8 +266,8 @@ func TestAccrueInsufficientBalance(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
 	sb := sandbox(t, "accrue")
-	if before := accBalance(t, sb, accrue.DemoPoorWalletID); before != accrue.DemoPoorBalance {
-		t.Fatalf("poor wallet holds %d, want %d", before, accrue.DemoPoorBalance)
+	if before := accBalance(t, sb, accruesb.DemoPoorWalletID); before != accruesb.DemoPoorBalance {
+		t.Fatalf("poor wallet holds %d, want %d", before, accruesb.DemoPoorBalance)
 	}
 	d := simDirsIn(t.TempDir())
 	// 10.00 from the poor wallet that holds 5.00.
@@ -298,8 +302,8 @@ func TestAccrueInsufficientBalance(t *testing.T) {
 	if l := accList(t, sb, "/api/v1/payments"); len(l) != 0 {
 		t.Fatalf("the sandbox holds payments %+v, want none", l)
 	}
-	if after := accBalance(t, sb, accrue.DemoPoorWalletID); after != accrue.DemoPoorBalance {
-		t.Fatalf("poor wallet holds %d after the refusal, want %d", after, accrue.DemoPoorBalance)
+	if after := accBalance(t, sb, accruesb.DemoPoorWalletID); after != accruesb.DemoPoorBalance {
+		t.Fatalf("poor wallet holds %d after the refusal, want %d", after, accruesb.DemoPoorBalance)
 	}
 }
 
@@ -337,14 +341,14 @@ func TestAccrueCancelDuringAuthorizeIsNotCaptured(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
 	sb := sandbox(t, "accrue")
-	richBefore := accBalance(t, sb, accrue.DemoRichWalletID)
+	richBefore := accBalance(t, sb, accruesb.DemoRichWalletID)
 	// The authorize applies at once but its answer comes 4 s late.
 	accFault(t, sb, `{"kind":"delay","count":1,"method":"POST","path":"/api/v1/payment-intents/","delay":"4s"}`)
 	s := accStartSim(t, "--sandbox", sb, "--pay-after", "never")
 	s.keys(t, "1500\n1")
 	waitUntil(t, 20*time.Second, "the scan step", func() bool { return len(s.shots("input")) > 0 }, s.diag)
 	waits := len(s.shots("wait"))
-	s.keys(t, "\nscan:"+accrue.DemoRichCode+"\n")
+	s.keys(t, "\nscan:"+accruesb.DemoRichCode+"\n")
 	waitUntil(t, 20*time.Second, "the wait screen after the scan", func() bool { return len(s.shots("wait")) > waits }, s.diag)
 	s.keys(t, "c")
 	waitUntil(t, 30*time.Second, "the cancellation slip", func() bool { return s.cuts() >= 1 }, s.diag)
@@ -382,7 +386,7 @@ func TestAccrueCancelDuringAuthorizeIsNotCaptured(t *testing.T) {
 			t.Fatalf("at the sandbox: no payment and intent %+v; want the intent canceled", intent)
 		}
 	}
-	if after := accBalance(t, sb, accrue.DemoRichWalletID); after != richBefore {
+	if after := accBalance(t, sb, accruesb.DemoRichWalletID); after != richBefore {
 		t.Fatalf("rich wallet holds %d, want %d untouched", after, richBefore)
 	}
 }

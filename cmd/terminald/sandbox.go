@@ -12,6 +12,7 @@ import (
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/providers/accrue"
+	accruesb "github.com/terminald/terminald/providers/accrue/sandbox"
 	"github.com/terminald/terminald/providers/acountpay"
 	acountpaysb "github.com/terminald/terminald/providers/acountpay/sandbox"
 	"github.com/terminald/terminald/providers/cryptogw"
@@ -36,7 +37,7 @@ func sandboxHandler(name string, fast bool, log *slog.Logger) (http.Handler, err
 	case "acountpay":
 		return acountpaysb.New(acountpaysb.Options{Logger: log}), nil
 	case "accrue":
-		return accrue.NewSandbox(accrue.SandboxOptions{}), nil
+		return accruesb.New(accruesb.Options{}), nil
 	case "cryptogw":
 		o := cryptosb.Options{}
 		if fast {
@@ -76,14 +77,14 @@ func simSandbox(name, url, wallet string, fraction int64, log *slog.Logger) (*si
 		sp.provider, sp.currency = p, "DKK"
 		sp.pay = func(ctx context.Context, qr string) error { return openURL(ctx, hc, qr) }
 	case "accrue":
-		cfg := accrue.SandboxConfig(sp.url)
+		cfg := accruesb.Config(sp.url)
 		cfg.HTTPClient = hc
 		p, err := accrue.New(cfg, log)
 		if err != nil {
 			return nil, err
 		}
-		codes := map[string]string{"rich": accrue.DemoRichCode, "poor": accrue.DemoPoorCode,
-			"unverified": accrue.DemoUnverifiedCode, "decline": accrue.DemoDeclineCode}
+		codes := map[string]string{"rich": accruesb.DemoRichCode, "poor": accruesb.DemoPoorCode,
+			"unverified": accruesb.DemoUnverifiedCode, "decline": accruesb.DemoDeclineCode}
 		if sp.scanCode = codes[wallet]; sp.scanCode == "" {
 			sp.close()
 			return nil, fmt.Errorf("%w: --wallet: rich, poor, unverified or decline; got %q", errUsage, wallet)

@@ -132,12 +132,26 @@ type call struct {
 	path   string // below BaseURL, with query
 	body   any    // marshalled as JSON:API document; nil: no body
 	long   bool   // use LongTimeout
-	// lookup, when set, is asked before every retry of a call that is not idempotent. It
-	// returns the answer document when the earlier attempt turns out to have applied.
+	// idem marks a call whose body carries an idempotency key: repeating it is safe.
+	idem bool
+	// lookup, when set, is asked before every retry of a call that is not idempotent, and
+	// once more after the last attempt when its outcome is unknown. It returns the answer
+	// document when the earlier attempt turns out to have applied.
 	lookup func(ctx context.Context) (*document, bool, error)
 }
 
-// do runs c with retries and returns the decoded success document.
+// repeatable reports whether c may be sent again after an answer that was not understood
+// (garbage, truncated): reading calls, calls with an idempotency key, and calls that look
+// up what the earlier attempt did before repeating it.
+func (c call) repeatable() bool {
+	return c.method == http.MethodGet || c.method == http.MethodDelete || c.idem || c.lookup != nil
+}
+
+// do runs c with retries and returns the decoded success document. A fault whose outcome
+// is unknown (network error, 5xx, 429, 408, an answer that is not a usable document) is
+// retried when c is repeatable, after asking c.lookup whether the earlier attempt applied;
+// after the last attempt c.lookup is asked once more. What is still unknown then wraps
+// driver.ErrUnreachable.
 func (cl *Client) do(ctx context.Context, c call) (*document, error) {
 	var body []byte
 	if c.body != nil {
@@ -148,32 +162,38 @@ func (cl *Client) do(ctx context.Context, c call) (*document, error) {
 		body = b
 	}
 	var last error
+	var wait time.Duration // Retry-After of the last answer
+	ask := func() (*document, bool) {
+		d, done, err := c.lookup(ctx)
+		if err != nil {
+			cl.log.Warn("accrue: lookup after a fault failed", "op", c.op, "err", err)
+			return nil, false
+		}
+		if done {
+			cl.log.Info("accrue: earlier attempt applied, not repeating", "op", c.op)
+		}
+		return d, done
+	}
 	for attempt := 1; attempt <= cl.cfg.MaxAttempts; attempt++ {
 		if attempt > 1 {
-			if err := cl.sleep(ctx, attempt-1); err != nil {
+			if err := cl.sleep(ctx, attempt-1, wait); err != nil {
 				return nil, fmt.Errorf("accrue: %s: %w: %w (last: %v)", c.op, driver.ErrUnreachable, err, last)
 			}
 			if c.lookup != nil {
-				d, done, err := c.lookup(ctx)
-				if err != nil {
-					last = err
-					cl.log.Warn("accrue: lookup before retry failed", "op", c.op, "attempt", attempt, "err", err)
-					continue
-				}
-				if done {
-					cl.log.Info("accrue: earlier attempt applied, not repeating", "op", c.op)
+				if d, done := ask(); done {
 					return d, nil
 				}
 			}
 		}
-		status, resp, err := cl.once(ctx, c, body)
+		wait = 0
+		status, hdr, resp, err := cl.once(ctx, c, body)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, driver.ErrUnreachable, ctx.Err())
 			}
-			if errors.Is(err, ErrBadResponse) {
-				// The server answered, but not with a document we can use: the outcome is
-				// unknown to the caller, who asks again later.
+			if errors.Is(err, ErrBadResponse) && !c.repeatable() {
+				// The server answered, but not with a document we can use, and the call
+				// cannot safely be sent again: the caller asks again later.
 				return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, driver.ErrUnreachable, err)
 			}
 			last = err
@@ -182,6 +202,7 @@ func (cl *Client) do(ctx context.Context, c call) (*document, error) {
 		}
 		if retryable(status) {
 			last = decodeAPIError(c.op, status, resp)
+			wait = retryAfter(hdr)
 			cl.log.Warn("accrue: retryable answer", "op", c.op, "attempt", attempt, "status", status)
 			continue
 		}
@@ -189,13 +210,28 @@ func (cl *Client) do(ctx context.Context, c call) (*document, error) {
 			return nil, decodeAPIError(c.op, status, resp)
 		}
 		if status == http.StatusNoContent || len(bytes.TrimSpace(resp)) == 0 {
+			if c.method != http.MethodDelete && c.repeatable() && attempt < cl.cfg.MaxAttempts {
+				// An empty success where a document belongs: not understood.
+				last = fmt.Errorf("accrue: %s: %w: empty answer", c.op, ErrBadResponse)
+				continue
+			}
 			return &document{}, nil
 		}
 		d, err := decodeDocument(resp)
 		if err != nil {
+			last = fmt.Errorf("accrue: %s: %w", c.op, err)
+			if c.repeatable() {
+				cl.log.Warn("accrue: answer not understood", "op", c.op, "attempt", attempt, "err", err)
+				continue
+			}
 			return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, driver.ErrUnreachable, err)
 		}
 		return d, nil
+	}
+	if c.lookup != nil {
+		if d, done := ask(); done {
+			return d, nil
+		}
 	}
 	return nil, fmt.Errorf("accrue: %s: %w after %d attempts: %w", c.op, driver.ErrUnreachable, cl.cfg.MaxAttempts, last)
 }
@@ -203,8 +239,22 @@ func (cl *Client) do(ctx context.Context, c call) (*document, error) {
 // retryable reports whether Accrue asks for a retry of an answer with status s.
 func retryable(s int) bool { return s >= 500 || s == 429 || s == 408 }
 
-// sleep waits the backoff before retry n (1-based): exponential with jitter, bounded.
-func (cl *Client) sleep(ctx context.Context, n int) error {
+// retryAfter reads a Retry-After header given in seconds (0 when absent or a date).
+func retryAfter(h http.Header) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return time.Duration(min(n, 3600)) * time.Second
+}
+
+// sleep waits the backoff before retry n (1-based): exponential with jitter, bounded by
+// RetryMax; at least the server's Retry-After (after), itself capped at RetryMax.
+func (cl *Client) sleep(ctx context.Context, n int, after time.Duration) error {
 	d := cl.cfg.RetryBase << min(n-1, 16)
 	if d > cl.cfg.RetryMax || d <= 0 {
 		d = cl.cfg.RetryMax
@@ -213,6 +263,9 @@ func (cl *Client) sleep(ctx context.Context, n int) error {
 	half := d / 2
 	if half > 0 {
 		d = half + rand.N(half+1)
+	}
+	if after = min(after, cl.cfg.RetryMax); d < after {
+		d = after
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -225,7 +278,7 @@ func (cl *Client) sleep(ctx context.Context, n int) error {
 }
 
 // once makes one attempt.
-func (cl *Client) once(ctx context.Context, c call, body []byte) (int, []byte, error) {
+func (cl *Client) once(ctx context.Context, c call, body []byte) (int, http.Header, []byte, error) {
 	timeout := cl.cfg.Timeout
 	if c.long {
 		timeout = cl.cfg.LongTimeout
@@ -238,7 +291,7 @@ func (cl *Client) once(ctx context.Context, c call, body []byte) (int, []byte, e
 	}
 	req, err := http.NewRequestWithContext(ctx, c.method, cl.cfg.BaseURL+c.path, rd)
 	if err != nil {
-		return 0, nil, fmt.Errorf("accrue: %s: build request: %w", c.op, err)
+		return 0, nil, nil, fmt.Errorf("accrue: %s: build request: %w", c.op, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+cl.cfg.ClientSecret)
 	req.Header.Set("Client-ID", cl.cfg.ClientID)
@@ -249,22 +302,22 @@ func (cl *Client) once(ctx context.Context, c call, body []byte) (int, []byte, e
 	}
 	resp, err := cl.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return 0, nil, fmt.Errorf("accrue: %s: %w", c.op, err)
+		return 0, nil, nil, fmt.Errorf("accrue: %s: %w", c.op, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
-		return 0, nil, fmt.Errorf("accrue: %s: read answer: %w", c.op, err)
+		return 0, nil, nil, fmt.Errorf("accrue: %s: read answer: %w", c.op, err)
 	}
 	if len(b) > MaxResponseBytes {
-		return 0, nil, fmt.Errorf("accrue: %s: %w: answer larger than %d bytes", c.op, ErrBadResponse, MaxResponseBytes)
+		return 0, nil, nil, fmt.Errorf("accrue: %s: %w: answer larger than %d bytes", c.op, ErrBadResponse, MaxResponseBytes)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 && len(b) > 0 {
 		if ct := resp.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, MediaType) && !strings.HasPrefix(ct, "application/json") {
-			return 0, nil, fmt.Errorf("accrue: %s: %w: content type %q", c.op, ErrBadResponse, clip(ct, 60))
+			return 0, nil, nil, fmt.Errorf("accrue: %s: %w: content type %q", c.op, ErrBadResponse, clip(ct, 60))
 		}
 	}
-	return resp.StatusCode, b, nil
+	return resp.StatusCode, resp.Header, b, nil
 }
 
 // reqDoc builds a request document {"data":{"type":typ,"attributes":attrs}}.
@@ -374,7 +427,7 @@ func (cl *Client) CreatePaymentIntent(ctx context.Context, r IntentRequest) (*Pa
 		IdempotencyKey string `json:"idempotencyKey"`
 	}{r.Amount, r.WalletID, r.LookUpID, r.Reference, r.IdempotencyKey}
 	d, err := cl.do(ctx, call{op: "create payment intent", method: http.MethodPost, path: "/api/v1/payment-intents",
-		body: reqDoc("CreatePaymentIntent", "", attrs)})
+		body: reqDoc("CreatePaymentIntent", "", attrs), idem: true})
 	if err != nil {
 		return nil, err
 	}
@@ -465,11 +518,24 @@ func (cl *Client) ListPaymentIntents(ctx context.Context, f IntentFilter) ([]Pay
 	return out, d.listMeta(), nil
 }
 
+// AuthorizeRequest is what AuthorizePaymentIntent sends (data.type
+// "AuthorizePaymentIntent").
+type AuthorizeRequest struct {
+	Amount    int64  // cents, > 0; required by Accrue
+	Reference string // merchant reference (terminald sends the payment ID); optional
+	Channel   string // channel identifier, e.g. "terminald"; optional
+}
+
 // AuthorizePaymentIntent authorizes the intent id and returns the payment it was promoted
-// to. Accrue takes no idempotency key here: before a retry the intent is looked up, and
-// when it was already promoted its payment is returned instead of authorizing again.
-func (cl *Client) AuthorizePaymentIntent(ctx context.Context, id string) (*Payment, error) {
+// to. It accepts the live answer (201, the PaymentIntent as data and the Payment in
+// included) and the older one (the Payment as data). Accrue answers a repeated authorize
+// with the existing payment; before a retry the intent is also looked up, and when it was
+// already promoted its payment is returned instead of authorizing again.
+func (cl *Client) AuthorizePaymentIntent(ctx context.Context, id string, r AuthorizeRequest) (*Payment, error) {
 	op := "authorize payment intent"
+	if r.Amount <= 0 {
+		return nil, fmt.Errorf("accrue: %s: amount %d must be positive", op, r.Amount)
+	}
 	lookup := func(ctx context.Context) (*document, bool, error) {
 		pi, err := cl.GetPaymentIntent(ctx, id)
 		if err != nil {
@@ -478,15 +544,60 @@ func (cl *Client) AuthorizePaymentIntent(ctx context.Context, id string) (*Payme
 		if pi.Status != IntentPromotedToPayment || pi.PaymentID() == "" {
 			return nil, false, nil
 		}
-		d, err := cl.do(ctx, call{op: "get payment", method: http.MethodGet, path: "/api/v1/payments/" + url.PathEscape(pi.PaymentID())})
+		d, err := cl.getPaymentDoc(ctx, pi.PaymentID())
 		return d, err == nil, err
 	}
+	attrs := struct {
+		Amount    int64  `json:"amount"`
+		Reference string `json:"reference,omitempty"`
+		Channel   string `json:"channel,omitempty"`
+	}{r.Amount, r.Reference, r.Channel}
 	d, err := cl.do(ctx, call{op: op, method: http.MethodPost, path: "/api/v1/payment-intents/" + url.PathEscape(id) + "/authorize",
-		long: true, lookup: lookup})
+		body: reqDoc("AuthorizePaymentIntent", "", attrs), long: true, lookup: lookup})
 	if err != nil {
 		return nil, err
 	}
-	return paymentOf(op, d)
+	return authorizedPayment(op, id, d)
+}
+
+// authorizedPayment finds the Payment in an authorize answer: the primary data when it is
+// a Payment (older shape), else the included Payment the PaymentIntent names (live shape).
+func authorizedPayment(op, intentID string, d *document) (*Payment, error) {
+	r, err := d.one("")
+	if err != nil {
+		return nil, fmt.Errorf("accrue: %s: %w: %w", op, driver.ErrUnreachable, err)
+	}
+	switch {
+	case strings.EqualFold(r.Type, "Payment"):
+		return paymentOf(op, d)
+	case strings.EqualFold(r.Type, "PaymentIntent"):
+		pi, err := intentFrom(r)
+		if err != nil {
+			return nil, fmt.Errorf("accrue: %s: %w: %w", op, driver.ErrUnreachable, err)
+		}
+		var found *resource
+		for i := range d.Included {
+			inc := &d.Included[i]
+			if !strings.EqualFold(inc.Type, "Payment") || inc.ID == "" {
+				continue
+			}
+			if found == nil || inc.ID == pi.PaymentID() {
+				found = inc
+			}
+		}
+		if found == nil {
+			return nil, fmt.Errorf("accrue: %s: %w: %w: PaymentIntent %s answered without an included Payment", op, driver.ErrUnreachable, ErrBadResponse, r.ID)
+		}
+		p, err := paymentFrom(found, nil)
+		if err != nil {
+			return nil, fmt.Errorf("accrue: %s: %w: %w", op, driver.ErrUnreachable, err)
+		}
+		if p.PaymentIntentID == "" {
+			p.PaymentIntentID = r.ID
+		}
+		return p, nil
+	}
+	return nil, fmt.Errorf("accrue: %s: %w: %w: data type %q", op, driver.ErrUnreachable, ErrBadResponse, clip(r.Type, 40))
 }
 
 // CancelPaymentIntent cancels the intent id.
@@ -639,7 +750,7 @@ func (cl *Client) RefundPayment(ctx context.Context, id string, amount int64, id
 		IdempotencyKey string `json:"idempotencyKey"`
 	}{amount, idempotencyKey}
 	d, err := cl.do(ctx, call{op: "refund payment", method: http.MethodPost, path: "/api/v1/payments/" + url.PathEscape(id) + "/refund",
-		body: reqDoc("RefundPayment", "", attrs), long: true})
+		body: reqDoc("RefundPayment", "", attrs), long: true, idem: true})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,4 +1,4 @@
-package accrue
+package accrue_test
 
 import (
 	"bytes"
@@ -10,67 +10,69 @@ import (
 	"time"
 
 	"github.com/terminald/terminald/driver"
+	"github.com/terminald/terminald/providers/accrue"
+	"github.com/terminald/terminald/providers/accrue/sandbox"
 )
 
 func TestConfigErrorsNameTheField(t *testing.T) {
-	good := SandboxConfig("http://127.0.0.1:1")
+	good := sandbox.Config("http://127.0.0.1:1")
 	cases := []struct {
 		field string
-		mod   func(*Config)
+		mod   func(*accrue.Config)
 	}{
-		{"BaseURL", func(c *Config) { c.BaseURL = "" }},
-		{"BaseURL", func(c *Config) { c.BaseURL = "ftp://x" }},
-		{"ClientID", func(c *Config) { c.ClientID = " " }},
-		{"ClientSecret", func(c *Config) { c.ClientSecret = "" }},
-		{"Methods", func(c *Config) { c.Methods = []string{"nfc"} }},
-		{"MaxAttempts", func(c *Config) { c.MaxAttempts = 99 }},
-		{"Timeout", func(c *Config) { c.Timeout = -1 }},
+		{"BaseURL", func(c *accrue.Config) { c.BaseURL = "" }},
+		{"BaseURL", func(c *accrue.Config) { c.BaseURL = "ftp://x" }},
+		{"ClientID", func(c *accrue.Config) { c.ClientID = " " }},
+		{"ClientSecret", func(c *accrue.Config) { c.ClientSecret = "" }},
+		{"Methods", func(c *accrue.Config) { c.Methods = []string{"nfc"} }},
+		{"MaxAttempts", func(c *accrue.Config) { c.MaxAttempts = 99 }},
+		{"Timeout", func(c *accrue.Config) { c.Timeout = -1 }},
 	}
 	for _, tc := range cases {
 		c := good
 		tc.mod(&c)
-		_, err := New(c, nil)
+		_, err := accrue.New(c, nil)
 		if err == nil || !strings.Contains(err.Error(), tc.field) {
 			t.Errorf("%s: got %v, want an error naming it", tc.field, err)
 		}
 	}
-	if _, err := New(good, nil); err != nil {
+	if _, err := accrue.New(good, nil); err != nil {
 		t.Fatalf("good config refused: %v", err)
 	}
 }
 
 func TestClientOperations(t *testing.T) {
-	e := newEnv(t, SandboxOptions{})
+	e := newEnv(t, sandbox.Options{})
 	c := e.client(t)
 	ctx := context.Background()
 
-	w, err := c.FindWalletByPhone(ctx, DemoRichPhone)
-	if err != nil || w.ID != DemoRichWalletID {
+	w, err := c.FindWalletByPhone(ctx, sandbox.DemoRichPhone)
+	if err != nil || w.ID != sandbox.DemoRichWalletID {
 		t.Fatalf("FindWalletByPhone = %+v, %v", w, err)
 	}
 	if _, err := c.FindWalletByPhone(ctx, "+19999999999"); err == nil {
 		t.Fatal("unknown phone found a wallet")
 	}
-	if w, err := c.GetWallet(ctx, DemoPoorWalletID); err != nil || w.ID != DemoPoorWalletID {
+	if w, err := c.GetWallet(ctx, sandbox.DemoPoorWalletID); err != nil || w.ID != sandbox.DemoPoorWalletID {
 		t.Fatalf("GetWallet = %+v, %v", w, err)
 	}
 
-	pi, err := c.CreatePaymentIntent(ctx, IntentRequest{Amount: 1234, WalletID: DemoRichWalletID, Reference: "ref-1", IdempotencyKey: "k1"})
-	if err != nil || pi.Status != IntentPromotable || pi.Reference != "ref-1" || pi.ExpiresAt.IsZero() {
+	pi, err := c.CreatePaymentIntent(ctx, accrue.IntentRequest{Amount: 1234, WalletID: sandbox.DemoRichWalletID, Reference: "ref-1", IdempotencyKey: "k1"})
+	if err != nil || pi.Status != accrue.IntentPromotable || pi.Reference != "ref-1" || pi.ExpiresAt.IsZero() {
 		t.Fatalf("CreatePaymentIntent = %+v, %v", pi, err)
 	}
-	if _, err := c.CreatePaymentIntent(ctx, IntentRequest{Amount: 1, WalletID: "a", LookUpID: "b", IdempotencyKey: "k"}); err == nil {
+	if _, err := c.CreatePaymentIntent(ctx, accrue.IntentRequest{Amount: 1, WalletID: "a", LookUpID: "b", IdempotencyKey: "k"}); err == nil {
 		t.Fatal("both walletId and lookUpId accepted")
 	}
 	got, err := c.GetPaymentIntent(ctx, pi.ID)
 	if err != nil || got.ID != pi.ID || got.Amount != 1234 {
 		t.Fatalf("GetPaymentIntent = %+v, %v", got, err)
 	}
-	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID)
-	if err != nil || pay.Status != PaymentCreated || pay.Amount != 1234 || pay.PaymentIntentID != pi.ID {
+	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID, accrue.AuthorizeRequest{Amount: 1234, Reference: "ref-1", Channel: accrue.Channel})
+	if err != nil || pay.Status != accrue.PaymentCreated || pay.Amount != 1234 || pay.PaymentIntentID != pi.ID {
 		t.Fatalf("AuthorizePaymentIntent = %+v, %v", pay, err)
 	}
-	if got, _ := c.GetPaymentIntent(ctx, pi.ID); got.Status != IntentPromotedToPayment || got.PaymentID() != pay.ID {
+	if got, _ := c.GetPaymentIntent(ctx, pi.ID); got.Status != accrue.IntentPromotedToPayment || got.PaymentID() != pay.ID {
 		t.Fatalf("intent after authorize = %+v", got)
 	}
 	pay, err = c.IncreaseAuthorization(ctx, pay.ID, 100)
@@ -78,51 +80,51 @@ func TestClientOperations(t *testing.T) {
 		t.Fatalf("IncreaseAuthorization = %+v, %v", pay, err)
 	}
 	pay, err = c.CapturePayment(ctx, pay.ID, 1334)
-	if err != nil || pay.Status != PaymentProcessing {
+	if err != nil || pay.Status != accrue.PaymentProcessing {
 		t.Fatalf("CapturePayment = %+v, %v", pay, err)
 	}
 	e.clock.Add(3 * time.Second)
 	pay, err = c.GetPayment(ctx, pay.ID)
-	if err != nil || pay.Status != PaymentSent || len(pay.Captures) != 1 || pay.Captures[0].Amount != 1334 {
+	if err != nil || pay.Status != accrue.PaymentSent || len(pay.Captures) != 1 || pay.Captures[0].Amount != 1334 {
 		t.Fatalf("GetPayment = %+v, %v", pay, err)
 	}
 	rf, _, err := c.RefundPayment(ctx, pay.ID, 334, "refund-1")
-	if err != nil || rf.Status != RefundStatePending || rf.Amount != 334 {
+	if err != nil || rf.Status != accrue.RefundStatePending || rf.Amount != 334 {
 		t.Fatalf("RefundPayment = %+v, %v", rf, err)
 	}
 
 	// A second intent, cancelled before authorize, and a third whose payment is cancelled.
-	pi2, _ := c.CreatePaymentIntent(ctx, IntentRequest{Amount: 50, LookUpID: DemoRichCode, IdempotencyKey: "k2"})
-	if pi2, err = c.CancelPaymentIntent(ctx, pi2.ID); err != nil || pi2.Status != IntentCanceled {
+	pi2, _ := c.CreatePaymentIntent(ctx, accrue.IntentRequest{Amount: 50, LookUpID: sandbox.DemoRichCode, IdempotencyKey: "k2"})
+	if pi2, err = c.CancelPaymentIntent(ctx, pi2.ID); err != nil || pi2.Status != accrue.IntentCanceled {
 		t.Fatalf("CancelPaymentIntent = %+v, %v", pi2, err)
 	}
-	pi3, _ := c.CreatePaymentIntent(ctx, IntentRequest{Amount: 70, LookUpID: DemoRichCode, IdempotencyKey: "k3"})
-	pay3, _ := c.AuthorizePaymentIntent(ctx, pi3.ID)
-	if pay3, err = c.CancelPayment(ctx, pay3.ID); err != nil || pay3.Status != PaymentCanceled {
+	pi3, _ := c.CreatePaymentIntent(ctx, accrue.IntentRequest{Amount: 70, LookUpID: sandbox.DemoRichCode, IdempotencyKey: "k3"})
+	pay3, _ := c.AuthorizePaymentIntent(ctx, pi3.ID, accrue.AuthorizeRequest{Amount: 70})
+	if pay3, err = c.CancelPayment(ctx, pay3.ID); err != nil || pay3.Status != accrue.PaymentCanceled {
 		t.Fatalf("CancelPayment = %+v, %v", pay3, err)
 	}
 	if _, err := c.CancelPayment(ctx, pay.ID); err == nil {
 		t.Fatal("cancel of a Sent payment accepted")
 	}
 
-	l, meta, err := c.ListPaymentIntents(ctx, IntentFilter{Page: Page{Limit: 2}})
+	l, meta, err := c.ListPaymentIntents(ctx, accrue.IntentFilter{Page: accrue.Page{Limit: 2}})
 	if err != nil || len(l) != 2 || meta.Total != 3 || l[0].ID != pi3.ID {
 		t.Fatalf("ListPaymentIntents = %d items %+v, %v", len(l), meta, err)
 	}
-	l, _, _ = c.ListPaymentIntents(ctx, IntentFilter{Page: Page{Limit: 2, Offset: 2}})
+	l, _, _ = c.ListPaymentIntents(ctx, accrue.IntentFilter{Page: accrue.Page{Limit: 2, Offset: 2}})
 	if len(l) != 1 || l[0].ID != pi.ID {
 		t.Fatalf("second page = %+v", l)
 	}
-	ps, meta, err := c.ListPayments(ctx, PaymentFilter{Status: PaymentCanceled})
+	ps, meta, err := c.ListPayments(ctx, accrue.PaymentFilter{Status: accrue.PaymentCanceled})
 	if err != nil || len(ps) != 1 || ps[0].ID != pay3.ID || meta.Total != 1 {
 		t.Fatalf("ListPayments(Canceled) = %+v %+v, %v", ps, meta, err)
 	}
 
 	wh, err := c.RegisterWebhook(ctx, "till 1", "http://127.0.0.1:9/hook")
-	if err != nil || wh.Secret == "" || len(wh.Topics) != len(PaymentTopics) {
+	if err != nil || wh.Secret == "" || len(wh.Topics) != len(accrue.PaymentTopics) {
 		t.Fatalf("RegisterWebhook = %+v, %v", wh, err)
 	}
-	if wh, err = c.UpdateWebhook(ctx, wh.ID, WebhookRequest{URL: "http://127.0.0.1:9/other", Enabled: false}); err != nil || wh.Enabled || wh.URL != "http://127.0.0.1:9/other" {
+	if wh, err = c.UpdateWebhook(ctx, wh.ID, accrue.WebhookRequest{URL: "http://127.0.0.1:9/other", Enabled: false}); err != nil || wh.Enabled || wh.URL != "http://127.0.0.1:9/other" {
 		t.Fatalf("UpdateWebhook = %+v, %v", wh, err)
 	}
 	if got, err := c.GetWebhook(ctx, wh.ID); err != nil || got.URL != wh.URL || got.Secret != "" {
@@ -131,7 +133,7 @@ func TestClientOperations(t *testing.T) {
 	if err := c.DeleteWebhook(ctx, wh.ID); err != nil {
 		t.Fatal(err)
 	}
-	var ae *APIError
+	var ae *accrue.APIError
 	if _, err := c.GetWebhook(ctx, wh.ID); !errors.As(err, &ae) || ae.HTTPStatus != 404 {
 		t.Fatalf("deleted webhook: %v", err)
 	}
@@ -142,89 +144,89 @@ func TestClientOperations(t *testing.T) {
 
 func TestAPIErrorDecoding(t *testing.T) {
 	bare := []byte(`{"id":"1","status":400,"code":"InvalidIdentifier","title":"UserValidationException","detail":"User not found.","meta":{"environment":"sandbox","timestamp":"2025-06-23T12:00:00.000Z","path":"/api/v1/users/x"}}`)
-	e := decodeAPIError("get user", 400, bare)
+	e := accrue.DecodeAPIError("get user", 400, bare)
 	if len(e.Errors) != 1 || e.Errors[0].Status != "400" || e.Errors[0].Meta == nil || e.Errors[0].Meta.Path != "/api/v1/users/x" {
 		t.Fatalf("bare error object: %+v", e)
 	}
 	list := []byte(`{"errors":[{"status":"400","code":"InsufficientBalance","title":"x"},{"status":"400","code":"Other"}]}`)
-	e = decodeAPIError("authorize", 400, list)
+	e = accrue.DecodeAPIError("authorize", 400, list)
 	if len(e.Errors) != 2 || e.Code() != "InsufficientBalance" || e.CashierMessage() != "Insufficient balance" {
 		t.Fatalf("error list: %+v %q", e, e.CashierMessage())
 	}
-	e = decodeAPIError("x", 502, []byte("<html>bad gateway</html>"))
+	e = accrue.DecodeAPIError("x", 502, []byte("<html>bad gateway</html>"))
 	if e.HTTPStatus != 502 || len(e.Errors) != 0 || e.CashierMessage() == "" {
 		t.Fatalf("garbage error body: %+v", e)
 	}
-	var err error = &APIError{Op: "capture payment", HTTPStatus: 402}
-	if !errors.Is(err, ErrCaptureDeclined) || driver.CashierMessage(err) != "Payment declined" {
-		t.Fatalf("402 on capture: Is=%v msg=%q", errors.Is(err, ErrCaptureDeclined), driver.CashierMessage(err))
+	var err error = &accrue.APIError{Op: "capture payment", HTTPStatus: 402}
+	if !errors.Is(err, accrue.ErrCaptureDeclined) || driver.CashierMessage(err) != "Payment declined" {
+		t.Fatalf("402 on capture: Is=%v msg=%q", errors.Is(err, accrue.ErrCaptureDeclined), driver.CashierMessage(err))
 	}
-	if errors.Is(&APIError{Op: "refund payment", HTTPStatus: 402}, ErrCaptureDeclined) {
+	if errors.Is(&accrue.APIError{Op: "refund payment", HTTPStatus: 402}, accrue.ErrCaptureDeclined) {
 		t.Fatal("402 on refund counted as capture decline")
 	}
 	for code, want := range map[string]string{"LinkedAccountUnverified": "Bank account not verified", "InsufficientBalance": "Insufficient balance"} {
-		if got := (&APIError{HTTPStatus: 400, Errors: []ErrorObject{{Code: code}}}).CashierMessage(); got != want {
+		if got := (&accrue.APIError{HTTPStatus: 400, Errors: []accrue.ErrorObject{{Code: code}}}).CashierMessage(); got != want {
 			t.Errorf("%s: %q, want %q", code, got, want)
 		}
 	}
 }
 
 func TestCaptureDeclinedAtSandbox(t *testing.T) {
-	e := newEnv(t, SandboxOptions{})
+	e := newEnv(t, sandbox.Options{})
 	c := e.client(t)
 	ctx := context.Background()
-	pi, _ := c.CreatePaymentIntent(ctx, IntentRequest{Amount: 100, LookUpID: DemoDeclineCode, IdempotencyKey: "d"})
-	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID)
+	pi, _ := c.CreatePaymentIntent(ctx, accrue.IntentRequest{Amount: 100, LookUpID: sandbox.DemoDeclineCode, IdempotencyKey: "d"})
+	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID, accrue.AuthorizeRequest{Amount: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.CapturePayment(ctx, pay.ID, 100)
-	var ae *APIError
-	if !errors.Is(err, ErrCaptureDeclined) || !errors.As(err, &ae) || ae.HTTPStatus != 402 {
+	var ae *accrue.APIError
+	if !errors.Is(err, accrue.ErrCaptureDeclined) || !errors.As(err, &ae) || ae.HTTPStatus != 402 {
 		t.Fatalf("capture: %v", err)
 	}
 }
 
 func TestRetriesOnlyRetryableStatuses(t *testing.T) {
-	for _, kind := range []string{FaultServerError, FaultRateLimit, FaultTimeout} {
+	for _, kind := range []string{sandbox.FaultServerError, sandbox.FaultRateLimit, sandbox.FaultTimeout} {
 		t.Run(kind, func(t *testing.T) {
-			e := newEnv(t, SandboxOptions{})
+			e := newEnv(t, sandbox.Options{})
 			c := e.client(t)
-			e.sb.AddFault(Fault{Kind: kind, Count: 2, PathPrefix: "/api/v1/wallets/"})
-			if _, err := c.GetWallet(context.Background(), DemoRichWalletID); err != nil {
+			e.sb.AddFault(sandbox.Fault{Kind: kind, Count: 2, PathPrefix: "/api/v1/wallets/"})
+			if _, err := c.GetWallet(context.Background(), sandbox.DemoRichWalletID); err != nil {
 				t.Fatalf("after 2 faults: %v", err)
 			}
-			if n := e.sb.Requests("GET", "/api/v1/wallets/"+DemoRichWalletID); n != 3 {
+			if n := e.sb.Requests("GET", "/api/v1/wallets/"+sandbox.DemoRichWalletID); n != 3 {
 				t.Fatalf("requests = %d, want 3", n)
 			}
-			e.sb.AddFault(Fault{Kind: kind, Count: 5})
-			_, err := c.GetWallet(context.Background(), DemoRichWalletID)
+			e.sb.AddFault(sandbox.Fault{Kind: kind, Count: 5})
+			_, err := c.GetWallet(context.Background(), sandbox.DemoRichWalletID)
 			if !errors.Is(err, driver.ErrUnreachable) {
 				t.Fatalf("exhausted: %v", err)
 			}
-			if n := e.sb.Requests("GET", "/api/v1/wallets/"+DemoRichWalletID); n != 6 {
+			if n := e.sb.Requests("GET", "/api/v1/wallets/"+sandbox.DemoRichWalletID); n != 6 {
 				t.Fatalf("requests = %d, want 6 (bounded by MaxAttempts)", n)
 			}
 		})
 	}
-	t.Run("400", func(t *testing.T) {
-		e := newEnv(t, SandboxOptions{})
+	t.Run("404", func(t *testing.T) {
+		e := newEnv(t, sandbox.Options{})
 		c := e.client(t)
-		_, err := c.CreatePaymentIntent(context.Background(), IntentRequest{Amount: 5, LookUpID: "nope", IdempotencyKey: "k"})
-		var ae *APIError
-		if !errors.As(err, &ae) || ae.HTTPStatus != 400 || ae.Code() != "InvalidLookUpId" || errors.Is(err, driver.ErrUnreachable) {
+		_, err := c.CreatePaymentIntent(context.Background(), accrue.IntentRequest{Amount: 5, LookUpID: "nope", IdempotencyKey: "k"})
+		var ae *accrue.APIError
+		if !errors.As(err, &ae) || ae.HTTPStatus != 404 || ae.Code() != "WalletIdentifierNotFound" || errors.Is(err, driver.ErrUnreachable) {
 			t.Fatalf("err = %v", err)
 		}
 		if n := e.sb.Requests("POST", "/api/v1/payment-intents"); n != 1 {
-			t.Fatalf("a 400 was sent %d times", n)
+			t.Fatalf("a 404 was sent %d times", n)
 		}
 	})
 }
 
 func TestNetworkFailureIsUnreachable(t *testing.T) {
-	cfg := SandboxConfig("http://127.0.0.1:1")
+	cfg := sandbox.Config("http://127.0.0.1:1")
 	cfg.MaxAttempts, cfg.RetryBase, cfg.RetryMax = 2, time.Millisecond, time.Millisecond
-	c, _ := NewClient(cfg, nil)
+	c, _ := accrue.NewClient(cfg, nil)
 	err := c.Ping(context.Background())
 	if !errors.Is(err, driver.ErrUnreachable) || driver.CashierMessage(err) != "Provider offline" {
 		t.Fatalf("err = %v", err)
@@ -232,31 +234,46 @@ func TestNetworkFailureIsUnreachable(t *testing.T) {
 }
 
 func TestGarbageAndOversizedAnswers(t *testing.T) {
-	for _, kind := range []string{FaultGarbage, FaultOversized} {
+	for _, kind := range []string{sandbox.FaultGarbage, sandbox.FaultOversized} {
 		t.Run(kind, func(t *testing.T) {
-			e := newEnv(t, SandboxOptions{})
+			e := newEnv(t, sandbox.Options{})
 			c := e.client(t)
-			e.sb.AddFault(Fault{Kind: kind})
-			_, err := c.GetWallet(context.Background(), DemoRichWalletID)
-			if !errors.Is(err, ErrBadResponse) || !errors.Is(err, driver.ErrUnreachable) {
+			// A read is repeated after an answer it did not understand...
+			e.sb.AddFault(sandbox.Fault{Kind: kind})
+			if _, err := c.GetWallet(context.Background(), sandbox.DemoRichWalletID); err != nil {
+				t.Fatalf("after one %s answer: %v", kind, err)
+			}
+			// ...up to MaxAttempts; then the outcome is unknown.
+			e.sb.AddFault(sandbox.Fault{Kind: kind, Count: 3})
+			_, err := c.GetWallet(context.Background(), sandbox.DemoRichWalletID)
+			if !errors.Is(err, accrue.ErrBadResponse) || !errors.Is(err, driver.ErrUnreachable) {
 				t.Fatalf("err = %v", err)
+			}
+			// A call that cannot be repeated safely is not repeated.
+			e.sb.AddFault(sandbox.Fault{Kind: kind})
+			_, err = c.IncreaseAuthorization(context.Background(), "p", 5)
+			if !errors.Is(err, driver.ErrUnreachable) || e.sb.Requests("PATCH", "/api/v1/payments/p/increase-authorization") != 1 {
+				t.Fatalf("increase authorization after %s: %v", kind, err)
 			}
 		})
 	}
 }
 
 func TestTimeoutThenRepeatChargesOnce(t *testing.T) {
-	e := newEnv(t, SandboxOptions{})
+	e := newEnv(t, sandbox.Options{})
 	e.cfg.Timeout = 50 * time.Millisecond
 	e.cfg.MaxAttempts = 1
 	c := e.client(t)
 	ctx := context.Background()
-	e.sb.AddFault(Fault{Kind: FaultDelay, Delay: time.Second, PathPrefix: "/api/v1/payment-intents"})
-	req := IntentRequest{Amount: 700, WalletID: DemoRichWalletID, IdempotencyKey: "same-key"}
+	e.sb.AddFault(sandbox.Fault{Kind: sandbox.FaultDelay, Delay: time.Second, PathPrefix: "/api/v1/payment-intents"})
+	req := accrue.IntentRequest{Amount: 700, WalletID: sandbox.DemoRichWalletID, IdempotencyKey: "same-key"}
 	_, err := c.CreatePaymentIntent(ctx, req)
 	if !errors.Is(err, driver.ErrUnreachable) {
 		t.Fatalf("timed out call: %v", err)
 	}
+	// The repeat gets a timeout a loaded machine meets.
+	e.cfg.Timeout = 5 * time.Second
+	c = e.client(t)
 	pi, err := c.CreatePaymentIntent(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -267,7 +284,7 @@ func TestTimeoutThenRepeatChargesOnce(t *testing.T) {
 	// Same key, other body: refused.
 	req.Amount = 701
 	_, err = c.CreatePaymentIntent(ctx, req)
-	var ae *APIError
+	var ae *accrue.APIError
 	if !errors.As(err, &ae) || ae.HTTPStatus != 422 {
 		t.Fatalf("key reuse: %v", err)
 	}
@@ -275,27 +292,27 @@ func TestTimeoutThenRepeatChargesOnce(t *testing.T) {
 }
 
 func TestLostRepliesNeverChargeTwice(t *testing.T) {
-	e := newEnv(t, SandboxOptions{})
+	e := newEnv(t, sandbox.Options{})
 	c := e.client(t)
 	ctx := context.Background()
-	before := e.sb.Balance(DemoRichWalletID)
+	before := e.sb.Balance(sandbox.DemoRichWalletID)
 
-	e.sb.AddFault(Fault{Kind: FaultDrop, PathPrefix: "/api/v1/payment-intents", Method: "POST"})
-	pi, err := c.CreatePaymentIntent(ctx, IntentRequest{Amount: 1000, WalletID: DemoRichWalletID, IdempotencyKey: "p1:intent"})
+	e.sb.AddFault(sandbox.Fault{Kind: sandbox.FaultDrop, PathPrefix: "/api/v1/payment-intents", Method: "POST"})
+	pi, err := c.CreatePaymentIntent(ctx, accrue.IntentRequest{Amount: 1000, WalletID: sandbox.DemoRichWalletID, IdempotencyKey: "p1:intent"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sb.AddFault(Fault{Kind: FaultDrop, PathPrefix: "/api/v1/payment-intents/" + pi.ID + "/authorize"})
-	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID)
+	e.sb.AddFault(sandbox.Fault{Kind: sandbox.FaultDrop, PathPrefix: "/api/v1/payment-intents/" + pi.ID + "/authorize"})
+	pay, err := c.AuthorizePaymentIntent(ctx, pi.ID, accrue.AuthorizeRequest{Amount: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sb.AddFault(Fault{Kind: FaultDrop, PathPrefix: "/api/v1/payments/" + pay.ID + "/capture"})
+	e.sb.AddFault(sandbox.Fault{Kind: sandbox.FaultDrop, PathPrefix: "/api/v1/payments/" + pay.ID + "/capture"})
 	pay, err = c.CapturePayment(ctx, pay.ID, 1000)
 	if err != nil || !pay.Captured() {
 		t.Fatalf("capture = %+v, %v", pay, err)
 	}
-	e.sb.AddFault(Fault{Kind: FaultDrop, PathPrefix: "/api/v1/payments/" + pay.ID + "/refund"})
+	e.sb.AddFault(sandbox.Fault{Kind: sandbox.FaultDrop, PathPrefix: "/api/v1/payments/" + pay.ID + "/refund"})
 	if _, _, err := c.RefundPayment(ctx, pay.ID, 400, "r1"); err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +320,7 @@ func TestLostRepliesNeverChargeTwice(t *testing.T) {
 	if st.Intents != 1 || st.Payments != 1 || st.Captures != 1 || st.Refunds != 1 {
 		t.Fatalf("stats after lost replies = %+v, want one of each", st)
 	}
-	if got := e.sb.Balance(DemoRichWalletID); got != before-600 {
+	if got := e.sb.Balance(sandbox.DemoRichWalletID); got != before-600 {
 		t.Fatalf("balance %d, want %d", got, before-600)
 	}
 	if n := e.sb.Requests("POST", "/api/v1/payments/"+pay.ID+"/capture"); n != 1 {
@@ -312,8 +329,8 @@ func TestLostRepliesNeverChargeTwice(t *testing.T) {
 }
 
 func TestSandboxHeaderChecks(t *testing.T) {
-	e := newEnv(t, SandboxOptions{})
-	do := func(method, path, ct, accept, auth string, body string) *APIError {
+	e := newEnv(t, sandbox.Options{})
+	do := func(method, path, ct, accept, auth string, body string) *accrue.APIError {
 		req, _ := http.NewRequest(method, e.srv.URL+path, bytes.NewReader([]byte(body)))
 		if ct != "" {
 			req.Header.Set("Content-Type", ct)
@@ -324,7 +341,7 @@ func TestSandboxHeaderChecks(t *testing.T) {
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
-		req.Header.Set("Client-ID", DemoClientID)
+		req.Header.Set("Client-ID", sandbox.DemoClientID)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -332,40 +349,39 @@ func TestSandboxHeaderChecks(t *testing.T) {
 		defer resp.Body.Close()
 		var b bytes.Buffer
 		b.ReadFrom(resp.Body)
-		if resp.Header.Get("Content-Type") != MediaType {
+		if resp.Header.Get("Content-Type") != accrue.MediaType {
 			t.Errorf("%s %s: content type %q", method, path, resp.Header.Get("Content-Type"))
 		}
-		return decodeAPIError("t", resp.StatusCode, b.Bytes())
+		return accrue.DecodeAPIError("t", resp.StatusCode, b.Bytes())
 	}
-	ok := "Bearer " + DemoClientSecret
-	body := `{"data":{"type":"CreatePaymentIntent","attributes":{"amount":5,"lookUpId":"` + DemoRichCode + `"}}}`
-	if e := do("GET", "/api/v1/wallets", "", MediaType, "Bearer wrong", ""); e.HTTPStatus != 401 || len(e.Errors) != 1 {
+	ok := "Bearer " + sandbox.DemoClientSecret
+	body := `{"data":{"type":"CreatePaymentIntent","attributes":{"amount":5,"lookUpId":"` + sandbox.DemoRichCode + `"}}}`
+	if e := do("GET", "/api/v1/wallets", "", accrue.MediaType, "Bearer wrong", ""); e.HTTPStatus != 401 || len(e.Errors) != 1 {
 		t.Errorf("bad secret: %+v", e)
 	}
-	if e := do("POST", "/api/v1/payment-intents", "application/json", MediaType, ok, body); e.HTTPStatus != 415 {
+	if e := do("POST", "/api/v1/payment-intents", "application/json", accrue.MediaType, ok, body); e.HTTPStatus != 415 {
 		t.Errorf("wrong content type: %+v", e)
 	}
 	if e := do("GET", "/api/v1/wallets", "", "text/html", ok, ""); e.HTTPStatus != 406 {
 		t.Errorf("wrong accept: %+v", e)
 	}
-	if e := do("POST", "/api/v1/payment-intents", MediaType, MediaType, ok, body); e.HTTPStatus != 201 {
+	if e := do("POST", "/api/v1/payment-intents", accrue.MediaType, accrue.MediaType, ok, body); e.HTTPStatus != 201 {
 		t.Errorf("good request: %+v", e)
 	}
-	if e := do("POST", "/api/v1/payments/x/refund", MediaType, MediaType, ok, `{"data":{"type":"RefundPayment","attributes":{"amount":5}}}`); e.HTTPStatus != 404 {
+	if e := do("POST", "/api/v1/payments/x/refund", accrue.MediaType, accrue.MediaType, ok, `{"data":{"type":"RefundPayment","attributes":{"amount":5}}}`); e.HTTPStatus != 404 {
 		t.Errorf("refund of unknown payment: %+v", e)
 	}
 }
 
 func TestRefundRequiresIdempotencyKeyAtSandbox(t *testing.T) {
-	e := newEnv(t, SandboxOptions{})
+	e := newEnv(t, sandbox.Options{})
 	c := e.client(t)
 	ctx := context.Background()
-	pi, _ := c.CreatePaymentIntent(ctx, IntentRequest{Amount: 100, LookUpID: DemoRichCode, IdempotencyKey: "x"})
-	pay, _ := c.AuthorizePaymentIntent(ctx, pi.ID)
+	pi, _ := c.CreatePaymentIntent(ctx, accrue.IntentRequest{Amount: 100, LookUpID: sandbox.DemoRichCode, IdempotencyKey: "x"})
+	pay, _ := c.AuthorizePaymentIntent(ctx, pi.ID, accrue.AuthorizeRequest{Amount: 100})
 	c.CapturePayment(ctx, pay.ID, 100)
-	_, err := c.do(ctx, call{op: "refund payment", method: "POST", path: "/api/v1/payments/" + pay.ID + "/refund",
-		body: reqDoc("RefundPayment", "", map[string]any{"amount": 10})})
-	var ae *APIError
+	err := c.PostForTest(ctx, "/api/v1/payments/"+pay.ID+"/refund", "RefundPayment", map[string]any{"amount": 10})
+	var ae *accrue.APIError
 	if !errors.As(err, &ae) || ae.HTTPStatus != 400 {
 		t.Fatalf("refund without key: %v", err)
 	}
@@ -375,7 +391,7 @@ func TestRefundRequiresIdempotencyKeyAtSandbox(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	e := newEnv(t, SandboxOptions{RateLimit: 2})
+	e := newEnv(t, sandbox.Options{RateLimit: 2})
 	c := e.client(t)
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
@@ -384,7 +400,7 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 	err := c.Ping(ctx)
-	var ae *APIError
+	var ae *accrue.APIError
 	if !errors.Is(err, driver.ErrUnreachable) || !errors.As(err, &ae) || ae.HTTPStatus != 429 {
 		t.Fatalf("over the limit: %v", err)
 	}
@@ -395,7 +411,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestFaultsEndpoint(t *testing.T) {
-	e := newEnv(t, SandboxOptions{})
+	e := newEnv(t, sandbox.Options{})
 	resp, err := http.Post(e.srv.URL+"/sandbox/faults", "application/json", strings.NewReader(`{"kind":"500","count":1}`))
 	if err != nil || resp.StatusCode != 204 {
 		t.Fatalf("faults endpoint: %v %v", resp, err)

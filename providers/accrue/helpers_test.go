@@ -1,4 +1,4 @@
-package accrue
+package accrue_test
 
 import (
 	"net/http/httptest"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/providers/accrue"
+	"github.com/terminald/terminald/providers/accrue/sandbox"
 )
 
 // fakeClock is the sandbox's injectable clock.
@@ -29,23 +31,23 @@ func (c *fakeClock) Add(d time.Duration) {
 }
 
 type env struct {
-	sb    *Sandbox
+	sb    *sandbox.Sandbox
 	srv   *httptest.Server
 	clock *fakeClock
-	cfg   Config
+	cfg   accrue.Config
 }
 
 // newEnv starts a sandbox on loopback and returns a config for it with tiny retry delays.
-func newEnv(t *testing.T, opts SandboxOptions) *env {
+func newEnv(t *testing.T, opts sandbox.Options) *env {
 	t.Helper()
 	clock := &fakeClock{t: time.Date(2025, 6, 23, 12, 0, 0, 0, time.UTC)}
 	if opts.Now == nil {
 		opts.Now = clock.Now
 	}
-	sb := NewSandbox(opts)
+	sb := sandbox.New(opts)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(func() { srv.Close(); sb.Close() })
-	cfg := SandboxConfig(srv.URL)
+	cfg := sandbox.Config(srv.URL)
 	cfg.RetryBase = time.Millisecond
 	cfg.RetryMax = 4 * time.Millisecond
 	cfg.MaxAttempts = 3
@@ -54,18 +56,18 @@ func newEnv(t *testing.T, opts SandboxOptions) *env {
 	return &env{sb: sb, srv: srv, clock: clock, cfg: cfg}
 }
 
-func (e *env) client(t *testing.T) *Client {
+func (e *env) client(t *testing.T) *accrue.Client {
 	t.Helper()
-	c, err := NewClient(e.cfg, nil)
+	c, err := accrue.NewClient(e.cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func (e *env) provider(t *testing.T) *Provider {
+func (e *env) provider(t *testing.T) *accrue.Provider {
 	t.Helper()
-	p, err := New(e.cfg, nil)
+	p, err := accrue.New(e.cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

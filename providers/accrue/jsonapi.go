@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/terminald/terminald/driver"
 )
 
 // MediaType is the JSON:API media type Accrue speaks both ways.
@@ -236,7 +238,7 @@ func walletFrom(r *resource) (*Wallet, error) {
 	if err := unmarshalAttrs(r, &a); err != nil {
 		return nil, err
 	}
-	w := &Wallet{ID: r.ID, Status: a.Status}
+	w := &Wallet{ID: r.ID, Status: canon(a.Status, []string{"Active"})}
 	if u := r.rel("user"); len(u) > 0 {
 		w.UserID = u[0]
 	}
@@ -255,6 +257,20 @@ const (
 	IntentCanceled          = "Canceled"
 )
 
+var intentStates = []string{IntentPromotable, IntentPromotedToPayment, IntentInvalid, IntentExpired, IntentCanceled}
+
+// canon returns the constant of known that equals s ignoring case ("sent" → "Sent"), or
+// s itself when none does. Accrue's enums are PascalCase; the comparison does not rely on it.
+func canon(s string, known []string) string {
+	s = strings.TrimSpace(s)
+	for _, k := range known {
+		if strings.EqualFold(s, k) {
+			return k
+		}
+	}
+	return s
+}
+
 // PaymentIntent is an Accrue payment intent.
 type PaymentIntent struct {
 	ID         string
@@ -265,6 +281,16 @@ type PaymentIntent struct {
 	Reference  string
 	ExpiresAt  time.Time
 	PaymentIDs []string // payments it was promoted to
+	// Balance is the wallet's balance for this intent when the answer carried one (the
+	// live create answer always does).
+	Balance *IntentBalance
+}
+
+// IntentBalance is a payment intent's balance information, in cents.
+type IntentBalance struct {
+	Available      int64 `json:"available"`      // what the wallet (or gift) can still spend
+	EligibleReward int64 `json:"eligibleReward"` // reward for this purchase
+	UpperLimit     int64 `json:"upperLimit"`     // largest checkout amount supported
 }
 
 // PaymentID returns the id of the payment the intent was promoted to, if any.
@@ -276,12 +302,13 @@ func (pi *PaymentIntent) PaymentID() string {
 }
 
 type intentAttrs struct {
-	Status    string    `json:"status"`
-	Error     *string   `json:"error"`
-	Amount    int64     `json:"amount"`
-	WalletID  *string   `json:"walletId"`
-	Reference *string   `json:"reference"`
-	ExpiresAt *flexTime `json:"expiresAt"`
+	Status    string         `json:"status"`
+	Error     *string        `json:"error"`
+	Amount    int64          `json:"amount"`
+	WalletID  *string        `json:"walletId"`
+	Reference *string        `json:"reference"`
+	ExpiresAt *flexTime      `json:"expiresAt"`
+	Balance   *IntentBalance `json:"balance"`
 }
 
 func intentFrom(r *resource) (*PaymentIntent, error) {
@@ -289,9 +316,9 @@ func intentFrom(r *resource) (*PaymentIntent, error) {
 	if err := unmarshalAttrs(r, &a); err != nil {
 		return nil, err
 	}
-	pi := &PaymentIntent{ID: r.ID, Status: a.Status, Amount: a.Amount,
+	pi := &PaymentIntent{ID: r.ID, Status: canon(a.Status, intentStates), Amount: a.Amount,
 		Error: deref(a.Error), WalletID: deref(a.WalletID), Reference: deref(a.Reference),
-		PaymentIDs: r.rel("payments")}
+		PaymentIDs: r.rel("payments"), Balance: a.Balance}
 	if a.ExpiresAt != nil {
 		pi.ExpiresAt = time.Time(*a.ExpiresAt)
 	}
@@ -310,6 +337,9 @@ const (
 	PaymentCanceled   = "Canceled"
 	PaymentComplete   = "Complete"
 )
+
+var paymentStates = []string{PaymentCreated, PaymentAuthorized, PaymentWaiting, PaymentProcessing, PaymentSent,
+	PaymentFailed, PaymentReturned, PaymentCanceled, PaymentComplete}
 
 // Payment is an Accrue payment.
 type Payment struct {
@@ -356,6 +386,8 @@ const (
 	RefundStateFailed  = "Failed"
 )
 
+var refundStates = []string{RefundStatePending, RefundStateWaiting, RefundStateSent, RefundStateFailed}
+
 // Refund is an Accrue refund of a payment.
 type Refund struct {
 	ID     string
@@ -375,7 +407,7 @@ func paymentFrom(r *resource, d *document) (*Payment, error) {
 	if err := unmarshalAttrs(r, &a); err != nil {
 		return nil, err
 	}
-	p := &Payment{ID: r.ID, Status: a.Status, Amount: a.Amount, Reference: deref(a.Reference),
+	p := &Payment{ID: r.ID, Status: canon(a.Status, paymentStates), Amount: a.Amount, Reference: deref(a.Reference),
 		CaptureIDs: r.rel("captures"), RefundIDs: r.rel("refunds")}
 	if a.ExpiresAt != nil {
 		p.ExpiresAt = time.Time(*a.ExpiresAt)
@@ -430,7 +462,7 @@ func refundFrom(r *resource) (*Refund, error) {
 	if r.ID == "" {
 		return nil, fmt.Errorf("%w: refund without id", ErrBadResponse)
 	}
-	return &Refund{ID: r.ID, Status: a.Status, Amount: a.Amount}, nil
+	return &Refund{ID: r.ID, Status: canon(a.Status, refundStates), Amount: a.Amount}, nil
 }
 
 // Webhook is a registered webhook endpoint.
@@ -502,6 +534,33 @@ var ErrBadResponse = errors.New("accrue: bad response")
 
 // ErrCaptureDeclined is wrapped by the error of a capture Accrue refused with 402.
 var ErrCaptureDeclined = errors.New("accrue: capture declined")
+
+// ErrAmountMismatch is matched (errors.Is) by the error for an Accrue payment whose amount
+// is not the sale's amount.
+var ErrAmountMismatch = errors.New("accrue: payment amount differs from the sale")
+
+// AmountMismatchError reports an Accrue payment whose amount is not the sale's. It is an
+// answer not understood: it matches ErrAmountMismatch and wraps driver.ErrUnreachable, so
+// the engine keeps the payment open and asks again; the provider neither captures nor
+// reports such a payment as paid, and flags it in the payment's data (KeyFlag).
+type AmountMismatchError struct {
+	PaymentID string // Accrue's payment id
+	Want, Got int64  // cents: the sale, and what Accrue's payment holds
+}
+
+// Error implements error.
+func (e *AmountMismatchError) Error() string {
+	return fmt.Sprintf("accrue: payment %s holds %d cents, the sale is %d: kept open", e.PaymentID, e.Got, e.Want)
+}
+
+// Is makes errors.Is(err, ErrAmountMismatch) true.
+func (e *AmountMismatchError) Is(target error) bool { return target == ErrAmountMismatch }
+
+// Unwrap returns driver.ErrUnreachable: the outcome is not understood, so it stays open.
+func (e *AmountMismatchError) Unwrap() error { return driver.ErrUnreachable }
+
+// CashierMessage implements driver.CashierMessager.
+func (e *AmountMismatchError) CashierMessage() string { return "Amount differs at Accrue: check" }
 
 // APIError is an error answer from Accrue: the HTTP status and its JSON:API error objects.
 // Inspect it with errors.As.
@@ -588,6 +647,10 @@ var reasons = map[string]string{
 	"InvalidKycStatus":          "Customer ID check incomplete",
 	"WalletNotFound":            "Wallet not found",
 	"InvalidLookUpId":           "Wallet code not valid",
+	// Error codes of the live create payment intent answers.
+	"WalletIdentifierNotFound":        "Wallet code not found",
+	"WalletAccessDenied":              "Wallet not accepted here",
+	"InvalidAmountOrWalletIdentifier": "Wallet code or amount not valid",
 }
 
 // ReasonText returns the cashier text for an Accrue payment intent error reason such as

@@ -23,7 +23,14 @@ const (
 	keyPayment   = "accrue.payment"    // payment id
 	keyCapture   = "accrue.capture"    // "asked" before the capture call, "done" after
 	keyCancel    = "accrue.cancel"     // "asked": cancel wanted; never authorize or capture again
+
+	// KeyFlag holds why the payment needs a person's attention (an Accrue payment whose
+	// amount is not the sale's); empty when nothing is wrong.
+	KeyFlag = "accrue.flag"
 )
+
+// Channel is the channel identifier terminald sends with authorize.
+const Channel = "terminald"
 
 // Option texts of the method step.
 const (
@@ -227,8 +234,7 @@ func (pr *Provider) drive(ctx context.Context, p *driver.Payment, save driver.Sa
 			}
 			pi, err := pr.cl.CreatePaymentIntent(ctx, req)
 			if err != nil {
-				var ae *APIError
-				if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 && ae.HTTPStatus != 401 && ae.HTTPStatus != 403 {
+				if ae, ok := refused(err); ok {
 					return driver.Update{Remote: driver.RemoteFailed, Reason: ae.CashierMessage()}, nil
 				}
 				return driver.Update{}, err
@@ -323,10 +329,9 @@ func (pr *Provider) fromIntent(ctx context.Context, p *driver.Payment, save driv
 		if err := set(p, save, keyAuthorize, "asked"); err != nil {
 			return driver.Update{}, err
 		}
-		pay, err := pr.cl.AuthorizePaymentIntent(ctx, pi.ID)
+		pay, err := pr.cl.AuthorizePaymentIntent(ctx, pi.ID, AuthorizeRequest{Amount: p.Amount.Minor, Reference: p.ID, Channel: Channel})
 		if err != nil {
-			var ae *APIError
-			if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 && ae.HTTPStatus != 401 && ae.HTTPStatus != 403 {
+			if ae, ok := refused(err); ok {
 				// Refused: the intent tells why (it turned Invalid with an error).
 				pi2, err2 := pr.cl.GetPaymentIntent(ctx, pi.ID)
 				if err2 == nil && pi2.Status != IntentPromotable {
@@ -350,6 +355,14 @@ func (pr *Provider) fromIntent(ctx context.Context, p *driver.Payment, save driv
 // others.
 func (pr *Provider) fromPayment(ctx context.Context, p *driver.Payment, save driver.Saver, pay *Payment) (driver.Update, error) {
 	u := driver.Update{ProviderID: p.ProviderID}
+	switch pay.Status {
+	case PaymentFailed, PaymentReturned, PaymentCanceled:
+		// No money held: the state is the answer whatever the amount.
+	default:
+		if pay.Amount != p.Amount.Minor {
+			return driver.Update{}, pr.mismatch(p, save, pay)
+		}
+	}
 	switch pay.Status {
 	case PaymentProcessing, PaymentSent, PaymentComplete:
 		if p.Data[keyCapture] != "done" {
@@ -402,8 +415,7 @@ func (pr *Provider) fromPayment(ctx context.Context, p *driver.Payment, save dri
 				u.Remote, u.Reason = driver.RemoteFailed, ae.CashierMessage()
 				return u, nil
 			}
-			var ae *APIError
-			if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 {
+			if _, ok := refused(err); ok {
 				// Not a decline: maybe it raced another capture. Ask the payment.
 				pay3, err3 := pr.cl.GetPayment(ctx, pay.ID)
 				if err3 != nil {
@@ -423,6 +435,36 @@ func (pr *Provider) fromPayment(ctx context.Context, p *driver.Payment, save dri
 	}
 	u.Remote, u.Detail = driver.RemotePending, "Waiting for Accrue"
 	return u, nil
+}
+
+// refused reports whether err is Accrue's answer that it refuses the call for good: a 4xx
+// other than 401, 403 (except WalletAccessDenied), 408 and 429, and not an exhausted retry
+// (those wrap driver.ErrUnreachable: the outcome is unknown, never a failure).
+func refused(err error) (*APIError, bool) {
+	var ae *APIError
+	if errors.Is(err, driver.ErrUnreachable) || !errors.As(err, &ae) {
+		return nil, false
+	}
+	switch s := ae.HTTPStatus; {
+	case s < 400 || s > 499, s == 401, s == 408, s == 429:
+		return ae, false
+	case s == 403:
+		return ae, ae.Code() == "WalletAccessDenied"
+	}
+	return ae, true
+}
+
+// mismatch flags p (KeyFlag) for an Accrue payment whose amount is not the sale's and
+// returns the error that keeps it open.
+func (pr *Provider) mismatch(p *driver.Payment, save driver.Saver, pay *Payment) error {
+	e := &AmountMismatchError{PaymentID: pay.ID, Want: p.Amount.Minor, Got: pay.Amount}
+	pr.log.Error("accrue: payment amount differs from the sale; not capturing, not paid", "payment", p.ID,
+		"accrue_payment", pay.ID, "want_cents", e.Want, "got_cents", e.Got, "status", pay.Status)
+	flag := fmt.Sprintf("amount mismatch: Accrue payment %s (%s) holds %d cents, sale %d", pay.ID, pay.Status, e.Got, e.Want)
+	if err := set(p, save, KeyFlag, flag); err != nil {
+		return fmt.Errorf("%w (and %w)", e, err)
+	}
+	return e
 }
 
 // Cancel implements driver.Provider. Before capture it cancels the payment (Created or
@@ -464,17 +506,27 @@ func (pr *Provider) Cancel(ctx context.Context, p *driver.Payment, save driver.S
 			return pr.fromIntent(ctx, p, save, pi)
 		case IntentPromotable:
 			pi, err = pr.cl.CancelPaymentIntent(ctx, pi.ID)
+			noEndpoint := false
 			if err != nil {
 				var ae *APIError
-				if !errors.As(err, &ae) {
+				if !errors.As(err, &ae) || errors.Is(err, driver.ErrUnreachable) {
 					return driver.Update{}, err
 				}
+				// Accrue's OpenAPI files publish no intent cancel: a 404/405 means there is
+				// none to call.
+				noEndpoint = ae.HTTPStatus == 404 || ae.HTTPStatus == 405
 				// Maybe promoted meanwhile: read it again.
 				if pi, err = pr.cl.GetPaymentIntent(ctx, p.Data[keyIntent]); err != nil {
 					return driver.Update{}, err
 				}
 			}
 			if pi.Status == IntentCanceled {
+				return cancelled, nil
+			}
+			if pi.Status == IntentPromotable && noEndpoint {
+				// An intent that was never authorized holds no money, and keyCancel (saved
+				// above) keeps terminald from ever authorizing it: it expires at Accrue.
+				cancelled.Detail = "Cancelled (Accrue lets the intent expire)"
 				return cancelled, nil
 			}
 			if pi.Status != IntentPromotedToPayment {
@@ -528,8 +580,7 @@ func (pr *Provider) Refund(ctx context.Context, p *driver.Payment, r *driver.Ref
 	}
 	rf, _, err := pr.cl.RefundPayment(ctx, payID, r.Amount.Minor, r.ID)
 	if err != nil {
-		var ae *APIError
-		if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 && ae.HTTPStatus != 401 && ae.HTTPStatus != 403 && ae.HTTPStatus != 409 {
+		if ae, ok := refused(err); ok && ae.HTTPStatus != 409 {
 			return driver.RefundUpdate{State: driver.RefundFailed, Reason: ae.CashierMessage()}, nil
 		}
 		return driver.RefundUpdate{}, err

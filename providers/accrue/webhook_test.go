@@ -1,4 +1,4 @@
-package accrue
+package accrue_test
 
 import (
 	"bytes"
@@ -10,48 +10,50 @@ import (
 	"time"
 
 	"github.com/terminald/terminald/driver"
+	"github.com/terminald/terminald/providers/accrue"
+	"github.com/terminald/terminald/providers/accrue/sandbox"
 )
 
 func TestSignature(t *testing.T) {
 	body := []byte(`{"id":"1","type":"WebhookEvent"}`)
-	sig := Sign("s3cret", body)
-	if !VerifySignature("s3cret", body, sig) {
+	sig := accrue.Sign("s3cret", body)
+	if !accrue.VerifySignature("s3cret", body, sig) {
 		t.Fatal("own signature refused")
 	}
-	for _, bad := range []string{"", "zz", sig[:10], Sign("other", body)} {
-		if VerifySignature("s3cret", body, bad) {
+	for _, bad := range []string{"", "zz", sig[:10], accrue.Sign("other", body)} {
+		if accrue.VerifySignature("s3cret", body, bad) {
 			t.Errorf("signature %q accepted", bad)
 		}
 	}
-	if VerifySignature("", body, Sign("", body)) {
+	if accrue.VerifySignature("", body, accrue.Sign("", body)) {
 		t.Error("empty secret accepted")
 	}
 }
 
 func TestWebhookHandler(t *testing.T) {
 	var got []string
-	h := WebhookHandler("s", func(id string) { got = append(got, id) }, nil)
+	h := accrue.WebhookHandler("s", func(id string) { got = append(got, id) }, nil)
 	body := []byte(`{"id":"e1","type":"WebhookEvent","attributes":{"topic":"paymentUpdated"},"included":[{"id":"pay1","type":"Payment","attributes":{"status":"Sent"},"relationships":{"paymentIntent":{"data":{"id":"pi1","type":"PaymentIntent"}}}}]}`)
 	post := func(b []byte, sig string) int {
 		req := httptest.NewRequest("POST", "/hook", bytes.NewReader(b))
-		req.Header.Set(SignatureHeader, sig)
+		req.Header.Set(accrue.SignatureHeader, sig)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		return rec.Code
 	}
-	if c := post(body, Sign("s", body)); c != 204 || len(got) != 2 || got[0] != "pi1" || got[1] != "pay1" {
+	if c := post(body, accrue.Sign("s", body)); c != 204 || len(got) != 2 || got[0] != "pi1" || got[1] != "pay1" {
 		t.Fatalf("good webhook: %d %v", c, got)
 	}
 	got = nil
-	if c := post(body, Sign("x", body)); c != 401 || got != nil {
+	if c := post(body, accrue.Sign("x", body)); c != 401 || got != nil {
 		t.Fatalf("bad signature: %d %v", c, got)
 	}
-	big := bytes.Repeat([]byte(" "), MaxWebhookBytes+1)
-	if c := post(big, Sign("s", big)); c != 413 {
+	big := bytes.Repeat([]byte(" "), accrue.MaxWebhookBytes+1)
+	if c := post(big, accrue.Sign("s", big)); c != 413 {
 		t.Fatalf("oversized: %d", c)
 	}
 	junk := []byte(`{"type":"User"}`)
-	if c := post(junk, Sign("s", junk)); c != 400 {
+	if c := post(junk, accrue.Sign("s", junk)); c != 400 {
 		t.Fatalf("not an event: %d", c)
 	}
 }
@@ -59,7 +61,7 @@ func TestWebhookHandler(t *testing.T) {
 // TestSandboxDeliversSignedWebhooks runs a payment with a registered endpoint and expects
 // the provider's handler to hint the payment's ProviderID.
 func TestSandboxDeliversSignedWebhooks(t *testing.T) {
-	e := newEnv(t, SandboxOptions{})
+	e := newEnv(t, sandbox.Options{})
 	pr := e.provider(t)
 	var mu sync.Mutex
 	hints := map[string]bool{}
@@ -70,10 +72,10 @@ func TestSandboxDeliversSignedWebhooks(t *testing.T) {
 	}))
 	defer hook.Close()
 	wh, err := pr.Client().RegisterWebhook(context.Background(), "till", hook.URL+"/accrue")
-	if err != nil || wh.Secret != DemoWebhookSecret {
+	if err != nil || wh.Secret != sandbox.DemoWebhookSecret {
 		t.Fatalf("RegisterWebhook = %+v, %v", wh, err)
 	}
-	p := newPayment("pay-wh", 100, map[string]string{KeyMethod: OptionScan, KeyCode: DemoRichCode})
+	p := newPayment("pay-wh", 100, map[string]string{accrue.KeyMethod: accrue.OptionScan, accrue.KeyCode: sandbox.DemoRichCode})
 	u, err := pr.Start(context.Background(), p, (&disk{}).save)
 	if err != nil || u.Remote != driver.RemotePaid {
 		t.Fatal(u, err)
@@ -90,15 +92,12 @@ func TestSandboxDeliversSignedWebhooks(t *testing.T) {
 }
 
 func TestSandboxDeliversToLoopbackOnly(t *testing.T) {
-	if loopbackURL("http://192.0.2.1/x") || loopbackURL("http://example.com/x") || !loopbackURL("http://127.0.0.1:8/x") || !loopbackURL("http://[::1]:8/x") {
-		t.Fatal("loopbackURL wrong")
-	}
-	e := newEnv(t, SandboxOptions{WebhookClient: &http.Client{Timeout: time.Second}})
+	e := newEnv(t, sandbox.Options{WebhookClient: &http.Client{Timeout: time.Second}})
 	c := e.client(t)
 	if _, err := c.RegisterWebhook(context.Background(), "far", "http://192.0.2.1/hook"); err != nil {
 		t.Fatal(err)
 	}
-	pi, _ := c.CreatePaymentIntent(context.Background(), IntentRequest{Amount: 5, LookUpID: DemoRichCode, IdempotencyKey: "k"})
+	pi, _ := c.CreatePaymentIntent(context.Background(), accrue.IntentRequest{Amount: 5, LookUpID: sandbox.DemoRichCode, IdempotencyKey: "k"})
 	_ = pi
 	e.sb.Close()
 	if st := e.sb.Stats(); st.Deliveries != 0 {

@@ -1,4 +1,4 @@
-package accrue
+package sandbox
 
 import (
 	"bytes"
@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/terminald/terminald/providers/accrue"
 )
 
 // Demo credentials and wallets of the sandbox, so that a simulated terminal works without
@@ -44,15 +46,19 @@ const (
 	DemoDeclineWalletID = "5f0c2d3e-0004-4a6b-9c1d-000000000004"
 	DemoDeclinePhone    = "+12125550004"
 	DemoDeclineCode     = "ACCRUE-DEMO-DECLINE"
+	// A wallet of another merchant: create payment intent answers 403 WalletAccessDenied.
+	DemoForeignWalletID = "5f0c2d3e-0005-4a6b-9c1d-000000000005"
+	DemoForeignPhone    = "+12125550005"
+	DemoForeignCode     = "ACCRUE-DEMO-FOREIGN"
 )
 
-// SandboxConfig returns a Config for a sandbox served at baseURL with the demo credentials.
-func SandboxConfig(baseURL string) Config {
-	return Config{BaseURL: baseURL, ClientID: DemoClientID, ClientSecret: DemoClientSecret, WebhookSecret: DemoWebhookSecret}
+// Config returns an accrue.Config for a sandbox served at baseURL with the demo credentials.
+func Config(baseURL string) accrue.Config {
+	return accrue.Config{BaseURL: baseURL, ClientID: DemoClientID, ClientSecret: DemoClientSecret, WebhookSecret: DemoWebhookSecret}
 }
 
-// SandboxOptions configures a Sandbox. Zero values take the defaults named.
-type SandboxOptions struct {
+// Options configures a Sandbox. Zero values take the defaults named.
+type Options struct {
 	ClientID      string           // DemoClientID
 	ClientSecret  string           // DemoClientSecret
 	WebhookSecret string           // secret of every webhook created; DemoWebhookSecret
@@ -65,7 +71,32 @@ type SandboxOptions struct {
 	IntentTTL     time.Duration    // a Promotable intent expires after; 15 min
 	Logger        *slog.Logger
 	WebhookClient *http.Client // for deliveries; a 5 s timeout client
+	// Shape selects which published shape the sandbox plays: ShapeLive (the default, as
+	// Accrue's OpenAPI files describe the API) or ShapeSeed (the quick-start page's).
+	Shape string
+	// PaymentTTL is how long a payment is valid (its expiresAt); 7 days.
+	PaymentTTL time.Duration
 }
+
+// Shapes for Options.Shape. The differences (the README's "live shape vs seed shape"):
+//
+//	                          live (default)                         seed
+//	authorize body            required, amount required (else 400)   ignored
+//	authorize answer          201 {data: PaymentIntent,              200 {data: Payment,
+//	                               included: [Payment]}                   included: [PaymentIntent]}
+//	repeated authorize        the existing payment (201)             400 PaymentIntentNotPromotable
+//	create intent answer      attributes.balance                     no balance
+//	Payment                   expiresAt, channel, virtualDebitCard   expiresAt
+//	unknown lookUpId/walletId 404 WalletIdentifierNotFound           400 InvalidLookUpId / 404 WalletNotFound
+//	errors                    bare object, integer status            {"errors":[...]}, string status
+//
+// Both: page[limit] above 50 is capped to 50, POST /api/v1/payments, POST
+// /api/v1/payment-intents/{id}/cancel (the seed page's; the OpenAPI files have none), 403
+// WalletAccessDenied for DemoForeignCode.
+const (
+	ShapeLive = "live"
+	ShapeSeed = "seed"
+)
 
 // Fault is an injected failure for the next Count API requests matching Method (any when
 // empty) and PathPrefix (any when empty).
@@ -88,8 +119,8 @@ const (
 	FaultDrop        = "drop"      // do the work, then close the connection without an answer
 )
 
-// SandboxStats counts what the sandbox holds.
-type SandboxStats struct {
+// Stats counts what the sandbox holds.
+type Stats struct {
 	Intents, Payments, Captures, Refunds, Webhooks, Deliveries int
 }
 
@@ -98,6 +129,7 @@ type sbWallet struct {
 	balance, reserved               int64
 	intentErr                       string // the intent error every intent of this wallet gets
 	declineCapture                  bool
+	foreign                         bool // belongs to another merchant: 403 WalletAccessDenied
 }
 
 type sbIntent struct {
@@ -119,11 +151,12 @@ type sbRefund struct {
 }
 
 type sbPayment struct {
-	id, intentID, walletID, reference, status string
-	amount                                    int64 // authorized
-	captures                                  []sbCapture
-	refunds                                   []*sbRefund
-	capturedAt, createdAt, updatedAt          time.Time
+	id, intentID, walletID, reference, status, channel string
+	expiresAt                                          time.Time
+	amount                                             int64 // authorized
+	captures                                           []sbCapture
+	refunds                                            []*sbRefund
+	capturedAt, createdAt, updatedAt                   time.Time
 }
 
 func (p *sbPayment) captured() int64 {
@@ -137,7 +170,7 @@ func (p *sbPayment) captured() int64 {
 func (p *sbPayment) refunded() int64 {
 	var n int64
 	for _, r := range p.refunds {
-		if r.status != RefundStateFailed {
+		if r.status != accrue.RefundStateFailed {
 			n += r.amount
 		}
 	}
@@ -166,7 +199,7 @@ type delivery struct {
 // Sandbox is an in-memory Accrue Merchant API for tests and the simulator. It is an
 // http.Handler; serve it on a loopback address only.
 type Sandbox struct {
-	opts SandboxOptions
+	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
 
@@ -189,8 +222,8 @@ type Sandbox struct {
 	wg sync.WaitGroup
 }
 
-// NewSandbox returns a Sandbox with the demo wallets.
-func NewSandbox(opts SandboxOptions) *Sandbox {
+// New returns a Sandbox with the demo wallets.
+func New(opts Options) *Sandbox {
 	if opts.ClientID == "" {
 		opts.ClientID = DemoClientID
 	}
@@ -218,6 +251,12 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 	if opts.IntentTTL <= 0 {
 		opts.IntentTTL = 15 * time.Minute
 	}
+	if opts.PaymentTTL <= 0 {
+		opts.PaymentTTL = 7 * 24 * time.Hour
+	}
+	if opts.Shape == "" {
+		opts.Shape = ShapeLive
+	}
 	if opts.WebhookClient == nil {
 		opts.WebhookClient = &http.Client{Timeout: 5 * time.Second}
 	}
@@ -232,6 +271,7 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 		{id: DemoPoorWalletID, userID: "7a1e0000-0002-4000-8000-000000000002", phone: DemoPoorPhone, code: DemoPoorCode, status: "Active", balance: DemoPoorBalance},
 		{id: DemoUnverifiedWalletID, userID: "7a1e0000-0003-4000-8000-000000000003", phone: DemoUnverifiedPhone, code: DemoUnverifiedCode, status: "Active", balance: 100_000_000, intentErr: "LinkedAccountUnverified"},
 		{id: DemoDeclineWalletID, userID: "7a1e0000-0004-4000-8000-000000000004", phone: DemoDeclinePhone, code: DemoDeclineCode, status: "Active", balance: 100_000_000, declineCapture: true},
+		{id: DemoForeignWalletID, userID: "7a1e0000-0005-4000-8000-000000000005", phone: DemoForeignPhone, code: DemoForeignCode, status: "Active", balance: 100_000_000, foreign: true},
 	}
 	m := http.NewServeMux()
 	m.HandleFunc("GET /api/v1/wallets", s.listWallets)
@@ -244,6 +284,7 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 	m.HandleFunc("POST /api/v1/payment-intents/{id}/authorize", s.authorizeIntent)
 	m.HandleFunc("POST /api/v1/payment-intents/{id}/cancel", s.cancelIntent)
 	m.HandleFunc("GET /api/v1/payments", s.listPayments)
+	m.HandleFunc("POST /api/v1/payments", s.createPayment)
 	m.HandleFunc("GET /api/v1/payments/{id}", s.getPayment)
 	m.HandleFunc("POST /api/v1/payments/{id}/capture", s.capturePayment)
 	m.HandleFunc("PATCH /api/v1/payments/{id}/increase-authorization", s.increaseAuthorization)
@@ -291,10 +332,10 @@ func (s *Sandbox) Balance(id string) int64 {
 }
 
 // Stats returns what the sandbox holds.
-func (s *Sandbox) Stats() SandboxStats {
+func (s *Sandbox) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := SandboxStats{Intents: len(s.intents), Payments: len(s.payments), Webhooks: len(s.webhooks), Deliveries: s.delivered}
+	st := Stats{Intents: len(s.intents), Payments: len(s.payments), Webhooks: len(s.webhooks), Deliveries: s.delivered}
 	for _, p := range s.payments {
 		st.Captures += len(p.captures)
 		st.Refunds += len(p.refunds)
@@ -325,8 +366,19 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.buf.Write(b)
 }
 
+// shapeKey carries Options.Shape in a request's context, for the error writer.
+type shapeKey struct{}
+
+func seedShape(r *http.Request) bool {
+	v, _ := r.Context().Value(shapeKey{}).(string)
+	return v == ShapeSeed
+}
+
+func (s *Sandbox) seed() bool { return s.opts.Shape == ShapeSeed }
+
 // ServeHTTP implements http.Handler.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = r.WithContext(context.WithValue(r.Context(), shapeKey{}, s.opts.Shape))
 	if r.URL.Path == "/sandbox/faults" {
 		s.faultsEndpoint(w, r)
 		return
@@ -347,16 +399,16 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeErr(w, r, 408, "RequestTimeout", "RequestTimeoutException", "injected fault")
 			return
 		case FaultGarbage:
-			w.Header().Set("Content-Type", MediaType)
+			w.Header().Set("Content-Type", accrue.MediaType)
 			w.WriteHeader(200)
 			io.WriteString(w, "<html>\x00\xff garbage {\"data\":")
 			return
 		case FaultOversized:
-			w.Header().Set("Content-Type", MediaType)
+			w.Header().Set("Content-Type", accrue.MediaType)
 			w.WriteHeader(200)
 			io.WriteString(w, `{"data":{"type":"Payment","id":"x","attributes":{"reference":"`)
 			chunk := bytes.Repeat([]byte("A"), 64<<10)
-			for n := 0; n <= MaxResponseBytes; n += len(chunk) {
+			for n := 0; n <= accrue.MaxResponseBytes; n += len(chunk) {
 				if _, err := w.Write(chunk); err != nil {
 					return
 				}
@@ -466,12 +518,12 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if acc := r.Header.Get("Accept"); acc != "" && !acceptsJSONAPI(acc) {
-		writeErr(w, r, 406, "NotAcceptable", "NotAcceptableException", "Accept must allow "+MediaType)
+		writeErr(w, r, 406, "NotAcceptable", "NotAcceptableException", "Accept must allow "+accrue.MediaType)
 		return
 	}
 	if r.ContentLength != 0 && (r.Method == http.MethodPost || r.Method == http.MethodPatch) {
-		if ct := r.Header.Get("Content-Type"); ct != MediaType {
-			writeErr(w, r, 415, "UnsupportedMediaType", "UnsupportedMediaTypeException", "Content-Type must be "+MediaType)
+		if ct := r.Header.Get("Content-Type"); ct != accrue.MediaType {
+			writeErr(w, r, 415, "UnsupportedMediaType", "UnsupportedMediaTypeException", "Content-Type must be "+accrue.MediaType)
 			return
 		}
 	}
@@ -481,7 +533,7 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 func acceptsJSONAPI(h string) bool {
 	for _, part := range strings.Split(h, ",") {
 		mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
-		if mt == MediaType || mt == "*/*" || mt == "application/*" {
+		if mt == accrue.MediaType || mt == "*/*" || mt == "application/*" {
 			return true
 		}
 	}
@@ -504,16 +556,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if err != nil {
 		status, b = 500, []byte(`{"errors":[{"status":"500","code":"InternalServerError","title":"encode"}]}`)
 	}
-	w.Header().Set("Content-Type", MediaType)
+	w.Header().Set("Content-Type", accrue.MediaType)
 	w.WriteHeader(status)
 	w.Write(b)
 }
 
+// writeErr answers an error: a bare error object with an integer status (the live
+// shape), or {"errors":[...]} with a string status (the seed shape).
 func writeErr(w http.ResponseWriter, r *http.Request, status int, code, title, detail string) {
-	writeJSON(w, status, map[string]any{"errors": []map[string]any{{
-		"id": newUUID(), "status": strconv.Itoa(status), "code": code, "title": title, "detail": detail,
-		"meta": map[string]string{"environment": "sandbox", "timestamp": stamp(time.Now()), "path": r.URL.Path},
-	}}})
+	obj := map[string]any{"id": newUUID(), "status": status, "code": code, "title": title, "detail": detail,
+		"meta": map[string]string{"environment": "sandbox", "timestamp": stamp(time.Now()), "path": r.URL.Path}}
+	if seedShape(r) {
+		obj["status"] = strconv.Itoa(status)
+		writeJSON(w, status, map[string]any{"errors": []map[string]any{obj}})
+		return
+	}
+	writeJSON(w, status, obj)
 }
 
 // readAttrs decodes a request document of type typ into attrs.
@@ -572,7 +630,7 @@ func (s *Sandbox) idempotent(w http.ResponseWriter, r *http.Request, op, key str
 			writeErr(w, r, 422, "IdempotencyKeyReused", "IdempotencyException", "idempotencyKey was used with a different request")
 			return
 		}
-		w.Header().Set("Content-Type", MediaType)
+		w.Header().Set("Content-Type", accrue.MediaType)
 		w.Header().Set("Idempotent-Replayed", "true")
 		w.WriteHeader(e.status)
 		w.Write(e.body)
@@ -612,7 +670,7 @@ func walletRes(wl *sbWallet, balance bool) jres {
 		"relationships": jres{"user": jres{"data": ident("User", wl.userID)}}}
 }
 
-func intentRes(i *sbIntent) jres {
+func (s *Sandbox) intentRes(i *sbIntent) jres {
 	var errv any
 	if i.errReason != "" {
 		errv = i.errReason
@@ -621,13 +679,20 @@ func intentRes(i *sbIntent) jres {
 	if i.paymentID != "" {
 		pays = append(pays, ident("Payment", i.paymentID))
 	}
-	return jres{"id": i.id, "type": "PaymentIntent", "attributes": jres{
+	a := jres{
 		"status": i.status, "error": errv, "amount": i.amount, "walletId": i.walletID, "reference": i.reference,
 		"expiresAt": stamp(i.expiresAt), "createdAt": stamp(i.createdAt), "updatedAt": stamp(i.updatedAt),
-	}, "relationships": jres{"payments": jres{"data": pays}}}
+	}
+	if wl := s.wallet(i.walletID); wl != nil && !s.seed() {
+		a["userId"] = wl.userID
+		a["phoneNumber"] = wl.phone
+		a["email"], a["fullName"], a["billingAddress"] = nil, nil, nil
+		a["balance"] = jres{"available": wl.balance, "eligibleReward": i.amount / 100, "upperLimit": wl.balance}
+	}
+	return jres{"id": i.id, "type": "PaymentIntent", "attributes": a, "relationships": jres{"payments": jres{"data": pays}}}
 }
 
-func paymentRes(p *sbPayment) jres {
+func (s *Sandbox) paymentRes(p *sbPayment) jres {
 	caps, refs := []jres{}, []jres{}
 	for _, c := range p.captures {
 		caps = append(caps, ident("Capture", c.id))
@@ -635,14 +700,28 @@ func paymentRes(p *sbPayment) jres {
 	for _, r := range p.refunds {
 		refs = append(refs, ident("Refund", r.id))
 	}
-	return jres{"id": p.id, "type": "Payment", "attributes": jres{
+	a := jres{
 		"id": p.id, "status": p.status, "amount": p.amount, "reference": p.reference,
 		"updatedAt": stamp(p.updatedAt), "createdAt": stamp(p.createdAt),
-	}, "relationships": jres{
-		"paymentIntent": jres{"data": ident("PaymentIntent", p.intentID), "links": jres{"self": "/api/v1/payment-intents/" + p.intentID}},
-		"captures":      jres{"data": caps},
-		"refunds":       jres{"data": refs},
-	}, "links": jres{"self": "/api/v1/payments/" + p.id}}
+	}
+	links := jres{"self": "/api/v1/payments/" + p.id}
+	a["expiresAt"] = stamp(p.expiresAt) // in the live schema (required) and the seed's samples
+	if !s.seed() {
+		a["channel"] = nil
+		if p.channel != "" {
+			a["channel"] = p.channel
+		}
+		a["disbursement"] = []jres{}
+		links["virtualDebitCard"] = "/api/v1/payments/" + p.id + "/card"
+	}
+	rel := jres{
+		"captures": jres{"data": caps},
+		"refunds":  jres{"data": refs},
+	}
+	if p.intentID != "" {
+		rel["paymentIntent"] = jres{"data": ident("PaymentIntent", p.intentID), "links": jres{"self": "/api/v1/payment-intents/" + p.intentID}}
+	}
+	return jres{"id": p.id, "type": "Payment", "attributes": a, "relationships": rel, "links": links}
 }
 
 func captureRes(c sbCapture) jres {
@@ -668,26 +747,26 @@ func webhookRes(h *sbWebhook, secret string) jres {
 
 func (s *Sandbox) advanceIntent(i *sbIntent) {
 	now := s.opts.Now()
-	if i.status == IntentPromotable && !now.Before(i.expiresAt) {
-		i.status, i.updatedAt = IntentExpired, now
-		s.emit(TopicPaymentIntentUpdated, intentRes(i))
+	if i.status == accrue.IntentPromotable && !now.Before(i.expiresAt) {
+		i.status, i.updatedAt = accrue.IntentExpired, now
+		s.emit(accrue.TopicPaymentIntentUpdated, s.intentRes(i))
 	}
 }
 
 func (s *Sandbox) advancePayment(p *sbPayment) {
 	now := s.opts.Now()
-	if p.status == PaymentWaiting && !now.Before(p.capturedAt.Add(s.opts.CaptureWait)) {
-		p.status, p.updatedAt = PaymentProcessing, now
-		s.emit(TopicPaymentUpdated, paymentRes(p))
+	if p.status == accrue.PaymentWaiting && !now.Before(p.capturedAt.Add(s.opts.CaptureWait)) {
+		p.status, p.updatedAt = accrue.PaymentProcessing, now
+		s.emit(accrue.TopicPaymentUpdated, s.paymentRes(p))
 	}
-	if p.status == PaymentProcessing && !now.Before(p.capturedAt.Add(s.opts.CaptureWait+s.opts.SentAfter)) {
-		p.status, p.updatedAt = PaymentSent, now
-		s.emit(TopicPaymentUpdated, paymentRes(p))
+	if p.status == accrue.PaymentProcessing && !now.Before(p.capturedAt.Add(s.opts.CaptureWait+s.opts.SentAfter)) {
+		p.status, p.updatedAt = accrue.PaymentSent, now
+		s.emit(accrue.TopicPaymentUpdated, s.paymentRes(p))
 	}
 	for _, r := range p.refunds {
-		if (r.status == RefundStatePending || r.status == RefundStateWaiting) && !now.Before(r.created.Add(s.opts.RefundAfter)) {
-			r.status, r.updated = RefundStateSent, now
-			s.emit(TopicRefundUpdated, refundRes(r))
+		if (r.status == accrue.RefundStatePending || r.status == accrue.RefundStateWaiting) && !now.Before(r.created.Add(s.opts.RefundAfter)) {
+			r.status, r.updated = accrue.RefundStateSent, now
+			s.emit(accrue.TopicRefundUpdated, refundRes(r))
 		}
 	}
 }
@@ -708,21 +787,30 @@ func parsePage(w http.ResponseWriter, r *http.Request) (limit, offset int, ok bo
 	limit, offset = 10, 0
 	if v := q.Get("page[limit]"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 50 {
-			writeErr(w, r, 400, "ValidationError", "ValidationException", "page[limit] must be 1..50")
+		if err != nil || n < 1 {
+			writeErr(w, r, 400, "BadRequest", "ValidationError", "Validation failed for page[limit]: expected a number >= 1")
 			return 0, 0, false
 		}
-		limit = n
+		limit = min(n, 50) // "can not be greater than 50": capped, not refused
 	}
+	if !parseOffset(w, r, &offset) {
+		return 0, 0, false
+	}
+	return limit, offset, true
+}
+
+// parseOffset reads page[offset] into off.
+func parseOffset(w http.ResponseWriter, r *http.Request, off *int) bool {
+	q := r.URL.Query()
 	if v := q.Get("page[offset]"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			writeErr(w, r, 400, "ValidationError", "ValidationException", "page[offset] must not be negative")
-			return 0, 0, false
+			writeErr(w, r, 400, "BadRequest", "ValidationError", "Validation failed for page[offset]: must not be negative")
+			return false
 		}
-		offset = n
+		*off = n
 	}
-	return limit, offset, true
+	return true
 }
 
 func pageOf[T any](l []T, limit, offset int) []T {
@@ -763,6 +851,25 @@ func (s *Sandbox) getWallet(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, jres{"data": walletRes(wl, strings.HasSuffix(r.URL.Path, "/balance"))})
 }
 
+// findWallet resolves a create call's walletId or lookUpId. It answers the error itself
+// (404 WalletIdentifierNotFound, or the seed's codes) and returns nil when there is none.
+func (s *Sandbox) findWallet(w http.ResponseWriter, r *http.Request, walletID, lookUpID string) *sbWallet {
+	for _, x := range s.wallets {
+		if (walletID != "" && x.id == walletID) || (lookUpID != "" && x.code == lookUpID) {
+			return x
+		}
+	}
+	switch {
+	case !s.seed():
+		writeErr(w, r, 404, "WalletIdentifierNotFound", "ErrorResponseDto", "Wallet identifier not found")
+	case walletID != "":
+		writeErr(w, r, 404, "WalletNotFound", "WalletNotFoundException", "Wallet not found.")
+	default:
+		writeErr(w, r, 400, "InvalidLookUpId", "PaymentIntentValidationException", "lookUpId does not match a wallet")
+	}
+	return nil
+}
+
 func (s *Sandbox) createIntent(w http.ResponseWriter, r *http.Request) {
 	var a struct {
 		Amount         json.Number `json:"amount"`
@@ -777,44 +884,32 @@ func (s *Sandbox) createIntent(w http.ResponseWriter, r *http.Request) {
 	}
 	s.idempotent(w, r, "createPaymentIntent", a.IdempotencyKey, body, func(w http.ResponseWriter) {
 		amount, err := strconv.ParseInt(a.Amount.String(), 10, 64)
-		if err != nil || amount <= 0 {
-			writeErr(w, r, 400, "ValidationError", "ValidationException", "amount must be a positive integer number of cents")
+		if err != nil || amount <= 0 || amount > 1<<31-1 || (a.WalletID == "") == (a.LookUpID == "") {
+			writeErr(w, r, 400, "InvalidAmountOrWalletIdentifier", "ErrorResponseDto",
+				"Invalid amount or wallet identifier validation failed: a positive integer amount and exactly one of walletId and lookUpId")
 			return
 		}
-		if (a.WalletID == "") == (a.LookUpID == "") {
-			writeErr(w, r, 400, "ValidationError", "ValidationException", "exactly one of walletId and lookUpId is required")
+		wl := s.findWallet(w, r, a.WalletID, a.LookUpID)
+		if wl == nil {
 			return
 		}
-		var wl *sbWallet
-		if a.WalletID != "" {
-			if wl = s.wallet(a.WalletID); wl == nil {
-				writeErr(w, r, 404, "WalletNotFound", "WalletNotFoundException", "Wallet not found.")
-				return
-			}
-		} else {
-			for _, x := range s.wallets {
-				if x.code == a.LookUpID {
-					wl = x
-				}
-			}
-			if wl == nil {
-				writeErr(w, r, 400, "InvalidLookUpId", "PaymentIntentValidationException", "lookUpId does not match a wallet")
-				return
-			}
+		if wl.foreign {
+			writeErr(w, r, 403, "WalletAccessDenied", "ErrorResponseDto", "Wallet identifier merchant mismatch")
+			return
 		}
 		now := s.opts.Now()
-		i := &sbIntent{id: newUUID(), walletID: wl.id, reference: a.Reference, status: IntentPromotable,
+		i := &sbIntent{id: newUUID(), walletID: wl.id, reference: a.Reference, status: accrue.IntentPromotable,
 			amount: amount, expiresAt: now.Add(s.opts.IntentTTL), createdAt: now, updatedAt: now}
 		switch {
 		case wl.intentErr != "":
-			i.status, i.errReason = IntentInvalid, wl.intentErr
+			i.status, i.errReason = accrue.IntentInvalid, wl.intentErr
 		case wl.balance < amount:
-			i.status, i.errReason = IntentInvalid, "InsufficientBalance"
+			i.status, i.errReason = accrue.IntentInvalid, "InsufficientBalance"
 		}
 		s.intents[i.id] = i
 		s.intentOrder = append(s.intentOrder, i.id)
-		s.emit(TopicPaymentIntentCreated, intentRes(i))
-		writeJSON(w, 201, jres{"data": intentRes(i)})
+		s.emit(accrue.TopicPaymentIntentCreated, s.intentRes(i))
+		writeJSON(w, 201, jres{"data": s.intentRes(i)})
 	})
 }
 
@@ -828,8 +923,8 @@ func (s *Sandbox) listIntents(w http.ResponseWriter, r *http.Request) {
 	for _, id := range s.sortedIDs(s.intentOrder, r.URL.Query().Get("sort")) {
 		i := s.intents[id]
 		s.advanceIntent(i)
-		if status == "" || i.status == status {
-			l = append(l, intentRes(i))
+		if status == "" || strings.EqualFold(i.status, status) {
+			l = append(l, s.intentRes(i))
 		}
 	}
 	writeJSON(w, 200, listDoc(pageOf(l, limit, offset), len(l), limit, offset))
@@ -858,13 +953,24 @@ func (s *Sandbox) intent(w http.ResponseWriter, r *http.Request) *sbIntent {
 
 func (s *Sandbox) getIntent(w http.ResponseWriter, r *http.Request) {
 	if i := s.intent(w, r); i != nil {
-		doc := jres{"data": intentRes(i)}
+		doc := jres{"data": s.intentRes(i)}
 		if p := s.payments[i.paymentID]; p != nil {
 			s.advancePayment(p)
-			doc["included"] = []jres{paymentRes(p)}
+			doc["included"] = []jres{s.paymentRes(p)}
 		}
 		writeJSON(w, 200, doc)
 	}
+}
+
+// authorizeAnswer writes the answer to an authorize of i that produced (or found) p: live
+// 201 {data: PaymentIntent, included: [Payment]}, seed 200 {data: Payment, included:
+// [PaymentIntent]}.
+func (s *Sandbox) authorizeAnswer(w http.ResponseWriter, i *sbIntent, p *sbPayment) {
+	if s.seed() {
+		writeJSON(w, 200, jres{"data": s.paymentRes(p), "included": []jres{s.intentRes(i)}})
+		return
+	}
+	writeJSON(w, 201, jres{"data": s.intentRes(i), "included": []jres{s.paymentRes(p)}})
 }
 
 func (s *Sandbox) authorizeIntent(w http.ResponseWriter, r *http.Request) {
@@ -872,28 +978,67 @@ func (s *Sandbox) authorizeIntent(w http.ResponseWriter, r *http.Request) {
 	if i == nil {
 		return
 	}
-	if i.status != IntentPromotable {
+	amount := i.amount
+	channel := ""
+	if !s.seed() {
+		var a struct {
+			Amount    *json.Number    `json:"amount"`
+			Reference string          `json:"reference"`
+			Channel   json.RawMessage `json:"channel"`
+			Risk      json.RawMessage `json:"risk"`
+		}
+		if _, ok := readAttrs(w, r, "AuthorizePaymentIntent", &a); !ok {
+			return
+		}
+		if a.Amount == nil {
+			writeErr(w, r, 400, "BadRequest", "ValidationError", "Validation failed for data.attributes.amount: required")
+			return
+		}
+		n, err := strconv.ParseInt(a.Amount.String(), 10, 64)
+		if err != nil || n <= 0 || n > i.amount {
+			writeErr(w, r, 400, "BadRequest", "ValidationError", "Validation failed for data.attributes.amount: a positive integer not above the intent's amount")
+			return
+		}
+		amount = n
+		var ch string
+		if json.Unmarshal(a.Channel, &ch) == nil {
+			channel = ch
+		} else {
+			var obj struct{ ID string }
+			if json.Unmarshal(a.Channel, &obj) == nil {
+				channel = obj.ID
+			}
+		}
+		// Authorize is idempotent by intent: an active payment is returned as it is.
+		if p := s.payments[i.paymentID]; p != nil && i.status == accrue.IntentPromotedToPayment &&
+			p.status != accrue.PaymentCanceled && p.status != accrue.PaymentFailed {
+			s.advancePayment(p)
+			s.authorizeAnswer(w, i, p)
+			return
+		}
+	}
+	if i.status != accrue.IntentPromotable {
 		writeErr(w, r, 400, "PaymentIntentNotPromotable", "PaymentIntentValidationException", "Payment Intent is "+i.status+".")
 		return
 	}
 	wl := s.wallet(i.walletID)
 	now := s.opts.Now()
-	if wl.balance < i.amount {
-		i.status, i.errReason, i.updatedAt = IntentInvalid, "InsufficientBalance", now
-		s.emit(TopicPaymentIntentUpdated, intentRes(i))
+	if wl.balance < amount {
+		i.status, i.errReason, i.updatedAt = accrue.IntentInvalid, "InsufficientBalance", now
+		s.emit(accrue.TopicPaymentIntentUpdated, s.intentRes(i))
 		writeErr(w, r, 400, "InsufficientBalance", "PaymentIntentValidationException", "Insufficient balance.")
 		return
 	}
-	wl.balance -= i.amount
-	wl.reserved += i.amount
-	p := &sbPayment{id: newUUID(), intentID: i.id, walletID: wl.id, reference: i.reference, status: PaymentCreated,
-		amount: i.amount, createdAt: now, updatedAt: now}
+	wl.balance -= amount
+	wl.reserved += amount
+	p := &sbPayment{id: newUUID(), intentID: i.id, walletID: wl.id, reference: i.reference, status: accrue.PaymentCreated,
+		channel: channel, amount: amount, expiresAt: now.Add(s.opts.PaymentTTL), createdAt: now, updatedAt: now}
 	s.payments[p.id] = p
 	s.payOrder = append(s.payOrder, p.id)
-	i.status, i.paymentID, i.updatedAt = IntentPromotedToPayment, p.id, now
-	s.emit(TopicPaymentIntentUpdated, intentRes(i))
-	s.emit(TopicPaymentCreated, paymentRes(p))
-	writeJSON(w, 200, jres{"data": paymentRes(p), "included": []jres{intentRes(i)}})
+	i.status, i.paymentID, i.updatedAt = accrue.IntentPromotedToPayment, p.id, now
+	s.emit(accrue.TopicPaymentIntentUpdated, s.intentRes(i))
+	s.emit(accrue.TopicPaymentCreated, s.paymentRes(p))
+	s.authorizeAnswer(w, i, p)
 }
 
 func (s *Sandbox) cancelIntent(w http.ResponseWriter, r *http.Request) {
@@ -902,15 +1047,62 @@ func (s *Sandbox) cancelIntent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch i.status {
-	case IntentCanceled:
-	case IntentPromotable, IntentInvalid:
-		i.status, i.updatedAt = IntentCanceled, s.opts.Now()
-		s.emit(TopicPaymentIntentUpdated, intentRes(i))
+	case accrue.IntentCanceled:
+	case accrue.IntentPromotable, accrue.IntentInvalid:
+		i.status, i.updatedAt = accrue.IntentCanceled, s.opts.Now()
+		s.emit(accrue.TopicPaymentIntentUpdated, s.intentRes(i))
 	default:
 		writeErr(w, r, 400, "PaymentIntentNotCancelable", "PaymentIntentValidationException", "Payment Intent is "+i.status+".")
 		return
 	}
-	writeJSON(w, 200, jres{"data": intentRes(i)})
+	writeJSON(w, 200, jres{"data": s.intentRes(i)})
+}
+
+// createPayment serves POST /api/v1/payments: a payment straight from a wallet, without
+// an intent (CreatePayment {walletId, amount, channel, reference, ...}); 200 {data:
+// Payment} in status Created, to be captured like an authorized one.
+func (s *Sandbox) createPayment(w http.ResponseWriter, r *http.Request) {
+	var a struct {
+		WalletID         string          `json:"walletId"`
+		Amount           json.Number     `json:"amount"`
+		LinkedAccountID  string          `json:"linkedAccountId"`
+		Channel          *string         `json:"channel"`
+		Reference        *string         `json:"reference"`
+		ExternalPayments json.RawMessage `json:"externalPayments"`
+		Disbursement     json.RawMessage `json:"disbursement"`
+	}
+	if _, ok := readAttrs(w, r, "CreatePayment", &a); !ok {
+		return
+	}
+	amount, err := strconv.ParseInt(a.Amount.String(), 10, 64)
+	if err != nil || amount <= 0 || a.WalletID == "" {
+		writeErr(w, r, 400, "InvalidPayment", "PaymentValidationException", "walletId and a positive integer amount are required")
+		return
+	}
+	wl := s.wallet(a.WalletID)
+	if wl == nil || wl.foreign {
+		writeErr(w, r, 400, "InvalidPayment", "PaymentValidationException", "Wallet not found for this merchant.")
+		return
+	}
+	if wl.balance < amount {
+		writeErr(w, r, 402, "InsufficientBalance", "PaymentAuthorizationException", "The authorization was declined by the funding source.")
+		return
+	}
+	now := s.opts.Now()
+	wl.balance -= amount
+	wl.reserved += amount
+	p := &sbPayment{id: newUUID(), walletID: wl.id, status: accrue.PaymentCreated, amount: amount,
+		expiresAt: now.Add(s.opts.PaymentTTL), createdAt: now, updatedAt: now}
+	if a.Channel != nil {
+		p.channel = *a.Channel
+	}
+	if a.Reference != nil {
+		p.reference = *a.Reference
+	}
+	s.payments[p.id] = p
+	s.payOrder = append(s.payOrder, p.id)
+	s.emit(accrue.TopicPaymentCreated, s.paymentRes(p))
+	writeJSON(w, 200, jres{"data": s.paymentRes(p)})
 }
 
 func (s *Sandbox) listPayments(w http.ResponseWriter, r *http.Request) {
@@ -919,13 +1111,14 @@ func (s *Sandbox) listPayments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	status, channel := q.Get("filter[status]"), q.Get("filter[channel]")
+	status, channel, ref, intent := q.Get("filter[status]"), q.Get("filter[channel]"), q.Get("filter[reference]"), q.Get("filter[paymentIntentId]")
 	var l []jres
 	for _, id := range s.sortedIDs(s.payOrder, q.Get("sort")) {
 		p := s.payments[id]
 		s.advancePayment(p)
-		if (status == "" || p.status == status) && channel == "" {
-			l = append(l, paymentRes(p))
+		if (status == "" || strings.EqualFold(p.status, status)) && (channel == "" || p.channel == channel) &&
+			(ref == "" || p.reference == ref) && (intent == "" || p.intentID == intent) {
+			l = append(l, s.paymentRes(p))
 		}
 	}
 	writeJSON(w, 200, listDoc(pageOf(l, limit, offset), len(l), limit, offset))
@@ -955,11 +1148,11 @@ func (s *Sandbox) paymentDoc(p *sbPayment, include string) jres {
 			}
 		case "paymentIntent":
 			if i := s.intents[p.intentID]; i != nil {
-				inc = append(inc, intentRes(i))
+				inc = append(inc, s.intentRes(i))
 			}
 		}
 	}
-	return jres{"data": paymentRes(p), "included": inc}
+	return jres{"data": s.paymentRes(p), "included": inc}
 }
 
 func (s *Sandbox) getPayment(w http.ResponseWriter, r *http.Request) {
@@ -984,7 +1177,7 @@ func (s *Sandbox) capturePayment(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, 400, "ValidationError", "ValidationException", "amount must be a positive integer number of cents")
 		return
 	}
-	if p.status != PaymentCreated {
+	if p.status != accrue.PaymentCreated {
 		writeErr(w, r, 400, "PaymentNotCapturable", "PaymentValidationException", "Payment is "+p.status+".")
 		return
 	}
@@ -999,12 +1192,12 @@ func (s *Sandbox) capturePayment(w http.ResponseWriter, r *http.Request) {
 	wl.reserved -= p.amount
 	wl.balance += p.amount - amount // release what is not captured
 	p.capturedAt, p.updatedAt = now, now
-	p.status = PaymentProcessing
+	p.status = accrue.PaymentProcessing
 	if s.opts.CaptureWait > 0 {
-		p.status = PaymentWaiting
+		p.status = accrue.PaymentWaiting
 	}
-	s.emit(TopicPaymentCaptured, captureRes(c))
-	s.emit(TopicPaymentUpdated, paymentRes(p))
+	s.emit(accrue.TopicPaymentCaptured, captureRes(c))
+	s.emit(accrue.TopicPaymentUpdated, s.paymentRes(p))
 	doc := s.paymentDoc(p, "paymentIntent")
 	doc["links"] = jres{"self": r.URL.Path}
 	writeJSON(w, 200, doc)
@@ -1026,7 +1219,7 @@ func (s *Sandbox) increaseAuthorization(w http.ResponseWriter, r *http.Request) 
 		writeErr(w, r, 400, "ValidationError", "ValidationException", "increase must be a positive integer number of cents")
 		return
 	}
-	if p.status != PaymentCreated {
+	if p.status != accrue.PaymentCreated {
 		writeErr(w, r, 400, "PaymentNotAuthorizable", "PaymentValidationException", "Payment is "+p.status+".")
 		return
 	}
@@ -1039,7 +1232,7 @@ func (s *Sandbox) increaseAuthorization(w http.ResponseWriter, r *http.Request) 
 	wl.reserved += inc
 	p.amount += inc
 	p.updatedAt = s.opts.Now()
-	s.emit(TopicPaymentUpdated, paymentRes(p))
+	s.emit(accrue.TopicPaymentUpdated, s.paymentRes(p))
 	writeJSON(w, 200, s.paymentDoc(p, "paymentIntent"))
 }
 
@@ -1050,17 +1243,17 @@ func (s *Sandbox) cancelPayment(w http.ResponseWriter, r *http.Request) {
 	}
 	wl := s.wallet(p.walletID)
 	switch p.status {
-	case PaymentCreated:
+	case accrue.PaymentCreated:
 		wl.reserved -= p.amount
 		wl.balance += p.amount
-	case PaymentWaiting:
+	case accrue.PaymentWaiting:
 		wl.balance += p.captured()
 	default:
 		writeErr(w, r, 400, "PaymentNotCancelable", "PaymentValidationException", "Only Created or Waiting payments can be canceled; this one is "+p.status+".")
 		return
 	}
-	p.status, p.updatedAt = PaymentCanceled, s.opts.Now()
-	s.emit(TopicPaymentUpdated, paymentRes(p))
+	p.status, p.updatedAt = accrue.PaymentCanceled, s.opts.Now()
+	s.emit(accrue.TopicPaymentUpdated, s.paymentRes(p))
 	writeJSON(w, 200, s.paymentDoc(p, "paymentIntent"))
 }
 
@@ -1088,7 +1281,7 @@ func (s *Sandbox) refundPayment(w http.ResponseWriter, r *http.Request) {
 			writeErr(w, r, 400, "ValidationError", "ValidationException", "amount must be a positive integer number of cents")
 			return
 		}
-		if len(p.captures) == 0 || (p.status != PaymentProcessing && p.status != PaymentSent && p.status != PaymentWaiting) {
+		if len(p.captures) == 0 || (p.status != accrue.PaymentProcessing && p.status != accrue.PaymentSent && p.status != accrue.PaymentWaiting) {
 			writeErr(w, r, 400, "PaymentNotRefundable", "PaymentValidationException", "Payment is "+p.status+" and has no capture.")
 			return
 		}
@@ -1097,16 +1290,24 @@ func (s *Sandbox) refundPayment(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		now := s.opts.Now()
-		rf := &sbRefund{id: newUUID(), status: RefundStatePending, amount: amount, created: now, updated: now}
+		rf := &sbRefund{id: newUUID(), status: accrue.RefundStatePending, amount: amount, created: now, updated: now}
 		p.refunds = append(p.refunds, rf)
 		s.wallet(p.walletID).balance += amount
-		s.emit(TopicRefundCreated, refundRes(rf))
+		s.emit(accrue.TopicRefundCreated, refundRes(rf))
 		inc := []jres{refundRes(rf)}
 		if i := s.intents[p.intentID]; i != nil {
-			inc = append(inc, intentRes(i))
+			inc = append(inc, s.intentRes(i))
 		}
-		writeJSON(w, 200, jres{"data": paymentRes(p), "included": inc, "links": jres{"self": r.URL.Path}})
+		writeJSON(w, 200, jres{"data": s.paymentRes(p), "included": inc, "links": jres{"self": r.URL.Path}})
 	})
+}
+
+// webhookAttrs are the attributes of a Webhook request document.
+type webhookAttrs struct {
+	Enabled bool     `json:"enabled"`
+	Name    string   `json:"name,omitempty"`
+	URL     string   `json:"url"`
+	Topics  []string `json:"topics"`
 }
 
 func (s *Sandbox) webhookAttrsIn(w http.ResponseWriter, r *http.Request) (*webhookAttrs, bool) {
@@ -1266,8 +1467,8 @@ func (s *Sandbox) flush() {
 				cancel()
 				continue
 			}
-			req.Header.Set("Content-Type", MediaType)
-			req.Header.Set(SignatureHeader, Sign(d.secret, d.body))
+			req.Header.Set("Content-Type", accrue.MediaType)
+			req.Header.Set(accrue.SignatureHeader, accrue.Sign(d.secret, d.body))
 			resp, err := s.opts.WebhookClient.Do(req)
 			if err == nil {
 				io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
