@@ -231,13 +231,13 @@ merchant_client_id = %q
 webhook_secret = %q
 `, host, acountpaysb.DemoClientID, acountpaysb.DemoClientSecret, acountpaysb.DemoMerchantClientID, acountpaysb.DemoWebhookSecret)
 	case "accrue":
-		creds = [][2]string{{"client_id", accrue.DemoClientID}, {"client_secret", accrue.DemoClientSecret}, {"webhook_secret", accrue.DemoWebhookSecret}}
+		creds = [][2]string{{"client_id", accruesb.DemoClientID}, {"client_secret", accruesb.DemoClientSecret}, {"webhook_secret", accruesb.DemoWebhookSecret}}
 		extra = []string{
 			"Demo wallets (scan the code, or key the phone number):",
-			fmt.Sprintf("  rich        code %s  phone %s", accrue.DemoRichCode, accrue.DemoRichPhone),
-			fmt.Sprintf("  poor        code %s  phone %s  (balance %d cents)", accrue.DemoPoorCode, accrue.DemoPoorPhone, accrue.DemoPoorBalance),
-			fmt.Sprintf("  unverified  code %s  phone %s", accrue.DemoUnverifiedCode, accrue.DemoUnverifiedPhone),
-			fmt.Sprintf("  decline     code %s  phone %s", accrue.DemoDeclineCode, accrue.DemoDeclinePhone),
+			fmt.Sprintf("  rich        code %s  phone %s", accruesb.DemoRichCode, accruesb.DemoRichPhone),
+			fmt.Sprintf("  poor        code %s  phone %s  (balance %d cents)", accruesb.DemoPoorCode, accruesb.DemoPoorPhone, accruesb.DemoPoorBalance),
+			fmt.Sprintf("  unverified  code %s  phone %s", accruesb.DemoUnverifiedCode, accruesb.DemoUnverifiedPhone),
+			fmt.Sprintf("  decline     code %s  phone %s", accruesb.DemoDeclineCode, accruesb.DemoDeclinePhone),
 		}
 		currency = "USD"
 		section = fmt.Sprintf(`[accrue]
@@ -245,7 +245,7 @@ base_url = %q
 client_id = %q
 client_secret = %q
 webhook_secret = %q
-`, host, accrue.DemoClientID, accrue.DemoClientSecret, accrue.DemoWebhookSecret)
+`, host, accruesb.DemoClientID, accruesb.DemoClientSecret, accruesb.DemoWebhookSecret)
 	case "cryptogw":
 		creds = [][2]string{{"username", cryptogw.DemoUsername}, {"api_key", cryptogw.DemoAPIKey}, {"pos_id", cryptogw.DemoPosID}}
 		extra = []string{"The customer pays with POST " + host + "/sandbox/pay?address=ADDRESS&amount=AMOUNT (from the QR's payment URI)."}
