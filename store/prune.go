@@ -210,12 +210,15 @@ func (p *Pruner) Run(ctx context.Context) error {
 		every = 6 * time.Hour
 	}
 	for {
+		wait := every
 		if p.Trusted == nil || p.Trusted() {
 			if _, err := p.RunOnce(ctx); err != nil && ctx.Err() == nil {
 				p.log().Error("prune", "err", err)
 			}
+		} else {
+			wait = min(every, time.Minute) // look again soon: the clock syncs after boot
 		}
-		if err := sleep(ctx, every); err != nil {
+		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
