@@ -80,7 +80,9 @@ func (t *Tx) putPayment(p *Payment, receipts bool) error {
 			return fmt.Errorf("store: payment %s: id index: %w", p.ID, err)
 		}
 	}
-	data, err := encodePayment(p)
+	rec := *p
+	rec.Seq = 0 // not part of the record: the key holds it
+	data, err := encodePayment(&rec)
 	if err != nil {
 		return fmt.Errorf("store: payment %s: encode: %w", p.ID, err)
 	}
@@ -183,6 +185,7 @@ func (t *Tx) bySeq(seq uint64) (*Payment, error) {
 	if err := decodePayment(data, p); err != nil {
 		return nil, fmt.Errorf("sequence %d: decode: %w", seq, err)
 	}
+	p.Seq = seq
 	return p, nil
 }
 
@@ -209,6 +212,7 @@ func (t *Tx) Payments(fn func(*Payment) bool) error {
 		if err := decodePayment(v, p); err != nil {
 			return fmt.Errorf("store: payment sequence %d: decode: %w", be64(k), err)
 		}
+		p.Seq = be64(k)
 		if !fn(p) {
 			return nil
 		}

@@ -152,7 +152,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		defer c()
 		return eng.Healthy(hctx)
 	}
-	stopServices, err := serveServices(ctx, eng, services{adminSocket: cfg.Admin.Socket, adminGroup: cfg.Admin.Group,
+	stopServices, err := serveServices(ctx, eng, services{st: st, adminSocket: cfg.Admin.Socket, adminGroup: cfg.Admin.Group,
 		httpListen: cfg.HTTP.Listen, webhooks: cfg.Webhooks.Listen, hooks: hooks(eng)}, metrics.Handler(reg, health), log)
 	if err != nil {
 		cancel()
