@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -225,5 +226,52 @@ func TestPrunerBatchesYield(t *testing.T) {
 	}
 	if got := openIDs(t, s); fmt.Sprint(got) != "[LIVE]" {
 		t.Fatalf("open = %v", got)
+	}
+}
+
+// After a big prune, Compact shrinks the file, keeps every live record and index, and is
+// refused while the database is open elsewhere.
+func TestCompactAfterPrune(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	history(t, s, 3000)
+	put(t, s, pay("OPEN-1", StateAwaiting, t0))
+	if n, err := s.Prune(t0.Add(2900 * time.Minute)); err != nil || n != 2900 {
+		t.Fatalf("prune = %d, %v", n, err)
+	}
+	if _, _, err := Compact(path, 50*time.Millisecond); !errors.Is(err, ErrLocked) {
+		t.Fatalf("Compact of an open database = %v, want ErrLocked", err)
+	}
+	s.Close()
+	before, after, err := Compact(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after >= before/2 {
+		t.Fatalf("compacted %d → %d bytes, want less than half", before, after)
+	}
+	s, err = Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := countPayments(t, s); n != 101 {
+		t.Fatalf("%d payments after compaction, want 101", n)
+	}
+	if got := openIDs(t, s); fmt.Sprint(got) != "[OPEN-1]" {
+		t.Fatalf("open index after compaction = %v", got)
+	}
+	page, err := s.List(context.Background(), Query{Limit: 1})
+	if err != nil || len(page.Payments) != 1 || page.Payments[0].ID != "OPEN-1" {
+		t.Fatalf("newest after compaction = %v, %v", ids(page.Payments), err)
+	}
+	// New payments still get new sequence numbers after the old ones.
+	put(t, s, pay("LATER", StatePaid, t0))
+	page, _ = s.List(context.Background(), Query{Limit: 1})
+	if page.Payments[0].ID != "LATER" || page.Payments[0].Seq <= 3001 {
+		t.Fatalf("after compaction the next payment is %v seq %d", ids(page.Payments), page.Payments[0].Seq)
 	}
 }

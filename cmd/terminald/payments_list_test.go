@@ -87,3 +87,36 @@ func TestPaymentsListingPagesAndFilters(t *testing.T) {
 		t.Fatalf("--only bogus: exit %d, %q; want a usage error naming it", code, errs)
 	}
 }
+
+// `terminald compact` shrinks a pruned database and refuses while it is open.
+func TestCompactCommand(t *testing.T) {
+	state := t.TempDir()
+	path := filepath.Join(state, "terminald.db")
+	st, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Update(func(tx *store.Tx) error {
+		for i := range 2000 {
+			at := time.Date(2026, 1, 1, 0, i, 0, 0, time.UTC)
+			p := &store.Payment{ID: fmt.Sprintf("T1-%06d-abcdef", i), Provider: "acountpay", Amount: money.New(100, "EUR"),
+				State: store.StateFailed, CreatedAt: at, UpdatedAt: at, Detail: strings.Repeat("x", 200)}
+			if err := tx.PutPayment(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if _, err := st.Prune(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := run(t, "", "compact", "--state", state); code != 1 || !strings.Contains(errs, "stop terminald") {
+		t.Fatalf("compact while open: exit %d, %q", code, errs)
+	}
+	st.Close()
+	out, errs, code := run(t, "", "compact", "--state", state)
+	var before, after int64
+	if _, err := fmt.Sscanf(out, "compacted: %d → %d bytes", &before, &after); code != 0 || err != nil || after >= before {
+		t.Fatalf("compact: exit %d, %q %q (%v)", code, out, errs, err)
+	}
+}

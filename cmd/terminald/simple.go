@@ -240,6 +240,36 @@ func (o *paymentPrinter) flush() error {
 	return nil
 }
 
+// cmdCompact gives the pages pruning freed back to the file system (bbolt never shrinks
+// its file by itself). The daemon must be stopped: the database's lock says if it is not.
+func cmdCompact(args []string, stdout, stderr io.Writer) error {
+	fs := flags("compact", stderr)
+	stateDir := fs.String("state", "", "state directory (default: terminal.state_dir of --config)")
+	cfgPath := fs.String("config", config.DefaultPath, "configuration file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if *stateDir == "" {
+		c, err := config.Load(*cfgPath)
+		if err != nil {
+			return fmt.Errorf("which terminal? give --state DIR, or --config FILE of an installed one (%w)", err)
+		}
+		*stateDir = c.Terminal.StateDir
+	}
+	before, after, err := store.Compact(filepath.Join(*stateDir, "terminald.db"), 2*time.Second)
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("%w; stop terminald first (systemctl stop terminald)", err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "compacted: %d → %d bytes\n", before, after)
+	return nil
+}
+
 func cmdScreens(args []string, stdout, stderr io.Writer) error {
 	fs := flags("screens", stderr)
 	out := fs.String("out", "screens", "write the PNGs into `DIR`")
