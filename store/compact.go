@@ -8,6 +8,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // compactTxSize bounds one transaction of a compaction (bytes copied), so memory stays
@@ -27,7 +28,7 @@ func Compact(path string, timeout time.Duration) (before, after int64, err error
 	}
 	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, OpenFile: openExisting})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return 0, 0, fmt.Errorf("store: compact %s: %w", path, ErrLocked)
 		}
 		return 0, 0, fmt.Errorf("store: compact %s: %w", path, err)

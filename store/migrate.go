@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // migrations[i] moves a database from schema version i to i+1. Version 0 is an empty file.
@@ -126,7 +127,7 @@ func migrateV3(btx *bolt.Tx) (bool, error) {
 	switch string(meta.Get(kMigratePhase)) {
 	case "":
 		for _, name := range [][]byte{bOpen, bSettled} {
-			if err := btx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			if err := btx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return false, err
 			}
 		}

@@ -166,7 +166,7 @@ func TestIDsPastAMillion(t *testing.T) {
 // writeV2 writes a schema-2 database the way terminald wrote it before sequence keys:
 // payments keyed by id text (JSON), open index by id, settled index time+id → id,
 // receipt index.
-func writeV2(t *testing.T, path string, ps []*Payment, refunds []*Refund) {
+func writeV2(t testing.TB, path string, ps []*Payment, refunds []*Refund) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {

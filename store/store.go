@@ -1,11 +1,3 @@
-// Package store keeps terminald's state in a bbolt database: payments, refunds, an index
-// of the unfinished ones, a durable outbox of side effects still to do, and monotonic
-// counters (receipt and trace numbers).
-//
-// Every state change is committed (fsync'd) before the side effect that follows it, so a
-// power cut loses nothing: on start the flow reads OpenPayments and Jobs and carries on.
-// Start-up cost depends on the unfinished work, not on history: the open index holds only
-// the ids of unfinished payments.
 package store
 
 import (
@@ -19,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Bucket names (schema 3). Payments are keyed by a sequence number the store assigns
@@ -93,7 +86,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("store: open %s: %w", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
