@@ -39,9 +39,12 @@
 // bbolt never shrinks its file: pages freed by pruning go to the freelist and are reused
 // by later writes before the file grows. With a steady retention the file therefore stops
 // growing at about (payments kept) × ~500 B plus the largest prune backlog deleted at
-// once; it does not track the number of payments ever taken. Compact (terminald compact,
-// with the daemon stopped) copies the live data into a new file and renames it over the
-// old one, giving the freed pages back to the disk.
+// once; it does not track the number of payments ever taken. The freelist (the ids of
+// the free pages) is written with every commit: after a prune backlog of 900k payments
+// it holds ~110k pages (~0.9 MB per commit, ~10 MiB of heap) until later writes reuse
+// them. Compact (terminald compact, with the daemon stopped) copies the live data into a
+// new file and renames it over the old one, giving the freed pages back to the disk and
+// emptying the freelist: run it after a large backlog was pruned.
 //
 // # Schema and migration
 //

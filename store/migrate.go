@@ -118,9 +118,10 @@ var (
 // migrateV3 moves schema 2 payments (keyed by id text) into the sequence-keyed layout in
 // creation order, one batch per call. Phases: set up the new buckets and the refunds_of
 // index; "order": list every old payment by (created, id) in the migrate bucket; "move":
-// take the oldest entries of that list, write each payment through putPayment (sequence,
-// compact record, indexes) and delete its old record. Every batch is one transaction, so a
-// crash leaves each payment in exactly one of the two layouts and the next start resumes.
+// walk that list from a cursor kept in meta and write each payment through putPayment
+// (sequence, compact record, indexes); at the end the old buckets are deleted whole.
+// Every batch is one transaction that moves the cursor with the payments it copied, so a
+// crash resumes at the next start without copying anything twice.
 func migrateV3(btx *bolt.Tx) (bool, error) {
 	meta := btx.Bucket(bMeta)
 	old := btx.Bucket(bPaymentsV2)
@@ -183,18 +184,26 @@ func migrateV3(btx *bolt.Tx) (bool, error) {
 			n++
 		}
 		if k == nil {
+			if err := meta.Delete(kMigrateScan); err != nil {
+				return false, err
+			}
 			return false, meta.Put(kMigratePhase, []byte("move"))
 		}
 		return false, meta.Put(kMigrateScan, bytes.Clone(lastKey))
 	case "move":
+		// Copy, do not delete: deleting record by record would grow the freelist that
+		// every commit writes; the old buckets go whole at the end.
 		order := btx.Bucket(bMigrate)
-		var batch [][]byte
 		c := order.Cursor()
-		for k, _ := c.First(); k != nil && len(batch) < migrateBatch; k, _ = c.Next() {
-			batch = append(batch, bytes.Clone(k))
+		k, _ := c.First()
+		if last := meta.Get(kMigrateScan); last != nil {
+			if k, _ = c.Seek(last); k != nil && bytes.Equal(k, last) {
+				k, _ = c.Next()
+			}
 		}
 		t := &Tx{btx}
-		for _, k := range batch {
+		var lastKey []byte
+		for n := 0; k != nil && n < migrateBatch; k, _ = c.Next() {
 			id := k[8:]
 			if v := old.Get(id); v != nil {
 				p := new(Payment)
@@ -204,16 +213,12 @@ func migrateV3(btx *bolt.Tx) (bool, error) {
 				if err := t.putPayment(p, false); err != nil {
 					return false, err
 				}
-				if err := old.Delete(id); err != nil {
-					return false, err
-				}
 			}
-			if err := order.Delete(k); err != nil {
-				return false, err
-			}
+			lastKey = k
+			n++
 		}
-		if len(batch) == migrateBatch {
-			return false, nil
+		if k != nil {
+			return false, meta.Put(kMigrateScan, bytes.Clone(lastKey))
 		}
 		for _, name := range [][]byte{bMigrate, bPaymentsV2} {
 			if err := btx.DeleteBucket(name); err != nil {
