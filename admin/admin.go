@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Commands understood by the server.
@@ -74,10 +75,27 @@ type Response struct {
 	Data  json.RawMessage `json:"data,omitempty"`
 }
 
-// PaymentsArgs are the arguments of "payments".
+// PaymentsArgs are the arguments of "payments". The listing is newest first; a long one
+// is read in pages: Before is the "seq" of the last payment of the previous page.
 type PaymentsArgs struct {
 	// Limit is how many payments to list; 0 means DefaultPaymentsLimit.
 	Limit int `json:"limit,omitempty"`
+	// Before lists only payments older than the one with this sequence number ("seq" of
+	// a listed payment); 0 starts at the newest.
+	Before uint64 `json:"before,omitempty"`
+	// State lists only payments in this state ("paid", "failed", …).
+	State string `json:"state,omitempty"`
+	// Day lists only payments created on this day (YYYY-MM-DD, the daemon's local time).
+	Day string `json:"day,omitempty"`
+	// Receipt lists only the payment holding this receipt number.
+	Receipt uint64 `json:"receipt,omitempty"`
+}
+
+// PaymentsQuerier is implemented by a Handler that pages and filters the listing; the
+// server then calls QueryPayments (with Limit already defaulted and checked) instead of
+// Payments.
+type PaymentsQuerier interface {
+	QueryPayments(ctx context.Context, args PaymentsArgs) (any, error)
 }
 
 // ReprintArgs are the arguments of "reprint".
@@ -152,6 +170,17 @@ func dispatch(ctx context.Context, h Handler, req *Request) (any, error) {
 		}
 		if a.Limit < 1 || a.Limit > MaxPaymentsLimit {
 			return nil, fmt.Errorf("bad args: limit %d out of range 1..%d", a.Limit, MaxPaymentsLimit)
+		}
+		if a.Day != "" {
+			if _, err := time.Parse(time.DateOnly, a.Day); err != nil {
+				return nil, fmt.Errorf("bad args: day %q is not YYYY-MM-DD", truncate(a.Day, 32))
+			}
+		}
+		if q, ok := h.(PaymentsQuerier); ok {
+			return q.QueryPayments(ctx, a)
+		}
+		if a.Before != 0 || a.State != "" || a.Day != "" || a.Receipt != 0 {
+			return nil, errors.New("bad args: this server lists without paging or filters")
 		}
 		return h.Payments(ctx, a.Limit)
 	case CmdReprint:

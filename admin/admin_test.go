@@ -376,3 +376,37 @@ func TestTooManyConnections(t *testing.T) {
 	close(h.block)
 	wg.Wait()
 }
+
+// queryHandler pages and filters the listing.
+type queryHandler struct {
+	fakeHandler
+	got chan PaymentsArgs
+}
+
+func (q *queryHandler) QueryPayments(ctx context.Context, a PaymentsArgs) (any, error) {
+	q.got <- a
+	return []map[string]any{}, nil
+}
+
+func TestPaymentsPagingAndFilters(t *testing.T) {
+	q := &queryHandler{got: make(chan PaymentsArgs, 1)}
+	c := dial(t, start(t, q))
+	ctx := context.Background()
+	want := PaymentsArgs{Limit: DefaultPaymentsLimit, Before: 41, State: "paid", Day: "2026-11-30", Receipt: 7}
+	args := want
+	args.Limit = 0
+	if err := c.Call(ctx, CmdPayments, args, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-q.got; got != want {
+		t.Fatalf("QueryPayments got %+v, want %+v", got, want)
+	}
+	if err := c.Call(ctx, CmdPayments, PaymentsArgs{Day: "30.11.2026"}, nil); err == nil || !strings.Contains(err.Error(), "YYYY-MM-DD") {
+		t.Errorf("bad day: %v, want an error naming the format", err)
+	}
+	// A handler without paging refuses filters instead of ignoring them.
+	plain := dial(t, start(t, &fakeHandler{}))
+	if err := plain.Call(ctx, CmdPayments, PaymentsArgs{State: "paid"}, nil); err == nil {
+		t.Error("a filter was silently ignored")
+	}
+}

@@ -1,36 +1,43 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // migrations[i] moves a database from schema version i to i+1. Version 0 is an empty file.
-var migrations = []func(tx *bolt.Tx) error{
+// A migration that must touch every payment works in batches (see batched): each call
+// does one bounded batch in its own transaction, and the schema version moves only when
+// the last batch is done, so a crash mid-migration resumes where it stopped.
+var migrations = []func(tx *bolt.Tx) (done bool, err error){
 	// 0 → 1: the first schema: payments, the open index, refunds, the outbox, counters.
-	func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bPayments, bOpen, bRefunds, bOpenRefunds, bOutbox} {
+	func(tx *bolt.Tx) (bool, error) {
+		for _, b := range [][]byte{bMeta, bPaymentsV2, bOpen, bRefunds, bOpenRefunds, bOutbox} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return nil
+		return true, nil
 	},
 	// 1 → 2: receipt-number and settled-time indexes (reprint by number, end-of-day by
 	// settlement time), built from the payments already stored.
-	func(tx *bolt.Tx) error {
+	func(tx *bolt.Tx) (bool, error) {
 		rec, err := tx.CreateBucketIfNotExists(bReceipts)
 		if err != nil {
-			return err
+			return false, err
 		}
 		set, err := tx.CreateBucketIfNotExists(bSettled)
 		if err != nil {
-			return err
+			return false, err
 		}
-		return tx.Bucket(bPayments).ForEach(func(k, v []byte) error {
+		return true, tx.Bucket(bPaymentsV2).ForEach(func(k, v []byte) error {
 			var p Payment
 			if err := json.Unmarshal(v, &p); err != nil {
 				return fmt.Errorf("payment %s: %w", k, err)
@@ -41,11 +48,14 @@ var migrations = []func(tx *bolt.Tx) error{
 				}
 			}
 			if !p.SettledAt.IsZero() {
-				return set.Put(settledKey(p.SettledAt, p.ID), []byte(p.ID))
+				return set.Put(append(u64(uint64(p.SettledAt.UnixNano())), p.ID...), []byte(p.ID))
 			}
 			return nil
 		})
 	},
+	// 2 → 3: payments keyed by a sequence number instead of their id's text, compact
+	// records, the state, hour and refunds_of indexes, key-only open and settled indexes.
+	migrateV3,
 }
 
 func schemaOf(tx *bolt.Tx) uint64 {
@@ -72,8 +82,12 @@ func (s *Store) migrate() error {
 				done = true
 				return nil
 			}
-			if err := migrations[v](tx); err != nil {
+			step, err := migrations[v](tx)
+			if err != nil {
 				return fmt.Errorf("store: migrate schema %d to %d: %w", v, v+1, err)
+			}
+			if !step {
+				return nil // one batch done; the next transaction goes on
 			}
 			return tx.Bucket(bMeta).Put(kSchema, u64(v+1))
 		})
@@ -90,4 +104,134 @@ func (s *Store) checkSchema() error {
 		}
 		return nil
 	})
+}
+
+// migrateBatch is how many payments one migration transaction moves: bounded memory and
+// commit size however long the history.
+const migrateBatch = 2000
+
+var (
+	kMigratePhase = []byte("migrate:phase") // "" set up, "order", "move"
+	kMigrateScan  = []byte("migrate:scan")  // last old id put in order (phase "order")
+)
+
+// migrateV3 moves schema 2 payments (keyed by id text) into the sequence-keyed layout in
+// creation order, one batch per call. Phases: set up the new buckets and the refunds_of
+// index; "order": list every old payment by (created, id) in the migrate bucket; "move":
+// walk that list from a cursor kept in meta and write each payment through putPayment
+// (sequence, compact record, indexes); at the end the old buckets are deleted whole.
+// Every batch is one transaction that moves the cursor with the payments it copied, so a
+// crash resumes at the next start without copying anything twice.
+func migrateV3(btx *bolt.Tx) (bool, error) {
+	meta := btx.Bucket(bMeta)
+	old := btx.Bucket(bPaymentsV2)
+	switch string(meta.Get(kMigratePhase)) {
+	case "":
+		for _, name := range [][]byte{bOpen, bSettled} {
+			if err := btx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+				return false, err
+			}
+		}
+		for _, name := range [][]byte{bPay, bPayID, bOpen, bState, bHours, bSettled, bRefundsOf, bMigrate, bReceipts, bRefunds, bOpenRefunds, bOutbox} {
+			if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+				return false, err
+			}
+		}
+		of := btx.Bucket(bRefundsOf)
+		err := btx.Bucket(bRefunds).ForEach(func(k, v []byte) error {
+			var r Refund
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("refund %s: %w", k, err)
+			}
+			if r.PaymentID == "" {
+				return nil
+			}
+			return of.Put(refundOfKey(r.PaymentID, r.ID), nil)
+		})
+		if err != nil {
+			return false, err
+		}
+		if old == nil || isEmpty(old) {
+			if old != nil {
+				if err := btx.DeleteBucket(bPaymentsV2); err != nil {
+					return false, err
+				}
+			}
+			return true, btx.DeleteBucket(bMigrate)
+		}
+		return false, meta.Put(kMigratePhase, []byte("order"))
+	case "order":
+		order := btx.Bucket(bMigrate)
+		c := old.Cursor()
+		k, v := c.First()
+		if last := meta.Get(kMigrateScan); last != nil {
+			if k, v = c.Seek(last); k != nil && bytes.Equal(k, last) {
+				k, v = c.Next()
+			}
+		}
+		var lastKey []byte
+		for n := 0; k != nil && n < migrateBatch; k, v = c.Next() {
+			var p struct {
+				CreatedAt time.Time `json:"created_at"`
+			}
+			if err := json.Unmarshal(v, &p); err != nil {
+				return false, fmt.Errorf("payment %s: %w", k, err)
+			}
+			if err := order.Put(append(u64(uint64(max(p.CreatedAt.UnixNano(), 0))), k...), nil); err != nil {
+				return false, err
+			}
+			lastKey = k
+			n++
+		}
+		if k == nil {
+			if err := meta.Delete(kMigrateScan); err != nil {
+				return false, err
+			}
+			return false, meta.Put(kMigratePhase, []byte("move"))
+		}
+		return false, meta.Put(kMigrateScan, bytes.Clone(lastKey))
+	case "move":
+		// Copy, do not delete: deleting record by record would grow the freelist that
+		// every commit writes; the old buckets go whole at the end.
+		order := btx.Bucket(bMigrate)
+		c := order.Cursor()
+		k, _ := c.First()
+		if last := meta.Get(kMigrateScan); last != nil {
+			if k, _ = c.Seek(last); k != nil && bytes.Equal(k, last) {
+				k, _ = c.Next()
+			}
+		}
+		t := &Tx{btx}
+		var lastKey []byte
+		for n := 0; k != nil && n < migrateBatch; k, _ = c.Next() {
+			id := k[8:]
+			if v := old.Get(id); v != nil {
+				p := new(Payment)
+				if err := json.Unmarshal(v, p); err != nil {
+					return false, fmt.Errorf("payment %s: %w", id, err)
+				}
+				if err := t.putPayment(p, false); err != nil {
+					return false, err
+				}
+			}
+			lastKey = k
+			n++
+		}
+		if k != nil {
+			return false, meta.Put(kMigrateScan, bytes.Clone(lastKey))
+		}
+		for _, name := range [][]byte{bMigrate, bPaymentsV2} {
+			if err := btx.DeleteBucket(name); err != nil {
+				return false, err
+			}
+		}
+		meta.Delete(kMigrateScan)
+		return true, meta.Delete(kMigratePhase)
+	}
+	return false, fmt.Errorf("unknown migration phase %q", meta.Get(kMigratePhase))
+}
+
+func isEmpty(b *bolt.Bucket) bool {
+	k, _ := b.Cursor().First()
+	return k == nil
 }

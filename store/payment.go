@@ -61,6 +61,11 @@ type Payment struct {
 	// cashier accepted); zero means Amount.
 	Settled     money.Amount `json:"settled,omitzero"`
 	ClockSynced bool         `json:"clock_synced,omitempty"` // the system clock was synced when it was created
+
+	// Seq is the payment's sequence number: its place in the order of payments (newest
+	// = highest), assigned by the store when the payment is first written and filled in
+	// on every read. It is the listing's cursor (Query.Before). Not part of the record.
+	Seq uint64 `json:"seq,omitempty"`
 }
 
 // Open reports whether p still needs work: it is not final, or it is being watched for a

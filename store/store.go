@@ -1,11 +1,3 @@
-// Package store keeps terminald's state in a bbolt database: payments, refunds, an index
-// of the unfinished ones, a durable outbox of side effects still to do, and monotonic
-// counters (receipt and trace numbers).
-//
-// Every state change is committed (fsync'd) before the side effect that follows it, so a
-// power cut loses nothing: on start the flow reads OpenPayments and Jobs and carries on.
-// Start-up cost depends on the unfinished work, not on history: the open index holds only
-// the ids of unfinished payments.
 package store
 
 import (
@@ -19,23 +11,41 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
-// Bucket names.
+// Bucket names (schema 3). Payments are keyed by a sequence number the store assigns
+// (8 bytes big-endian, growing with every new payment), never by the display id's text:
+// "newest first" is the sequence order for the terminal's whole life.
 var (
 	bMeta        = []byte("meta")
-	bPayments    = []byte("payments")     // id → Payment JSON
-	bOpen        = []byte("open")         // id → "" for payments not finished (or watched)
+	bPay         = []byte("pay")          // seq → payment record
+	bPayID       = []byte("pay_id")       // payment id → seq
+	bOpen        = []byte("open")         // seq → nil for payments not finished (or watched)
+	bState       = []byte("state")        // state + 0x00 + seq → nil
+	bHours       = []byte("hours")        // hour of creation (unix hours, 8 bytes BE) → lowest seq + highest seq
 	bRefunds     = []byte("refunds")      // id → Refund JSON
 	bOpenRefunds = []byte("open_refunds") // id → ""
+	bRefundsOf   = []byte("refunds_of")   // payment id + 0x00 + refund id → nil
 	bOutbox      = []byte("outbox")       // job id (8 bytes BE) → Job JSON
 	bReceipts    = []byte("receipts")     // receipt number (8 bytes BE) → "p:"+payment id or "r:"+refund id
-	bSettled     = []byte("settled")      // settled time (8 bytes BE unix nanos) + id → id
+	bSettled     = []byte("settled")      // settled time (8 bytes BE unix nanos) + seq → nil
 	kSchema      = []byte("schema")
+
+	// Schema 2 and older, read only by the migration.
+	bPaymentsV2 = []byte("payments") // id → Payment JSON
+	bMigrate    = []byte("migrate")  // created nanos + id → nil, the order the migration moves payments in
+)
+
+// Fill percents: buckets whose keys arrive in ascending order are filled almost to the
+// page size (bbolt's default of 50 % would leave every page half empty).
+const (
+	fillAppend = 0.95 // pay, settled, hours: keys only ever appended
+	fillMostly = 0.9  // pay_id, state: appended within a few ranges
 )
 
 // SchemaVersion is the schema this code writes. Open migrates older databases to it.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("store: not found")
@@ -76,7 +86,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("store: open %s: %w", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -155,125 +165,6 @@ func (t *Tx) Meta(key string) []byte {
 	return bytes.Clone(v)
 }
 
-// PutPayment writes p and keeps the indexes (open, receipts, settled) in step with it.
-func (t *Tx) PutPayment(p *Payment) error {
-	if p.ID == "" {
-		return errors.New("store: payment without id")
-	}
-	id := []byte(p.ID)
-	var prev *Payment
-	if old := t.tx.Bucket(bPayments).Get(id); old != nil {
-		prev = new(Payment)
-		if err := json.Unmarshal(old, prev); err != nil {
-			return fmt.Errorf("store: payment %s: decode: %w", p.ID, err)
-		}
-	}
-	data, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("store: payment %s: encode: %w", p.ID, err)
-	}
-	if err := t.tx.Bucket(bPayments).Put(id, data); err != nil {
-		return fmt.Errorf("store: payment %s: %w", p.ID, err)
-	}
-	open := t.tx.Bucket(bOpen)
-	if p.Open(p.UpdatedAt) {
-		err = open.Put(id, nil)
-	} else {
-		err = open.Delete(id)
-	}
-	if err != nil {
-		return fmt.Errorf("store: payment %s: open index: %w", p.ID, err)
-	}
-	if p.Receipt != 0 {
-		if err := t.tx.Bucket(bReceipts).Put(u64(p.Receipt), []byte("p:"+p.ID)); err != nil {
-			return err
-		}
-	}
-	if prev != nil && !prev.SettledAt.IsZero() && !prev.SettledAt.Equal(p.SettledAt) {
-		if err := t.tx.Bucket(bSettled).Delete(settledKey(prev.SettledAt, prev.ID)); err != nil {
-			return err
-		}
-	}
-	if !p.SettledAt.IsZero() {
-		if err := t.tx.Bucket(bSettled).Put(settledKey(p.SettledAt, p.ID), id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func settledKey(at time.Time, id string) []byte {
-	return append(u64(uint64(at.UnixNano())), id...)
-}
-
-// Payment reads the payment with id.
-func (t *Tx) Payment(id string) (*Payment, error) {
-	data := t.tx.Bucket(bPayments).Get([]byte(id))
-	if data == nil {
-		return nil, fmt.Errorf("store: payment %s: %w", id, ErrNotFound)
-	}
-	p := new(Payment)
-	if err := json.Unmarshal(data, p); err != nil {
-		return nil, fmt.Errorf("store: payment %s: decode: %w", id, err)
-	}
-	return p, nil
-}
-
-// OpenPayments returns the payments in the open index, oldest first.
-func (t *Tx) OpenPayments() ([]*Payment, error) {
-	var out []*Payment
-	err := t.tx.Bucket(bOpen).ForEach(func(k, _ []byte) error {
-		p, err := t.Payment(string(k))
-		if err != nil {
-			return err
-		}
-		out = append(out, p)
-		return nil
-	})
-	return out, err
-}
-
-// Payments calls fn for every payment, newest first, until fn returns false.
-func (t *Tx) Payments(fn func(*Payment) bool) error {
-	c := t.tx.Bucket(bPayments).Cursor()
-	for k, v := c.Last(); k != nil; k, v = c.Prev() {
-		p := new(Payment)
-		if err := json.Unmarshal(v, p); err != nil {
-			return fmt.Errorf("store: payment %s: decode: %w", k, err)
-		}
-		if !fn(p) {
-			return nil
-		}
-	}
-	return nil
-}
-
-// Settled calls fn for every payment that reached paid at or after since, oldest first.
-func (t *Tx) Settled(since time.Time, fn func(*Payment) error) error {
-	c := t.tx.Bucket(bSettled).Cursor()
-	start := u64(uint64(max(since.UnixNano(), 0)))
-	for k, v := c.Seek(start); k != nil; k, v = c.Next() {
-		p, err := t.Payment(string(v))
-		if err != nil {
-			return err
-		}
-		if err := fn(p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// ByReceipt returns the payment or refund id printed with receipt number n, as
-// ("p", id) or ("r", id).
-func (t *Tx) ByReceipt(n uint64) (kind, id string, err error) {
-	v := t.tx.Bucket(bReceipts).Get(u64(n))
-	if len(v) < 3 {
-		return "", "", fmt.Errorf("store: receipt %d: %w", n, ErrNotFound)
-	}
-	return string(v[:1]), string(v[2:]), nil
-}
-
 // PutRefund writes r and keeps the open-refunds index and the receipt index in step.
 func (t *Tx) PutRefund(r *Refund) error {
 	if r.ID == "" {
@@ -295,10 +186,22 @@ func (t *Tx) PutRefund(r *Refund) error {
 	if err != nil {
 		return err
 	}
+	if r.PaymentID != "" {
+		if err := t.tx.Bucket(bRefundsOf).Put(refundOfKey(r.PaymentID, r.ID), nil); err != nil {
+			return err
+		}
+	}
 	if r.Receipt != 0 {
 		return t.tx.Bucket(bReceipts).Put(u64(r.Receipt), []byte("r:"+r.ID))
 	}
 	return nil
+}
+
+func refundOfKey(paymentID, refundID string) []byte {
+	k := make([]byte, 0, len(paymentID)+1+len(refundID))
+	k = append(k, paymentID...)
+	k = append(k, 0)
+	return append(k, refundID...)
 }
 
 // Refund reads the refund with id.
@@ -343,18 +246,17 @@ func (t *Tx) Refunds(fn func(*Refund) bool) error {
 	return nil
 }
 
-// RefundsOf returns every refund of payment id.
+// RefundsOf returns every refund of payment id, from the refunds_of index (no scan).
 func (t *Tx) RefundsOf(paymentID string) ([]*Refund, error) {
 	var out []*Refund
-	err := t.tx.Bucket(bRefunds).ForEach(func(_, v []byte) error {
-		r := new(Refund)
-		if err := json.Unmarshal(v, r); err != nil {
-			return err
+	prefix := refundOfKey(paymentID, "")
+	c := t.tx.Bucket(bRefundsOf).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		r, err := t.Refund(string(k[len(prefix):]))
+		if err != nil {
+			return nil, err
 		}
-		if r.PaymentID == paymentID {
-			out = append(out, r)
-		}
-		return nil
-	})
-	return out, err
+		out = append(out, r)
+	}
+	return out, nil
 }

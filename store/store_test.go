@@ -41,6 +41,15 @@ func put(t testing.TB, s *Store, ps ...*Payment) {
 	}
 }
 
+// reportEOD records an end of day at 'at', as flow does.
+func reportEOD(t testing.TB, s *Store, at time.Time) {
+	t.Helper()
+	v, _ := at.MarshalText()
+	if err := s.Update(func(tx *Tx) error { return tx.SetMeta("eod", v) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func openIDs(t *testing.T, s *Store) []string {
 	t.Helper()
 	var ids []string
@@ -185,6 +194,7 @@ func TestPrune(t *testing.T) {
 	watched := pay("T1-000004", StateCancelled, t0)
 	watched.WatchUntil = t0.Add(100 * time.Hour)
 	put(t, s, old, oldOpen, recent, watched)
+	reportEOD(t, s, t0.Add(time.Hour))
 	n, err := s.Prune(t0.Add(24 * time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("Prune = %d, %v; want 1", n, err)
@@ -216,12 +226,12 @@ func TestMigrateFromV1(t *testing.T) {
 	p := pay("T1-000001", StatePaid, t0)
 	p.Receipt, p.SettledAt = 5, t0
 	err = db.Update(func(tx *bolt.Tx) error {
-		if err := migrations[0](tx); err != nil {
+		if _, err := migrations[0](tx); err != nil {
 			return err
 		}
 		tx.Bucket(bMeta).Put(kSchema, u64(1))
 		data := []byte(`{"id":"T1-000001","provider":"acountpay","amount":{"minor":1234,"currency":"EUR"},"state":"paid","receipt":5,"settled_at":"2026-11-21T10:00:00Z","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"}`)
-		return tx.Bucket(bPayments).Put([]byte(p.ID), data)
+		return tx.Bucket(bPaymentsV2).Put([]byte(p.ID), data)
 	})
 	db.Close()
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/sdnotify"
+	"github.com/terminald/terminald/store"
 )
 
 // services are the parts around the engine that run and sim share: systemd notify and
@@ -26,6 +27,7 @@ type services struct {
 	httpListen  string
 	webhooks    string
 	hooks       map[string]http.Handler // webhook receivers by provider name
+	st          *store.Store            // the database, for the admin listing
 }
 
 // serve runs the services until ctx ends: READY=1 once the engine recovered, WATCHDOG=1
@@ -38,7 +40,7 @@ func serveServices(ctx context.Context, eng *flow.Engine, s services, reg http.H
 		}
 	}
 	if s.adminSocket != "" {
-		srv, err := admin.Listen(s.adminSocket, s.adminGroup, adminHandler{eng: eng}, log.With("part", "admin"))
+		srv, err := admin.Listen(s.adminSocket, s.adminGroup, adminHandler{eng: eng, st: s.st}, log.With("part", "admin"))
 		if err != nil {
 			return stop, err
 		}
@@ -89,13 +91,35 @@ func serveServices(ctx context.Context, eng *flow.Engine, s services, reg http.H
 	return stop, nil
 }
 
-// adminHandler answers the admin socket from the engine.
-type adminHandler struct{ eng *flow.Engine }
+// adminHandler answers the admin socket from the engine (and the listing straight from
+// the store's indexes, in pages).
+type adminHandler struct {
+	eng *flow.Engine
+	st  *store.Store
+}
+
+var _ admin.PaymentsQuerier = adminHandler{}
 
 func (a adminHandler) Status(ctx context.Context) (any, error) { return a.eng.Status(ctx) }
 
 func (a adminHandler) Payments(ctx context.Context, limit int) (any, error) {
 	return a.eng.Payments(ctx, limit)
+}
+
+// QueryPayments lists one page of payments, newest first, through the store's indexes.
+func (a adminHandler) QueryPayments(ctx context.Context, args admin.PaymentsArgs) (any, error) {
+	q, err := paymentsQuery(args.Limit, args.Before, args.State, args.Day, args.Receipt)
+	if err != nil {
+		return nil, err
+	}
+	page, err := a.st.List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if page.Payments == nil {
+		page.Payments = []*store.Payment{}
+	}
+	return page.Payments, nil
 }
 
 func (a adminHandler) Reprint(ctx context.Context, n uint64) (any, error) {
@@ -105,19 +129,14 @@ func (a adminHandler) Reprint(ctx context.Context, n uint64) (any, error) {
 func (a adminHandler) Refund(ctx context.Context, id, amount, dest string) (any, error) {
 	var minor int64
 	if amount != "" {
-		ps, err := a.eng.Payments(ctx, 0)
-		if err != nil {
+		var p *store.Payment
+		if err := a.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return }); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, fmt.Errorf("no payment %s", id)
+			}
 			return nil, err
 		}
-		cur := ""
-		for _, p := range ps {
-			if p.ID == id {
-				cur = p.Amount.Currency
-			}
-		}
-		if cur == "" {
-			return nil, fmt.Errorf("no payment %s", id)
-		}
+		cur := p.Amount.Currency
 		a, err := money.Parse(amount, cur)
 		if err != nil {
 			return nil, err

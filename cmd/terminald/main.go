@@ -30,7 +30,8 @@ Commands:
   sandbox        run a provider sandbox standalone (--provider NAME --listen ADDR); prints credentials and a config
   acountpay      AcountPay tasks: onboard --company NAME --email ADDR (QR on the display and printer)
   check-config   validate a configuration file (exit 1 on errors)
-  payments       list payments (--state DIR or --config FILE, --json)
+  payments       list payments (--state DIR or --config FILE, --json, --only/--day/--receipt)
+  compact        shrink the database file after pruning (daemon stopped; --state DIR or --config FILE)
   status         show the running daemon's state (admin socket)
   reprint        reprint the last receipt, or receipt N (admin socket)
   refund         refund a payment: refund PAYMENT [AMOUNT] [--to ADDRESS] (admin socket)
@@ -72,6 +73,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdCheckConfig(args, stdout, stderr)
 	case "payments":
 		err = cmdPayments(ctx, args, stdout, stderr)
+	case "compact":
+		err = cmdCompact(args, stdout, stderr)
 	case "status", "reprint", "refund", "end-of-day":
 		err = cmdAdmin(ctx, cmd, args, stdout, stderr)
 	case "screens":

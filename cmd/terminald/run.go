@@ -62,14 +62,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer st.Close()
-	if synced() {
-		// Pruning compares with the wall clock: only once it is trustworthy.
-		if n, err := st.Prune(clk.Now().Add(-cfg.Terminal.Retention.Duration)); err != nil {
-			log.Error("prune", "err", err)
-		} else if n > 0 {
-			log.Info("pruned old payments", "count", n)
-		}
-	}
+	// Pruning runs in the background once the terminal is ready (below): start-up never
+	// waits for history. It compares with the wall clock: only once that is trustworthy.
+	pruner := &store.Pruner{Store: st, Retention: cfg.Terminal.Retention.Duration, Now: clk.Now, Trusted: synced, Log: log}
 
 	hc := &http.Client{Timeout: 2 * time.Minute}
 	provs, hooks, err := buildProviders(cfg, hc, log)
@@ -106,6 +101,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	errc := make(chan error, 1)
 	wg.Add(1)
 	go func() { defer wg.Done(); errc <- eng.Run(ctx) }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-ctx.Done():
+		case <-eng.Ready():
+			pruner.Run(ctx)
+		}
+	}()
 
 	// Inputs: keypad and barcode scanner feed the same events.
 	inputs, err := buildInputs(cfg, log)
@@ -154,7 +158,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		defer c()
 		return eng.Healthy(hctx)
 	}
-	stopServices, err := serveServices(ctx, eng, services{adminSocket: cfg.Admin.Socket, adminGroup: cfg.Admin.Group,
+	stopServices, err := serveServices(ctx, eng, services{st: st, adminSocket: cfg.Admin.Socket, adminGroup: cfg.Admin.Group,
 		httpListen: cfg.HTTP.Listen, webhooks: cfg.Webhooks.Listen, hooks: hooks(eng)}, metrics.Handler(reg, health), log)
 	if err != nil {
 		cancel()

@@ -151,7 +151,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	case err := <-errc:
 		return err
 	}
-	stopServices, err := serveServices(ctx, eng, services{adminSocket: o.adminSocket}, nil, log)
+	stopServices, err := serveServices(ctx, eng, services{st: st, adminSocket: o.adminSocket}, nil, log)
 	if err != nil {
 		return err
 	}

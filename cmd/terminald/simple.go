@@ -10,8 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/terminald/terminald/admin"
 	"github.com/terminald/terminald/config"
-	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
@@ -70,28 +70,73 @@ func orDash(s string) string {
 	return s
 }
 
+// paymentsQuery turns the listing's filters (CLI flags or admin arguments) into a
+// store.Query; day is YYYY-MM-DD in local time.
+func paymentsQuery(limit int, before uint64, state, day string, receipt uint64) (store.Query, error) {
+	q := store.Query{Limit: limit, Before: store.Cursor(before), State: store.State(state), Receipt: receipt}
+	if state != "" && !knownState(q.State) {
+		return q, fmt.Errorf("unknown payment state %q (want new, creating, awaiting, cancelling, paid, failed, expired or cancelled)", state)
+	}
+	if day != "" {
+		d, err := time.ParseInLocation(time.DateOnly, day, time.Local)
+		if err != nil {
+			return q, fmt.Errorf("day %q is not YYYY-MM-DD", day)
+		}
+		q.From, q.To = d, d.AddDate(0, 0, 1)
+	}
+	return q, nil
+}
+
+func knownState(s store.State) bool {
+	switch s {
+	case store.StateNew, store.StateCreating, store.StateAwaiting, store.StateCancelling,
+		store.StatePaid, store.StateFailed, store.StateExpired, store.StateCancelled:
+		return true
+	}
+	return false
+}
+
+// listPageSize is how many payments the CLI asks for at a time: memory stays flat
+// whatever the history.
+const listPageSize = 200
+
 func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("payments", stderr)
 	stateDir := fs.String("state", "", "state directory (default: terminal.state_dir of --config)")
 	cfgPath := fs.String("config", config.DefaultPath, "configuration file")
 	asJSON := fs.Bool("json", false, "one JSON object per line")
 	limit := fs.Int("n", 0, "at most N payments, newest first (0 = all)")
+	only := fs.String("only", "", "only payments in `STATE` (paid, failed, expired, cancelled, awaiting, …)")
+	day := fs.String("day", "", "only payments created on `YYYY-MM-DD` (local time)")
+	receipt := fs.Uint64("receipt", 0, "only the payment with receipt number `N`")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	var ps []*store.Payment
+	if *limit < 0 {
+		return fmt.Errorf("%w: -n %d: want 0 (all) or more", errUsage, *limit)
+	}
+	q, err := paymentsQuery(0, 0, *only, *day, *receipt)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	out := newPaymentPrinter(stdout, *asJSON)
 	if *stateDir == "" {
 		c, err := config.Load(*cfgPath)
 		if err != nil {
 			return fmt.Errorf("which terminal? give --state DIR, or --config FILE of an installed one (%w)", err)
 		}
 		*stateDir = c.Terminal.StateDir
-		// A running daemon holds the database: ask it over the admin socket.
-		if err := adminCall(ctx, c.Admin.Socket, "payments", map[string]any{"limit": *limit}, &ps); err == nil {
-			return printPayments(stdout, ps, *asJSON)
+		// A running daemon holds the database: ask it over the admin socket, page by page.
+		fetch := func(before uint64, n int) ([]*store.Payment, error) {
+			var ps []*store.Payment
+			err := adminCall(ctx, c.Admin.Socket, "payments", admin.PaymentsArgs{Limit: n, Before: before, State: *only, Day: *day, Receipt: *receipt}, &ps)
+			return ps, err
+		}
+		if first, err := fetch(0, pageSize(*limit, 0)); err == nil {
+			return streamPayments(out, *limit, first, fetch)
 		}
 	}
 	st, err := store.Open(filepath.Join(*stateDir, "terminald.db"), &store.Options{ReadOnly: true, Timeout: 2 * time.Second})
@@ -102,24 +147,79 @@ func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer st.Close()
-	if ps, err = flow.List(st, *limit); err != nil {
+	fetch := func(before uint64, n int) ([]*store.Payment, error) {
+		q.Before, q.Limit = store.Cursor(before), n
+		page, err := st.List(ctx, q)
+		return page.Payments, err
+	}
+	first, err := fetch(0, pageSize(*limit, 0))
+	if err != nil {
 		return err
 	}
-	return printPayments(stdout, ps, *asJSON)
+	return streamPayments(out, *limit, first, fetch)
 }
 
-func printPayments(w io.Writer, ps []*store.Payment, asJSON bool) error {
+// pageSize is the next page's size when limit (0: all) payments are wanted and done
+// were printed.
+func pageSize(limit, done int) int {
+	if limit == 0 {
+		return listPageSize
+	}
+	return min(limit-done, listPageSize)
+}
+
+// streamPayments prints first and the pages that follow it (fetch(before, n)) until
+// limit payments (0: all) are out or the listing ends. One page is in memory at a time.
+func streamPayments(out *paymentPrinter, limit int, first []*store.Payment, fetch func(before uint64, n int) ([]*store.Payment, error)) error {
+	ps, done := first, 0
+	for {
+		want := pageSize(limit, done)
+		if err := out.page(ps); err != nil {
+			return err
+		}
+		done += len(ps)
+		if len(ps) < want || (limit > 0 && done >= limit) || ps[len(ps)-1].Seq == 0 {
+			return out.flush()
+		}
+		var err error
+		if ps, err = fetch(ps[len(ps)-1].Seq, pageSize(limit, done)); err != nil {
+			return err
+		}
+	}
+}
+
+// paymentPrinter writes the listing as it comes: a table (aligned page by page) or one
+// JSON object per line.
+type paymentPrinter struct {
+	w      io.Writer
+	json   *json.Encoder
+	tw     *tabwriter.Writer
+	header bool
+}
+
+func newPaymentPrinter(w io.Writer, asJSON bool) *paymentPrinter {
+	p := &paymentPrinter{w: w}
 	if asJSON {
-		enc := json.NewEncoder(w)
+		p.json = json.NewEncoder(w)
+	} else {
+		p.tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	}
+	return p
+}
+
+func (o *paymentPrinter) page(ps []*store.Payment) error {
+	if o.json != nil {
 		for _, p := range ps {
-			if err := enc.Encode(toLine(p)); err != nil {
+			if err := o.json.Encode(toLine(p)); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tAMOUNT\tPROVIDER\tREFERENCE\tRECEIPT\tCREATED")
+	if !o.header {
+		fmt.Fprintln(o.tw, "ID\tSTATE\tAMOUNT\tPROVIDER\tREFERENCE\tRECEIPT\tCREATED")
+		o.header = true
+	}
 	for _, p := range ps {
 		st := string(p.State)
 		if p.PaidLate {
@@ -128,9 +228,46 @@ func printPayments(w io.Writer, ps []*store.Payment, asJSON bool) error {
 		if p.Unconfirmed {
 			st += " (not confirmed to register)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%04d\t%s\n", p.ID, st, p.Amount, p.Provider, orDash(p.ProviderID), p.Receipt, p.CreatedAt.Local().Format(time.DateTime))
+		fmt.Fprintf(o.tw, "%s\t%s\t%s\t%s\t%s\t%04d\t%s\n", p.ID, st, p.Amount, p.Provider, orDash(p.ProviderID), p.Receipt, p.CreatedAt.Local().Format(time.DateTime))
 	}
-	return tw.Flush()
+	return o.tw.Flush()
+}
+
+func (o *paymentPrinter) flush() error {
+	if o.tw != nil && !o.header {
+		return o.page(nil)
+	}
+	return nil
+}
+
+// cmdCompact gives the pages pruning freed back to the file system (bbolt never shrinks
+// its file by itself). The daemon must be stopped: the database's lock says if it is not.
+func cmdCompact(args []string, stdout, stderr io.Writer) error {
+	fs := flags("compact", stderr)
+	stateDir := fs.String("state", "", "state directory (default: terminal.state_dir of --config)")
+	cfgPath := fs.String("config", config.DefaultPath, "configuration file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if *stateDir == "" {
+		c, err := config.Load(*cfgPath)
+		if err != nil {
+			return fmt.Errorf("which terminal? give --state DIR, or --config FILE of an installed one (%w)", err)
+		}
+		*stateDir = c.Terminal.StateDir
+	}
+	before, after, err := store.Compact(filepath.Join(*stateDir, "terminald.db"), 2*time.Second)
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("%w; stop terminald first (systemctl stop terminald)", err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "compacted: %d → %d bytes\n", before, after)
+	return nil
 }
 
 func cmdScreens(args []string, stdout, stderr io.Writer) error {
