@@ -14,6 +14,7 @@ import (
 
 	"github.com/terminald/terminald/admin"
 	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/health"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/sdnotify"
 )
@@ -26,6 +27,7 @@ type services struct {
 	httpListen  string
 	webhooks    string
 	hooks       map[string]http.Handler // webhook receivers by provider name
+	report      func() health.Report    // checked health for status; nil: none
 }
 
 // serve runs the services until ctx ends: READY=1 once the engine recovered, WATCHDOG=1
@@ -38,7 +40,7 @@ func serveServices(ctx context.Context, eng *flow.Engine, s services, reg http.H
 		}
 	}
 	if s.adminSocket != "" {
-		srv, err := admin.Listen(s.adminSocket, s.adminGroup, adminHandler{eng: eng}, log.With("part", "admin"))
+		srv, err := admin.Listen(s.adminSocket, s.adminGroup, adminHandler{eng: eng, report: s.report}, log.With("part", "admin"))
 		if err != nil {
 			return stop, err
 		}
@@ -90,9 +92,30 @@ func serveServices(ctx context.Context, eng *flow.Engine, s services, reg http.H
 }
 
 // adminHandler answers the admin socket from the engine.
-type adminHandler struct{ eng *flow.Engine }
+type adminHandler struct {
+	eng    *flow.Engine
+	report func() health.Report
+}
 
-func (a adminHandler) Status(ctx context.Context) (any, error) { return a.eng.Status(ctx) }
+// statusResult is `terminald status`: the engine's snapshot and, in the daemon, the
+// checked health (provider probes, display, printer, why degraded).
+type statusResult struct {
+	flow.Status
+	Health *health.Report `json:"health,omitempty"`
+}
+
+func (a adminHandler) Status(ctx context.Context) (any, error) {
+	s, err := a.eng.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := statusResult{Status: s}
+	if a.report != nil {
+		r := a.report()
+		out.Health = &r
+	}
+	return out, nil
+}
 
 func (a adminHandler) Payments(ctx context.Context, limit int) (any, error) {
 	return a.eng.Payments(ctx, limit)

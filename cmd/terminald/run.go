@@ -86,6 +86,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer closePrinter()
+	chk := newChecked(provs, cfg.Display.Driver, cfg.Printer.Driver == "serial" || cfg.Printer.Driver == "usb", m, log)
 
 	lo, hi := cfg.Bounds()
 	reverseLate := cfg.Terminal.ReverseLate == nil || *cfg.Terminal.ReverseLate
@@ -93,8 +94,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		TerminalID: cfg.Terminal.ID, Merchant: cfg.Terminal.Merchant, MerchantInfo: cfg.Terminal.MerchantInfo,
 		Currency: cfg.Terminal.Currency, MinAmount: lo, MaxAmount: hi, MerchantCopy: cfg.Printer.MerchantCopy,
 		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: reverseLate,
-		Now: clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m},
-	}, st, provs, scr, prn)
+		Now: clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m, chk},
+	}, st, provs, chk.wrapDisplay(scr), prn)
 	if err != nil {
 		return err
 	}
@@ -105,6 +106,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	errc := make(chan error, 1)
 	wg.Add(1)
 	go func() { defer wg.Done(); errc <- eng.Run(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); chk.prober.Run(ctx) }()
 
 	// Inputs: keypad and barcode scanner feed the same events.
 	inputs, err := buildInputs(cfg, log)
@@ -146,10 +149,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	health := func() error {
 		hctx, c := context.WithTimeout(ctx, 5*time.Second)
 		defer c()
-		return eng.Healthy(hctx)
+		return chk.healthz(hctx, eng)
 	}
 	stopServices, err := serveServices(ctx, eng, services{adminSocket: cfg.Admin.Socket, adminGroup: cfg.Admin.Group,
-		httpListen: cfg.HTTP.Listen, webhooks: cfg.Webhooks.Listen, hooks: hooks(eng)}, metrics.Handler(reg, health), log)
+		httpListen: cfg.HTTP.Listen, webhooks: cfg.Webhooks.Listen, hooks: hooks(eng), report: chk.report}, metrics.Handler(reg, health), log)
 	if err != nil {
 		cancel()
 		wg.Wait()
@@ -182,7 +185,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // observer feeds the flow's counts to Prometheus.
-type observer struct{ m *metrics.Metrics }
+type observer struct {
+	m   *metrics.Metrics
+	chk *checked
+}
 
 func (o observer) PaymentFinished(provider string, state store.State, late bool) {
 	result := string(state)
@@ -198,6 +204,7 @@ func (o observer) Gauges(inFlight, outbox int, printer string) {
 	o.m.InFlight.Set(float64(inFlight))
 	o.m.OutboxDepth.Set(float64(outbox))
 	o.m.SetPrinterState(printer)
+	o.chk.notePrinter(printer)
 }
 
 // buildProviders makes the enabled providers' clients and their webhook receivers.

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/health"
+	"github.com/terminald/terminald/metrics"
+	"github.com/terminald/terminald/screen"
+)
+
+// checked is what the daemon checks rather than assumes: each enabled provider is
+// probed (package health), the display records whether its last draw worked, and the
+// printer's state is what was last seen ("missing" when none is configured).
+type checked struct {
+	prober  *health.Prober
+	display *health.DeviceState
+	printer *health.DeviceState
+
+	printerConfigured bool
+}
+
+// newChecked prepares the probes of provs and the device states; displayDriver "none"
+// means no display, which /healthz reports as degraded.
+func newChecked(provs []flow.Provider, displayDriver string, printerConfigured bool, m *metrics.Metrics, log *slog.Logger) *checked {
+	targets := map[string]health.Pinger{}
+	for _, p := range provs {
+		targets[p.Name()] = p
+		m.SetProvider(p.Name(), false, time.Time{})
+	}
+	c := &checked{
+		prober: health.New(targets, health.Config{Logger: log.With("part", "health"), OnProbe: func(p health.Provider) {
+			m.SetProvider(p.Name, p.State == health.StateUp, p.LastSuccess)
+		}}),
+		display: health.NewDeviceState(health.DeviceUnknown),
+		printer: health.NewDeviceState(health.DeviceUnknown),
+
+		printerConfigured: printerConfigured,
+	}
+	if displayDriver == "none" {
+		c.display.Set(health.DeviceMissing)
+	}
+	if !printerConfigured {
+		c.printer.Set(health.DeviceMissing)
+	}
+	return c
+}
+
+// wrapDisplay returns d recording each draw's result, unless there is no display.
+func (c *checked) wrapDisplay(d flow.Display) flow.Display {
+	if c.display.Get() == health.DeviceMissing {
+		return d
+	}
+	return health.Display[screen.Screen]{Shower: d, State: c.display}
+}
+
+// report assesses the terminal now.
+func (c *checked) report() health.Report {
+	return health.Assess(c.prober.Providers(), c.display.Get(), c.printer.Get())
+}
+
+// healthz is /healthz's check: the engine answers within ctx and the terminal is not
+// degraded.
+func (c *checked) healthz(ctx context.Context, eng *flow.Engine) error {
+	if err := eng.Healthy(ctx); err != nil {
+		return err
+	}
+	return c.report().Err()
+}
+
+// notePrinter records the printer state the engine last saw; without a printer
+// configured it stays "missing".
+func (c *checked) notePrinter(state string) {
+	if c.printerConfigured && state != "" {
+		c.printer.Set(state)
+	}
+}
