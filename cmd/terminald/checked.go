@@ -7,6 +7,8 @@ import (
 
 	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/health"
+	"github.com/terminald/terminald/hw/printer"
+	"github.com/terminald/terminald/hw/reopen"
 	"github.com/terminald/terminald/metrics"
 	"github.com/terminald/terminald/screen"
 )
@@ -20,11 +22,19 @@ type checked struct {
 	printer *health.DeviceState
 
 	printerConfigured bool
+	printerConn       func() reopen.State // a printer that may come and go; nil: none
 }
 
 // newChecked prepares the probes of provs and the device states; displayDriver "none"
 // means no display, which /healthz reports as degraded.
-func newChecked(provs []flow.Provider, displayDriver string, printerConfigured bool, m *metrics.Metrics, log *slog.Logger) *checked {
+func newChecked(provs []flow.Provider, displayDriver string, prn flow.Printer, m *metrics.Metrics, log *slog.Logger) *checked {
+	var conn func() reopen.State
+	if sp, ok := prn.(statusPrinter); ok {
+		if r, ok := sp.Device.(*printer.Reopening); ok {
+			conn = r.State
+		}
+	}
+	printerConfigured := conn != nil
 	targets := map[string]health.Pinger{}
 	for _, p := range provs {
 		targets[p.Name()] = p
@@ -38,6 +48,7 @@ func newChecked(provs []flow.Provider, displayDriver string, printerConfigured b
 		printer: health.NewDeviceState(health.DeviceUnknown),
 
 		printerConfigured: printerConfigured,
+		printerConn:       conn,
 	}
 	if displayDriver == "none" {
 		c.display.Set(health.DeviceMissing)
@@ -58,7 +69,7 @@ func (c *checked) wrapDisplay(d flow.Display) flow.Display {
 
 // report assesses the terminal now.
 func (c *checked) report() health.Report {
-	return health.Assess(c.prober.Providers(), c.display.Get(), c.printer.Get())
+	return health.Assess(c.prober.Providers(), c.display.Get(), c.printerState())
 }
 
 // healthz is /healthz's check: the engine answers within ctx and the terminal is not
@@ -76,4 +87,23 @@ func (c *checked) notePrinter(state string) {
 	if c.printerConfigured && state != "" {
 		c.printer.Set(state)
 	}
+}
+
+// printerState is the printer as it is: missing while its device is absent, unknown
+// once it is back until the engine checked it, else what the engine last saw.
+func (c *checked) printerState() string {
+	seen := c.printer.Get()
+	if c.printerConn == nil {
+		return seen
+	}
+	switch c.printerConn() {
+	case reopen.StateOpen:
+		if seen == health.DeviceMissing {
+			return health.DeviceUnknown
+		}
+		return seen
+	case reopen.StateAbsent:
+		return health.DeviceMissing
+	}
+	return health.DeviceUnknown
 }

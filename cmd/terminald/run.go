@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/reopen"
 	"github.com/terminald/terminald/metrics"
 	"github.com/terminald/terminald/providers/accrue"
 	"github.com/terminald/terminald/providers/acountpay"
@@ -86,7 +88,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer closePrinter()
-	chk := newChecked(provs, cfg.Display.Driver, cfg.Printer.Driver == "serial" || cfg.Printer.Driver == "usb", m, log)
+	chk := newChecked(provs, cfg.Display.Driver, prn, m, log)
 
 	lo, hi := cfg.Bounds()
 	reverseLate := cfg.Terminal.ReverseLate == nil || *cfg.Terminal.ReverseLate
@@ -324,20 +326,18 @@ func buildPrinter(cfg *config.Config, log *slog.Logger) (flow.Printer, func(), e
 	switch c.Driver {
 	case "serial":
 		parity := map[string]serialport.Parity{"none": serialport.ParityNone, "odd": serialport.ParityOdd, "even": serialport.ParityEven}[c.Parity]
-		p, err := printer.OpenSerial(serialport.Config{Name: c.Device, Baud: c.Baud, Parity: parity, StopBits: c.StopBits, ReadTimeout: 100 * time.Millisecond}, pc)
-		if err != nil {
-			return nil, nil, err
-		}
-		return statusPrinter{p}, func() { p.Close() }, nil
+		p := printer.NewReopening(reopen.Options{Name: "printer " + c.Device, Logger: log}, func() (*printer.Printer, error) {
+			return printer.OpenSerial(serialport.Config{Name: c.Device, Baud: c.Baud, Parity: parity, StopBits: c.StopBits, ReadTimeout: 100 * time.Millisecond}, pc)
+		})
+		return statusPrinter{p}, startReopening(p), nil
 	case "usb":
-		p, err := printer.OpenUSB(c.Device, pc)
-		if err != nil {
-			return nil, nil, err
-		}
-		return statusPrinter{p}, func() { p.Close() }, nil
+		p := printer.NewReopening(reopen.Options{Name: "printer " + c.Device, Logger: log}, func() (*printer.Printer, error) {
+			return printer.OpenUSB(c.Device, pc)
+		})
+		return statusPrinter{p}, startReopening(p), nil
 	}
 	log.Warn("no receipt printer configured: receipts are not printed")
-	return statusPrinter{printer.NewFilePrinter(io.Discard, io.Discard, layout)}, func() {}, nil
+	return noPrinter{printer.NewFilePrinter(io.Discard, io.Discard, layout)}, func() {}, nil
 }
 
 // statusPrinter adapts a printer.Device to flow.PrinterStatus.
@@ -345,6 +345,9 @@ type statusPrinter struct{ printer.Device }
 
 func (p statusPrinter) PrinterStatus(ctx context.Context) string {
 	s, err := p.Status(ctx)
+	if errors.Is(err, printer.ErrAbsent) {
+		return "missing"
+	}
 	if err != nil {
 		return "unknown"
 	}
@@ -358,11 +361,7 @@ func buildInputs(cfg *config.Config, log *slog.Logger) ([]keypad.Input, error) {
 	case "evdev":
 		in = append(in, &keypad.Keypad{Device: keypad.Device{Path: cfg.Keypad.Device, Logger: log}})
 	case "matrix":
-		m, err := keypad.OpenMatrix(cfg.Keypad.Rows, cfg.Keypad.Cols, keypad.MatrixConfig{Layout: cfg.Keypad.Keymap, Logger: log})
-		if err != nil {
-			return nil, err
-		}
-		in = append(in, m)
+		in = append(in, matrixInput{cfg.Keypad.Rows, cfg.Keypad.Cols, keypad.MatrixConfig{Layout: cfg.Keypad.Keymap, Logger: log}, log})
 	}
 	if cfg.Scanner.Device != "" {
 		layout, err := keypad.ParseLayout(cfg.Scanner.Layout)
