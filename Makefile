@@ -46,8 +46,8 @@ STRESS_COUNT     ?= 20
 STRESS_COUNT_HOT ?= 100
 STRESS_HOT       := ./flow ./cmd/terminald
 stress:
-	CGO_ENABLED=1 $(GO) test -race -count=$(STRESS_COUNT) -timeout 60m $(PKGS)
-	CGO_ENABLED=1 $(GO) test -race -count=$(STRESS_COUNT_HOT) -timeout 120m $(STRESS_HOT)
+	CGO_ENABLED=1 $(GO) test -race -count=$(STRESS_COUNT) -timeout 180m $(PKGS)
+	CGO_ENABLED=1 $(GO) test -race -count=$(STRESS_COUNT_HOT) -timeout 300m $(STRESS_HOT)
 
 ## test-arm64: the suite as linux/arm64 under qemu user-mode emulation (-short: no end-to-end runs)
 test-arm64:

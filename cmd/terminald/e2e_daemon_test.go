@@ -463,7 +463,7 @@ func TestDaemonRunAdminFresh(t *testing.T) {
 	}
 }
 
-// TestDaemonRunBadConfig: `terminald run` refuses a bad configuration with exit 1 naming
+// TestDaemonRunBadConfig: `terminald run` refuses a bad configuration with exit 78 naming
 // the key, before touching anything.
 func TestDaemonRunBadConfig(t *testing.T) {
 	skipShort(t)
@@ -493,14 +493,14 @@ socket = "` + filepath.Join(dir, "a.sock") + `"
 		path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".toml")
 		os.WriteFile(path, []byte(tc.text), 0o600)
 		_, errs, code := run(t, "", "run", "--config", path)
-		if code != 1 || !strings.Contains(errs, tc.want) {
-			t.Errorf("%s: exit %d, stderr %q; want exit 1 naming %s", tc.name, code, errs, tc.want)
+		if code != exitConfig || !strings.Contains(errs, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d (systemd does not restart) naming %s", tc.name, code, errs, exitConfig, tc.want)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "state")); !os.IsNotExist(err) {
 		t.Errorf("a refused configuration created the state directory")
 	}
-	if _, errs, code := run(t, "", "run", "--config", filepath.Join(dir, "missing.toml")); code != 1 || !strings.Contains(errs, "missing.toml") {
+	if _, errs, code := run(t, "", "run", "--config", filepath.Join(dir, "missing.toml")); code != exitConfig || !strings.Contains(errs, "missing.toml") {
 		t.Errorf("missing config file: exit %d, %q", code, errs)
 	}
 	if _, errs, code := run(t, "", "run", "--config", filepath.Join(dir, "x.toml"), "extra"); code != 2 || errs == "" {

@@ -42,7 +42,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	cfg, err := config.Load(*path)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errConfig, err)
 	}
 	log, err := newLogger(stderr, cfg.Terminal.LogLevel)
 	if err != nil {
