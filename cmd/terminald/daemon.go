@@ -121,8 +121,11 @@ func (a adminHandler) Payments(ctx context.Context, limit int) (any, error) {
 	return a.eng.Payments(ctx, limit)
 }
 
-func (a adminHandler) Reprint(ctx context.Context, n uint64) (any, error) {
-	return map[string]any{"queued": true, "receipt": n}, a.eng.Reprint(ctx, n)
+func (a adminHandler) Reprint(ctx context.Context, n uint64) (admin.ReprintResult, error) {
+	if err := a.eng.Reprint(ctx, n); err != nil {
+		return admin.ReprintResult{}, err
+	}
+	return admin.ReprintResult{Queued: true, Receipt: n}, nil
 }
 
 func (a adminHandler) Refund(ctx context.Context, id, amount, dest string) (any, error) {
