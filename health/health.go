@@ -232,6 +232,10 @@ type Report struct {
 	// or not present), unknown (not checked yet), or what the printer reported (e.g.
 	// "paper out").
 	Printer string `json:"printer"`
+	// Devices are the other optional devices the daemon reopens by itself (e.g.
+	// "keypad", "register"): "ok" while open, "missing" while absent. They never
+	// degrade the terminal.
+	Devices map[string]string `json:"devices,omitempty"`
 	// Degraded lists why the terminal cannot take payments; empty when it can.
 	Degraded []string `json:"degraded,omitempty"`
 }

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"sync"
 	"time"
 
 	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/health"
+	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/hw/reopen"
 	"github.com/terminald/terminald/metrics"
@@ -23,6 +26,9 @@ type checked struct {
 
 	printerConfigured bool
 	printerConn       func() reopen.State // a printer that may come and go; nil: none
+
+	mu      sync.Mutex
+	devices map[string]string // other reopened devices by name: ok or missing
 }
 
 // newChecked prepares the probes of provs and the device states; displayDriver "none"
@@ -69,7 +75,40 @@ func (c *checked) wrapDisplay(d flow.Display) flow.Display {
 
 // report assesses the terminal now.
 func (c *checked) report() health.Report {
-	return health.Assess(c.prober.Providers(), c.display.Get(), c.printerState())
+	r := health.Assess(c.prober.Providers(), c.display.Get(), c.printerState())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.devices) > 0 {
+		r.Devices = maps.Clone(c.devices)
+	}
+	return r
+}
+
+// device returns the state callback of a reopened device, recording it under name from
+// its first open attempt on.
+func (c *checked) device(name string) func(reopen.State, error) {
+	return func(s reopen.State, _ error) {
+		v := health.DeviceMissing
+		if s == reopen.StateOpen {
+			v = health.DeviceOK
+		}
+		c.mu.Lock()
+		if c.devices == nil {
+			c.devices = map[string]string{}
+		}
+		c.devices[name] = v
+		c.mu.Unlock()
+	}
+}
+
+// watchInputs reports the state of the inputs the daemon reopens (the matrix keypad).
+func (c *checked) watchInputs(inputs []keypad.Input) {
+	for i, in := range inputs {
+		if m, ok := in.(matrixInput); ok {
+			m.onState = c.device("keypad")
+			inputs[i] = m
+		}
+	}
 }
 
 // healthz is /healthz's check: the engine answers within ctx and the terminal is not

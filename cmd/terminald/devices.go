@@ -33,10 +33,11 @@ type matrixInput struct {
 	rows, cols []string
 	cfg        keypad.MatrixConfig
 	log        *slog.Logger
+	onState    func(reopen.State, error) // nil: not reported
 }
 
 func (m matrixInput) Run(ctx context.Context, handle func(keypad.Event)) error {
-	return reopen.Supervise(ctx, reopen.Options{Name: "keypad matrix", Logger: m.log},
+	return reopen.Supervise(ctx, reopen.Options{Name: "keypad matrix", Logger: m.log, OnState: m.onState},
 		func(context.Context) (*keypad.Matrix, error) { return keypad.OpenMatrix(m.rows, m.cols, m.cfg) },
 		func(ctx context.Context, k *keypad.Matrix) error { return k.Run(ctx, handle) })
 }

@@ -44,6 +44,10 @@ func TestDaemonRunDevicesAbsentAtStart(t *testing.T) {
 	if got := printerState(st); got != "missing" {
 		t.Errorf("printer absent at start reported %q, want missing", got)
 	}
+	h, _ := st["health"].(map[string]any)
+	if devs, _ := h["devices"].(map[string]any); devs["register"] != "missing" {
+		t.Errorf("register port absent at start: health %v, want devices.register missing", h)
+	}
 	if !strings.Contains(p.stderr(), "device missing") || !strings.Contains(p.stderr(), tty) {
 		t.Errorf("the log does not say the printer and register port are missing:\n%s", p.stderr())
 	}

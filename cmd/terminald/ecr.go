@@ -31,6 +31,7 @@ type ecrSettings struct {
 	terminalID string
 	currency   string
 	baud       int
+	onState    func(reopen.State, error) // serial port state; nil: not reported
 }
 
 // startECR serves a cash register on addr (tcp://HOST:PORT or serial:/dev/ttyX) until ctx
@@ -71,7 +72,7 @@ func startECR(ctx context.Context, addr string, eng *flow.Engine, st *store.Stor
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reopen.Supervise(ctx, reopen.Options{Name: "register " + name, Logger: log},
+			reopen.Supervise(ctx, reopen.Options{Name: "register " + name, Logger: log, OnState: s.onState},
 				func(context.Context) (serialport.Port, error) {
 					return serialport.Open(serialport.Config{Name: name, Baud: baud, StopBits: 2, ReadTimeout: 50 * time.Millisecond})
 				},

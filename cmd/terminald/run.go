@@ -118,6 +118,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		wg.Wait()
 		return err
 	}
+	chk.watchInputs(inputs)
 	if len(inputs) > 0 {
 		wg.Add(1)
 		go func() {
@@ -163,7 +164,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer stopServices()
 	if cfg.ECR.Listen != "" {
 		stopECR, err := startECR(ctx, cfg.ECR.Listen, eng, st, ecrSettings{password: cfg.ECR.Password,
-			terminalID: cfg.ECR.TerminalID, currency: cfg.Terminal.Currency, baud: cfg.ECR.Baud}, log)
+			terminalID: cfg.ECR.TerminalID, currency: cfg.Terminal.Currency, baud: cfg.ECR.Baud, onState: chk.device("register")}, log)
 		if err != nil {
 			cancel()
 			wg.Wait()
@@ -361,7 +362,7 @@ func buildInputs(cfg *config.Config, log *slog.Logger) ([]keypad.Input, error) {
 	case "evdev":
 		in = append(in, &keypad.Keypad{Device: keypad.Device{Path: cfg.Keypad.Device, Logger: log}})
 	case "matrix":
-		in = append(in, matrixInput{cfg.Keypad.Rows, cfg.Keypad.Cols, keypad.MatrixConfig{Layout: cfg.Keypad.Keymap, Logger: log}, log})
+		in = append(in, matrixInput{rows: cfg.Keypad.Rows, cols: cfg.Keypad.Cols, cfg: keypad.MatrixConfig{Layout: cfg.Keypad.Keymap, Logger: log}, log: log})
 	}
 	if cfg.Scanner.Device != "" {
 		layout, err := keypad.ParseLayout(cfg.Scanner.Layout)
