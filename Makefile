@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 BIN       := bin
 PKGS      := ./...
 
-.PHONY: all run build cross test test-unit test-arm64 vet fmt-check bench fuzz deb check-deb verify-unit screens clean tools
+.PHONY: all run build cross test test-unit test-arm64 stress vet fmt-check bench fuzz deb check-deb verify-unit screens clean tools
 
 all: build
 
@@ -39,6 +39,15 @@ vet:
 
 test-unit:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+## stress: hunt flaky tests: the race-enabled suite 20 times over, the engine and
+## daemon packages (concurrency and end-to-end runs) 100 times over
+STRESS_COUNT     ?= 20
+STRESS_COUNT_HOT ?= 100
+STRESS_HOT       := ./flow ./cmd/terminald
+stress:
+	CGO_ENABLED=1 $(GO) test -race -count=$(STRESS_COUNT) -timeout 180m $(PKGS)
+	CGO_ENABLED=1 $(GO) test -race -count=$(STRESS_COUNT_HOT) -timeout 300m $(STRESS_HOT)
 
 ## test-arm64: the suite as linux/arm64 under qemu user-mode emulation (-short: no end-to-end runs)
 test-arm64:

@@ -7,7 +7,11 @@
 // one response line {"ok":true,"data":...} or {"ok":false,"error":"..."}.
 // Several requests may follow each other on one connection. Access is
 // controlled by the socket file: mode 0660, owned by the daemon's user and
-// the configured group.
+// the configured group, so only they can connect. Read-only commands
+// (status, payments) are open to every caller; commands that move money
+// or paper (refund, reprint, end-of-day) also check the caller's kernel
+// credentials (SO_PEERCRED): root, the daemon's own user, or a uid/gid
+// admitted with WithAccess.
 package admin
 
 import (
@@ -51,9 +55,9 @@ type Handler interface {
 	Status(ctx context.Context) (any, error)
 	// Payments lists up to limit recent payments, newest first.
 	Payments(ctx context.Context, limit int) (any, error)
-	// Reprint prints the receipt with the given number again; 0 means
-	// the last receipt.
-	Reprint(ctx context.Context, receipt uint64) (any, error)
+	// Reprint queues the receipt with the given number for printing
+	// again; 0 means the last receipt.
+	Reprint(ctx context.Context, receipt uint64) (ReprintResult, error)
 	// Refund refunds a payment: amount is a decimal string in the
 	// payment's currency ("" refunds the rest in full); destination is
 	// where the money goes where a provider needs it (e.g. an address).
@@ -102,6 +106,15 @@ type PaymentsQuerier interface {
 type ReprintArgs struct {
 	// Receipt is the receipt number; 0 means the last receipt.
 	Receipt uint64 `json:"receipt,omitempty"`
+}
+
+// ReprintResult is the data of a successful "reprint".
+type ReprintResult struct {
+	// Queued is true: the receipt waits in the durable print queue (it
+	// prints when the printer is ready).
+	Queued bool `json:"queued"`
+	// Receipt is the receipt number asked for; 0 means the last receipt.
+	Receipt uint64 `json:"receipt"`
 }
 
 // RefundArgs are the arguments of "refund".
@@ -188,7 +201,11 @@ func dispatch(ctx context.Context, h Handler, req *Request) (any, error) {
 		if err := decodeArgs(req.Args, &a); err != nil {
 			return nil, err
 		}
-		return h.Reprint(ctx, a.Receipt)
+		r, err := h.Reprint(ctx, a.Receipt)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
 	case CmdRefund:
 		var a RefundArgs
 		if err := decodeArgs(req.Args, &a); err != nil {

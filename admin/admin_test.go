@@ -19,9 +19,10 @@ import (
 
 // fakeHandler records what each command was called with.
 type fakeHandler struct {
-	mu    sync.Mutex
-	calls []string
-	block chan struct{} // if not nil, Status blocks on it or ctx
+	mu      sync.Mutex
+	calls   []string
+	block   chan struct{} // if not nil, Status blocks on it or ctx
+	entered chan struct{} // if not nil, Status sends on it when called
 }
 
 func (f *fakeHandler) record(s string) {
@@ -41,6 +42,9 @@ func (f *fakeHandler) last() string {
 
 func (f *fakeHandler) Status(ctx context.Context) (any, error) {
 	f.record("status")
+	if f.entered != nil {
+		f.entered <- struct{}{}
+	}
 	if f.block != nil {
 		select {
 		case <-f.block:
@@ -56,15 +60,15 @@ func (f *fakeHandler) Payments(ctx context.Context, limit int) (any, error) {
 	return []map[string]any{{"id": "p1", "amount": json.Number("1250"), "currency": "EUR"}}, nil
 }
 
-func (f *fakeHandler) Reprint(ctx context.Context, receipt uint64) (any, error) {
+func (f *fakeHandler) Reprint(ctx context.Context, receipt uint64) (ReprintResult, error) {
 	f.record("reprint " + strconv.FormatUint(receipt, 10))
 	if receipt == 404 {
-		return nil, errors.New("receipt 404 not found")
+		return ReprintResult{}, errors.New("receipt 404 not found")
 	}
 	if receipt == 500 {
 		panic("printer driver bug")
 	}
-	return map[string]any{"printed": true}, nil
+	return ReprintResult{Queued: true, Receipt: receipt}, nil
 }
 
 func (f *fakeHandler) Refund(ctx context.Context, paymentID, amount, destination string) (any, error) {
@@ -355,7 +359,7 @@ func TestCallContextAndClose(t *testing.T) {
 }
 
 func TestTooManyConnections(t *testing.T) {
-	h := &fakeHandler{block: make(chan struct{})}
+	h := &fakeHandler{block: make(chan struct{}), entered: make(chan struct{}, MaxConns)}
 	s := start(t, h)
 	var wg sync.WaitGroup
 	for i := 0; i < MaxConns; i++ {
@@ -363,9 +367,15 @@ func TestTooManyConnections(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); c.Call(context.Background(), CmdStatus, nil, nil) }()
 	}
-	// Wait until all MaxConns connections are held by the server.
-	for len(s.sem) < MaxConns {
-		time.Sleep(time.Millisecond)
+	// Wait (bounded) until all MaxConns connections are inside the handler: each
+	// holds its slot.
+	deadline := time.After(10 * time.Second)
+	for i := 0; i < MaxConns; i++ {
+		select {
+		case <-h.entered:
+		case <-deadline:
+			t.Fatalf("only %d of %d connections reached the handler", i, MaxConns)
+		}
 	}
 	extra := dial(t, s)
 	err := extra.Call(context.Background(), CmdPayments, nil, nil)

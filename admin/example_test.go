@@ -17,7 +17,9 @@ func (daemon) Status(context.Context) (any, error) { return map[string]string{"s
 func (daemon) Payments(_ context.Context, limit int) (any, error) {
 	return []map[string]string{{"id": "p-1", "amount": "12.50", "currency": "EUR"}}, nil
 }
-func (daemon) Reprint(context.Context, uint64) (any, error) { return nil, nil }
+func (daemon) Reprint(_ context.Context, n uint64) (admin.ReprintResult, error) {
+	return admin.ReprintResult{Queued: true, Receipt: n}, nil
+}
 func (daemon) Refund(_ context.Context, id, amount, _ string) (any, error) {
 	return map[string]string{"payment_id": id, "amount": amount}, nil
 }

@@ -15,8 +15,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Server timeouts and limits.
@@ -48,6 +46,11 @@ type Server struct {
 	cancel context.CancelFunc
 	sem    chan struct{}
 
+	access   Access
+	credOf   func(net.Conn) (Cred, error)
+	groupsOf func(uid int) []int
+	self     int // the daemon's effective uid
+
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	closed bool
@@ -59,7 +62,12 @@ type Server struct {
 // member), and serves h on it until Close. A stale socket left by a
 // previous run is removed; Listen fails if another process still accepts
 // on path or if path is not a socket. A nil logger discards logs.
-func Listen(path, group string, h Handler, logger *slog.Logger) (*Server, error) {
+//
+// Everyone who can connect may run read-only commands; money-moving ones
+// (MovesMoney: refund, reprint, end-of-day) are refused unless the
+// caller's SO_PEERCRED credentials are root's, the daemon's own user's, or
+// admitted by WithAccess.
+func Listen(path, group string, h Handler, logger *slog.Logger, opts ...Option) (*Server, error) {
 	if h == nil {
 		return nil, errors.New("admin: listen: nil handler")
 	}
@@ -108,6 +116,11 @@ func Listen(path, group string, h Handler, logger *slog.Logger) (*Server, error)
 		ctx: ctx, cancel: cancel,
 		sem:   make(chan struct{}, MaxConns),
 		conns: make(map[net.Conn]struct{}),
+
+		credOf: peerCred, groupsOf: supplementaryGroups, self: os.Geteuid(),
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	s.wg.Add(1)
 	go s.acceptLoop()
@@ -248,28 +261,13 @@ func (s *Server) track(c net.Conn, add bool) bool {
 	return true
 }
 
-// peer returns the uid and pid of the connecting process, for the log.
-func peer(c net.Conn) (uid, pid int) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return -1, -1
-	}
-	raw, err := uc.SyscallConn()
-	if err != nil {
-		return -1, -1
-	}
-	uid, pid = -1, -1
-	raw.Control(func(fd uintptr) {
-		if cred, err := unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil {
-			uid, pid = int(cred.Uid), int(cred.Pid)
-		}
-	})
-	return uid, pid
-}
-
 func (s *Server) serveConn(c net.Conn) {
-	uid, pid := peer(c)
-	log := s.log.With("peer_uid", uid, "peer_pid", pid)
+	cred, credErr := s.credOf(c)
+	if credErr != nil {
+		cred = Cred{UID: -1, GID: -1, PID: -1}
+	}
+	log := s.log.With("peer_uid", cred.UID, "peer_pid", cred.PID)
+	handle := func(line []byte) *Response { return s.handle(log, cred, credErr, line) }
 	r := bufio.NewReaderSize(c, MaxRequestSize)
 	for {
 		if err := c.SetReadDeadline(time.Now().Add(IdleTimeout)); err != nil {
@@ -284,7 +282,7 @@ func (s *Server) serveConn(c net.Conn) {
 		if err != nil {
 			if len(line) > 0 && errors.Is(err, io.EOF) {
 				// Last request without a newline: still answer it.
-				s.send(c, s.handle(log, line))
+				s.send(c, handle(line))
 			} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				log.Debug("admin connection ended", "err", err)
 			}
@@ -293,7 +291,7 @@ func (s *Server) serveConn(c net.Conn) {
 		if len(trimSpace(line)) == 0 {
 			continue
 		}
-		if !s.send(c, s.handle(log, line)) {
+		if !s.send(c, handle(line)) {
 			return
 		}
 	}
@@ -331,10 +329,14 @@ func writeResponse(w io.Writer, resp *Response) error {
 
 // handle decodes and runs one request line. Arguments are not logged:
 // they may carry refund destinations.
-func (s *Server) handle(log *slog.Logger, line []byte) (resp *Response) {
+func (s *Server) handle(log *slog.Logger, cred Cred, credErr error, line []byte) (resp *Response) {
 	var req Request
 	if err := json.Unmarshal(line, &req); err != nil {
 		return &Response{Error: fmt.Sprintf("bad request: not a JSON object: %v", err)}
+	}
+	if err := s.authorize(cred, credErr, req.Cmd); err != nil {
+		log.Warn("admin command refused", "cmd", req.Cmd, "peer_gid", cred.GID, "err", err)
+		return &Response{Error: err.Error()}
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, CommandTimeout)
 	defer cancel()

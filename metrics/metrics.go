@@ -47,6 +47,12 @@ type Metrics struct {
 	OutboxDepth prometheus.Gauge
 	// InFlight is the number of payments currently in progress.
 	InFlight prometheus.Gauge
+	// ProviderUp is 1 when the provider's last probe succeeded, 0 when it failed
+	// or none has answered yet.
+	ProviderUp *prometheus.GaugeVec
+	// ProviderLastSuccess is the Unix time in seconds of the provider's last
+	// successful probe; absent until one succeeds.
+	ProviderLastSuccess *prometheus.GaugeVec
 
 	mu      sync.Mutex
 	printer string
@@ -107,8 +113,18 @@ func Register(reg prometheus.Registerer) (*Metrics, error) {
 			Name:      "payments_in_flight",
 			Help:      "Payments started and not yet finished.",
 		}),
+		ProviderUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace,
+			Name:      "provider_up",
+			Help:      "1 when the payment provider answered its last probe, 0 when it did not or was not probed yet.",
+		}, []string{"provider"}),
+		ProviderLastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace,
+			Name:      "provider_last_success_timestamp_seconds",
+			Help:      "Unix time of the payment provider's last successful probe.",
+		}, []string{"provider"}),
 	}
-	for _, c := range []prometheus.Collector{m.PaymentsTotal, m.ProviderLatency, m.PrinterState, m.DisplayState, m.OutboxDepth, m.InFlight} {
+	for _, c := range []prometheus.Collector{m.PaymentsTotal, m.ProviderLatency, m.PrinterState, m.DisplayState, m.OutboxDepth, m.InFlight, m.ProviderUp, m.ProviderLastSuccess} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: register: %w", err)
 		}
@@ -124,6 +140,19 @@ func (m *Metrics) Payment(provider, result string) {
 // ProviderRequest records how long one request to provider took.
 func (m *Metrics) ProviderRequest(provider string, d time.Duration) {
 	m.ProviderLatency.WithLabelValues(provider).Observe(d.Seconds())
+}
+
+// SetProvider records a provider's probe result: up or not, and the time of its last
+// success (zero: none yet, the timestamp is left out).
+func (m *Metrics) SetProvider(provider string, up bool, lastSuccess time.Time) {
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.ProviderUp.WithLabelValues(provider).Set(v)
+	if !lastSuccess.IsZero() {
+		m.ProviderLastSuccess.WithLabelValues(provider).Set(float64(lastSuccess.UnixNano()) / 1e9)
+	}
 }
 
 // SetPrinterState marks state as the printer's current state.
@@ -150,8 +179,9 @@ func setState(v *prometheus.GaugeVec, cur *string, state string) {
 
 // Handler serves GET /metrics from g in the Prometheus text format and
 // GET /healthz, which answers 200 "ok" when health returns nil (or is
-// nil) and 503 with the error's text otherwise. The health function must
-// be quick; it runs on each request.
+// nil) and 503 "unhealthy: " followed by the error's text otherwise (for
+// a health.Report, every reason the terminal is degraded). The health
+// function must be quick; it runs on each request.
 func Handler(g prometheus.Gatherer, health func() error) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{

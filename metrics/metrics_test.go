@@ -125,3 +125,25 @@ func TestHealthzNil(t *testing.T) {
 		t.Errorf("nil health: %d, want 200", code)
 	}
 }
+
+func TestProviderProbeMetrics(t *testing.T) {
+	reg, m := New()
+	m.SetProvider("accrue", false, time.Time{})
+	m.SetProvider("acountpay", true, time.Unix(1764500000, 500_000_000))
+	m.SetProvider("acountpay", false, time.Unix(1764500000, 500_000_000))
+	srv := httptest.NewServer(Handler(reg, nil))
+	defer srv.Close()
+	_, body := get(t, srv, "/metrics")
+	for _, want := range []string{
+		`terminald_provider_up{provider="accrue"} 0`,
+		`terminald_provider_up{provider="acountpay"} 0`,
+		`terminald_provider_last_success_timestamp_seconds{provider="acountpay"} 1.7645000005e+09`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+	if strings.Contains(body, `terminald_provider_last_success_timestamp_seconds{provider="accrue"}`) {
+		t.Error("a provider never reached has a last-success time")
+	}
+}

@@ -1,8 +1,13 @@
 #!/bin/sh
 # check-deb.sh: assert that a terminald .deb holds what an install needs:
-# control fields, the binary for the package's architecture, the unit,
-# the sysusers/tmpfiles snippets, the configuration as a conffile, the
-# maintainer scripts, and the right owners and permissions.
+# control fields (a description that says what it is, the dependencies its
+# scripts call), the binary for the package's architecture, the unit (which
+# waits for a configuration and does not restart on a refused one), the
+# sysusers/tmpfiles snippets, the example configuration (and no file in
+# /etc/terminald to start with), copyright covering every Go module linked
+# in, a changelog, the terminald(8) man page, the maintainer scripts (run
+# against a fake systemd by scripts/test-maintscripts.sh), and the right
+# owners and permissions.
 # Exits non-zero, naming every problem, when anything is off.
 #
 # Usage: scripts/check-deb.sh DEB
@@ -39,6 +44,13 @@ esac
 	bad "file name is $(basename "$deb"), want terminald_${version}_${arch}.deb"
 [ -n "$(field Maintainer)" ] || bad "no Maintainer"
 [ -n "$(field Description)" ] || bad "no Description"
+desc=$(sed -n '/^Description:/,$p' "$tmp/control/control")
+printf '%s' "$desc" | grep -q 'QR payment terminal daemon' || bad "Description does not say it is a QR payment terminal daemon"
+printf '%s' "$desc" | grep -q 'takes no cards' || bad "Description does not say it takes no cards"
+depends=$(field Depends)
+for d in systemd init-system-helpers; do
+	printf '%s' "$depends" | grep -Eq "(^|, *)$d( |,|$)" || bad "Depends ($depends) lacks $d, whose tools the maintainer scripts call"
+done
 
 # want PERMS PATH: the entry exists with these permissions, owned root/root.
 want() {
@@ -55,8 +67,13 @@ want -rwxr-xr-x usr/bin/terminald
 want -rw-r--r-- lib/systemd/system/terminald.service
 want -rw-r--r-- usr/lib/sysusers.d/terminald.conf
 want -rw-r--r-- usr/lib/tmpfiles.d/terminald.conf
-want -rw-r----- etc/terminald/terminald.toml
 want drwxr-x--- etc/terminald/credentials
+want -rw-r--r-- usr/share/doc/terminald/examples/terminald.example.toml
+want -rw-r--r-- usr/share/doc/terminald/copyright
+want -rw-r--r-- usr/share/doc/terminald/changelog.gz
+want -rw-r--r-- usr/share/man/man8/terminald.8.gz
+! grep -q '\./etc/terminald/terminald\.toml$' "$tmp/list" ||
+	bad "ships /etc/terminald/terminald.toml: a fresh install must wait for the admin's configuration"
 awk '$2 != "root/root" { print $6 " owned by " $2 }' "$tmp/list" | while read -r l; do
 	echo "check-deb: $deb: $l" >&2
 	exit 1
@@ -81,6 +98,33 @@ if [ -f "$bin" ]; then
 		bad "usr/bin/terminald is for ELF machine $machine, package says $arch"
 fi
 
+# Copyright covers every Go module linked into the binary.
+doc=$tmp/root/usr/share/doc/terminald
+if [ -f "$bin" ] && [ -f "$doc/copyright" ] && command -v go >/dev/null 2>&1; then
+	grep -q '^Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' "$doc/copyright" ||
+		bad "copyright is not in the machine-readable format"
+	for m in $(go version -m "$bin" | awk '$1 == "dep" { print $2 }'); do
+		grep -q "^Files:.* $m\( \|$\)" "$doc/copyright" || bad "copyright does not list Go module $m"
+	done
+fi
+# The changelog and the man page.
+if [ -f "$doc/changelog.gz" ]; then
+	gzip -dc "$doc/changelog.gz" | head -n 1 | grep -Eq '^terminald \([0-9][^)]*\) [a-z]+; urgency=' ||
+		bad "changelog.gz does not start with a Debian changelog entry"
+fi
+man=$tmp/root/usr/share/man/man8/terminald.8.gz
+if [ -f "$man" ]; then
+	gzip -dc "$man" >"$tmp/terminald.8"
+	grep -q '^\.TH TERMINALD 8' "$tmp/terminald.8" || bad "terminald.8 has no .TH TERMINALD 8 header"
+	for c in run check\\-config status refund end\\-of\\-day; do
+		grep -qxF ".B $c" "$tmp/terminald.8" || bad "terminald.8 does not document the command $c"
+	done
+	if command -v groff >/dev/null 2>&1; then
+		groff -man -Tutf8 -ww -z "$tmp/terminald.8" 2>"$tmp/groff.out" || true
+		[ ! -s "$tmp/groff.out" ] || bad "terminald.8: $(head -n 3 "$tmp/groff.out")"
+	fi
+fi
+
 # The unit and the configuration.
 unit=$tmp/root/lib/systemd/system/terminald.service
 if [ -f "$unit" ]; then
@@ -88,9 +132,11 @@ if [ -f "$unit" ]; then
 	grep -q '^Type=notify$' "$unit" || bad "unit is not Type=notify"
 	grep -q '^WatchdogSec=' "$unit" || bad "unit has no WatchdogSec="
 	grep -q '^User=terminald$' "$unit" || bad "unit does not run as User=terminald"
+	grep -q '^ConditionPathExists=/etc/terminald/terminald.toml$' "$unit" ||
+		bad "unit does not wait for /etc/terminald/terminald.toml (ConditionPathExists=)"
+	grep -q '^RestartPreventExitStatus=78$' "$unit" ||
+		bad "unit restarts on a refused configuration (no RestartPreventExitStatus=78)"
 fi
-grep -qx /etc/terminald/terminald.toml "$tmp/control/conffiles" 2>/dev/null ||
-	bad "/etc/terminald/terminald.toml is not a conffile"
 grep -q '^u *terminald ' "$tmp/root/usr/lib/sysusers.d/terminald.conf" 2>/dev/null ||
 	bad "sysusers snippet creates no terminald user"
 
@@ -104,9 +150,9 @@ for s in postinst prerm postrm; do
 	[ -x "$f" ] || bad "$s is not executable"
 	sh -n "$f" || bad "$s has a syntax error"
 done
-grep -q systemd-sysusers "$tmp/control/postinst" 2>/dev/null || bad "postinst does not create the user"
-grep -q 'deb-systemd-helper enable' "$tmp/control/postinst" 2>/dev/null || bad "postinst does not enable the unit"
-grep -q 'stop terminald.service' "$tmp/control/prerm" 2>/dev/null || bad "prerm does not stop the service"
+# Install, first start, upgrade, remove and purge against a fake systemd,
+# with only the tools of essential packages and of the dependencies on PATH.
+"$(dirname "$0")/test-maintscripts.sh" "$tmp/control" || bad "maintainer scripts: see above"
 
 [ "$fail" -eq 0 ] || exit 1
 echo "check-deb: $deb ok ($pkg $version $arch)"

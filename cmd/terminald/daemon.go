@@ -14,6 +14,7 @@ import (
 
 	"github.com/terminald/terminald/admin"
 	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/health"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/sdnotify"
 	"github.com/terminald/terminald/store"
@@ -28,6 +29,7 @@ type services struct {
 	webhooks    string
 	hooks       map[string]http.Handler // webhook receivers by provider name
 	st          *store.Store            // the database, for the admin listing
+	report      func() health.Report    // checked health for status; nil: none
 }
 
 // serve runs the services until ctx ends: READY=1 once the engine recovered, WATCHDOG=1
@@ -40,7 +42,7 @@ func serveServices(ctx context.Context, eng *flow.Engine, s services, reg http.H
 		}
 	}
 	if s.adminSocket != "" {
-		srv, err := admin.Listen(s.adminSocket, s.adminGroup, adminHandler{eng: eng, st: s.st}, log.With("part", "admin"))
+		srv, err := admin.Listen(s.adminSocket, s.adminGroup, adminHandler{eng: eng, st: s.st, report: s.report}, log.With("part", "admin"))
 		if err != nil {
 			return stop, err
 		}
@@ -94,13 +96,32 @@ func serveServices(ctx context.Context, eng *flow.Engine, s services, reg http.H
 // adminHandler answers the admin socket from the engine (and the listing straight from
 // the store's indexes, in pages).
 type adminHandler struct {
-	eng *flow.Engine
-	st  *store.Store
+	eng    *flow.Engine
+	st     *store.Store
+	report func() health.Report
 }
 
 var _ admin.PaymentsQuerier = adminHandler{}
 
-func (a adminHandler) Status(ctx context.Context) (any, error) { return a.eng.Status(ctx) }
+// statusResult is `terminald status`: the engine's snapshot and, in the daemon, the
+// checked health (provider probes, display, printer, why degraded).
+type statusResult struct {
+	flow.Status
+	Health *health.Report `json:"health,omitempty"`
+}
+
+func (a adminHandler) Status(ctx context.Context) (any, error) {
+	s, err := a.eng.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := statusResult{Status: s}
+	if a.report != nil {
+		r := a.report()
+		out.Health = &r
+	}
+	return out, nil
+}
 
 func (a adminHandler) Payments(ctx context.Context, limit int) (any, error) {
 	return a.eng.Payments(ctx, limit)
@@ -122,8 +143,11 @@ func (a adminHandler) QueryPayments(ctx context.Context, args admin.PaymentsArgs
 	return page.Payments, nil
 }
 
-func (a adminHandler) Reprint(ctx context.Context, n uint64) (any, error) {
-	return map[string]any{"queued": true, "receipt": n}, a.eng.Reprint(ctx, n)
+func (a adminHandler) Reprint(ctx context.Context, n uint64) (admin.ReprintResult, error) {
+	if err := a.eng.Reprint(ctx, n); err != nil {
+		return admin.ReprintResult{}, err
+	}
+	return admin.ReprintResult{Queued: true, Receipt: n}, nil
 }
 
 func (a adminHandler) Refund(ctx context.Context, id, amount, dest string) (any, error) {

@@ -310,9 +310,7 @@ func TestDaemonRunRecoveryNotifyAdminMetrics(t *testing.T) {
 	if v, ok := dmnMetric(body, "terminald_payments_in_flight"); !ok || v != "0" {
 		t.Errorf("terminald_payments_in_flight = %q (present %v), want 0", v, ok)
 	}
-	if code, body := httpGet(t, "http://"+addr+"/healthz"); code != http.StatusOK || strings.TrimSpace(body) != "ok" {
-		t.Errorf("/healthz: %d %q, want 200 ok", code, body)
-	}
+	dmnHealthzNoDisplay(t, addr)
 
 	// End of day reports the paid payment; reprint of the last receipt is accepted.
 	out, errs, code = run(t, "", "end-of-day", "--socket", sock)
@@ -413,9 +411,20 @@ func TestDaemonRunAdminFresh(t *testing.T) {
 		t.Errorf("status without a daemon: exit %d, %q", code, errs)
 	}
 
-	code, body := httpGet(t, "http://"+addr+"/healthz")
-	if code != http.StatusOK || strings.TrimSpace(body) != "ok" {
-		t.Errorf("/healthz: %d %q, want 200 ok", code, body)
+	dmnHealthzNoDisplay(t, addr)
+	// The provider was probed, not assumed: status and /metrics say so.
+	st = dmnWaitAdmin(t, p, sock)
+	hs, _ := st["health"].(map[string]any)
+	provs, _ := hs["providers"].([]any)
+	if len(provs) != 1 || provs[0].(map[string]any)["state"] != "up" || hs["display"] != "missing" || hs["printer"] != "missing" {
+		t.Errorf("status health = %v, want acountpay up, display and printer missing", hs)
+	}
+	code, body := httpGet(t, "http://"+addr+"/metrics")
+	if v, ok := dmnMetric(body, `terminald_provider_up{provider="acountpay"}`); !ok || v != "1" {
+		t.Errorf("terminald_provider_up{acountpay} = %q (present %v), want 1", v, ok)
+	}
+	if _, ok := dmnMetric(body, `terminald_provider_last_success_timestamp_seconds{provider="acountpay"}`); !ok {
+		t.Error("no last-success time for a provider that answered")
 	}
 	// The end-of-day report sits in the outbox until the (discarding) printer took it:
 	// the depth gauge goes back to 0.
@@ -454,7 +463,7 @@ func TestDaemonRunAdminFresh(t *testing.T) {
 	}
 }
 
-// TestDaemonRunBadConfig: `terminald run` refuses a bad configuration with exit 1 naming
+// TestDaemonRunBadConfig: `terminald run` refuses a bad configuration with exit 78 naming
 // the key, before touching anything.
 func TestDaemonRunBadConfig(t *testing.T) {
 	skipShort(t)
@@ -484,17 +493,32 @@ socket = "` + filepath.Join(dir, "a.sock") + `"
 		path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".toml")
 		os.WriteFile(path, []byte(tc.text), 0o600)
 		_, errs, code := run(t, "", "run", "--config", path)
-		if code != 1 || !strings.Contains(errs, tc.want) {
-			t.Errorf("%s: exit %d, stderr %q; want exit 1 naming %s", tc.name, code, errs, tc.want)
+		if code != exitConfig || !strings.Contains(errs, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d (systemd does not restart) naming %s", tc.name, code, errs, exitConfig, tc.want)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "state")); !os.IsNotExist(err) {
 		t.Errorf("a refused configuration created the state directory")
 	}
-	if _, errs, code := run(t, "", "run", "--config", filepath.Join(dir, "missing.toml")); code != 1 || !strings.Contains(errs, "missing.toml") {
+	if _, errs, code := run(t, "", "run", "--config", filepath.Join(dir, "missing.toml")); code != exitConfig || !strings.Contains(errs, "missing.toml") {
 		t.Errorf("missing config file: exit %d, %q", code, errs)
 	}
 	if _, errs, code := run(t, "", "run", "--config", filepath.Join(dir, "x.toml"), "extra"); code != 2 || errs == "" {
 		t.Errorf("run with an extra argument: exit %d, %q; want 2", code, errs)
+	}
+}
+
+// dmnHealthzNoDisplay waits until the provider probe answered and checks that /healthz
+// then reports exactly one reason for being degraded: the configuration has no display.
+func dmnHealthzNoDisplay(t *testing.T, addr string) {
+	t.Helper()
+	var code int
+	var body string
+	waitUntil(t, 15*time.Second, "/healthz to report the provider reachable", func() bool {
+		code, body = httpGet(t, "http://"+addr+"/healthz")
+		return !strings.Contains(body, "provider")
+	}, func() string { return fmt.Sprintf("/healthz: %d %q", code, body) })
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "no working display (display: missing)") {
+		t.Errorf("/healthz without a display: %d %q, want 503 naming the missing display", code, body)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/terminald/terminald/ecr/ecrcli"
 	"github.com/terminald/terminald/ecr/zvt"
 	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/hw/reopen"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/serialport"
 	"github.com/terminald/terminald/store"
@@ -31,6 +32,7 @@ type ecrSettings struct {
 	terminalID string
 	currency   string
 	baud       int
+	onState    func(reopen.State, error) // serial port state; nil: not reported
 }
 
 // startECR serves a cash register on addr (tcp://HOST:PORT or serial:/dev/ttyX) until ctx
@@ -65,21 +67,19 @@ func startECR(ctx context.Context, addr string, eng *flow.Engine, st *store.Stor
 		if baud == 0 {
 			baud = 9600
 		}
-		port, err := serialport.Open(serialport.Config{Name: strings.TrimPrefix(addr, "serial:"), Baud: baud, StopBits: 2, ReadTimeout: 50 * time.Millisecond})
-		if err != nil {
-			return nil, fmt.Errorf("ecr: %w", err)
-		}
+		// The register's serial port may be absent at start or unplugged: it is opened,
+		// and reopened after the link fails, with backoff; the terminal runs meanwhile.
+		name := strings.TrimPrefix(addr, "serial:")
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer port.Close()
-			conn := zvt.NewSerialConn(port, zvt.SerialConfig{Logger: log.With("link", "zvt-serial")})
-			for ctx.Err() == nil {
-				if err := srv.ServeConn(ctx, conn); err != nil && ctx.Err() == nil {
-					log.Warn("ecr: serial link", "err", err)
-					time.Sleep(100 * time.Millisecond)
-				}
-			}
+			reopen.Supervise(ctx, reopen.Options{Name: "register " + name, Logger: log, OnState: s.onState},
+				func(context.Context) (serialport.Port, error) {
+					return serialport.Open(serialport.Config{Name: name, Baud: baud, StopBits: 2, ReadTimeout: 50 * time.Millisecond})
+				},
+				func(ctx context.Context, port serialport.Port) error {
+					return srv.ServeConn(ctx, zvt.NewSerialConn(port, zvt.SerialConfig{Logger: log.With("link", "zvt-serial")}))
+				})
 		}()
 	default:
 		return nil, fmt.Errorf("ecr: address %q: want tcp://HOST:PORT or serial:/dev/ttyX", addr)

@@ -47,6 +47,13 @@ Run 'terminald COMMAND -h' for a command's flags.
 // errUsage marks command-line mistakes: exit status 2.
 var errUsage = errors.New("usage")
 
+// errConfig marks a configuration `run` refuses: exit status 78 (EX_CONFIG), which
+// the systemd unit does not restart on (RestartPreventExitStatus=78).
+var errConfig = errors.New("configuration")
+
+// exitConfig is the exit status for errConfig.
+const exitConfig = 78
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -101,6 +108,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "terminald %s: %v\n", cmd, err)
 		return 2
+	case errors.Is(err, errConfig):
+		fmt.Fprintf(stderr, "terminald %s: %v\n", cmd, err)
+		return exitConfig
 	default:
 		fmt.Fprintf(stderr, "terminald %s: %v\n", cmd, err)
 		return 1

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/reopen"
 	"github.com/terminald/terminald/metrics"
 	"github.com/terminald/terminald/providers/accrue"
 	"github.com/terminald/terminald/providers/acountpay"
@@ -41,7 +43,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	cfg, err := config.Load(*path)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errConfig, err)
 	}
 	log, err := newLogger(stderr, cfg.Terminal.LogLevel)
 	if err != nil {
@@ -82,6 +84,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer closePrinter()
+	chk := newChecked(provs, cfg.Display.Driver, prn, m, log)
 
 	lo, hi := cfg.Bounds()
 	reverseLate := cfg.Terminal.ReverseLate == nil || *cfg.Terminal.ReverseLate
@@ -89,8 +92,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		TerminalID: cfg.Terminal.ID, Merchant: cfg.Terminal.Merchant, MerchantInfo: cfg.Terminal.MerchantInfo,
 		Currency: cfg.Terminal.Currency, MinAmount: lo, MaxAmount: hi, MerchantCopy: cfg.Printer.MerchantCopy,
 		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: reverseLate,
-		Now: clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m},
-	}, st, provs, scr, prn)
+		Now: clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m, chk},
+	}, st, provs, chk.wrapDisplay(scr), prn)
 	if err != nil {
 		return err
 	}
@@ -110,6 +113,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			pruner.Run(ctx)
 		}
 	}()
+	wg.Add(1)
+	go func() { defer wg.Done(); chk.prober.Run(ctx) }()
 
 	// Inputs: keypad and barcode scanner feed the same events.
 	inputs, err := buildInputs(cfg, log)
@@ -118,6 +123,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		wg.Wait()
 		return err
 	}
+	chk.watchInputs(inputs)
 	if len(inputs) > 0 {
 		wg.Add(1)
 		go func() {
@@ -156,10 +162,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	health := func() error {
 		hctx, c := context.WithTimeout(ctx, 5*time.Second)
 		defer c()
-		return eng.Healthy(hctx)
+		return chk.healthz(hctx, eng)
 	}
 	stopServices, err := serveServices(ctx, eng, services{st: st, adminSocket: cfg.Admin.Socket, adminGroup: cfg.Admin.Group,
-		httpListen: cfg.HTTP.Listen, webhooks: cfg.Webhooks.Listen, hooks: hooks(eng)}, metrics.Handler(reg, health), log)
+		httpListen: cfg.HTTP.Listen, webhooks: cfg.Webhooks.Listen, hooks: hooks(eng), report: chk.report}, metrics.Handler(reg, health), log)
 	if err != nil {
 		cancel()
 		wg.Wait()
@@ -168,7 +174,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer stopServices()
 	if cfg.ECR.Listen != "" {
 		stopECR, err := startECR(ctx, cfg.ECR.Listen, eng, st, ecrSettings{password: cfg.ECR.Password,
-			terminalID: cfg.ECR.TerminalID, currency: cfg.Terminal.Currency, baud: cfg.ECR.Baud}, log)
+			terminalID: cfg.ECR.TerminalID, currency: cfg.Terminal.Currency, baud: cfg.ECR.Baud, onState: chk.device("register")}, log)
 		if err != nil {
 			cancel()
 			wg.Wait()
@@ -192,7 +198,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // observer feeds the flow's counts to Prometheus.
-type observer struct{ m *metrics.Metrics }
+type observer struct {
+	m   *metrics.Metrics
+	chk *checked
+}
 
 func (o observer) PaymentFinished(provider string, state store.State, late bool) {
 	result := string(state)
@@ -208,6 +217,7 @@ func (o observer) Gauges(inFlight, outbox int, printer string) {
 	o.m.InFlight.Set(float64(inFlight))
 	o.m.OutboxDepth.Set(float64(outbox))
 	o.m.SetPrinterState(printer)
+	o.chk.notePrinter(printer)
 }
 
 // buildProviders makes the enabled providers' clients and their webhook receivers.
@@ -327,20 +337,18 @@ func buildPrinter(cfg *config.Config, log *slog.Logger) (flow.Printer, func(), e
 	switch c.Driver {
 	case "serial":
 		parity := map[string]serialport.Parity{"none": serialport.ParityNone, "odd": serialport.ParityOdd, "even": serialport.ParityEven}[c.Parity]
-		p, err := printer.OpenSerial(serialport.Config{Name: c.Device, Baud: c.Baud, Parity: parity, StopBits: c.StopBits, ReadTimeout: 100 * time.Millisecond}, pc)
-		if err != nil {
-			return nil, nil, err
-		}
-		return statusPrinter{p}, func() { p.Close() }, nil
+		p := printer.NewReopening(reopen.Options{Name: "printer " + c.Device, Logger: log}, func() (*printer.Printer, error) {
+			return printer.OpenSerial(serialport.Config{Name: c.Device, Baud: c.Baud, Parity: parity, StopBits: c.StopBits, ReadTimeout: 100 * time.Millisecond}, pc)
+		})
+		return statusPrinter{p}, startReopening(p), nil
 	case "usb":
-		p, err := printer.OpenUSB(c.Device, pc)
-		if err != nil {
-			return nil, nil, err
-		}
-		return statusPrinter{p}, func() { p.Close() }, nil
+		p := printer.NewReopening(reopen.Options{Name: "printer " + c.Device, Logger: log}, func() (*printer.Printer, error) {
+			return printer.OpenUSB(c.Device, pc)
+		})
+		return statusPrinter{p}, startReopening(p), nil
 	}
 	log.Warn("no receipt printer configured: receipts are not printed")
-	return statusPrinter{printer.NewFilePrinter(io.Discard, io.Discard, layout)}, func() {}, nil
+	return noPrinter{printer.NewFilePrinter(io.Discard, io.Discard, layout)}, func() {}, nil
 }
 
 // statusPrinter adapts a printer.Device to flow.PrinterStatus.
@@ -348,6 +356,9 @@ type statusPrinter struct{ printer.Device }
 
 func (p statusPrinter) PrinterStatus(ctx context.Context) string {
 	s, err := p.Status(ctx)
+	if errors.Is(err, printer.ErrAbsent) {
+		return "missing"
+	}
 	if err != nil {
 		return "unknown"
 	}
@@ -361,11 +372,7 @@ func buildInputs(cfg *config.Config, log *slog.Logger) ([]keypad.Input, error) {
 	case "evdev":
 		in = append(in, &keypad.Keypad{Device: keypad.Device{Path: cfg.Keypad.Device, Logger: log}})
 	case "matrix":
-		m, err := keypad.OpenMatrix(cfg.Keypad.Rows, cfg.Keypad.Cols, keypad.MatrixConfig{Layout: cfg.Keypad.Keymap, Logger: log})
-		if err != nil {
-			return nil, err
-		}
-		in = append(in, m)
+		in = append(in, matrixInput{rows: cfg.Keypad.Rows, cols: cfg.Keypad.Cols, cfg: keypad.MatrixConfig{Layout: cfg.Keypad.Keymap, Logger: log}, log: log})
 	}
 	if cfg.Scanner.Device != "" {
 		layout, err := keypad.ParseLayout(cfg.Scanner.Layout)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/conn/v3/physic"
 	"periph.io/x/conn/v3/spi"
 	"periph.io/x/conn/v3/spi/spireg"
@@ -17,6 +16,7 @@ import (
 	"github.com/terminald/terminald/hw/display/ili9341"
 	"github.com/terminald/terminald/hw/display/mipidbi"
 	"github.com/terminald/terminald/hw/display/st7789"
+	"github.com/terminald/terminald/hw/gpiopin"
 )
 
 // Config selects and wires a display backend; it maps onto the [display]
@@ -67,11 +67,7 @@ func pinByName(what, name string) (gpio.PinOut, error) {
 	if name == "" {
 		return nil, nil
 	}
-	p := gpioreg.ByName(name)
-	if p == nil {
-		return nil, fmt.Errorf("display: %s pin %q not found (use a name like GPIO25)", what, name)
-	}
-	return p, nil
+	return gpiopin.ByName("display: "+what+" pin", name)
 }
 
 // Open initialises the host drivers and opens the configured panel. It is the

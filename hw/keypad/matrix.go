@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/host/v3"
+
+	"github.com/terminald/terminald/hw/gpiopin"
 )
 
 // Standard matrix layouts: rows separated by '/', one character per key.
@@ -160,9 +161,9 @@ func OpenMatrix(rowNames, colNames []string, cfg MatrixConfig) (*Matrix, error) 
 	resolve := func(kind string, names []string) ([]gpio.PinIO, error) {
 		pins := make([]gpio.PinIO, 0, len(names))
 		for i, n := range names {
-			p := gpioreg.ByName(n)
-			if p == nil {
-				return nil, fmt.Errorf("keypad matrix: %s pin %d: no GPIO named %q", kind, i+1, n)
+			p, err := gpiopin.ByName(fmt.Sprintf("keypad matrix: %s pin %d", kind, i+1), n)
+			if err != nil {
+				return nil, err
 			}
 			pins = append(pins, p)
 		}
