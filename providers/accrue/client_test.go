@@ -12,19 +12,19 @@ import (
 	"github.com/terminald/terminald/flow"
 )
 
-func TestConfigErrorsNameTheField(t *testing.T) {
+func TestConfigErrorsNameTheKey(t *testing.T) {
 	good := SandboxConfig("http://127.0.0.1:1")
 	cases := []struct {
 		field string
 		mod   func(*Config)
 	}{
-		{"BaseURL", func(c *Config) { c.BaseURL = "" }},
-		{"BaseURL", func(c *Config) { c.BaseURL = "ftp://x" }},
-		{"ClientID", func(c *Config) { c.ClientID = " " }},
-		{"ClientSecret", func(c *Config) { c.ClientSecret = "" }},
-		{"Methods", func(c *Config) { c.Methods = []string{"nfc"} }},
+		{"accrue.base_url: required", func(c *Config) { c.BaseURL = "" }},
+		{`accrue.base_url: "ftp://x"`, func(c *Config) { c.BaseURL = "ftp://x" }},
+		{"accrue.client_id", func(c *Config) { c.ClientID = " " }},
+		{"accrue.client_secret", func(c *Config) { c.ClientSecret = "" }},
+		{`accrue.methods: unknown method "nfc"`, func(c *Config) { c.Methods = []string{"nfc"} }},
 		{"MaxAttempts", func(c *Config) { c.MaxAttempts = 99 }},
-		{"Timeout", func(c *Config) { c.Timeout = -1 }},
+		{"accrue.timeout: -1ns", func(c *Config) { c.Timeout = -1 }},
 	}
 	for _, tc := range cases {
 		c := good
