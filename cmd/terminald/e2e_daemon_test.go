@@ -475,7 +475,7 @@ socket = "` + filepath.Join(dir, "a.sock") + `"
 	for _, tc := range []struct {
 		name, text, want string
 	}{
-		{"unknown key", good + "\nbogus = 1\n", `unknown key "admin.bogus"`},
+		{"unknown key", good + "\nbogus = 1\n", `admin.bogus: unknown key`},
 		{"bad currency", strings.Replace(good, `"DKK"`, `"XYZ"`, 1), "terminal.currency"},
 		{"missing secret", strings.Replace(good, `client_secret = "y"`, "", 1), "acountpay.client_secret"},
 		{"bad duration", strings.Replace(good, `currency = "DKK"`, "currency = \"DKK\"\nretention = \"soon\"", 1), "terminal.retention"},

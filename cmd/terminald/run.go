@@ -19,9 +19,6 @@ import (
 	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/hw/printer/escpos"
 	"github.com/terminald/terminald/metrics"
-	"github.com/terminald/terminald/providers/accrue"
-	"github.com/terminald/terminald/providers/acountpay"
-	"github.com/terminald/terminald/providers/cryptogw"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/serialport"
 	"github.com/terminald/terminald/store"
@@ -32,13 +29,14 @@ import (
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("run", stderr)
 	path := fs.String("config", config.DefaultPath, "configuration `FILE`")
+	creds := fs.String("credentials", "", "systemd credentials `DIR` (default $CREDENTIALS_DIRECTORY, else "+config.DefaultCredentialsDir+")")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	cfg, err := config.Load(*path)
+	cfg, err := config.Load(*path, configOptions(*creds))
 	if err != nil {
 		return err
 	}
@@ -88,11 +86,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer closePrinter()
 
 	lo, hi := cfg.Bounds()
-	reverseLate := cfg.Terminal.ReverseLate == nil || *cfg.Terminal.ReverseLate
 	eng, err := flow.New(flow.Config{
 		TerminalID: cfg.Terminal.ID, Merchant: cfg.Terminal.Merchant, MerchantInfo: cfg.Terminal.MerchantInfo,
 		Currency: cfg.Terminal.Currency, MinAmount: lo, MaxAmount: hi, MerchantCopy: cfg.Printer.MerchantCopy,
-		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: reverseLate,
+		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: cfg.Terminal.ReverseLate,
 		Now: clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m},
 	}, st, provs, scr, prn)
 	if err != nil {
@@ -200,72 +197,6 @@ func (o observer) Gauges(inFlight, outbox int, printer string) {
 	o.m.SetPrinterState(printer)
 }
 
-// buildProviders makes the enabled providers' clients and their webhook receivers.
-func buildProviders(cfg *config.Config, hc *http.Client, log *slog.Logger) ([]flow.Provider, func(*flow.Engine) map[string]http.Handler, error) {
-	var out []flow.Provider
-	type hookFn func(hint func(string)) (http.Handler, error)
-	hookMakers := map[string]hookFn{}
-	for _, name := range cfg.Providers.Enabled {
-		switch name {
-		case "acountpay":
-			a := cfg.AcountPay
-			p, err := acountpay.New(acountpay.Config{BaseURL: a.BaseURL, Variant: a.Variant, ClientID: a.ClientID,
-				ClientSecret: a.ClientSecret, MerchantClientID: a.MerchantClientID, WebhookSecret: a.WebhookSecret,
-				WebhookURL: a.WebhookURL, StoreID: a.StoreID, RegisterID: a.RegisterID, Description: a.Description,
-				Expiry: a.Expiry.Duration, Timeout: a.Timeout.Duration, HTTPClient: hc}, log)
-			if err != nil {
-				return nil, nil, fmt.Errorf("acountpay: %w", err)
-			}
-			out = append(out, p)
-			if a.WebhookSecret != "" {
-				hookMakers[name] = func(hint func(string)) (http.Handler, error) {
-					return p.WebhookHandler(func(ref, id string) { hint(ref); hint(id) })
-				}
-			}
-		case "accrue":
-			a := cfg.Accrue
-			p, err := accrue.New(accrue.Config{BaseURL: a.BaseURL, ClientID: a.ClientID, ClientSecret: a.ClientSecret,
-				WebhookSecret: a.WebhookSecret, Methods: a.Methods, Timeout: a.Timeout.Duration,
-				LongTimeout: a.LongTimeout.Duration, HTTPClient: hc}, log)
-			if err != nil {
-				return nil, nil, fmt.Errorf("accrue: %w", err)
-			}
-			out = append(out, p)
-			if a.WebhookSecret != "" {
-				hookMakers[name] = func(hint func(string)) (http.Handler, error) { return p.WebhookHandler(hint), nil }
-			}
-		case "cryptogw":
-			g := cfg.CryptoGW
-			p, err := cryptogw.New(cryptogw.Config{BaseURL: g.BaseURL, Username: g.Username, APIKey: g.APIKey, PosID: g.PosID,
-				Locale: g.Locale, User: g.User, Currencies: g.Currencies, AcceptZeroConfirmations: g.AcceptZeroConfirmations,
-				RequireKYT: g.RequireKYT, AutoAcceptUnderpayment: g.AutoAcceptUnderpayment,
-				AutoAcceptUnderpaymentMin: g.AutoAcceptUnderpaymentMin, AutoAcceptOverpayment: g.AutoAcceptOverpayment,
-				AutoAcceptOverpaymentMax: g.AutoAcceptOverpaymentMax, AutoAcceptLatePayment: g.AutoAcceptLatePayment,
-				WebhookURL: g.WebhookURL, Expiry: g.Expiry.Duration, Timeout: g.Timeout.Duration, HTTPClient: hc}, log)
-			if err != nil {
-				return nil, nil, fmt.Errorf("cryptogw: %w", err)
-			}
-			out = append(out, p)
-			hookMakers[name] = func(hint func(string)) (http.Handler, error) {
-				return cryptogw.NewWebhookHandler(hint, log), nil
-			}
-		}
-	}
-	hooks := func(eng *flow.Engine) map[string]http.Handler {
-		m := map[string]http.Handler{}
-		for name, mk := range hookMakers {
-			h, err := mk(eng.Hint)
-			if err != nil {
-				log.Error("webhook receiver", "provider", name, "err", err)
-				continue
-			}
-			m[name] = h
-		}
-		return m
-	}
-	return out, hooks, nil
-}
-
 // buildDisplay opens the configured panel behind the shared renderer.
 func buildDisplay(cfg *config.Config, log *slog.Logger) (*display.Screen, func(), error) {
 	r, err := screen.NewRenderer()
@@ -281,7 +212,8 @@ func buildDisplay(cfg *config.Config, log *slog.Logger) (*display.Screen, func()
 	p, err := display.Open(display.Config{Driver: d.Driver, SPI: d.SPIPort, DC: d.DCPin, Reset: d.ResetPin,
 		Backlight: d.BacklightPin, Width: d.Width, Height: d.Height, ColOffset: d.OffsetX, RowOffset: d.OffsetY,
 		Rotation: d.Rotation, BGR: d.BGR, Invert: d.Driver == "ili9341" && d.Invert != nil && *d.Invert,
-		NoInvert: d.Driver == "st7789" && !invert, Frequency: physicHz(d.SpeedHz), Framebuffer: d.Framebuffer})
+		NoInvert: d.Driver == "st7789" && !invert, Frequency: physicHz(d.SpeedHz), Mode3: d.SPIMode3, MaxTx: d.MaxTx,
+		Framebuffer: d.Framebuffer, BacklightSysfs: d.BacklightSysfs})
 	if err != nil {
 		return nil, nil, fmt.Errorf("display: %w", err)
 	}
@@ -299,7 +231,8 @@ func buildPrinter(cfg *config.Config, log *slog.Logger) (flow.Printer, func(), e
 	if err != nil {
 		return nil, nil, fmt.Errorf("printer.codepage: %w", err)
 	}
-	layout := printer.Layout{Paper: paper, CodePage: cp, RasterQR: c.NativeQR != nil && !*c.NativeQR}
+	layout := printer.Layout{Paper: paper, CodePage: cp, RasterQR: !c.NativeQR,
+		QRModuleSize: c.QRModuleSize, PartialCut: c.PartialCut}
 	if c.Logo != "" {
 		raster, err := loadLogo(c.Logo, paper.Dots)
 		if err != nil {
@@ -307,7 +240,7 @@ func buildPrinter(cfg *config.Config, log *slog.Logger) (flow.Printer, func(), e
 		}
 		layout.Logo = raster
 	}
-	pc := printer.Config{Layout: layout, Logger: log}
+	pc := printer.Config{Layout: layout, StatusTimeout: c.StatusTimeout.Duration, Logger: log}
 	switch c.FlowControl {
 	case "xonxoff":
 		pc.Pacing.XONXOFF = true

@@ -18,8 +18,9 @@ import (
 
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	fs := flags("check-config", stderr)
-	path := fs.String("config", config.DefaultPath, "configuration file")
-	if err := parse(fs, args); err != nil {
+	path := fs.String("config", config.DefaultPath, "configuration `FILE`")
+	creds := fs.String("credentials", "", "read secrets not in the file from the systemd credentials `DIR`, as the service does\n(default $CREDENTIALS_DIRECTORY, else "+config.DefaultCredentialsDir+", where the unit's LoadCredential= points)")
+	if err := parseAnywhere(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {
@@ -28,7 +29,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 1 {
 		*path = fs.Arg(0)
 	}
-	if _, err := config.Load(*path); err != nil {
+	if _, err := config.Load(*path, configOptions(*creds)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", *path)
@@ -84,7 +85,7 @@ func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	var ps []*store.Payment
 	if *stateDir == "" {
-		c, err := config.Load(*cfgPath)
+		c, err := config.Load(*cfgPath, configOptions(""))
 		if err != nil {
 			return fmt.Errorf("which terminal? give --state DIR, or --config FILE of an installed one (%w)", err)
 		}

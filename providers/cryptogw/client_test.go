@@ -228,7 +228,7 @@ func TestConfigErrorsNameField(t *testing.T) {
 		`cryptogw.auto_accept_underpayment_min: "1%"`: func(c *Config) { c.AutoAcceptUnderpaymentMin = "1%" },
 		`cryptogw.webhook_url: "nope"`:                func(c *Config) { c.WebhookURL = "nope" },
 		"cryptogw.timeout: -1ns":                      func(c *Config) { c.Timeout = -1 },
-		"MaxAttempts: 99":                              func(c *Config) { c.MaxAttempts = 99 },
+		"MaxAttempts: 99":                             func(c *Config) { c.MaxAttempts = 99 },
 	} {
 		c := good
 		mod(&c)
