@@ -263,7 +263,7 @@ func buildPrinter(cfg *config.Config, log *slog.Logger) (flow.Printer, func(), e
 		return statusPrinter{p}, func() { p.Close() }, nil
 	}
 	log.Warn("no receipt printer configured: receipts are not printed")
-	return statusPrinter{printer.NewFilePrinter(io.Discard, io.Discard, layout)}, func() {}, nil
+	return statusPrinter{printer.NewFilePrinter(io.Discard, layout)}, func() {}, nil
 }
 
 // statusPrinter adapts a printer.Device to flow.PrinterStatus.

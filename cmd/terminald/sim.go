@@ -22,6 +22,8 @@ import (
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
+	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/printer/escposdoc"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
@@ -129,7 +131,11 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		defer f.Close()
 		receipts = f
 	}
-	prn := printerStatus{printer.NewFilePrinter(receipts, stderr, printer.Layout{})}
+	text := escposdoc.TextWriter(stderr, escpos.Paper80.Columns)
+	if receipts != nil {
+		text = io.MultiWriter(receipts, text)
+	}
+	prn := printerStatus{printer.NewFilePrinter(text, printer.Layout{})}
 
 	eng, err := flow.New(flow.Config{
 		TerminalID: o.terminalID, Merchant: o.merchant, MerchantInfo: []string{"terminald simulator"},
