@@ -28,6 +28,7 @@ import (
 
 	"github.com/creack/pty"
 	"github.com/terminald/terminald/hw/printer/escposdoc"
+	"github.com/terminald/terminald/internal/qrscan"
 	"github.com/terminald/terminald/screen"
 )
 
@@ -45,7 +46,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	bin = filepath.Join(dir, "terminald")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", "sim", "-o", bin, ".").CombinedOutput(); err != nil {
 		os.Stderr.Write(out)
 		panic(err)
 	}
@@ -548,7 +549,7 @@ func qrOf(t *testing.T, file string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := decodeQR(img)
+	text, err := qrscan.Decode(img)
 	if err != nil {
 		t.Fatalf("QR on %s does not decode: %v", file, err)
 	}

@@ -1,3 +1,5 @@
+//go:build sim
+
 package main
 
 import (
@@ -9,21 +11,18 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/hw/printer/escpos"
 	"github.com/terminald/terminald/hw/printer/escposdoc"
+	"github.com/terminald/terminald/internal/qrscan"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
@@ -225,14 +224,6 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	return nil
 }
 
-func newLogger(w io.Writer, level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, err
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
-}
-
 // printerStatus adapts a printer with a Status method to flow.PrinterStatus.
 type printerStatus struct {
 	*printer.FilePrinter
@@ -371,7 +362,7 @@ func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, 
 		var act func(context.Context) error
 		switch {
 		case f.s.Kind == screen.QR:
-			payload, err := decodeQR(f.img)
+			payload, err := qrscan.Decode(f.img)
 			if err != nil {
 				log.Debug("customer: no QR readable on the display yet", "err", err)
 				continue
@@ -398,35 +389,6 @@ func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, 
 			}
 		}()
 	}
-}
-
-// decodeQR reads the QR code in img.
-func decodeQR(img image.Image) (string, error) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
-}
-
-// listenHTTP serves h on addr and returns its base URL.
-func listenHTTP(addr string, h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}
-	return "http://" + ln.Addr().String(), stop, nil
 }
 
 var errNoSandbox = errors.New("no sandbox")

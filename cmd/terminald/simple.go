@@ -12,7 +12,6 @@ import (
 
 	"github.com/terminald/terminald/config"
 	"github.com/terminald/terminald/flow"
-	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
 
@@ -132,17 +131,4 @@ func printPayments(w io.Writer, ps []*store.Payment, asJSON bool) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%04d\t%s\n", p.ID, st, p.Amount, p.Provider, orDash(p.ProviderID), p.Receipt, p.CreatedAt.Local().Format(time.DateTime))
 	}
 	return tw.Flush()
-}
-
-func cmdScreens(args []string, stdout, stderr io.Writer) error {
-	fs := flags("screens", stderr)
-	out := fs.String("out", "screens", "write the PNGs into `DIR`")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := screen.WriteScreens(*out); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "screens written to %s\n", *out)
-	return nil
 }
