@@ -171,7 +171,6 @@ func TestSecretFromFile(t *testing.T) {
 		t.Fatalf("missing file: %v", err)
 	}
 	// Only secrets have a _file form.
-	_, err = parse(t, minimal+"\n[terminal]\n")
 	if _, err = parse(t, strings.Replace(minimal, `base_url =`, `base_url_file = "/x"`+"\nbase_url =", 1)); err == nil || !strings.Contains(err.Error(), "demo.base_url_file: unknown key") {
 		t.Fatalf("base_url_file: %v", err)
 	}

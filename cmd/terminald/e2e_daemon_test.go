@@ -47,9 +47,7 @@ func dmnListenNotify(t *testing.T) *dmnNotify {
 			}
 			n.mu.Lock()
 			// One datagram may carry several newline-separated assignments.
-			for _, line := range strings.Split(strings.TrimSpace(string(buf[:k])), "\n") {
-				n.msgs = append(n.msgs, line)
-			}
+			n.msgs = append(n.msgs, strings.Split(strings.TrimSpace(string(buf[:k])), "\n")...)
 			n.mu.Unlock()
 			select {
 			case n.news <- struct{}{}:

@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -390,5 +389,3 @@ func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, 
 		}()
 	}
 }
-
-var errNoSandbox = errors.New("no sandbox")
