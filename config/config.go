@@ -1,10 +1,11 @@
 // Package config reads and validates terminald's TOML configuration.
 //
-// The file is composed of sections. Each payment provider's section is that package's
-// own Config (its toml tags are the keys, its DefaultConfig the defaults, its Validate
-// the check), given to Parse through Options.Providers; the daemon's own sections
-// (terminal, display, keypad, scanner, printer, ecr, admin, http, webhooks) are
-// defined here. Decoding is strict: an unknown key is refused with its name.
+// The file is composed of sections, each owned by the package it configures: its toml
+// tags are the keys, its defaults the values of keys left out, its Validate the check.
+// A payment provider's section is that package's Config, given to Parse through
+// Options.Providers (cmd/terminald's registry); the hardware sections are
+// display.Section, keypad.Section, keypad.ScannerSection and printer.Section; the
+// daemon's own sections (terminal, providers, ecr, admin, http, webhooks) are here. Decoding is strict: an unknown key is refused with its name.
 //
 // Validation is complete at start and reports every problem at once, each naming the
 // TOML key and the bad value: `terminald check-config` and `terminald run` share
@@ -21,7 +22,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"image/png"
 	"io/fs"
 	"net"
 	"os"
@@ -33,6 +33,9 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/terminald/terminald/hw/display"
+	"github.com/terminald/terminald/hw/keypad"
+	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/money"
 )
 
@@ -86,16 +89,16 @@ type Options struct {
 
 // Config is the whole configuration file.
 type Config struct {
-	Terminal  Terminal  `toml:"terminal"`
-	Providers Providers `toml:"providers"`
-	Display   Display   `toml:"display"`
-	Keypad    Keypad    `toml:"keypad"`
-	Scanner   Scanner   `toml:"scanner"`
-	Printer   Printer   `toml:"printer"`
-	ECR       ECR       `toml:"ecr"`
-	Admin     Admin     `toml:"admin"`
-	HTTP      HTTP      `toml:"http"`
-	Webhooks  Webhooks  `toml:"webhooks"`
+	Terminal  Terminal              `toml:"terminal"`
+	Providers Providers             `toml:"providers"`
+	Display   display.Section       `toml:"display"`
+	Keypad    keypad.Section        `toml:"keypad"`
+	Scanner   keypad.ScannerSection `toml:"scanner"`
+	Printer   printer.Section       `toml:"printer"`
+	ECR       ECR                   `toml:"ecr"`
+	Admin     Admin                 `toml:"admin"`
+	HTTP      HTTP                  `toml:"http"`
+	Webhooks  Webhooks              `toml:"webhooks"`
 
 	// Provider holds the validated section of every enabled provider, by name; each is
 	// the pointer ProviderSection.New returned (e.g. *acountpay.Config).
@@ -120,63 +123,6 @@ type Terminal struct {
 // Providers chooses the enabled providers.
 type Providers struct {
 	Enabled []string `toml:"enabled"` // in keypad order; the first is the register's default
-}
-
-// Display configures the screen (package hw/display; dim_after and sleep_after are
-// display.Options).
-type Display struct {
-	Driver         string   `toml:"driver"` // "st7789", "ili9341", "fbdev", "none"
-	SPIPort        string   `toml:"spi_port"`
-	SpeedHz        int64    `toml:"speed_hz"`
-	SPIMode3       bool     `toml:"spi_mode3"` // SPI mode 3 (ST7789 boards without CS)
-	MaxTx          int      `toml:"max_tx"`    // largest SPI transfer in bytes
-	DCPin          string   `toml:"dc_pin"`
-	ResetPin       string   `toml:"reset_pin"`
-	BacklightPin   string   `toml:"backlight_pin"`
-	Width          int      `toml:"width"`
-	Height         int      `toml:"height"`
-	Rotation       int      `toml:"rotation"`
-	OffsetX        int      `toml:"offset_x"`
-	OffsetY        int      `toml:"offset_y"`
-	BGR            bool     `toml:"bgr"`
-	Invert         *bool    `toml:"invert"`
-	Framebuffer    string   `toml:"framebuffer"`
-	BacklightSysfs string   `toml:"backlight_sysfs"` // fbdev: /sys/class/backlight/NAME
-	DimAfter       Duration `toml:"dim_after"`
-	SleepAfter     Duration `toml:"sleep_after"`
-}
-
-// Keypad configures the keypad (package hw/keypad).
-type Keypad struct {
-	Driver string   `toml:"driver"` // "evdev", "matrix", "none"
-	Device string   `toml:"device"`
-	Rows   []string `toml:"rows"`
-	Cols   []string `toml:"cols"`
-	Keymap string   `toml:"keymap"` // rows of keys separated by '/'
-}
-
-// Scanner configures a USB barcode scanner (an evdev keyboard).
-type Scanner struct {
-	Device string `toml:"device"`
-	Layout string `toml:"layout"` // "us", "de", "dk"
-}
-
-// Printer configures the receipt printer (package hw/printer).
-type Printer struct {
-	Driver        string   `toml:"driver"` // "serial", "usb", "none"
-	Device        string   `toml:"device"`
-	Baud          int      `toml:"baud"`
-	Parity        string   `toml:"parity"` // "none", "odd", "even"
-	StopBits      int      `toml:"stop_bits"`
-	FlowControl   string   `toml:"flow_control"`   // "none", "pace", "xonxoff"
-	Width         int      `toml:"width"`          // paper width in mm: 58 or 80
-	CodePage      string   `toml:"codepage"`       // "pc858", "cp437", "wpc1252"
-	NativeQR      bool     `toml:"native_qr"`      // false: draw QR codes as raster images
-	QRModuleSize  int      `toml:"qr_module_size"` // dots per QR module, 1..16
-	PartialCut    bool     `toml:"partial_cut"`
-	StatusTimeout Duration `toml:"status_timeout"` // wait for one status reply
-	Logo          string   `toml:"logo"`           // PNG file
-	MerchantCopy  bool     `toml:"merchant_copy"`
 }
 
 // ECR configures the cash-register link (ZVT).
@@ -209,14 +155,12 @@ func Default() Config {
 		Terminal: Terminal{ID: "T1", Merchant: "terminald", Currency: "EUR", MinAmount: "0.01", MaxAmount: "10000.00",
 			StateDir: "/var/lib/terminald", Retention: Duration{90 * 24 * time.Hour}, WatchWindow: Duration{24 * time.Hour}, ReverseLate: true, LogLevel: "info"},
 		Providers: Providers{Enabled: []string{"acountpay"}},
-		Display: Display{Driver: "none", SPIPort: "/dev/spidev0.0", SpeedHz: 40_000_000, MaxTx: 4096, DCPin: "GPIO25", ResetPin: "GPIO27",
-			BacklightPin: "GPIO18", Width: 240, Height: 320, Framebuffer: "/dev/fb1", DimAfter: Duration{60 * time.Second}, SleepAfter: Duration{10 * time.Minute}},
-		Keypad:  Keypad{Driver: "none"},
-		Scanner: Scanner{Layout: "us"},
-		Printer: Printer{Driver: "none", Baud: 19200, StopBits: 1, Parity: "none", FlowControl: "pace", Width: 58, CodePage: "pc858",
-			NativeQR: true, QRModuleSize: 6, StatusTimeout: Duration{300 * time.Millisecond}},
-		ECR:   ECR{Baud: 9600, Password: "000000", TerminalID: "12345678"},
-		Admin: Admin{Socket: "/run/terminald/admin.sock"},
+		Display:   display.DefaultSection(),
+		Keypad:    keypad.DefaultSection(),
+		Scanner:   keypad.DefaultScannerSection(),
+		Printer:   printer.DefaultSection(),
+		ECR:       ECR{Baud: 9600, Password: "000000", TerminalID: "12345678"},
+		Admin:     Admin{Socket: "/run/terminald/admin.sock"},
 	}
 }
 
@@ -534,116 +478,9 @@ func (c *Config) validate() []error {
 		bad("providers.enabled: enable at least one provider")
 	}
 
-	d := &c.Display
-	switch d.Driver {
-	case "none", "fbdev":
-		if d.Driver == "none" && (d.Width <= 0 || d.Height <= 0) {
-			bad("display.width/height: %dx%d: must be positive", d.Width, d.Height)
-		}
-		if d.Driver == "fbdev" {
-			need(&errs, "display.framebuffer", d.Framebuffer)
-		}
-	case "st7789", "ili9341":
-		need(&errs, "display.spi_port", d.SPIPort)
-		need(&errs, "display.dc_pin", d.DCPin)
-		switch d.Rotation {
-		case 0, 90, 180, 270:
-		default:
-			bad("display.rotation: %d: 0, 90, 180 or 270", d.Rotation)
-		}
-		if d.SpeedHz <= 0 || d.SpeedHz > 125_000_000 {
-			bad("display.speed_hz: %d: 1 to 125000000", d.SpeedHz)
-		}
-		if d.MaxTx < 4 {
-			bad("display.max_tx: %d: at least 4 (bytes)", d.MaxTx)
-		}
-		// Both controllers have 240×320 pixels of memory; the panel must fit in it.
-		const memW, memH = 240, 320
-		if d.Driver == "ili9341" && (d.Width != memW || d.Height != memH || d.OffsetX != 0 || d.OffsetY != 0) {
-			bad("display.width/height: %dx%d at offset %d,%d: the ili9341 driver drives 240x320 panels only", d.Width, d.Height, d.OffsetX, d.OffsetY)
-		}
-		if d.Width <= 0 || d.Height <= 0 || d.OffsetX < 0 || d.OffsetY < 0 || d.OffsetX+d.Width > memW || d.OffsetY+d.Height > memH {
-			bad("display.width/height: %dx%d at offset %d,%d: does not fit the %s's %dx%d memory (give the panel's native portrait size)",
-				d.Width, d.Height, d.OffsetX, d.OffsetY, d.Driver, memW, memH)
-		}
-	default:
-		bad("display.driver: %q: st7789, ili9341, fbdev or none", d.Driver)
-	}
-	positive("display.dim_after", d.DimAfter)
-	positive("display.sleep_after", d.SleepAfter)
-
-	k := &c.Keypad
-	switch k.Driver {
-	case "none":
-	case "evdev":
-		need(&errs, "keypad.device", k.Device)
-	case "matrix":
-		if len(k.Rows) != 4 || (len(k.Cols) != 3 && len(k.Cols) != 4) {
-			bad("keypad.rows/cols: %d rows, %d columns: a 4x3 or 4x4 matrix needs 4 rows and 3 or 4 columns", len(k.Rows), len(k.Cols))
-		} else if k.Keymap != "" {
-			rows := strings.Split(k.Keymap, "/")
-			ok := len(rows) == len(k.Rows)
-			for _, r := range rows {
-				ok = ok && len([]rune(r)) == len(k.Cols)
-			}
-			if !ok {
-				bad("keypad.keymap: %q: need %d rows of %d keys separated by '/' for a %dx%d matrix", k.Keymap, len(k.Rows), len(k.Cols), len(k.Rows), len(k.Cols))
-			}
-		}
-	default:
-		bad("keypad.driver: %q: evdev, matrix or none", k.Driver)
-	}
-	switch c.Scanner.Layout {
-	case "us", "de", "dk":
-	default:
-		bad("scanner.layout: %q: us, de or dk", c.Scanner.Layout)
-	}
-
-	p := &c.Printer
-	switch p.Driver {
-	case "none":
-	case "serial", "usb":
-		need(&errs, "printer.device", p.Device)
-	default:
-		bad("printer.driver: %q: serial, usb or none", p.Driver)
-	}
-	if p.Width != 58 && p.Width != 80 {
-		bad("printer.width: %d: 58 or 80 (mm)", p.Width)
-	}
-	switch p.CodePage {
-	case "pc858", "cp437", "wpc1252":
-	default:
-		bad("printer.codepage: %q: pc858, cp437 or wpc1252", p.CodePage)
-	}
-	switch p.FlowControl {
-	case "none", "pace", "xonxoff":
-	default:
-		bad("printer.flow_control: %q: none, pace or xonxoff", p.FlowControl)
-	}
-	switch p.Parity {
-	case "none", "odd", "even":
-	default:
-		bad("printer.parity: %q: none, odd or even", p.Parity)
-	}
-	if p.StopBits != 1 && p.StopBits != 2 {
-		bad("printer.stop_bits: %d: 1 or 2", p.StopBits)
-	}
-	if !slices.Contains(bauds, p.Baud) {
-		bad("printer.baud: %d: one of %v", p.Baud, bauds)
-	}
-	if p.QRModuleSize < 1 || p.QRModuleSize > 16 {
-		bad("printer.qr_module_size: %d: 1 to 16 (dots)", p.QRModuleSize)
-	}
-	positive("printer.status_timeout", p.StatusTimeout)
-	if p.Logo != "" {
-		if f, err := os.Open(p.Logo); err != nil {
-			bad("printer.logo: %q: %v", p.Logo, unwrapPath(err))
-		} else {
-			if _, err := png.DecodeConfig(f); err != nil {
-				bad("printer.logo: %q: not a PNG image: %v", p.Logo, err)
-			}
-			f.Close()
-		}
+	// The hardware sections are their packages' own.
+	for _, sec := range []Section{c.Display, c.Keypad, c.Scanner, c.Printer} {
+		errs = append(errs, flatten(sec.Validate())...)
 	}
 
 	if e := c.ECR; e.Listen != "" {
@@ -665,7 +502,7 @@ func (c *Config) validate() []error {
 		if len(e.TerminalID) != 8 || strings.Trim(e.TerminalID, "0123456789") != "" {
 			bad("ecr.terminal_id: %q: 8 digits", e.TerminalID)
 		}
-		if !slices.Contains(bauds[:5], e.Baud) {
+		if !slices.Contains([]int{9600, 19200, 38400, 57600, 115200}, e.Baud) {
 			bad("ecr.baud: %d: 9600, 19200, 38400, 57600 or 115200", e.Baud)
 		}
 	}
@@ -682,9 +519,6 @@ func (c *Config) validate() []error {
 	return errs
 }
 
-// bauds are the serial speeds accepted (the ECR link takes the first five).
-var bauds = []int{9600, 19200, 38400, 57600, 115200, 2400, 4800}
-
 // checkListen checks a HOST:PORT listen address; port 0 means any free port.
 func checkListen(addr string) error {
 	host, port, err := net.SplitHostPort(addr)
@@ -699,12 +533,6 @@ func checkListen(addr string) error {
 		return fmt.Errorf("host %q is not an address or a name", host)
 	}
 	return nil
-}
-
-func need(errs *[]error, key, v string) {
-	if strings.TrimSpace(v) == "" {
-		*errs = append(*errs, fmt.Errorf("%s: missing", key))
-	}
 }
 
 // Bounds returns the configured amount limits in minor units.

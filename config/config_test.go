@@ -101,7 +101,7 @@ func TestErrorsNameKeyAndValue(t *testing.T) {
 		{"qr size", add("[printer]\nqr_module_size = 40"), "printer.qr_module_size", "40"},
 		{"status timeout", add("[printer]\nstatus_timeout = \"0s\""), "printer.status_timeout", `"0s"`},
 		{"missing logo", add("[printer]\nlogo = \"/nonexistent/logo.png\""), "printer.logo", `"/nonexistent/logo.png"`},
-		{"logo not png", add("[printer]\nlogo = \"" + logo + "\""), "printer.logo", "not a PNG"},
+		{"logo not png", add("[printer]\nlogo = \"" + logo + "\""), "printer.logo", "unknown format"},
 		{"keymap size", add("[keypad]\ndriver = \"matrix\"\nrows = [\"A\",\"B\",\"C\",\"D\"]\ncols = [\"E\",\"F\",\"G\"]\nkeymap = \"123A/456B/789C/*0#D\""), "keypad.keymap", `"123A/456B/789C/*0#D"`},
 		{"matrix rows", add("[keypad]\ndriver = \"matrix\"\nrows = [\"A\"]\ncols = [\"E\",\"F\",\"G\"]"), "keypad.rows/cols", "1 rows"},
 		{"display size", add("[display]\ndriver = \"st7789\"\nwidth = 480\nheight = 320"), "display.width/height", "480x320"},

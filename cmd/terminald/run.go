@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -17,12 +16,9 @@ import (
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
-	"github.com/terminald/terminald/hw/printer/escpos"
 	"github.com/terminald/terminald/metrics"
 	"github.com/terminald/terminald/screen"
-	"github.com/terminald/terminald/serialport"
 	"github.com/terminald/terminald/store"
-	"periph.io/x/conn/v3/physic"
 )
 
 // cmdRun is the daemon on terminal hardware.
@@ -204,53 +200,26 @@ func buildDisplay(cfg *config.Config, log *slog.Logger) (*display.Screen, func()
 		return nil, nil, err
 	}
 	d := cfg.Display
-	opts := &display.Options{DimAfter: d.DimAfter.Duration, OffAfter: d.SleepAfter.Duration, Logger: log}
 	if d.Driver == "none" {
-		return display.New(display.NewMemory(d.Width, d.Height), r, opts), func() {}, nil
+		return display.New(display.NewMemory(d.Width, d.Height), r, d.Options(log)), func() {}, nil
 	}
-	invert := d.Invert == nil || *d.Invert
-	p, err := display.Open(display.Config{Driver: d.Driver, SPI: d.SPIPort, DC: d.DCPin, Reset: d.ResetPin,
-		Backlight: d.BacklightPin, Width: d.Width, Height: d.Height, ColOffset: d.OffsetX, RowOffset: d.OffsetY,
-		Rotation: d.Rotation, BGR: d.BGR, Invert: d.Driver == "ili9341" && d.Invert != nil && *d.Invert,
-		NoInvert: d.Driver == "st7789" && !invert, Frequency: physicHz(d.SpeedHz), Mode3: d.SPIMode3, MaxTx: d.MaxTx,
-		Framebuffer: d.Framebuffer, BacklightSysfs: d.BacklightSysfs})
+	p, err := display.Open(d.Config())
 	if err != nil {
 		return nil, nil, fmt.Errorf("display: %w", err)
 	}
-	return display.New(p, r, opts), func() { p.Close() }, nil
+	return display.New(p, r, d.Options(log)), func() { p.Close() }, nil
 }
 
 // buildPrinter opens the configured receipt printer.
 func buildPrinter(cfg *config.Config, log *slog.Logger) (flow.Printer, func(), error) {
 	c := cfg.Printer
-	paper, err := escpos.PaperFor(c.Width)
+	pc, err := c.Config(log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("printer.width: %w", err)
-	}
-	cp, err := escpos.ParseCodePage(c.CodePage)
-	if err != nil {
-		return nil, nil, fmt.Errorf("printer.codepage: %w", err)
-	}
-	layout := printer.Layout{Paper: paper, CodePage: cp, RasterQR: !c.NativeQR,
-		QRModuleSize: c.QRModuleSize, PartialCut: c.PartialCut}
-	if c.Logo != "" {
-		raster, err := loadLogo(c.Logo, paper.Dots)
-		if err != nil {
-			return nil, nil, fmt.Errorf("printer.logo: %w", err)
-		}
-		layout.Logo = raster
-	}
-	pc := printer.Config{Layout: layout, StatusTimeout: c.StatusTimeout.Duration, Logger: log}
-	switch c.FlowControl {
-	case "xonxoff":
-		pc.Pacing.XONXOFF = true
-	case "pace":
-		pc.Pacing.ChunkSize, pc.Pacing.Pause = 256, 20*time.Millisecond
+		return nil, nil, err
 	}
 	switch c.Driver {
 	case "serial":
-		parity := map[string]serialport.Parity{"none": serialport.ParityNone, "odd": serialport.ParityOdd, "even": serialport.ParityEven}[c.Parity]
-		p, err := printer.OpenSerial(serialport.Config{Name: c.Device, Baud: c.Baud, Parity: parity, StopBits: c.StopBits, ReadTimeout: 100 * time.Millisecond}, pc)
+		p, err := printer.OpenSerial(c.Serial(), pc)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -263,7 +232,7 @@ func buildPrinter(cfg *config.Config, log *slog.Logger) (flow.Printer, func(), e
 		return statusPrinter{p}, func() { p.Close() }, nil
 	}
 	log.Warn("no receipt printer configured: receipts are not printed")
-	return statusPrinter{printer.NewFilePrinter(io.Discard, layout)}, func() {}, nil
+	return statusPrinter{printer.NewFilePrinter(io.Discard, pc.Layout)}, func() {}, nil
 }
 
 // statusPrinter adapts a printer.Device to flow.PrinterStatus.
@@ -298,16 +267,4 @@ func buildInputs(cfg *config.Config, log *slog.Logger) ([]keypad.Input, error) {
 		in = append(in, &keypad.Scanner{Device: keypad.Device{Path: cfg.Scanner.Device, Logger: log}, Layout: layout})
 	}
 	return in, nil
-}
-
-func physicHz(hz int64) physic.Frequency { return physic.Frequency(hz) * physic.Hertz }
-
-// loadLogo reads a PNG logo and turns it into a raster at most half the paper wide.
-func loadLogo(path string, dots int) (*escpos.Raster, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return printer.LoadLogo(f, dots/2, true)
 }
