@@ -16,7 +16,8 @@
 // directory (Options.Credentials, else $CREDENTIALS_DIRECTORY, else
 // /etc/terminald/credentials, where the unit's LoadCredential= lines point).
 // Values left from terminald.example.toml ("your-client-id", an all-zero merchant id,
-// "...") are refused as placeholders (errors.Is(err, ErrPlaceholder)).
+// "...") in an enabled provider's section or the ecr section are refused as
+// placeholders (errors.Is(err, ErrPlaceholder)).
 package config
 
 import (
@@ -427,11 +428,10 @@ func placeholders(section string, sec any) []error {
 }
 
 // IsPlaceholder reports whether s is one of the placeholder forms terminald.example.toml
-// uses: "your-…", "…" or "...", an all-zero UUID.
+// uses: "your-…", "..." alone, an all-zero UUID.
 func IsPlaceholder(s string) bool {
 	s = strings.TrimSpace(s)
-	return strings.HasPrefix(s, "your-") || strings.Contains(s, "...") || strings.Contains(s, "…") ||
-		s == "00000000-0000-0000-0000-000000000000"
+	return strings.HasPrefix(s, "your-") || s == "..." || s == "…" || s == "00000000-0000-0000-0000-000000000000"
 }
 
 // validate checks the daemon's own sections.

@@ -239,3 +239,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestIsPlaceholder(t *testing.T) {
+	for s, want := range map[string]bool{
+		"your-client-id": true, "...": true, "00000000-0000-0000-0000-000000000000": true,
+		"Thanks...": false, "m-1": false, "": false, "00000000-0000-0000-0000-000000000001": false,
+	} {
+		if got := IsPlaceholder(s); got != want {
+			t.Errorf("IsPlaceholder(%q) = %v", s, got)
+		}
+	}
+}
