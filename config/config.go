@@ -313,12 +313,12 @@ func flatten(err error) []error {
 	return []error{err}
 }
 
-// secretFields returns the string fields of the struct behind sec tagged secret, by TOML key.
-func secretFields(sec any) map[string]reflect.Value {
-	out := map[string]reflect.Value{}
+// eachKey calls fn for every field of the struct sec points to that has a TOML key
+// (embedded structs are flattened, as the decoder does).
+func eachKey(sec any, fn func(key string, f reflect.StructField, v reflect.Value)) {
 	v := reflect.ValueOf(sec)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return out
+		return
 	}
 	var walk func(v reflect.Value)
 	walk = func(v reflect.Value) {
@@ -329,13 +329,27 @@ func secretFields(sec any) map[string]reflect.Value {
 				walk(v.Field(i))
 				continue
 			}
-			key, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-			if f.Tag.Get("secret") == "true" && f.Type.Kind() == reflect.String && key != "" && key != "-" {
-				out[key] = v.Field(i)
+			if key, _, _ := strings.Cut(f.Tag.Get("toml"), ","); key != "" && key != "-" && f.IsExported() {
+				fn(key, f, v.Field(i))
 			}
 		}
 	}
 	walk(v.Elem())
+}
+
+// isSecret reports whether f is a secret string field.
+func isSecret(f reflect.StructField) bool {
+	return f.Tag.Get("secret") == "true" && f.Type.Kind() == reflect.String
+}
+
+// secretFields returns the secret fields of the struct behind sec, by TOML key.
+func secretFields(sec any) map[string]reflect.Value {
+	out := map[string]reflect.Value{}
+	eachKey(sec, func(key string, f reflect.StructField, v reflect.Value) {
+		if isSecret(f) {
+			out[key] = v
+		}
+	})
 	return out
 }
 
@@ -400,30 +414,16 @@ func unwrapPath(err error) error {
 // placeholders reports string values of sec left from terminald.example.toml.
 func placeholders(section string, sec any) []error {
 	var errs []error
-	v := reflect.ValueOf(sec).Elem()
-	var walk func(v reflect.Value)
-	walk = func(v reflect.Value) {
-		t := v.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if f.Anonymous && f.Type.Kind() == reflect.Struct {
-				walk(v.Field(i))
-				continue
-			}
-			key, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-			if key == "" || key == "-" || f.Type.Kind() != reflect.String {
-				continue
-			}
-			if val := v.Field(i).String(); IsPlaceholder(val) {
-				shown := strconv.Quote(val)
-				if f.Tag.Get("secret") == "true" {
-					shown = "the value"
-				}
-				errs = append(errs, fmt.Errorf("%s.%s: %s is a %w: set your own", section, key, shown, ErrPlaceholder))
-			}
+	eachKey(sec, func(key string, f reflect.StructField, v reflect.Value) {
+		if f.Type.Kind() != reflect.String || !IsPlaceholder(v.String()) {
+			return
 		}
-	}
-	walk(v)
+		shown := strconv.Quote(v.String())
+		if isSecret(f) {
+			shown = "the value"
+		}
+		errs = append(errs, fmt.Errorf("%s.%s: %s is a %w: set your own", section, key, shown, ErrPlaceholder))
+	})
 	return errs
 }
 
@@ -572,33 +572,20 @@ func Schema(opt Options) []Key {
 		if err := toml.NewEncoder(&buf).Encode(s.v); err == nil {
 			toml.Decode(buf.String(), &defaults)
 		}
-		var walk func(t reflect.Type)
-		walk = func(t reflect.Type) {
-			for i := range t.NumField() {
-				f := t.Field(i)
-				if f.Anonymous && f.Type.Kind() == reflect.Struct {
-					walk(f.Type)
-					continue
+		eachKey(s.v, func(key string, f reflect.StructField, _ reflect.Value) {
+			k := Key{Name: s.name + "." + key, Secret: isSecret(f), Default: defaults[key]}
+			switch d := k.Default.(type) {
+			case string:
+				if d == "" {
+					k.Default = nil
 				}
-				key, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-				if key == "" || key == "-" || !f.IsExported() {
-					continue
+			case []any:
+				if len(d) == 0 {
+					k.Default = nil
 				}
-				k := Key{Name: s.name + "." + key, Secret: f.Tag.Get("secret") == "true", Default: defaults[key]}
-				switch d := k.Default.(type) {
-				case string:
-					if d == "" {
-						k.Default = nil
-					}
-				case []any:
-					if len(d) == 0 {
-						k.Default = nil
-					}
-				}
-				out = append(out, k)
 			}
-		}
-		walk(reflect.TypeOf(s.v).Elem())
+			out = append(out, k)
+		})
 	}
 	return out
 }
