@@ -7,17 +7,26 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 BIN       := bin
 PKGS      := ./...
 
-.PHONY: all run build cross test test-unit test-arm64 stress vet fmt-check bench fuzz deb check-deb verify-unit screens clean tools
+.PHONY: all run build build-sim cross test test-unit test-arm64 stress vet fmt-check bench fuzz deb check-deb verify-unit screens clean tools
 
 all: build
 
-## run: the simulator, interactive (keys on stdin, screen drawn in the terminal)
-run: build
-	./$(BIN)/terminald sim --display-dir $(BIN)/screens --receipt-file $(BIN)/receipts.escpos
+# SIMTAGS builds the simulator in: the sim and sandbox commands, the provider sandboxes,
+# the panel emulator, the ESC/POS decoder and the QR reader. The production binary
+# (build, cross, deb) is built without them; cmd/terminald/deps_test.go holds that.
+SIMTAGS   := -tags sim
 
-## build: the binary for this machine
+## run: the simulator, interactive (keys on stdin, screen drawn in the terminal)
+run: build-sim
+	./$(BIN)/terminald-sim sim --display-dir $(BIN)/screens --receipt-file $(BIN)/receipts.escpos
+
+## build: the production binary for this machine (no simulator)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/terminald ./cmd/terminald
+
+## build-sim: terminald-sim, the same daemon with the simulator, sandboxes and emulators
+build-sim:
+	CGO_ENABLED=0 $(GO) build $(SIMTAGS) -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/terminald-sim ./cmd/terminald
 
 ## cross: static binaries for the terminal boards
 cross:
@@ -36,9 +45,10 @@ fmt-check:
 
 vet:
 	$(GO) vet $(PKGS)
+	$(GO) vet $(SIMTAGS) $(PKGS)
 
 test-unit:
-	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m $(PKGS)
+	CGO_ENABLED=1 $(GO) test $(SIMTAGS) -race -count=1 -timeout 15m $(PKGS)
 
 ## stress: hunt flaky tests: the race-enabled suite 20 times over, the engine and
 ## daemon packages (concurrency and end-to-end runs) 100 times over
@@ -51,17 +61,17 @@ stress:
 
 ## test-arm64: the suite as linux/arm64 under qemu user-mode emulation (-short: no end-to-end runs)
 test-arm64:
-	scripts/test-arm64.sh -short -count=1 -timeout 15m $(PKGS)
+	scripts/test-arm64.sh $(SIMTAGS) -short -count=1 -timeout 15m $(PKGS)
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) test $(SIMTAGS) -run '^$$' -bench . -benchmem $(PKGS)
 
 ## fuzz: each fuzz target for FUZZTIME (default 20s)
 FUZZTIME ?= 20s
 fuzz:
 	@for pkg in $$($(GO) list $(PKGS)); do \
-	  for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep '^Fuzz'); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  for f in $$($(GO) test $(SIMTAGS) -list 'Fuzz.*' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test $(SIMTAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
 
@@ -78,8 +88,8 @@ verify-unit:
 	scripts/verify-unit.sh
 
 ## screens: every screen at every size as PNG
-screens: build
-	./$(BIN)/terminald screens --out $(BIN)/screens-all
+screens: build-sim
+	./$(BIN)/terminald-sim screens --out $(BIN)/screens-all
 
 clean:
 	rm -rf $(BIN)

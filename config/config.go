@@ -1,26 +1,54 @@
 // Package config reads and validates terminald's TOML configuration.
 //
-// Validation is complete at start: an unknown key, a value of the wrong type, a missing
-// credential or a value out of range is reported with the key's name, and the daemon
-// refuses to start. Secrets may be given inline, as KEY_file = "/path", or (the systemd
-// way) as a credential named SECTION_KEY in $CREDENTIALS_DIRECTORY
-// (LoadCredential=acountpay_client_secret:/etc/terminald/credentials/acountpay_client_secret).
+// The file is composed of sections, each owned by the package it configures: its toml
+// tags are the keys, its defaults the values of keys left out, its Validate the check.
+// A payment provider's section is that package's Config, given to Parse through
+// Options.Providers (cmd/terminald's registry); the hardware sections are
+// display.Section, keypad.Section, keypad.ScannerSection and printer.Section; the
+// daemon's own sections (terminal, providers, ecr, admin, http, webhooks) are here. Decoding is strict: an unknown key is refused with its name.
+//
+// Validation is complete at start and reports every problem at once, each naming the
+// TOML key and the bad value: `terminald check-config` and `terminald run` share
+// this one path (Parse), so the check says "ok" exactly when the daemon starts.
+//
+// Secrets (string fields tagged secret:"true") may be given inline, as KEY_file =
+// "/path", or (the systemd way) as a credential named SECTION_KEY in the credentials
+// directory (Options.Credentials, else $CREDENTIALS_DIRECTORY, else
+// /etc/terminald/credentials, where the unit's LoadCredential= lines point).
+// Values left from terminald.example.toml ("your-client-id", an all-zero merchant id,
+// "...") in an enabled provider's section or the ecr section are refused as
+// placeholders (errors.Is(err, ErrPlaceholder)).
 package config
 
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/terminald/terminald/hw/display"
+	"github.com/terminald/terminald/hw/keypad"
+	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/money"
 )
 
 // DefaultPath is where the daemon looks for its configuration.
 const DefaultPath = "/etc/terminald/terminald.toml"
+
+// DefaultCredentialsDir is where the systemd unit's LoadCredential= lines point; the
+// credentials directory when neither Options.Credentials nor $CREDENTIALS_DIRECTORY is set.
+const DefaultCredentialsDir = "/etc/terminald/credentials"
+
+// ErrPlaceholder marks a value left from terminald.example.toml.
+var ErrPlaceholder = errors.New("placeholder from terminald.example.toml")
 
 // Duration is a time.Duration written as a Go duration string ("30s", "24h").
 type Duration struct{ time.Duration }
@@ -38,21 +66,44 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText writes the duration string.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// Section is one package's configuration section, decoded from its TOML table.
+type Section interface {
+	// Validate reports every bad value at once (errors.Join), each error naming the
+	// TOML key (SECTION.KEY) and the value.
+	Validate() error
+}
+
+// ProviderSection describes one provider's section for Parse.
+type ProviderSection struct {
+	Name string         // TOML table and providers.enabled entry, e.g. "acountpay"
+	New  func() Section // a pointer to a fresh Config holding the package's defaults
+}
+
+// Options are the parts of the schema and environment that Parse does not own.
+type Options struct {
+	// Providers are the known provider sections, in the order they are documented.
+	Providers []ProviderSection
+	// Credentials is the systemd credentials directory; "" means $CREDENTIALS_DIRECTORY,
+	// else DefaultCredentialsDir.
+	Credentials string
+}
+
 // Config is the whole configuration file.
 type Config struct {
-	Terminal  Terminal  `toml:"terminal"`
-	Providers Providers `toml:"providers"`
-	AcountPay AcountPay `toml:"acountpay"`
-	Accrue    Accrue    `toml:"accrue"`
-	CryptoGW  CryptoGW  `toml:"cryptogw"`
-	Display   Display   `toml:"display"`
-	Keypad    Keypad    `toml:"keypad"`
-	Scanner   Scanner   `toml:"scanner"`
-	Printer   Printer   `toml:"printer"`
-	ECR       ECR       `toml:"ecr"`
-	Admin     Admin     `toml:"admin"`
-	HTTP      HTTP      `toml:"http"`
-	Webhooks  Webhooks  `toml:"webhooks"`
+	Terminal  Terminal              `toml:"terminal"`
+	Providers Providers             `toml:"providers"`
+	Display   display.Section       `toml:"display"`
+	Keypad    keypad.Section        `toml:"keypad"`
+	Scanner   keypad.ScannerSection `toml:"scanner"`
+	Printer   printer.Section       `toml:"printer"`
+	ECR       ECR                   `toml:"ecr"`
+	Admin     Admin                 `toml:"admin"`
+	HTTP      HTTP                  `toml:"http"`
+	Webhooks  Webhooks              `toml:"webhooks"`
+
+	// Provider holds the validated section of every enabled provider, by name; each is
+	// the pointer ProviderSection.New returned (e.g. *acountpay.Config).
+	Provider map[string]Section `toml:"-"`
 }
 
 // Terminal holds the terminal's identity and payment limits.
@@ -66,7 +117,7 @@ type Terminal struct {
 	StateDir     string   `toml:"state_dir"`     // bbolt database directory
 	Retention    Duration `toml:"retention"`     // prune final payments older than this
 	WatchWindow  Duration `toml:"watch_window"`  // watch cancelled payments for late payment this long
-	ReverseLate  *bool    `toml:"reverse_late"`  // refund late payments where the provider can
+	ReverseLate  bool     `toml:"reverse_late"`  // refund late payments where the provider can
 	LogLevel     string   `toml:"log_level"`     // debug, info, warn, error
 }
 
@@ -75,114 +126,11 @@ type Providers struct {
 	Enabled []string `toml:"enabled"` // in keypad order; the first is the register's default
 }
 
-// AcountPay configures the AcountPay provider.
-type AcountPay struct {
-	BaseURL           string   `toml:"base_url"`
-	Variant           string   `toml:"variant"` // "oauth" or "partner"
-	ClientID          string   `toml:"client_id"`
-	ClientSecret      string   `toml:"client_secret" secret:"true"`
-	ClientSecretFile  string   `toml:"client_secret_file"`
-	MerchantClientID  string   `toml:"merchant_client_id"`
-	WebhookSecret     string   `toml:"webhook_secret" secret:"optional"`
-	WebhookSecretFile string   `toml:"webhook_secret_file"`
-	WebhookURL        string   `toml:"webhook_url"`
-	StoreID           string   `toml:"store_id"`
-	RegisterID        string   `toml:"register_id"`
-	Description       string   `toml:"description"`
-	Expiry            Duration `toml:"expiry"`
-	Timeout           Duration `toml:"timeout"`
-}
-
-// Accrue configures the Accrue provider.
-type Accrue struct {
-	BaseURL           string   `toml:"base_url"`
-	ClientID          string   `toml:"client_id"`
-	ClientSecret      string   `toml:"client_secret" secret:"true"`
-	ClientSecretFile  string   `toml:"client_secret_file"`
-	WebhookSecret     string   `toml:"webhook_secret" secret:"optional"`
-	WebhookSecretFile string   `toml:"webhook_secret_file"`
-	Methods           []string `toml:"methods"` // "scan", "phone"
-	Timeout           Duration `toml:"timeout"`
-	LongTimeout       Duration `toml:"long_timeout"`
-}
-
-// CryptoGW configures the crypto payment gateway.
-type CryptoGW struct {
-	BaseURL                   string   `toml:"base_url"`
-	Username                  string   `toml:"username"`
-	APIKey                    string   `toml:"api_key" secret:"true"`
-	APIKeyFile                string   `toml:"api_key_file"`
-	PosID                     string   `toml:"pos_id"`
-	Locale                    string   `toml:"locale"`
-	User                      string   `toml:"user"`
-	Currencies                []string `toml:"currencies"`
-	AcceptZeroConfirmations   bool     `toml:"accept_zero_confirmations"`
-	RequireKYT                bool     `toml:"require_kyt"`
-	AutoAcceptUnderpayment    bool     `toml:"auto_accept_underpayment"`
-	AutoAcceptUnderpaymentMin string   `toml:"auto_accept_underpayment_min"`
-	AutoAcceptOverpayment     bool     `toml:"auto_accept_overpayment"`
-	AutoAcceptOverpaymentMax  string   `toml:"auto_accept_overpayment_max"`
-	AutoAcceptLatePayment     bool     `toml:"auto_accept_late_payment"`
-	WebhookURL                string   `toml:"webhook_url"`
-	Expiry                    Duration `toml:"expiry"`
-	Timeout                   Duration `toml:"timeout"`
-}
-
-// Display configures the screen.
-type Display struct {
-	Driver       string   `toml:"driver"` // "st7789", "ili9341", "fbdev", "none"
-	SPIPort      string   `toml:"spi_port"`
-	SpeedHz      int64    `toml:"speed_hz"`
-	DCPin        string   `toml:"dc_pin"`
-	ResetPin     string   `toml:"reset_pin"`
-	BacklightPin string   `toml:"backlight_pin"`
-	Width        int      `toml:"width"`
-	Height       int      `toml:"height"`
-	Rotation     int      `toml:"rotation"`
-	OffsetX      int      `toml:"offset_x"`
-	OffsetY      int      `toml:"offset_y"`
-	BGR          bool     `toml:"bgr"`
-	Invert       *bool    `toml:"invert"`
-	Framebuffer  string   `toml:"framebuffer"`
-	DimAfter     Duration `toml:"dim_after"`
-	SleepAfter   Duration `toml:"sleep_after"`
-}
-
-// Keypad configures the keypad.
-type Keypad struct {
-	Driver string   `toml:"driver"` // "evdev", "matrix", "none"
-	Device string   `toml:"device"`
-	Rows   []string `toml:"rows"`
-	Cols   []string `toml:"cols"`
-	Keymap string   `toml:"keymap"`
-}
-
-// Scanner configures a USB barcode scanner (an evdev keyboard).
-type Scanner struct {
-	Device string `toml:"device"`
-	Layout string `toml:"layout"` // "us", "de", "dk"
-}
-
-// Printer configures the receipt printer.
-type Printer struct {
-	Driver       string `toml:"driver"` // "serial", "usb", "none"
-	Device       string `toml:"device"`
-	Baud         int    `toml:"baud"`
-	Parity       string `toml:"parity"` // "none", "odd", "even"
-	StopBits     int    `toml:"stop_bits"`
-	FlowControl  string `toml:"flow_control"` // "none", "pace", "xonxoff"
-	Width        int    `toml:"width"`        // paper width in mm: 58 or 80
-	CodePage     string `toml:"codepage"`     // "pc858", "cp437", "wpc1252"
-	NativeQR     *bool  `toml:"native_qr"`
-	Logo         string `toml:"logo"`
-	MerchantCopy bool   `toml:"merchant_copy"`
-}
-
 // ECR configures the cash-register link (ZVT).
 type ECR struct {
 	Listen     string `toml:"listen"` // "tcp://0.0.0.0:20007", "serial:/dev/ttyUSB1", "" = off
 	Baud       int    `toml:"baud"`
-	Password   string `toml:"password" secret:"optional"`
+	Password   string `toml:"password" secret:"true"`
 	TerminalID string `toml:"terminal_id"` // 8 digits (BMP 29)
 }
 
@@ -202,251 +150,389 @@ type Webhooks struct {
 	Listen string `toml:"listen"` // "" = off
 }
 
-// Default returns the configuration used when a key is not set.
+// Default returns the daemon's own sections as they are when a key is not set.
 func Default() Config {
 	return Config{
 		Terminal: Terminal{ID: "T1", Merchant: "terminald", Currency: "EUR", MinAmount: "0.01", MaxAmount: "10000.00",
-			StateDir: "/var/lib/terminald", Retention: Duration{90 * 24 * time.Hour}, WatchWindow: Duration{24 * time.Hour}, LogLevel: "info"},
+			StateDir: "/var/lib/terminald", Retention: Duration{90 * 24 * time.Hour}, WatchWindow: Duration{24 * time.Hour}, ReverseLate: true, LogLevel: "info"},
 		Providers: Providers{Enabled: []string{"acountpay"}},
-		AcountPay: AcountPay{Variant: "oauth", Expiry: Duration{30 * time.Minute}, Timeout: Duration{10 * time.Second}},
-		Accrue:    Accrue{Methods: []string{"scan", "phone"}, Timeout: Duration{10 * time.Second}, LongTimeout: Duration{90 * time.Second}},
-		CryptoGW:  CryptoGW{PosID: "terminald", Currencies: []string{"BTC"}, Expiry: Duration{5 * time.Minute}, Timeout: Duration{10 * time.Second}},
-		Display:   Display{Driver: "none", SPIPort: "/dev/spidev0.0", SpeedHz: 40_000_000, DCPin: "GPIO25", ResetPin: "GPIO27", BacklightPin: "GPIO18", Width: 240, Height: 320, Framebuffer: "/dev/fb1", DimAfter: Duration{60 * time.Second}, SleepAfter: Duration{10 * time.Minute}},
-		Keypad:    Keypad{Driver: "none", Keymap: "123A/456B/789C/*0#D"},
-		Scanner:   Scanner{Layout: "us"},
-		Printer:   Printer{Driver: "none", Baud: 19200, StopBits: 1, Parity: "none", FlowControl: "pace", Width: 58, CodePage: "pc858"},
+		Display:   display.DefaultSection(),
+		Keypad:    keypad.DefaultSection(),
+		Scanner:   keypad.DefaultScannerSection(),
+		Printer:   printer.DefaultSection(),
 		ECR:       ECR{Baud: 9600, Password: "000000", TerminalID: "12345678"},
 		Admin:     Admin{Socket: "/run/terminald/admin.sock"},
 	}
 }
 
+// Error is a refused configuration: every problem found, each naming its key.
+type Error struct {
+	File     string
+	Problems []error
+}
+
+// Error lists the problems, one a line.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "config: %s:", e.File)
+	if len(e.Problems) == 1 {
+		return b.String() + " " + e.Problems[0].Error()
+	}
+	fmt.Fprintf(&b, " %d problems:", len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  " + p.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the problems, for errors.Is and errors.As.
+func (e *Error) Unwrap() []error { return e.Problems }
+
 // Load reads, fills in and validates the file at path.
-func Load(path string) (*Config, error) {
+func Load(path string, opt Options) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(data, path)
+	return Parse(data, path, opt)
 }
 
-// Parse decodes and validates configuration text; name is used in messages.
-func Parse(data []byte, name string) (*Config, error) {
-	c := Default()
-	md, err := toml.Decode(string(data), &c)
+// Parse decodes and validates configuration text; name is used in messages. The
+// error, when not nil, is an *Error listing every problem.
+func Parse(data []byte, name string, opt Options) (*Config, error) {
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		return nil, &Error{File: name, Problems: []error{err}}
+	}
+	var tables map[string]toml.Primitive
+	md, err := toml.Decode(string(data), &tables)
 	if err != nil {
-		return nil, fmt.Errorf("config: %s: %w", name, err)
+		return nil, &Error{File: name, Problems: []error{err}}
+	}
+	c := Default()
+	own := map[string]any{"terminal": &c.Terminal, "providers": &c.Providers, "display": &c.Display, "keypad": &c.Keypad,
+		"scanner": &c.Scanner, "printer": &c.Printer, "ecr": &c.ECR, "admin": &c.Admin, "http": &c.HTTP, "webhooks": &c.Webhooks}
+	kinds := map[string]ProviderSection{}
+	sections := map[string]any{}
+	for name, dst := range own {
+		sections[name] = dst
+	}
+	for _, k := range opt.Providers {
+		kinds[k.Name] = k
+		sections[k.Name] = k.New()
 	}
 	var errs []error
-	if und := md.Undecoded(); len(und) > 0 {
-		for _, k := range und {
-			errs = append(errs, fmt.Errorf("unknown key %q", k.String()))
+	for _, name := range sortedKeys(tables) {
+		dst, ok := sections[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: unknown key", name))
+			continue
+		}
+		if _, isTable := raw[name].(map[string]any); !isTable {
+			errs = append(errs, fmt.Errorf("%s: a [%s] table, not a value", name, name))
+			continue
+		}
+		if err := md.PrimitiveDecode(tables[name], dst); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 	}
-	errs = append(errs, c.validate(md)...)
+	creds := opt.Credentials
+	if creds == "" {
+		creds = os.Getenv("CREDENTIALS_DIRECTORY")
+	}
+	if creds == "" {
+		creds = DefaultCredentialsDir
+	}
+	consumed := map[string]bool{}
+	for _, name := range sortedKeys(sections) {
+		table, _ := raw[name].(map[string]any)
+		errs = append(errs, resolveSecrets(name, sections[name], table, md, creds, consumed)...)
+	}
+	for _, k := range md.Undecoded() {
+		if _, known := sections[k[0]]; known && !consumed[k.String()] {
+			errs = append(errs, fmt.Errorf("%s: unknown key", k))
+		}
+	}
+	errs = append(errs, c.validate()...)
+	c.Provider = map[string]Section{}
+	for _, p := range c.Providers.Enabled {
+		if _, ok := kinds[p]; !ok {
+			continue // reported below
+		}
+		sec := sections[p].(Section)
+		errs = append(errs, flatten(sec.Validate())...)
+		errs = append(errs, placeholders(p, sec)...)
+		c.Provider[p] = sec
+	}
+	if c.ECR.Listen != "" {
+		errs = append(errs, placeholders("ecr", &c.ECR)...)
+	}
+	if len(c.Providers.Enabled) > 0 {
+		known := make([]string, 0, len(opt.Providers))
+		for _, k := range opt.Providers {
+			known = append(known, k.Name)
+		}
+		seen := map[string]bool{}
+		for _, p := range c.Providers.Enabled {
+			if seen[p] {
+				errs = append(errs, fmt.Errorf("providers.enabled: %q listed twice", p))
+			}
+			seen[p] = true
+			if _, ok := kinds[p]; !ok {
+				errs = append(errs, fmt.Errorf("providers.enabled: unknown provider %q (%s)", p, strings.Join(known, ", ")))
+			}
+		}
+	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("config: %s: %w", name, errors.Join(errs...))
+		return nil, &Error{File: name, Problems: errs}
 	}
 	return &c, nil
 }
 
-// Secrets is what loadSecret reads besides the TOML: the credentials directory.
-func credentialsDir() string { return os.Getenv("CREDENTIALS_DIRECTORY") }
-
-// secret resolves a secret: inline value, else KEY_file, else the systemd credential
-// SECTION_KEY. required: a missing secret is an error naming the key.
-func secret(section, key, inline, file string, required bool) (string, error) {
-	if inline != "" && file != "" {
-		return "", fmt.Errorf("%s.%s and %s.%s_file are both set: keep one", section, key, section, key)
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
 	}
-	if inline != "" {
-		return inline, nil
-	}
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("%s.%s_file: %w", section, key, err)
-		}
-		return strings.TrimSpace(string(b)), nil
-	}
-	if dir := credentialsDir(); dir != "" {
-		// The unit gives every known credential a blank fallback: blank means not set.
-		if b, err := os.ReadFile(filepath.Join(dir, section+"_"+key)); err == nil && strings.TrimSpace(string(b)) != "" {
-			return strings.TrimSpace(string(b)), nil
-		}
-	}
-	if required {
-		return "", fmt.Errorf("missing credential %s.%s (set it, %s.%s_file, or the systemd credential %s_%s)", section, key, section, key, section, key)
-	}
-	return "", nil
+	slices.Sort(ks)
+	return ks
 }
 
-func (c *Config) validate(md toml.MetaData) []error {
+// flatten turns an errors.Join into its parts.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// eachKey calls fn for every field of the struct sec points to that has a TOML key
+// (embedded structs are flattened, as the decoder does).
+func eachKey(sec any, fn func(key string, f reflect.StructField, v reflect.Value)) {
+	v := reflect.ValueOf(sec)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				walk(v.Field(i))
+				continue
+			}
+			if key, _, _ := strings.Cut(f.Tag.Get("toml"), ","); key != "" && key != "-" && f.IsExported() {
+				fn(key, f, v.Field(i))
+			}
+		}
+	}
+	walk(v.Elem())
+}
+
+// isSecret reports whether f is a secret string field.
+func isSecret(f reflect.StructField) bool {
+	return f.Tag.Get("secret") == "true" && f.Type.Kind() == reflect.String
+}
+
+// secretFields returns the secret fields of the struct behind sec, by TOML key.
+func secretFields(sec any) map[string]reflect.Value {
+	out := map[string]reflect.Value{}
+	eachKey(sec, func(key string, f reflect.StructField, v reflect.Value) {
+		if isSecret(f) {
+			out[key] = v
+		}
+	})
+	return out
+}
+
+// resolveSecrets fills the secret fields of one section: inline value, else KEY_file,
+// else the credential SECTION_KEY in creds, else the default. It marks the KEY_file
+// keys it read in consumed.
+func resolveSecrets(section string, sec any, table map[string]any, md toml.MetaData, creds string, consumed map[string]bool) []error {
 	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	t := &c.Terminal
-	cur, err := money.Lookup(t.Currency)
-	if err != nil {
-		bad("terminal.currency: unknown ISO 4217 code %q", t.Currency)
-	} else {
-		t.Currency = cur.Code
-		minA, err1 := money.Parse(t.MinAmount, cur.Code)
-		maxA, err2 := money.Parse(t.MaxAmount, cur.Code)
-		if err1 != nil {
-			bad("terminal.min_amount: %v", err1)
+	fields := secretFields(sec)
+	for _, key := range sortedKeys(fields) {
+		field := fields[key]
+		fileKey := key + "_file"
+		fileVal, hasFile := table[fileKey]
+		if hasFile {
+			consumed[section+"."+fileKey] = true
 		}
-		if err2 != nil {
-			bad("terminal.max_amount: %v", err2)
-		}
-		if err1 == nil && err2 == nil && (minA.Minor <= 0 || minA.Minor > maxA.Minor || maxA.Minor > money.MaxMinor) {
-			bad("terminal.min_amount/max_amount: need 0 < min ≤ max ≤ 9999999999.99, got %s and %s", t.MinAmount, t.MaxAmount)
-		}
-	}
-	if t.ID == "" || strings.ContainsAny(t.ID, " /\\") || len(t.ID) > 16 {
-		bad("terminal.id: 1-16 characters without spaces or slashes, got %q", t.ID)
-	}
-	if t.StateDir == "" {
-		bad("terminal.state_dir: must not be empty")
-	}
-	switch t.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		bad("terminal.log_level: one of debug, info, warn, error; got %q", t.LogLevel)
-	}
-	if len(c.Providers.Enabled) == 0 {
-		bad("providers.enabled: enable at least one of acountpay, accrue, cryptogw")
-	}
-	seen := map[string]bool{}
-	for _, p := range c.Providers.Enabled {
-		if seen[p] {
-			bad("providers.enabled: %q listed twice", p)
-		}
-		seen[p] = true
-		switch p {
-		case "acountpay":
-			a := &c.AcountPay
-			if a.Variant != "oauth" && a.Variant != "partner" {
-				bad("acountpay.variant: \"oauth\" or \"partner\", got %q", a.Variant)
+		inline := md.IsDefined(section, key)
+		switch {
+		case inline && hasFile:
+			errs = append(errs, fmt.Errorf("%s.%s and %s.%s are both set: keep one", section, key, section, fileKey))
+		case inline:
+		case hasFile:
+			path, ok := fileVal.(string)
+			if !ok {
+				errs = append(errs, fmt.Errorf("%s.%s: %v: want a file name (a string)", section, fileKey, fileVal))
+				continue
 			}
-			need(&errs, "acountpay.base_url", a.BaseURL)
-			need(&errs, "acountpay.client_id", a.ClientID)
-			need(&errs, "acountpay.merchant_client_id", a.MerchantClientID)
-			if a.ClientSecret, err = secret("acountpay", "client_secret", a.ClientSecret, a.ClientSecretFile, true); err != nil {
-				errs = append(errs, err)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s.%s: %q: %w", section, fileKey, path, unwrapPath(err)))
+				continue
 			}
-			if a.WebhookSecret, err = secret("acountpay", "webhook_secret", a.WebhookSecret, a.WebhookSecretFile, false); err != nil {
-				errs = append(errs, err)
-			}
-		case "accrue":
-			a := &c.Accrue
-			need(&errs, "accrue.base_url", a.BaseURL)
-			need(&errs, "accrue.client_id", a.ClientID)
-			if a.ClientSecret, err = secret("accrue", "client_secret", a.ClientSecret, a.ClientSecretFile, true); err != nil {
-				errs = append(errs, err)
-			}
-			if a.WebhookSecret, err = secret("accrue", "webhook_secret", a.WebhookSecret, a.WebhookSecretFile, false); err != nil {
-				errs = append(errs, err)
-			}
-			for _, m := range a.Methods {
-				if m != "scan" && m != "phone" {
-					bad("accrue.methods: \"scan\" and/or \"phone\", got %q", m)
+			field.SetString(strings.TrimSpace(string(b)))
+		default:
+			cred := filepath.Join(creds, section+"_"+key)
+			b, err := os.ReadFile(cred)
+			switch {
+			case err == nil:
+				// The unit gives every known credential a blank fallback: blank means not set.
+				if v := strings.TrimSpace(string(b)); v != "" {
+					field.SetString(v)
 				}
+			case errors.Is(err, fs.ErrNotExist):
+			default:
+				errs = append(errs, fmt.Errorf("%s.%s: credential %s: %w (run as root or as a member of the terminald group, or give --credentials DIR)",
+					section, key, cred, unwrapPath(err)))
 			}
-		case "cryptogw":
-			g := &c.CryptoGW
-			need(&errs, "cryptogw.base_url", g.BaseURL)
-			need(&errs, "cryptogw.username", g.Username)
-			need(&errs, "cryptogw.pos_id", g.PosID)
-			if g.APIKey, err = secret("cryptogw", "api_key", g.APIKey, g.APIKeyFile, true); err != nil {
-				errs = append(errs, err)
-			}
-			if len(g.Currencies) == 0 {
-				bad("cryptogw.currencies: list at least one crypto currency, e.g. [\"BTC\"]")
-			}
-		default:
-			bad("providers.enabled: unknown provider %q (acountpay, accrue, cryptogw)", p)
-		}
-	}
-	switch c.Display.Driver {
-	case "none", "fbdev":
-	case "st7789", "ili9341":
-		need(&errs, "display.spi_port", c.Display.SPIPort)
-		need(&errs, "display.dc_pin", c.Display.DCPin)
-		switch c.Display.Rotation {
-		case 0, 90, 180, 270:
-		default:
-			bad("display.rotation: 0, 90, 180 or 270, got %d", c.Display.Rotation)
-		}
-	default:
-		bad("display.driver: st7789, ili9341, fbdev or none; got %q", c.Display.Driver)
-	}
-	switch c.Keypad.Driver {
-	case "none":
-	case "evdev":
-		need(&errs, "keypad.device", c.Keypad.Device)
-	case "matrix":
-		if len(c.Keypad.Rows) != 4 || (len(c.Keypad.Cols) != 3 && len(c.Keypad.Cols) != 4) {
-			bad("keypad.rows/cols: a 4x3 or 4x4 matrix needs 4 rows and 3 or 4 columns")
-		}
-	default:
-		bad("keypad.driver: evdev, matrix or none; got %q", c.Keypad.Driver)
-	}
-	switch c.Scanner.Layout {
-	case "us", "de", "dk":
-	default:
-		bad("scanner.layout: us, de or dk; got %q", c.Scanner.Layout)
-	}
-	p := &c.Printer
-	switch p.Driver {
-	case "none":
-	case "serial", "usb":
-		need(&errs, "printer.device", p.Device)
-	default:
-		bad("printer.driver: serial, usb or none; got %q", p.Driver)
-	}
-	if p.Width != 58 && p.Width != 80 {
-		bad("printer.width: 58 or 80 (mm), got %d", p.Width)
-	}
-	switch p.CodePage {
-	case "pc858", "cp437", "wpc1252":
-	default:
-		bad("printer.codepage: pc858, cp437 or wpc1252; got %q", p.CodePage)
-	}
-	switch p.FlowControl {
-	case "none", "pace", "xonxoff":
-	default:
-		bad("printer.flow_control: none, pace or xonxoff; got %q", p.FlowControl)
-	}
-	switch p.Parity {
-	case "none", "odd", "even":
-	default:
-		bad("printer.parity: none, odd or even; got %q", p.Parity)
-	}
-	if c.ECR.Listen != "" && !md.IsDefined("ecr", "password") {
-		if pw, _ := secret("ecr", "password", "", "", false); pw != "" {
-			c.ECR.Password = pw
-		}
-	}
-	if e := c.ECR; e.Listen != "" {
-		if !strings.HasPrefix(e.Listen, "tcp://") && !strings.HasPrefix(e.Listen, "serial:") {
-			bad("ecr.listen: tcp://HOST:PORT or serial:/dev/ttyX, got %q", e.Listen)
-		}
-		if len(e.Password) != 6 || strings.Trim(e.Password, "0123456789") != "" {
-			bad("ecr.password: 6 digits")
-		}
-		if len(e.TerminalID) != 8 || strings.Trim(e.TerminalID, "0123456789") != "" {
-			bad("ecr.terminal_id: 8 digits")
-		}
-		if e.Baud != 9600 && e.Baud != 19200 && e.Baud != 38400 && e.Baud != 57600 && e.Baud != 115200 {
-			bad("ecr.baud: 9600, 19200, 38400, 57600 or 115200; got %d", e.Baud)
 		}
 	}
 	return errs
 }
 
-func need(errs *[]error, key, v string) {
-	if strings.TrimSpace(v) == "" {
-		*errs = append(*errs, fmt.Errorf("missing %s", key))
+// unwrapPath drops the *fs.PathError wrapper whose path the message already names.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
+	return err
+}
+
+// placeholders reports string values of sec left from terminald.example.toml.
+func placeholders(section string, sec any) []error {
+	var errs []error
+	eachKey(sec, func(key string, f reflect.StructField, v reflect.Value) {
+		if f.Type.Kind() != reflect.String || !IsPlaceholder(v.String()) {
+			return
+		}
+		shown := strconv.Quote(v.String())
+		if isSecret(f) {
+			shown = "the value"
+		}
+		errs = append(errs, fmt.Errorf("%s.%s: %s is a %w: set your own", section, key, shown, ErrPlaceholder))
+	})
+	return errs
+}
+
+// IsPlaceholder reports whether s is one of the placeholder forms terminald.example.toml
+// uses: "your-…", "..." alone, an all-zero UUID.
+func IsPlaceholder(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.HasPrefix(s, "your-") || s == "..." || s == "…" || s == "00000000-0000-0000-0000-000000000000"
+}
+
+// validate checks the daemon's own sections.
+func (c *Config) validate() []error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	positive := func(key string, d Duration) {
+		if d.Duration <= 0 {
+			bad("%s: %q: must be a positive duration", key, d.Duration.String())
+		}
+	}
+	t := &c.Terminal
+	cur, err := money.Lookup(t.Currency)
+	if err != nil {
+		bad("terminal.currency: %q: not an ISO 4217 code", t.Currency)
+	} else {
+		t.Currency = cur.Code
+		minA, err1 := money.Parse(t.MinAmount, cur.Code)
+		maxA, err2 := money.Parse(t.MaxAmount, cur.Code)
+		if err1 != nil {
+			bad("terminal.min_amount: %q: %v", t.MinAmount, err1)
+		}
+		if err2 != nil {
+			bad("terminal.max_amount: %q: %v", t.MaxAmount, err2)
+		}
+		if err1 == nil && err2 == nil && (minA.Minor <= 0 || minA.Minor > maxA.Minor || maxA.Minor > money.MaxMinor) {
+			bad("terminal.min_amount/max_amount: %q and %q: need 0 < min ≤ max ≤ 9999999999.99", t.MinAmount, t.MaxAmount)
+		}
+	}
+	if t.ID == "" || strings.ContainsAny(t.ID, " /\\") || len(t.ID) > 16 {
+		bad("terminal.id: %q: 1-16 characters without spaces or slashes", t.ID)
+	}
+	if t.StateDir == "" {
+		bad("terminal.state_dir: must not be empty")
+	}
+	positive("terminal.retention", t.Retention)
+	positive("terminal.watch_window", t.WatchWindow)
+	switch t.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("terminal.log_level: %q: one of debug, info, warn, error", t.LogLevel)
+	}
+	if len(c.Providers.Enabled) == 0 {
+		bad("providers.enabled: enable at least one provider")
+	}
+
+	// The hardware sections are their packages' own.
+	for _, sec := range []Section{c.Display, c.Keypad, c.Scanner, c.Printer} {
+		errs = append(errs, flatten(sec.Validate())...)
+	}
+
+	if e := c.ECR; e.Listen != "" {
+		switch {
+		case strings.HasPrefix(e.Listen, "tcp://"):
+			if err := checkListen(strings.TrimPrefix(e.Listen, "tcp://")); err != nil {
+				bad("ecr.listen: %q: %v", e.Listen, err)
+			}
+		case strings.HasPrefix(e.Listen, "serial:"):
+			if strings.TrimPrefix(e.Listen, "serial:") == "" {
+				bad("ecr.listen: %q: name the serial device, e.g. serial:/dev/ttyUSB1", e.Listen)
+			}
+		default:
+			bad("ecr.listen: %q: tcp://HOST:PORT or serial:/dev/ttyX", e.Listen)
+		}
+		if len(e.Password) != 6 || strings.Trim(e.Password, "0123456789") != "" {
+			bad("ecr.password: 6 digits")
+		}
+		if len(e.TerminalID) != 8 || strings.Trim(e.TerminalID, "0123456789") != "" {
+			bad("ecr.terminal_id: %q: 8 digits", e.TerminalID)
+		}
+		if !slices.Contains([]int{9600, 19200, 38400, 57600, 115200}, e.Baud) {
+			bad("ecr.baud: %d: 9600, 19200, 38400, 57600 or 115200", e.Baud)
+		}
+	}
+	if c.Admin.Socket == "" {
+		bad("admin.socket: must not be empty")
+	}
+	for key, v := range map[string]string{"http.listen": c.HTTP.Listen, "webhooks.listen": c.Webhooks.Listen} {
+		if v != "" {
+			if err := checkListen(v); err != nil {
+				bad("%s: %q: %v", key, v, err)
+			}
+		}
+	}
+	return errs
+}
+
+// checkListen checks a HOST:PORT listen address; port 0 means any free port.
+func checkListen(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want HOST:PORT, e.g. 127.0.0.1:9120")
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q: 0 to 65535", port)
+	}
+	if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, " /") {
+		return fmt.Errorf("host %q is not an address or a name", host)
+	}
+	return nil
 }
 
 // Bounds returns the configured amount limits in minor units.
@@ -454,4 +540,52 @@ func (c *Config) Bounds() (minMinor, maxMinor int64) {
 	a, _ := money.Parse(c.Terminal.MinAmount, c.Terminal.Currency)
 	b, _ := money.Parse(c.Terminal.MaxAmount, c.Terminal.Currency)
 	return a.Minor, b.Minor
+}
+
+// Key is one key of the configuration file's schema.
+type Key struct {
+	Name string // SECTION.KEY
+	// Default is the value when the key is left out, as TOML decodes it (string,
+	// int64, bool, []any; durations as strings); nil when there is none (an empty
+	// string or list, or a default that depends on other keys).
+	Default any
+	Secret  bool // also accepted as KEY_file and as the systemd credential SECTION_KEY
+}
+
+// Schema lists every key the file may hold, section by section in file order.
+func Schema(opt Options) []Key {
+	c := Default()
+	type sec struct {
+		name string
+		v    any
+	}
+	secs := []sec{{"terminal", &c.Terminal}, {"providers", &c.Providers}}
+	for _, p := range opt.Providers {
+		secs = append(secs, sec{p.Name, p.New()})
+	}
+	secs = append(secs, []sec{{"display", &c.Display}, {"keypad", &c.Keypad}, {"scanner", &c.Scanner}, {"printer", &c.Printer},
+		{"ecr", &c.ECR}, {"admin", &c.Admin}, {"http", &c.HTTP}, {"webhooks", &c.Webhooks}}...)
+	var out []Key
+	for _, s := range secs {
+		var buf strings.Builder
+		defaults := map[string]any{}
+		if err := toml.NewEncoder(&buf).Encode(s.v); err == nil {
+			toml.Decode(buf.String(), &defaults)
+		}
+		eachKey(s.v, func(key string, f reflect.StructField, _ reflect.Value) {
+			k := Key{Name: s.name + "." + key, Secret: isSecret(f), Default: defaults[key]}
+			switch d := k.Default.(type) {
+			case string:
+				if d == "" {
+					k.Default = nil
+				}
+			case []any:
+				if len(d) == 0 {
+					k.Default = nil
+				}
+			}
+			out = append(out, k)
+		})
+	}
+	return out
 }

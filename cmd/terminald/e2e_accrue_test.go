@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/printer/escposdoc"
 	"github.com/terminald/terminald/providers/accrue"
 	accruesb "github.com/terminald/terminald/providers/accrue/sandbox"
 	"github.com/terminald/terminald/screen"
@@ -152,7 +152,7 @@ func accRefunds(t *testing.T, state, id string) []*store.Refund {
 }
 
 // accSlips splits a decoded receipt file's text into slips, one per cut.
-func accSlips(doc *escpos.Document) []string {
+func accSlips(doc *escposdoc.Document) []string {
 	var out []string
 	for _, s := range strings.Split(doc.Text(), "---------------- cut ----------------") {
 		if strings.TrimSpace(s) != "" {

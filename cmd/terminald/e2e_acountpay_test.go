@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
-	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/printer/escposdoc"
 )
 
 // sandboxInfo starts `terminald sandbox --provider name` and returns its base URL and
@@ -173,7 +173,7 @@ func TestAcountPayOnboardPrintsQR(t *testing.T) {
 			obURL = u
 		}
 	}
-	var doc *escpos.Document
+	var doc *escposdoc.Document
 	waitUntil(t, 10*time.Second, "the slip's QR code", func() bool {
 		mu.Lock()
 		data := bytes.Clone(printed.Bytes())
@@ -182,7 +182,7 @@ func TestAcountPayOnboardPrintsQR(t *testing.T) {
 		if i := bytes.Index(data, []byte{0x1b, '@'}); i >= 0 {
 			data = data[i:]
 		}
-		d, err := escpos.Decode(data)
+		d, err := escposdoc.Decode(data)
 		if err != nil {
 			return false
 		}
@@ -196,7 +196,7 @@ func TestAcountPayOnboardPrintsQR(t *testing.T) {
 	}, func() string { mu.Lock(); defer mu.Unlock(); return printed.String() })
 	found := false
 	for _, it := range doc.Items {
-		found = found || it.Kind == escpos.ItemText && strings.Contains(it.Text, "Bistro")
+		found = found || it.Kind == escposdoc.ItemText && strings.Contains(it.Text, "Bistro")
 	}
 	if !found {
 		t.Fatalf("slip lacks the company name: %+v", doc.Items)

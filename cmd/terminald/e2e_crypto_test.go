@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/printer/escposdoc"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/providers/cryptogw"
 	"github.com/terminald/terminald/screen"
@@ -121,7 +121,7 @@ var (
 
 // cgExactAmounts fails when an amount on the receipt is not an exact decimal with the
 // currency's places (a float such as "20", "19.999999" or "2e+01" would show).
-func cgExactAmounts(t *testing.T, doc *escpos.Document) {
+func cgExactAmounts(t *testing.T, doc *escposdoc.Document) {
 	t.Helper()
 	for _, l := range doc.Lines() {
 		for _, m := range cgMoneyRe.FindAllStringSubmatch(l, -1) {
@@ -140,7 +140,7 @@ func cgExactAmounts(t *testing.T, doc *escpos.Document) {
 }
 
 // cgCount counts receipt lines equal to s (titles are printed on a line of their own).
-func cgCount(doc *escpos.Document, s string) int {
+func cgCount(doc *escposdoc.Document, s string) int {
 	n := 0
 	for _, l := range doc.Lines() {
 		if strings.TrimSpace(l) == s {

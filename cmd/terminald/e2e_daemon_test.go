@@ -47,9 +47,7 @@ func dmnListenNotify(t *testing.T) *dmnNotify {
 			}
 			n.mu.Lock()
 			// One datagram may carry several newline-separated assignments.
-			for _, line := range strings.Split(strings.TrimSpace(string(buf[:k])), "\n") {
-				n.msgs = append(n.msgs, line)
-			}
+			n.msgs = append(n.msgs, strings.Split(strings.TrimSpace(string(buf[:k])), "\n")...)
 			n.mu.Unlock()
 			select {
 			case n.news <- struct{}{}:
@@ -484,7 +482,7 @@ socket = "` + filepath.Join(dir, "a.sock") + `"
 	for _, tc := range []struct {
 		name, text, want string
 	}{
-		{"unknown key", good + "\nbogus = 1\n", `unknown key "admin.bogus"`},
+		{"unknown key", good + "\nbogus = 1\n", `admin.bogus: unknown key`},
 		{"bad currency", strings.Replace(good, `"DKK"`, `"XYZ"`, 1), "terminal.currency"},
 		{"missing secret", strings.Replace(good, `client_secret = "y"`, "", 1), "acountpay.client_secret"},
 		{"bad duration", strings.Replace(good, `currency = "DKK"`, "currency = \"DKK\"\nretention = \"soon\"", 1), "terminal.retention"},

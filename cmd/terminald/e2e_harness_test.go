@@ -27,7 +27,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
-	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/printer/escposdoc"
+	"github.com/terminald/terminald/internal/qrread"
 	"github.com/terminald/terminald/screen"
 )
 
@@ -45,7 +46,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	bin = filepath.Join(dir, "terminald")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", "sim", "-o", bin, ".").CombinedOutput(); err != nil {
 		os.Stderr.Write(out)
 		panic(err)
 	}
@@ -351,12 +352,12 @@ func (d simDirs) printed() string {
 
 // decoded decodes what the printer received so far; nil while there is nothing or a
 // write is half done.
-func (d simDirs) decoded() *escpos.Document {
+func (d simDirs) decoded() *escposdoc.Document {
 	data, err := os.ReadFile(d.rfile)
 	if err != nil {
 		return nil
 	}
-	doc, err := escpos.Decode(data)
+	doc, err := escposdoc.Decode(data)
 	if err != nil {
 		return nil
 	}
@@ -373,7 +374,7 @@ func (d simDirs) cuts() int {
 
 // printout decodes what the printer printed so far (nothing when no file was written),
 // failing if the bytes are not ESC/POS.
-func (d simDirs) printout(t *testing.T) *escpos.Document {
+func (d simDirs) printout(t *testing.T) *escposdoc.Document {
 	t.Helper()
 	data, err := os.ReadFile(d.rfile)
 	if err != nil && !os.IsNotExist(err) {
@@ -548,7 +549,7 @@ func qrOf(t *testing.T, file string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := decodeQR(img)
+	text, err := qrread.Decode(img)
 	if err != nil {
 		t.Fatalf("QR on %s does not decode: %v", file, err)
 	}
@@ -556,7 +557,7 @@ func qrOf(t *testing.T, file string) string {
 }
 
 // receipts decodes the receipt file, failing if it is missing or not ESC/POS.
-func receipts(t *testing.T, file string) *escpos.Document {
+func receipts(t *testing.T, file string) *escposdoc.Document {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -565,9 +566,9 @@ func receipts(t *testing.T, file string) *escpos.Document {
 	return decodeReceipts(t, data)
 }
 
-func decodeReceipts(t *testing.T, data []byte) *escpos.Document {
+func decodeReceipts(t *testing.T, data []byte) *escposdoc.Document {
 	t.Helper()
-	doc, err := escpos.Decode(data)
+	doc, err := escposdoc.Decode(data)
 	if err != nil {
 		t.Fatalf("receipt bytes do not decode as ESC/POS: %v", err)
 	}

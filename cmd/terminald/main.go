@@ -25,18 +25,19 @@ Usage:
   terminald [command] [flags]
 
 Commands:
-  sim            run the whole terminal with simulated hardware and sandbox providers (default)
+  sim            run the whole terminal with simulated hardware and sandbox providers (default;
+                 simulator builds only: go build -tags sim, or terminald-sim)
   run            run the daemon on terminal hardware (--config FILE)
-  sandbox        run a provider sandbox standalone (--provider NAME --listen ADDR); prints credentials and a config
+  sandbox        run a provider sandbox standalone (--provider NAME --listen ADDR); prints credentials and a config (simulator builds)
   acountpay      AcountPay tasks: onboard --company NAME --email ADDR (QR on the display and printer)
-  check-config   validate a configuration file (exit 1 on errors)
+  check-config   validate a configuration file as run does (--credentials DIR; exit 1 on errors)
   payments       list payments (--state DIR or --config FILE, --json, --only/--day/--receipt)
   compact        shrink the database file after pruning (daemon stopped; --state DIR or --config FILE)
   status         show the running daemon's state (admin socket)
   reprint        reprint the last receipt, or receipt N (admin socket)
   refund         refund a payment: refund PAYMENT [AMOUNT] [--to ADDRESS] (admin socket)
   end-of-day     print the end-of-day report (admin socket)
-  screens        render every screen at every size to PNG (--out DIR)
+  screens        render every screen at every size to PNG (--out DIR; simulator builds)
   ecr            ZVT cash-register client for technicians and tests
   version        print the version
   help           this text
@@ -53,6 +54,10 @@ var errConfig = errors.New("configuration")
 
 // exitConfig is the exit status for errConfig.
 const exitConfig = 78
+
+// errNoSim is the answer of sim, sandbox and screens in a build without the simulator
+// (built without -tags sim): exit status 2.
+var errNoSim = errors.New("this build has no simulator; build with -tags sim or use terminald-sim")
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -105,6 +110,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errNoSim):
+		fmt.Fprintf(stderr, "terminald %s: %v\n", cmd, err)
+		return 2
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "terminald %s: %v\n", cmd, err)
 		return 2

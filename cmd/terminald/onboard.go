@@ -71,7 +71,7 @@ func cmdOnboard(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case *hold < 0:
 		return fmt.Errorf("%w: --hold must not be negative", errUsage)
 	}
-	cfg, err := config.Load(*path)
+	cfg, err := config.Load(*path, configOptions(""))
 	if err != nil {
 		return err
 	}
@@ -79,10 +79,13 @@ func cmdOnboard(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	a := cfg.AcountPay
-	pt, err := acountpay.NewPartner(acountpay.Config{BaseURL: a.BaseURL, Variant: a.Variant, ClientID: a.ClientID,
-		ClientSecret: a.ClientSecret, MerchantClientID: a.MerchantClientID, Timeout: a.Timeout.Duration,
-		HTTPClient: &http.Client{Timeout: 2 * time.Minute}}, log)
+	a, ok := cfg.Provider["acountpay"].(*acountpay.Config)
+	if !ok || a == nil {
+		return fmt.Errorf("%s has no [acountpay] section", *path)
+	}
+	pc := *a
+	pc.HTTPClient = &http.Client{Timeout: 2 * time.Minute}
+	pt, err := acountpay.NewPartner(pc, log)
 	if err != nil {
 		return fmt.Errorf("[acountpay] in %s: %w", *path, err)
 	}

@@ -7,41 +7,34 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/terminald/terminald/clock"
 	"github.com/terminald/terminald/config"
-	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
-	"github.com/terminald/terminald/hw/printer/escpos"
 	"github.com/terminald/terminald/hw/reopen"
 	"github.com/terminald/terminald/metrics"
-	"github.com/terminald/terminald/providers/accrue"
-	"github.com/terminald/terminald/providers/acountpay"
-	"github.com/terminald/terminald/providers/cryptogw"
 	"github.com/terminald/terminald/screen"
-	"github.com/terminald/terminald/serialport"
 	"github.com/terminald/terminald/store"
-	"periph.io/x/conn/v3/physic"
 )
 
 // cmdRun is the daemon on terminal hardware.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("run", stderr)
 	path := fs.String("config", config.DefaultPath, "configuration `FILE`")
+	creds := fs.String("credentials", "", "systemd credentials `DIR` (default $CREDENTIALS_DIRECTORY, else "+config.DefaultCredentialsDir+")")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	cfg, err := config.Load(*path)
+	cfg, err := config.Load(*path, configOptions(*creds))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errConfig, err)
 	}
@@ -87,11 +80,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	chk := newChecked(provs, cfg.Display.Driver, prn, m, log)
 
 	lo, hi := cfg.Bounds()
-	reverseLate := cfg.Terminal.ReverseLate == nil || *cfg.Terminal.ReverseLate
 	eng, err := flow.New(flow.Config{
 		TerminalID: cfg.Terminal.ID, Merchant: cfg.Terminal.Merchant, MerchantInfo: cfg.Terminal.MerchantInfo,
 		Currency: cfg.Terminal.Currency, MinAmount: lo, MaxAmount: hi, MerchantCopy: cfg.Printer.MerchantCopy,
-		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: reverseLate,
+		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: cfg.Terminal.ReverseLate,
 		Now: clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m, chk},
 	}, st, provs, chk.wrapDisplay(scr), prn)
 	if err != nil {
@@ -220,72 +212,6 @@ func (o observer) Gauges(inFlight, outbox int, printer string) {
 	o.chk.notePrinter(printer)
 }
 
-// buildProviders makes the enabled providers' clients and their webhook receivers.
-func buildProviders(cfg *config.Config, hc *http.Client, log *slog.Logger) ([]driver.Provider, func(*flow.Engine) map[string]http.Handler, error) {
-	var out []driver.Provider
-	type hookFn func(hint func(string)) (http.Handler, error)
-	hookMakers := map[string]hookFn{}
-	for _, name := range cfg.Providers.Enabled {
-		switch name {
-		case "acountpay":
-			a := cfg.AcountPay
-			p, err := acountpay.New(acountpay.Config{BaseURL: a.BaseURL, Variant: a.Variant, ClientID: a.ClientID,
-				ClientSecret: a.ClientSecret, MerchantClientID: a.MerchantClientID, WebhookSecret: a.WebhookSecret,
-				WebhookURL: a.WebhookURL, StoreID: a.StoreID, RegisterID: a.RegisterID, Description: a.Description,
-				Expiry: a.Expiry.Duration, Timeout: a.Timeout.Duration, HTTPClient: hc}, log)
-			if err != nil {
-				return nil, nil, fmt.Errorf("acountpay: %w", err)
-			}
-			out = append(out, p)
-			if a.WebhookSecret != "" {
-				hookMakers[name] = func(hint func(string)) (http.Handler, error) {
-					return p.WebhookHandler(func(ref, id string) { hint(ref); hint(id) })
-				}
-			}
-		case "accrue":
-			a := cfg.Accrue
-			p, err := accrue.New(accrue.Config{BaseURL: a.BaseURL, ClientID: a.ClientID, ClientSecret: a.ClientSecret,
-				WebhookSecret: a.WebhookSecret, Methods: a.Methods, Timeout: a.Timeout.Duration,
-				LongTimeout: a.LongTimeout.Duration, HTTPClient: hc}, log)
-			if err != nil {
-				return nil, nil, fmt.Errorf("accrue: %w", err)
-			}
-			out = append(out, p)
-			if a.WebhookSecret != "" {
-				hookMakers[name] = func(hint func(string)) (http.Handler, error) { return p.WebhookHandler(hint), nil }
-			}
-		case "cryptogw":
-			g := cfg.CryptoGW
-			p, err := cryptogw.New(cryptogw.Config{BaseURL: g.BaseURL, Username: g.Username, APIKey: g.APIKey, PosID: g.PosID,
-				Locale: g.Locale, User: g.User, Currencies: g.Currencies, AcceptZeroConfirmations: g.AcceptZeroConfirmations,
-				RequireKYT: g.RequireKYT, AutoAcceptUnderpayment: g.AutoAcceptUnderpayment,
-				AutoAcceptUnderpaymentMin: g.AutoAcceptUnderpaymentMin, AutoAcceptOverpayment: g.AutoAcceptOverpayment,
-				AutoAcceptOverpaymentMax: g.AutoAcceptOverpaymentMax, AutoAcceptLatePayment: g.AutoAcceptLatePayment,
-				WebhookURL: g.WebhookURL, Expiry: g.Expiry.Duration, Timeout: g.Timeout.Duration, HTTPClient: hc}, log)
-			if err != nil {
-				return nil, nil, fmt.Errorf("cryptogw: %w", err)
-			}
-			out = append(out, p)
-			hookMakers[name] = func(hint func(string)) (http.Handler, error) {
-				return cryptogw.NewWebhookHandler(hint, log), nil
-			}
-		}
-	}
-	hooks := func(eng *flow.Engine) map[string]http.Handler {
-		m := map[string]http.Handler{}
-		for name, mk := range hookMakers {
-			h, err := mk(eng.Hint)
-			if err != nil {
-				log.Error("webhook receiver", "provider", name, "err", err)
-				continue
-			}
-			m[name] = h
-		}
-		return m
-	}
-	return out, hooks, nil
-}
-
 // buildDisplay opens the configured panel behind the shared renderer.
 func buildDisplay(cfg *config.Config, log *slog.Logger) (*display.Screen, func(), error) {
 	r, err := screen.NewRenderer()
@@ -293,52 +219,27 @@ func buildDisplay(cfg *config.Config, log *slog.Logger) (*display.Screen, func()
 		return nil, nil, err
 	}
 	d := cfg.Display
-	opts := &display.Options{DimAfter: d.DimAfter.Duration, OffAfter: d.SleepAfter.Duration, Logger: log}
 	if d.Driver == "none" {
-		return display.New(display.NewMemory(d.Width, d.Height), r, opts), func() {}, nil
+		return display.New(display.NewMemory(d.Width, d.Height), r, d.Options(log)), func() {}, nil
 	}
-	invert := d.Invert == nil || *d.Invert
-	p, err := display.Open(display.Config{Driver: d.Driver, SPI: d.SPIPort, DC: d.DCPin, Reset: d.ResetPin,
-		Backlight: d.BacklightPin, Width: d.Width, Height: d.Height, ColOffset: d.OffsetX, RowOffset: d.OffsetY,
-		Rotation: d.Rotation, BGR: d.BGR, Invert: d.Driver == "ili9341" && d.Invert != nil && *d.Invert,
-		NoInvert: d.Driver == "st7789" && !invert, Frequency: physicHz(d.SpeedHz), Framebuffer: d.Framebuffer})
+	p, err := display.Open(d.Config())
 	if err != nil {
 		return nil, nil, fmt.Errorf("display: %w", err)
 	}
-	return display.New(p, r, opts), func() { p.Close() }, nil
+	return display.New(p, r, d.Options(log)), func() { p.Close() }, nil
 }
 
 // buildPrinter opens the configured receipt printer.
 func buildPrinter(cfg *config.Config, log *slog.Logger) (flow.Printer, func(), error) {
 	c := cfg.Printer
-	paper, err := escpos.PaperFor(c.Width)
+	pc, err := c.Config(log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("printer.width: %w", err)
-	}
-	cp, err := escpos.ParseCodePage(c.CodePage)
-	if err != nil {
-		return nil, nil, fmt.Errorf("printer.codepage: %w", err)
-	}
-	layout := printer.Layout{Paper: paper, CodePage: cp, RasterQR: c.NativeQR != nil && !*c.NativeQR}
-	if c.Logo != "" {
-		raster, err := loadLogo(c.Logo, paper.Dots)
-		if err != nil {
-			return nil, nil, fmt.Errorf("printer.logo: %w", err)
-		}
-		layout.Logo = raster
-	}
-	pc := printer.Config{Layout: layout, Logger: log}
-	switch c.FlowControl {
-	case "xonxoff":
-		pc.Pacing.XONXOFF = true
-	case "pace":
-		pc.Pacing.ChunkSize, pc.Pacing.Pause = 256, 20*time.Millisecond
+		return nil, nil, err
 	}
 	switch c.Driver {
 	case "serial":
-		parity := map[string]serialport.Parity{"none": serialport.ParityNone, "odd": serialport.ParityOdd, "even": serialport.ParityEven}[c.Parity]
 		p := printer.NewReopening(reopen.Options{Name: "printer " + c.Device, Logger: log}, func() (*printer.Printer, error) {
-			return printer.OpenSerial(serialport.Config{Name: c.Device, Baud: c.Baud, Parity: parity, StopBits: c.StopBits, ReadTimeout: 100 * time.Millisecond}, pc)
+			return printer.OpenSerial(c.Serial(), pc)
 		})
 		return statusPrinter{p}, startReopening(p), nil
 	case "usb":
@@ -348,7 +249,7 @@ func buildPrinter(cfg *config.Config, log *slog.Logger) (flow.Printer, func(), e
 		return statusPrinter{p}, startReopening(p), nil
 	}
 	log.Warn("no receipt printer configured: receipts are not printed")
-	return noPrinter{printer.NewFilePrinter(io.Discard, io.Discard, layout)}, func() {}, nil
+	return noPrinter{printer.NewFilePrinter(io.Discard, pc.Layout)}, func() {}, nil
 }
 
 // statusPrinter adapts a printer.Device to flow.PrinterStatus.
@@ -382,16 +283,4 @@ func buildInputs(cfg *config.Config, log *slog.Logger) ([]keypad.Input, error) {
 		in = append(in, &keypad.Scanner{Device: keypad.Device{Path: cfg.Scanner.Device, Logger: log}, Layout: layout})
 	}
 	return in, nil
-}
-
-func physicHz(hz int64) physic.Frequency { return physic.Frequency(hz) * physic.Hertz }
-
-// loadLogo reads a PNG logo and turns it into a raster at most half the paper wide.
-func loadLogo(path string, dots int) (*escpos.Raster, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return printer.LoadLogo(f, dots/2, true)
 }

@@ -1,16 +1,15 @@
+//go:build sim
+
 package main
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -21,6 +20,8 @@ import (
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
+	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/printer/escposdoc"
 	"github.com/terminald/terminald/internal/qrread"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
@@ -129,7 +130,11 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		defer f.Close()
 		receipts = f
 	}
-	prn := printerStatus{printer.NewFilePrinter(receipts, stderr, printer.Layout{})}
+	text := escposdoc.TextWriter(stderr, escpos.Paper80.Columns)
+	if receipts != nil {
+		text = io.MultiWriter(receipts, text)
+	}
+	prn := printerStatus{printer.NewFilePrinter(text, printer.Layout{})}
 
 	eng, err := flow.New(flow.Config{
 		TerminalID: o.terminalID, Merchant: o.merchant, MerchantInfo: []string{"terminald simulator"},
@@ -217,14 +222,6 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	cancel()
 	wg.Wait()
 	return nil
-}
-
-func newLogger(w io.Writer, level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, err
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
 // printerStatus adapts a printer with a Status method to flow.PrinterStatus.
@@ -365,7 +362,7 @@ func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, 
 		var act func(context.Context) error
 		switch {
 		case f.s.Kind == screen.QR:
-			payload, err := decodeQR(f.img)
+			payload, err := qrread.Decode(f.img)
 			if err != nil {
 				log.Debug("customer: no QR readable on the display yet", "err", err)
 				continue
@@ -393,24 +390,3 @@ func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, 
 		}()
 	}
 }
-
-// decodeQR reads the QR code in img (module-aligned first, see qrread).
-func decodeQR(img image.Image) (string, error) { return qrread.Decode(img) }
-
-// listenHTTP serves h on addr and returns its base URL.
-func listenHTTP(addr string, h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}
-	return "http://" + ln.Addr().String(), stop, nil
-}
-
-var errNoSandbox = errors.New("no sandbox")

@@ -12,14 +12,14 @@ import (
 
 	"github.com/terminald/terminald/admin"
 	"github.com/terminald/terminald/config"
-	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
 
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	fs := flags("check-config", stderr)
-	path := fs.String("config", config.DefaultPath, "configuration file")
-	if err := parse(fs, args); err != nil {
+	path := fs.String("config", config.DefaultPath, "configuration `FILE`")
+	creds := fs.String("credentials", "", "read secrets not in the file from the systemd credentials `DIR`, as the service does\n(default $CREDENTIALS_DIRECTORY, else "+config.DefaultCredentialsDir+", where the unit's LoadCredential= points)")
+	if err := parseAnywhere(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {
@@ -28,7 +28,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 1 {
 		*path = fs.Arg(0)
 	}
-	if _, err := config.Load(*path); err != nil {
+	if _, err := config.Load(*path, configOptions(*creds)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", *path)
@@ -124,7 +124,7 @@ func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	out := newPaymentPrinter(stdout, *asJSON)
 	if *stateDir == "" {
-		c, err := config.Load(*cfgPath)
+		c, err := config.Load(*cfgPath, configOptions(""))
 		if err != nil {
 			return fmt.Errorf("which terminal? give --state DIR, or --config FILE of an installed one (%w)", err)
 		}
@@ -253,7 +253,7 @@ func cmdCompact(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	if *stateDir == "" {
-		c, err := config.Load(*cfgPath)
+		c, err := config.Load(*cfgPath, configOptions(""))
 		if err != nil {
 			return fmt.Errorf("which terminal? give --state DIR, or --config FILE of an installed one (%w)", err)
 		}
@@ -267,18 +267,5 @@ func cmdCompact(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "compacted: %d → %d bytes\n", before, after)
-	return nil
-}
-
-func cmdScreens(args []string, stdout, stderr io.Writer) error {
-	fs := flags("screens", stderr)
-	out := fs.String("out", "screens", "write the PNGs into `DIR`")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := screen.WriteScreens(*out); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "screens written to %s\n", *out)
 	return nil
 }

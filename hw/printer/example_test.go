@@ -7,14 +7,15 @@ import (
 
 	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/printer/escposdoc"
 	"github.com/terminald/terminald/receipt"
 )
 
-// A FilePrinter shows receipts as text; a real printer is opened with OpenSerial or
-// OpenUSB and used the same way.
+// A FilePrinter writes the ESC/POS bytes; escposdoc.TextWriter shows them as text. A
+// real printer is opened with OpenSerial or OpenUSB and used the same way.
 func ExampleFilePrinter() {
 	layout := printer.Layout{Paper: escpos.Paper58, CodePage: escpos.PC858}
-	p := printer.NewFilePrinter(nil, os.Stdout, layout)
+	p := printer.NewFilePrinter(escposdoc.TextWriter(os.Stdout, escpos.Paper58.Columns), layout)
 	err := p.Print(context.Background(), receipt.Receipt{
 		Kind: receipt.Sale,
 		Lines: []receipt.Line{

@@ -6,26 +6,25 @@ import (
 	"io"
 	"sync"
 
-	"github.com/terminald/terminald/hw/printer/escpos"
 	"github.com/terminald/terminald/receipt"
 )
 
-// FilePrinter is a printer for simulators and tests: it appends each job's ESC/POS bytes
-// to one writer and a readable rendering to another. Its status is always ok.
+// FilePrinter is a printer for simulators and tests: it writes each job's ESC/POS bytes
+// to a writer, one Write per job. Its status is always ok. For a readable rendering,
+// write to escposdoc.TextWriter as well (the daemon does not link that decoder).
 type FilePrinter struct {
 	mu     sync.Mutex
-	raw    io.Writer
-	text   io.Writer
+	w      io.Writer
 	layout Layout
 }
 
-// NewFilePrinter returns a FilePrinter writing bytes to raw and text to text; either may
-// be nil. Open raw with os.O_APPEND to keep earlier jobs.
-func NewFilePrinter(raw, text io.Writer, l Layout) *FilePrinter {
-	return &FilePrinter{raw: raw, text: text, layout: l}
+// NewFilePrinter returns a FilePrinter writing to w (nil: nowhere). Open a file with
+// os.O_APPEND to keep earlier jobs.
+func NewFilePrinter(w io.Writer, l Layout) *FilePrinter {
+	return &FilePrinter{w: w, layout: l}
 }
 
-// Print writes r's ESC/POS bytes and its plain-text rendering.
+// Print writes r's ESC/POS bytes.
 func (f *FilePrinter) Print(ctx context.Context, r receipt.Receipt) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -36,18 +35,8 @@ func (f *FilePrinter) Print(ctx context.Context, r receipt.Receipt) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.raw != nil {
-		if _, err := f.raw.Write(data); err != nil {
-			return fmt.Errorf("printer: file: %w", err)
-		}
-	}
-	if f.text != nil {
-		doc, err := escpos.Decode(data)
-		if err != nil {
-			return fmt.Errorf("printer: file: %w", err)
-		}
-		doc.ScanImages()
-		if _, err := io.WriteString(f.text, doc.TextWidth(f.layout.paper().Columns)); err != nil {
+	if f.w != nil {
+		if _, err := f.w.Write(data); err != nil {
 			return fmt.Errorf("printer: file: %w", err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/printer/escposdoc"
 	"github.com/terminald/terminald/receipt"
 )
 
@@ -121,7 +122,7 @@ func TestLayoutLines58(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := escpos.Decode(b)
+	doc, err := escposdoc.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func TestLayoutLines58(t *testing.T) {
 		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	for _, it := range doc.Items {
-		if it.Kind == escpos.ItemText && len([]rune(it.Text))*it.Style.Width > 32 {
+		if it.Kind == escposdoc.ItemText && len([]rune(it.Text))*it.Style.Width > 32 {
 			t.Errorf("line %q wider than 32 columns", it.Text)
 		}
 	}
@@ -182,7 +183,7 @@ func TestRoundTripEveryKind(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				doc, err := escpos.Decode(b)
+				doc, err := escposdoc.Decode(b)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -233,16 +234,16 @@ func TestReceiptSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := escpos.Decode(b)
+	doc, err := escposdoc.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := escpos.RenderPNG(doc, l.Paper.Dots)
+	img := escposdoc.RenderPNG(doc, l.Paper.Dots)
 	r, err := escpos.RasterFromImage(img, escpos.ImageOptions{Threshold: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, err := r.DecodeQR(); err != nil || s != samples()[0].QR {
+	if s, err := escposdoc.DecodeQR(r); err != nil || s != samples()[0].QR {
 		t.Errorf("QR in picture = %q, %v", s, err)
 	}
 	if *update {
@@ -272,12 +273,12 @@ func FuzzLayout(f *testing.F) {
 			}
 			t.Fatal(err)
 		}
-		doc, err := escpos.Decode(b)
+		doc, err := escposdoc.Decode(b)
 		if err != nil {
 			t.Fatalf("layout wrote a malformed stream: %v", err)
 		}
 		for _, it := range doc.Items {
-			if it.Kind == escpos.ItemText && len([]rune(it.Text))*it.Style.Width > l.Paper.Columns {
+			if it.Kind == escposdoc.ItemText && len([]rune(it.Text))*it.Style.Width > l.Paper.Columns {
 				t.Fatalf("line %q too wide", it.Text)
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/printer/escposdoc"
 	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/serialport"
 )
@@ -122,13 +123,13 @@ func (e *emulator) waitCut() {
 }
 
 // printed decodes what the printer received since the last call.
-func (e *emulator) printed() *escpos.Document {
+func (e *emulator) printed() *escposdoc.Document {
 	e.t.Helper()
 	e.mu.Lock()
 	data := e.data
 	e.data = nil
 	e.mu.Unlock()
-	doc, err := escpos.Decode(data)
+	doc, err := escposdoc.Decode(data)
 	if err != nil {
 		e.t.Fatalf("printer received a malformed stream: %v", err)
 	}
@@ -396,14 +397,14 @@ func TestCancelledContext(t *testing.T) {
 
 func TestFilePrinter(t *testing.T) {
 	var raw, text bytes.Buffer
-	f := NewFilePrinter(&raw, &text, Layout{Paper: escpos.Paper80, CodePage: escpos.PC858, RasterQR: true})
+	f := NewFilePrinter(io.MultiWriter(&raw, escposdoc.TextWriter(&text, escpos.Paper80.Columns)), Layout{Paper: escpos.Paper80, CodePage: escpos.PC858, RasterQR: true})
 	ctx := context.Background()
 	for _, r := range samples()[:2] {
 		if err := f.Print(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	doc, err := escpos.Decode(raw.Bytes())
+	doc, err := escposdoc.Decode(raw.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}

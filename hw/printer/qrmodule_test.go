@@ -6,6 +6,7 @@ import (
 
 	"github.com/boombuler/barcode/qr"
 	"github.com/terminald/terminald/hw/printer/escpos"
+	"github.com/terminald/terminald/hw/printer/escposdoc"
 	"github.com/terminald/terminald/receipt"
 )
 
@@ -53,13 +54,13 @@ func TestNativeQRModuleFitsPaper(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		doc, err := escpos.Decode(b)
+		doc, err := escposdoc.Decode(b)
 		if err != nil {
 			t.Fatalf("%s: decode: %v", tt.name, err)
 		}
-		var q *escpos.QR
+		var q *escposdoc.QR
 		for _, it := range doc.Items {
-			if it.Kind == escpos.ItemQR {
+			if it.Kind == escposdoc.ItemQR {
 				q = it.QR
 			}
 		}

@@ -35,73 +35,99 @@ const (
 	MethodPhone = "phone" // key in the customer's phone number
 )
 
-// Config configures a Client and a Provider.
+// Config configures a Client and a Provider. It is also the [accrue] section of
+// terminald.toml: the toml tags are the keys, DefaultConfig the values of keys left out,
+// Validate the check. Fields tagged secret may also be given as KEY_file or as the
+// systemd credential accrue_KEY.
 type Config struct {
-	BaseURL       string        // e.g. https://merchant-api.accruesavings.com (without /api/v1)
-	ClientID      string        // sent as Client-ID
-	ClientSecret  string        // sent as Authorization: Bearer; never logged
-	WebhookSecret string        // secret of the registered webhook (x-accrue-signature); optional
-	Methods       []string      // allowed methods, MethodScan and/or MethodPhone; empty: both
-	Timeout       time.Duration // per attempt for most calls; 0: 10 s
-	LongTimeout   time.Duration // per attempt for money-moving calls; 0: 90 s
-	MaxAttempts   int           // attempts per call incl. the first; 0: 4
-	RetryBase     time.Duration // first backoff; 0: 250 ms
-	RetryMax      time.Duration // backoff cap; 0: 5 s
-	HTTPClient    *http.Client  // nil: a client with no overall timeout (per-call contexts bound it)
+	BaseURL       string        `toml:"base_url"`                     // e.g. https://merchant-api.accruesavings.com (without /api/v1)
+	ClientID      string        `toml:"client_id"`                    // sent as Client-ID
+	ClientSecret  string        `toml:"client_secret" secret:"true"`  // sent as Authorization: Bearer; never logged
+	WebhookSecret string        `toml:"webhook_secret" secret:"true"` // secret of the registered webhook (x-accrue-signature); optional
+	Methods       []string      `toml:"methods"`                      // allowed methods, MethodScan and/or MethodPhone; empty: both
+	Timeout       time.Duration `toml:"timeout"`                      // per attempt for most calls; 0: 10 s
+	LongTimeout   time.Duration `toml:"long_timeout"`                 // per attempt for money-moving calls; 0: 90 s
+	MaxAttempts   int           `toml:"-"`                            // attempts per call incl. the first; 0: 4
+	RetryBase     time.Duration `toml:"-"`                            // first backoff; 0: 250 ms
+	RetryMax      time.Duration `toml:"-"`                            // backoff cap; 0: 5 s
+	HTTPClient    *http.Client  `toml:"-"`                            // nil: a client with no overall timeout (per-call contexts bound it)
 }
 
-// check validates c and fills in defaults.
-func (c *Config) check() error {
-	if c.BaseURL == "" {
-		return errors.New("accrue: config: BaseURL is empty")
-	}
-	u, err := url.Parse(c.BaseURL)
-	if err != nil {
-		return fmt.Errorf("accrue: config: BaseURL: %w", err)
-	}
-	if u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
-		return fmt.Errorf("accrue: config: BaseURL %q: want http(s)://host", c.BaseURL)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("accrue: config: BaseURL %q: no query or fragment allowed", c.BaseURL)
-	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/api/v1")
-	if strings.TrimSpace(c.ClientID) == "" {
-		return errors.New("accrue: config: ClientID is empty")
-	}
-	if strings.TrimSpace(c.ClientSecret) == "" {
-		return errors.New("accrue: config: ClientSecret is empty")
-	}
-	if strings.ContainsAny(c.ClientID+c.ClientSecret, "\r\n") {
-		return errors.New("accrue: config: ClientID or ClientSecret contains a line break")
-	}
-	for _, m := range c.Methods {
-		if m != MethodScan && m != MethodPhone {
-			return fmt.Errorf("accrue: config: Methods: unknown method %q (want %q or %q)", m, MethodScan, MethodPhone)
+// DefaultConfig returns a Config with every optional setting at its default: the
+// [accrue] section before the file is read. The required keys stay empty.
+func DefaultConfig() Config {
+	c := Config{Methods: []string{MethodScan, MethodPhone}}
+	c.fill()
+	return c
+}
+
+// fill sets the zero optional fields to their defaults.
+func (c *Config) fill() {
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&c.Timeout, DefaultTimeout}, {&c.LongTimeout, DefaultLongTimeout}, {&c.RetryBase, DefaultRetryBase}, {&c.RetryMax, DefaultRetryMax}} {
+		if *d.v == 0 {
+			*d.v = d.def
 		}
-	}
-	if c.Timeout < 0 || c.LongTimeout < 0 || c.RetryBase < 0 || c.RetryMax < 0 {
-		return errors.New("accrue: config: Timeout, LongTimeout, RetryBase and RetryMax must not be negative")
-	}
-	if c.MaxAttempts < 0 || c.MaxAttempts > 10 {
-		return fmt.Errorf("accrue: config: MaxAttempts %d: want 0..10", c.MaxAttempts)
-	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.LongTimeout == 0 {
-		c.LongTimeout = DefaultLongTimeout
 	}
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = DefaultMaxAttempts
 	}
-	if c.RetryBase == 0 {
-		c.RetryBase = DefaultRetryBase
+}
+
+// Validate reports every bad setting of c at once (errors.Join), each naming the
+// accrue.KEY of terminald.toml and the value (secrets are never repeated). Unlike
+// NewClient, it takes zero durations literally: they are refused.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("accrue."+key+": "+format, a...))
 	}
-	if c.RetryMax == 0 {
-		c.RetryMax = DefaultRetryMax
+	if c.BaseURL == "" {
+		bad("base_url", "required")
+	} else if u, err := url.Parse(c.BaseURL); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		bad("base_url", "%q: want http(s)://host", c.BaseURL)
+	} else if u.RawQuery != "" || u.Fragment != "" {
+		bad("base_url", "%q: no query or fragment allowed", c.BaseURL)
 	}
+	if strings.TrimSpace(c.ClientID) == "" {
+		bad("client_id", "required")
+	} else if strings.ContainsAny(c.ClientID, "\r\n") {
+		bad("client_id", "%q contains a line break", c.ClientID)
+	}
+	if strings.TrimSpace(c.ClientSecret) == "" {
+		bad("client_secret", "required (set it, accrue.client_secret_file, or the systemd credential accrue_client_secret)")
+	} else if strings.ContainsAny(c.ClientSecret, "\r\n") {
+		bad("client_secret", "contains a line break")
+	}
+	for _, m := range c.Methods {
+		if m != MethodScan && m != MethodPhone {
+			bad("methods", "unknown method %q (want %q or %q)", m, MethodScan, MethodPhone)
+		}
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"timeout", c.Timeout}, {"long_timeout", c.LongTimeout}, {"RetryBase", c.RetryBase}, {"RetryMax", c.RetryMax}} {
+		if d.v <= 0 {
+			bad(d.key, "%v: must be positive", d.v)
+		}
+	}
+	if c.MaxAttempts < 1 || c.MaxAttempts > 10 {
+		bad("MaxAttempts", "%d: want 1..10", c.MaxAttempts)
+	}
+	return errors.Join(errs...)
+}
+
+// check fills in defaults, validates c and normalises the base URL.
+func (c *Config) check() error {
+	c.fill()
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/api/v1")
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{}
 	}

@@ -14,19 +14,19 @@ import (
 	"github.com/terminald/terminald/providers/accrue/sandbox"
 )
 
-func TestConfigErrorsNameTheField(t *testing.T) {
+func TestConfigErrorsNameTheKey(t *testing.T) {
 	good := sandbox.Config("http://127.0.0.1:1")
 	cases := []struct {
 		field string
 		mod   func(*accrue.Config)
 	}{
-		{"BaseURL", func(c *accrue.Config) { c.BaseURL = "" }},
-		{"BaseURL", func(c *accrue.Config) { c.BaseURL = "ftp://x" }},
-		{"ClientID", func(c *accrue.Config) { c.ClientID = " " }},
-		{"ClientSecret", func(c *accrue.Config) { c.ClientSecret = "" }},
-		{"Methods", func(c *accrue.Config) { c.Methods = []string{"nfc"} }},
+		{"accrue.base_url: required", func(c *accrue.Config) { c.BaseURL = "" }},
+		{`accrue.base_url: "ftp://x"`, func(c *accrue.Config) { c.BaseURL = "ftp://x" }},
+		{"accrue.client_id", func(c *accrue.Config) { c.ClientID = " " }},
+		{"accrue.client_secret", func(c *accrue.Config) { c.ClientSecret = "" }},
+		{`accrue.methods: unknown method "nfc"`, func(c *accrue.Config) { c.Methods = []string{"nfc"} }},
 		{"MaxAttempts", func(c *accrue.Config) { c.MaxAttempts = 99 }},
-		{"Timeout", func(c *accrue.Config) { c.Timeout = -1 }},
+		{"accrue.timeout: -1ns", func(c *accrue.Config) { c.Timeout = -1 }},
 	}
 	for _, tc := range cases {
 		c := good

@@ -99,7 +99,7 @@ type client struct {
 // newClient validates cfg (MerchantClientID only when needMerchant) and returns the HTTP
 // side and the logger (logger may be nil) of a Provider or Partner.
 func newClient(cfg Config, needMerchant bool, logger *slog.Logger) (*client, *slog.Logger, error) {
-	cfg, err := cfg.defaults(needMerchant)
+	cfg, err := cfg.withDefaults(needMerchant)
 	if err != nil {
 		return nil, nil, err
 	}

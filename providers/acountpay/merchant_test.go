@@ -91,7 +91,7 @@ func TestCreateMerchantRefusals(t *testing.T) {
 	if _, err := pt.CreateMerchant(ctx, "Cafe", "cafe@example.dk"); !errors.Is(err, ErrBadResponse) {
 		t.Fatalf("garbage: %v", err)
 	}
-	if _, err := NewPartner(Config{BaseURL: e.srv.URL}, nil); err == nil || !strings.Contains(err.Error(), "ClientID") || strings.Contains(err.Error(), "MerchantClientID") {
+	if _, err := NewPartner(Config{BaseURL: e.srv.URL}, nil); err == nil || !strings.Contains(err.Error(), "acountpay.client_id") || strings.Contains(err.Error(), "merchant_client_id") {
 		t.Fatalf("config errors: %v", err)
 	}
 }

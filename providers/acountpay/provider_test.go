@@ -449,10 +449,10 @@ func TestAPIErrorShapes(t *testing.T) {
 	}
 }
 
-func TestConfigErrorsNameFields(t *testing.T) {
+func TestConfigErrorsNameKeys(t *testing.T) {
 	_, err := New(Config{BaseURL: "ftp://x", Variant: "soap", Timeout: -1}, nil)
-	for _, f := range []string{"BaseURL", "Variant", "ClientID", "ClientSecret", "MerchantClientID", "Timeout"} {
-		if err == nil || !strings.Contains(err.Error(), "config "+f) {
+	for _, f := range []string{`base_url: "ftp://x"`, `variant: "soap"`, "client_id", "client_secret", "merchant_client_id", "timeout: -1ns"} {
+		if err == nil || !strings.Contains(err.Error(), "acountpay."+f) {
 			t.Errorf("error %v does not name %s", err, f)
 		}
 	}

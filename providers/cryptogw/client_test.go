@@ -221,15 +221,15 @@ func TestBodyLimit(t *testing.T) {
 func TestConfigErrorsNameField(t *testing.T) {
 	good := DemoConfig("http://127.0.0.1:1/v2/")
 	for field, mod := range map[string]func(*Config){
-		"BaseURL":                   func(c *Config) { c.BaseURL = "ftp://x" },
-		"Username":                  func(c *Config) { c.Username = "" },
-		"APIKey":                    func(c *Config) { c.APIKey = "" },
-		"PosID":                     func(c *Config) { c.PosID = "POS 1" },
-		"Currencies[1]":             func(c *Config) { c.Currencies = []string{"BTC", "B/TC"} },
-		"AutoAcceptUnderpaymentMin": func(c *Config) { c.AutoAcceptUnderpaymentMin = "1%" },
-		"WebhookURL":                func(c *Config) { c.WebhookURL = "nope" },
-		"Timeout":                   func(c *Config) { c.Timeout = -1 },
-		"MaxAttempts":               func(c *Config) { c.MaxAttempts = 99 },
+		`cryptogw.base_url: "ftp://x"`:                func(c *Config) { c.BaseURL = "ftp://x" },
+		"cryptogw.username":                           func(c *Config) { c.Username = "" },
+		"cryptogw.api_key":                            func(c *Config) { c.APIKey = "" },
+		`cryptogw.pos_id: "POS 1"`:                    func(c *Config) { c.PosID = "POS 1" },
+		`cryptogw.currencies[1]: "B/TC"`:              func(c *Config) { c.Currencies = []string{"BTC", "B/TC"} },
+		`cryptogw.auto_accept_underpayment_min: "1%"`: func(c *Config) { c.AutoAcceptUnderpaymentMin = "1%" },
+		`cryptogw.webhook_url: "nope"`:                func(c *Config) { c.WebhookURL = "nope" },
+		"cryptogw.timeout: -1ns":                      func(c *Config) { c.Timeout = -1 },
+		"MaxAttempts: 99":                             func(c *Config) { c.MaxAttempts = 99 },
 	} {
 		c := good
 		mod(&c)

@@ -10,111 +10,151 @@ import (
 	"time"
 )
 
-// Config configures the gateway client and provider. Fields marked required must be set;
-// zero values of the others take the defaults named.
+// Config configures the gateway client and provider. It is also the [cryptogw] section
+// of terminald.toml: the toml tags are the keys, DefaultConfig the values of keys left
+// out, Validate the check. APIKey may also be given as api_key_file or as the systemd
+// credential cryptogw_api_key. Fields marked required must be set; zero values of the
+// others take the defaults named when the Config is given to New directly.
 type Config struct {
-	Name     string // provider name in the flow and the store; default "cryptogw"
-	BaseURL  string // required, e.g. "https://sandbox.api.forumpay.com/pay/v2/"
-	Username string // required, Basic auth user
-	APIKey   string // required, Basic auth password; never logged
-	PosID    string // required, pos_id sent on every call
-	Locale   string // optional locale sent on every call
-	User     string // optional user sent on every call
+	Name     string `toml:"-"`                     // provider name in the flow and the store; default "cryptogw"
+	BaseURL  string `toml:"base_url"`              // required, e.g. "https://sandbox.api.forumpay.com/pay/v2/"
+	Username string `toml:"username"`              // required, Basic auth user
+	APIKey   string `toml:"api_key" secret:"true"` // required, Basic auth password; never logged
+	PosID    string `toml:"pos_id"`                // required, pos_id sent on every call
+	Locale   string `toml:"locale"`                // optional locale sent on every call
+	User     string `toml:"user"`                  // optional user sent on every call
 
 	// Currencies the terminal offers, in display order (e.g. ["BTC","ETH"]). They are
 	// intersected with GetCurrencyList; empty means every currency the gateway offers.
-	Currencies []string
+	Currencies []string `toml:"currencies"`
 
-	AcceptZeroConfirmations bool // accept_zero_confirmations
-	RequireKYT              bool // require_kyt_for_confirmation
+	AcceptZeroConfirmations bool `toml:"accept_zero_confirmations"` // accept_zero_confirmations
+	RequireKYT              bool `toml:"require_kyt"`               // require_kyt_for_confirmation
 
-	AutoAcceptUnderpayment    bool   // auto_accept_underpayment
-	AutoAcceptUnderpaymentMin string // auto_accept_underpayment_min, a decimal sent verbatim
-	AutoAcceptOverpayment     bool   // auto_accept_overpayment
-	AutoAcceptOverpaymentMax  string // auto_accept_overpayment_max, a decimal sent verbatim
-	AutoAcceptLatePayment     bool   // auto_accept_late_payment
+	AutoAcceptUnderpayment    bool   `toml:"auto_accept_underpayment"`     // auto_accept_underpayment
+	AutoAcceptUnderpaymentMin string `toml:"auto_accept_underpayment_min"` // a decimal sent verbatim
+	AutoAcceptOverpayment     bool   `toml:"auto_accept_overpayment"`      // auto_accept_overpayment
+	AutoAcceptOverpaymentMax  string `toml:"auto_accept_overpayment_max"`  // a decimal sent verbatim
+	AutoAcceptLatePayment     bool   `toml:"auto_accept_late_payment"`     // auto_accept_late_payment
 
-	WebhookURL string // per-payment webhook_url; empty: not sent
+	WebhookURL string `toml:"webhook_url"` // per-payment webhook_url; empty: not sent
 
-	Expiry           time.Duration // how long the customer has to pay; default 5 min
-	Timeout          time.Duration // per HTTP call; default 15 s
-	MaxAttempts      int           // attempts of a read (GetRate, CheckPayment, lists); default 3, at most 10
-	RetryDelay       time.Duration // pause before the 2nd attempt, growing linearly; default 500 ms
-	CurrencyCacheTTL time.Duration // how long GetCurrencyList is cached; default 10 min
-	QuoteEvery       time.Duration // quote refresh interval on screen; default 5 s (as documented)
+	Expiry           time.Duration `toml:"expiry"`  // how long the customer has to pay; default 5 min
+	Timeout          time.Duration `toml:"timeout"` // per HTTP call; default 15 s
+	MaxAttempts      int           `toml:"-"`       // attempts of a read (GetRate, CheckPayment, lists); default 3, at most 10
+	RetryDelay       time.Duration `toml:"-"`       // pause before the 2nd attempt, growing linearly; default 500 ms
+	CurrencyCacheTTL time.Duration `toml:"-"`       // how long GetCurrencyList is cached; default 10 min
+	QuoteEvery       time.Duration `toml:"-"`       // quote refresh interval on screen; default 5 s (as documented)
 
-	HTTPClient *http.Client     // default: a client without its own timeout (Timeout applies per call)
-	Now        func() time.Time // clock; default time.Now
+	HTTPClient *http.Client     `toml:"-"` // default: a client without its own timeout (Timeout applies per call)
+	Now        func() time.Time `toml:"-"` // clock; default time.Now
 }
 
-// withDefaults validates c and fills in defaults. Errors name the field.
-func (c Config) withDefaults() (Config, error) {
+// Defaults of the optional settings.
+const (
+	DefaultExpiry           = 5 * time.Minute
+	DefaultTimeout          = 15 * time.Second
+	DefaultMaxAttempts      = 3
+	DefaultRetryDelay       = 500 * time.Millisecond
+	DefaultCurrencyCacheTTL = 10 * time.Minute
+	DefaultQuoteEvery       = 5 * time.Second
+	DefaultPosID            = "terminald"
+)
+
+// DefaultConfig returns a Config with every optional setting at its default: the
+// [cryptogw] section before the file is read. The required keys stay empty, except
+// pos_id ("terminald") and currencies (["BTC"]).
+func DefaultConfig() Config {
+	c := Config{PosID: DefaultPosID, Currencies: []string{"BTC"}}
+	c.fill()
+	return c
+}
+
+// fill sets the zero optional fields to their defaults.
+func (c *Config) fill() {
 	if c.Name == "" {
 		c.Name = "cryptogw"
 	}
-	if c.BaseURL == "" {
-		return c, errors.New("cryptogw: config: BaseURL is required")
-	}
-	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-		return c, fmt.Errorf("cryptogw: config: BaseURL %q is not an http(s) URL without query", c.BaseURL)
-	}
-	if c.Username == "" {
-		return c, errors.New("cryptogw: config: Username is required")
-	}
-	if c.APIKey == "" {
-		return c, errors.New("cryptogw: config: APIKey is required")
-	}
-	if c.PosID == "" || !saneID(c.PosID, 64) {
-		return c, fmt.Errorf("cryptogw: config: PosID %q must be 1-64 letters, digits, '-', '_' or '.'", c.PosID)
-	}
-	c.Currencies = slices.Clone(c.Currencies)
-	for i, cur := range c.Currencies {
-		up := strings.ToUpper(strings.TrimSpace(cur))
-		if !saneID(up, 16) || strings.ContainsAny(up, ".") {
-			return c, fmt.Errorf("cryptogw: config: Currencies[%d] %q is not a currency symbol", i, cur)
-		}
-		c.Currencies[i] = up
-	}
-	if c.AutoAcceptUnderpaymentMin != "" {
-		if _, err := ParseDecimal(c.AutoAcceptUnderpaymentMin); err != nil {
-			return c, fmt.Errorf("cryptogw: config: AutoAcceptUnderpaymentMin: %w", err)
-		}
-	}
-	if c.AutoAcceptOverpaymentMax != "" {
-		if _, err := ParseDecimal(c.AutoAcceptOverpaymentMax); err != nil {
-			return c, fmt.Errorf("cryptogw: config: AutoAcceptOverpaymentMax: %w", err)
-		}
-	}
-	if c.WebhookURL != "" {
-		w, err := url.Parse(c.WebhookURL)
-		if err != nil || (w.Scheme != "http" && w.Scheme != "https") || w.Host == "" {
-			return c, fmt.Errorf("cryptogw: config: WebhookURL %q is not an http(s) URL", c.WebhookURL)
-		}
-	}
 	for _, d := range []struct {
-		name string
-		v    *time.Duration
-		def  time.Duration
-	}{
-		{"Expiry", &c.Expiry, 5 * time.Minute},
-		{"Timeout", &c.Timeout, 15 * time.Second},
-		{"RetryDelay", &c.RetryDelay, 500 * time.Millisecond},
-		{"CurrencyCacheTTL", &c.CurrencyCacheTTL, 10 * time.Minute},
-		{"QuoteEvery", &c.QuoteEvery, 5 * time.Second},
-	} {
-		if *d.v < 0 {
-			return c, fmt.Errorf("cryptogw: config: %s %v is negative", d.name, *d.v)
-		}
+		v   *time.Duration
+		def time.Duration
+	}{{&c.Expiry, DefaultExpiry}, {&c.Timeout, DefaultTimeout}, {&c.RetryDelay, DefaultRetryDelay},
+		{&c.CurrencyCacheTTL, DefaultCurrencyCacheTTL}, {&c.QuoteEvery, DefaultQuoteEvery}} {
 		if *d.v == 0 {
 			*d.v = d.def
 		}
 	}
-	if c.MaxAttempts < 0 || c.MaxAttempts > 10 {
-		return c, fmt.Errorf("cryptogw: config: MaxAttempts %d out of range 0..10", c.MaxAttempts)
-	}
 	if c.MaxAttempts == 0 {
-		c.MaxAttempts = 3
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+}
+
+// Validate reports every bad setting of c at once (errors.Join), each naming the
+// cryptogw.KEY of terminald.toml and the value (the API key is never repeated).
+// Unlike New, it takes zero durations literally: they are refused.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("cryptogw."+key+": "+format, a...))
+	}
+	if c.BaseURL == "" {
+		bad("base_url", "required")
+	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		bad("base_url", "%q is not an http(s) URL without query", c.BaseURL)
+	}
+	if c.Username == "" {
+		bad("username", "required")
+	}
+	if c.APIKey == "" {
+		bad("api_key", "required (set it, cryptogw.api_key_file, or the systemd credential cryptogw_api_key)")
+	}
+	if !saneID(c.PosID, 64) {
+		bad("pos_id", "%q must be 1-64 letters, digits, '-', '_' or '.'", c.PosID)
+	}
+	for i, cur := range c.Currencies {
+		up := strings.ToUpper(strings.TrimSpace(cur))
+		if !saneID(up, 16) || strings.ContainsAny(up, ".") {
+			bad(fmt.Sprintf("currencies[%d]", i), "%q is not a currency symbol", cur)
+		}
+	}
+	if c.AutoAcceptUnderpaymentMin != "" {
+		if _, err := ParseDecimal(c.AutoAcceptUnderpaymentMin); err != nil {
+			bad("auto_accept_underpayment_min", "%q: %v", c.AutoAcceptUnderpaymentMin, err)
+		}
+	}
+	if c.AutoAcceptOverpaymentMax != "" {
+		if _, err := ParseDecimal(c.AutoAcceptOverpaymentMax); err != nil {
+			bad("auto_accept_overpayment_max", "%q: %v", c.AutoAcceptOverpaymentMax, err)
+		}
+	}
+	if c.WebhookURL != "" {
+		if w, err := url.Parse(c.WebhookURL); err != nil || (w.Scheme != "http" && w.Scheme != "https") || w.Host == "" {
+			bad("webhook_url", "%q is not an http(s) URL", c.WebhookURL)
+		}
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"expiry", c.Expiry}, {"timeout", c.Timeout}, {"RetryDelay", c.RetryDelay}, {"CurrencyCacheTTL", c.CurrencyCacheTTL}, {"QuoteEvery", c.QuoteEvery}} {
+		if d.v <= 0 {
+			bad(d.key, "%v: must be positive", d.v)
+		}
+	}
+	if c.MaxAttempts < 1 || c.MaxAttempts > 10 {
+		bad("MaxAttempts", "%d out of range 1..10", c.MaxAttempts)
+	}
+	return errors.Join(errs...)
+}
+
+// withDefaults fills in defaults, validates c and normalises the currencies.
+func (c Config) withDefaults() (Config, error) {
+	c.fill()
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	c.Currencies = slices.Clone(c.Currencies)
+	for i, cur := range c.Currencies {
+		c.Currencies[i] = strings.ToUpper(strings.TrimSpace(cur))
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{}

@@ -1,8 +1,7 @@
-// Package escpos writes and reads the Epson ESC/POS printer language: an Encoder that
-// builds command streams (text in a code page, alignment, bold, character size, feed, cut,
-// native QR codes, raster images), and a Decoder that turns such a stream back into a
-// Document of styled text lines, QR codes, images and cuts, for tests, simulators and
-// previews (Document.Text, RenderPNG).
+// Package escpos writes the Epson ESC/POS printer language: an Encoder that builds
+// command streams (text in a code page, alignment, bold, character size, feed, cut,
+// native QR codes, raster images). Reading such a stream back (for tests, simulators and
+// previews) is package escposdoc, which the daemon does not link.
 //
 // Command bytes follow the Epson ESC/POS command reference.
 package escpos

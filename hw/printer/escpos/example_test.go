@@ -13,18 +13,3 @@ func ExampleEncoder() {
 	fmt.Printf("% x %v\n", b, err)
 	// Output: 1b 40 1b 74 13 1b 61 01 1b 45 01 54 6f 74 61 6c 20 31 2c 35 30 20 d5 0a 1d 56 41 00 <nil>
 }
-
-func ExampleDecode() {
-	doc, err := escpos.Decode([]byte("\x1b@\x1bt\x13\x1b\x61\x01Total 1,50 \xd5\n\x1dVA\x00"))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(doc.TextWidth(32))
-	_, err = escpos.Decode([]byte("\x1d(k\x03\x001C"))
-	fmt.Println(err)
-	// Output:
-	//           Total 1,50 €
-	// ---------------- cut ----------------
-	// escpos: offset 0: GS ( k: truncated: want 3 parameter bytes, have 2
-}

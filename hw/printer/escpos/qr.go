@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"github.com/boombuler/barcode/qr"
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 )
 
 // QROptions sets how a QR code prints.
@@ -94,19 +92,4 @@ func QRImage(data string, o QROptions, maxDots int) (*Raster, error) {
 		}
 	}
 	return r, nil
-}
-
-// DecodeQR looks for a QR code in r and returns its payload (with gozxing).
-func (r *Raster) DecodeQR() (string, error) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(r.Image())
-	if err != nil {
-		return "", fmt.Errorf("escpos: QR bitmap: %w", err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{
-		gozxing.DecodeHintType_TRY_HARDER: true,
-	})
-	if err != nil {
-		return "", fmt.Errorf("escpos: no QR code in image: %w", err)
-	}
-	return res.GetText(), nil
 }

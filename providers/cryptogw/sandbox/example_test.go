@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/terminald/terminald/config"
+	"github.com/terminald/terminald/providers/cryptogw"
 	"github.com/terminald/terminald/providers/cryptogw/sandbox"
 )
 
@@ -34,11 +35,13 @@ func ExampleInstructions() {
 func TestInstructionsSnippetIsValidConfig(t *testing.T) {
 	text := sandbox.Instructions("http://127.0.0.1:8700")
 	_, snippet, _ := strings.Cut(text, "# terminald.toml\n")
-	c, err := config.Parse([]byte(snippet), "snippet")
+	opts := config.Options{Providers: []config.ProviderSection{{Name: "cryptogw", New: func() config.Section { c := cryptogw.DefaultConfig(); return &c }}}}
+	c, err := config.Parse([]byte(snippet), "snippet", opts)
 	if err != nil {
 		t.Fatalf("snippet refused: %v\n%s", err, snippet)
 	}
-	if c.CryptoGW.BaseURL != "http://127.0.0.1:8700/v2/" || c.CryptoGW.APIKey != sandbox.DemoAPIKey {
-		t.Errorf("parsed %+v", c.CryptoGW)
+	gw, _ := c.Provider["cryptogw"].(*cryptogw.Config)
+	if gw == nil || gw.BaseURL != "http://127.0.0.1:8700/v2/" || gw.APIKey != sandbox.DemoAPIKey {
+		t.Errorf("parsed %+v", c.Provider["cryptogw"])
 	}
 }

@@ -1,7 +1,8 @@
-package escpos
+package escposdoc
 
 import (
 	"fmt"
+	"github.com/terminald/terminald/hw/printer/escpos"
 	"strings"
 )
 
@@ -20,7 +21,7 @@ const (
 
 // Style is the print mode a text line started with.
 type Style struct {
-	Align  Align
+	Align  escpos.Align
 	Bold   bool
 	Width  int // character width magnification, 1..8
 	Height int // character height magnification, 1..8
@@ -33,21 +34,21 @@ func (s Style) Double() bool { return s.Width == 2 && s.Height == 2 }
 // by Document.ScanImages.
 type QR struct {
 	Data       string
-	ModuleSize int     // dots per module (native codes)
-	Level      ECLevel // error correction (native codes)
-	Native     bool    // printed with GS ( k rather than as an image
+	ModuleSize int            // dots per module (native codes)
+	Level      escpos.ECLevel // error correction (native codes)
+	Native     bool           // printed with GS ( k rather than as an image
 }
 
 // Item is one printed element of a Document.
 type Item struct {
 	Kind    ItemKind
-	Offset  int     // byte offset of the command or first character in the stream
-	Style   Style   // ItemText: style at the start of the line; ItemImage: Width/Height scale
-	Text    string  // ItemText: the line, decoded from its code page; ItemBarcode: the data
-	Lines   int     // ItemFeed: number of blank lines
-	QR      *QR     // ItemQR, and ItemImage when ScanImages found a code in it
-	Image   *Raster // ItemImage
-	Partial bool    // ItemCut: partial cut
+	Offset  int            // byte offset of the command or first character in the stream
+	Style   Style          // ItemText: style at the start of the line; ItemImage: Width/Height scale
+	Text    string         // ItemText: the line, decoded from its code page; ItemBarcode: the data
+	Lines   int            // ItemFeed: number of blank lines
+	QR      *QR            // ItemQR, and ItemImage when ScanImages found a code in it
+	Image   *escpos.Raster // ItemImage
+	Partial bool           // ItemCut: partial cut
 }
 
 // Document is an ESC/POS stream turned back into what a printer would put on paper.
@@ -73,7 +74,7 @@ func (e *DecodeError) Error() string {
 // out-of-range parameters and truncated sequences with a *DecodeError. Memory use is
 // bounded by the length of the stream.
 func Decode(b []byte) (*Document, error) {
-	d := &decoder{b: b, cp: CP437, style: Style{Width: 1, Height: 1}, qrSize: 3}
+	d := &decoder{b: b, cp: escpos.CP437, style: Style{Width: 1, Height: 1}, qrSize: 3}
 	if err := d.run(); err != nil {
 		return nil, err
 	}
@@ -85,14 +86,14 @@ type decoder struct {
 	pos int
 	doc Document
 
-	cp        CodePage
+	cp        escpos.CodePage
 	style     Style
 	line      []byte
 	lineStart int
 	lineStyle Style
 
 	qrSize  int
-	qrLevel ECLevel
+	qrLevel escpos.ECLevel
 	qrData  []byte
 	qrSet   bool
 }
@@ -134,7 +135,7 @@ func (d *decoder) run() error {
 			d.startLine(off)
 			d.line = append(d.line, c)
 			d.pos++
-		case c == LF:
+		case c == escpos.LF:
 			d.startLine(off)
 			d.flush()
 			d.pos++
@@ -144,15 +145,15 @@ func (d *decoder) run() error {
 			d.startLine(off)
 			d.line = append(d.line, ' ')
 			d.pos++
-		case c == DLE:
+		case c == escpos.DLE:
 			if err := d.dle(off); err != nil {
 				return err
 			}
-		case c == ESC:
+		case c == escpos.ESC:
 			if err := d.esc(off); err != nil {
 				return err
 			}
-		case c == GS:
+		case c == escpos.GS:
 			if err := d.gs(off); err != nil {
 				return err
 			}
@@ -170,7 +171,7 @@ func (d *decoder) dle(off int) error {
 		return err
 	}
 	switch p[0] {
-	case EOT:
+	case escpos.EOT:
 		if p[1] < 1 || p[1] > 4 {
 			return d.fail(off, "DLE EOT", "status type %d out of range 1..4", p[1])
 		}
@@ -196,8 +197,8 @@ func (d *decoder) esc(off int) error {
 	case '@':
 		d.line = nil // the printer clears its buffer
 		d.style = Style{Width: 1, Height: 1}
-		d.cp = CP437
-		d.qrData, d.qrSet, d.qrSize, d.qrLevel = nil, false, 3, ECLow
+		d.cp = escpos.CP437
+		d.qrData, d.qrSet, d.qrSize, d.qrLevel = nil, false, 3, escpos.ECLow
 		d.pos = off + 2
 		return nil
 	case '2':
@@ -227,11 +228,11 @@ func (d *decoder) esc(off int) error {
 	n := p[0]
 	switch c {
 	case 't':
-		d.cp = CodePage(n) // unknown tables decode as U+FFFD above 0x7F
+		d.cp = escpos.CodePage(n) // unknown tables decode as U+FFFD above 0x7F
 	case 'a':
 		switch n {
 		case 0, 1, 2, 48, 49, 50:
-			d.style.Align = Align(n % 48)
+			d.style.Align = escpos.Align(n % 48)
 		default:
 			return d.fail(off, name, "justification %d out of range", n)
 		}
@@ -368,7 +369,7 @@ func (d *decoder) raster(off int) error {
 			return nil
 		}
 	}
-	r := &Raster{WidthBytes: x, Height: y, Data: append([]byte(nil), data...)}
+	r := &escpos.Raster{WidthBytes: x, Height: y, Data: append([]byte(nil), data...)}
 	d.doc.Items = append(d.doc.Items, Item{Kind: ItemImage, Offset: off, Image: r, Style: Style{Align: d.style.Align, Width: sw, Height: sh}})
 	d.pos = off + 8 + x*y
 	return nil
@@ -425,13 +426,13 @@ func (d *decoder) gsParen(off int) error {
 		if args[2] < 48 || args[2] > 51 {
 			return d.fail(off, fnName, "fn 69: error correction %d out of range 48..51", args[2])
 		}
-		d.qrLevel = ECLevel(args[2] - 48)
+		d.qrLevel = escpos.ECLevel(args[2] - 48)
 	case 80:
 		if plen < 4 || args[2] != 48 {
 			return d.fail(off, fnName, "fn 80: bad store header")
 		}
-		if k := plen - 3; k > MaxQRData {
-			return d.fail(off, fnName, "fn 80: %d bytes of data, the most is %d", k, MaxQRData)
+		if k := plen - 3; k > escpos.MaxQRData {
+			return d.fail(off, fnName, "fn 80: %d bytes of data, the most is %d", k, escpos.MaxQRData)
 		}
 		d.qrData = append(d.qrData[:0], args[3:]...)
 		d.qrSet = true
@@ -489,7 +490,7 @@ func (d *decoder) barcode(off int) error {
 		return d.fail(off, name, "barcode system %d out of range", m)
 	}
 	d.flush()
-	d.doc.Items = append(d.doc.Items, Item{Kind: ItemBarcode, Offset: off, Text: CP437.Decode(data)})
+	d.doc.Items = append(d.doc.Items, Item{Kind: ItemBarcode, Offset: off, Text: escpos.CP437.Decode(data)})
 	return nil
 }
 
@@ -543,7 +544,7 @@ func (d *Document) ScanImages() int {
 		if it.Kind != ItemImage || it.QR != nil {
 			continue
 		}
-		if s, err := it.Image.DecodeQR(); err == nil {
+		if s, err := DecodeQR(it.Image); err == nil {
 			it.QR = &QR{Data: s}
 			n++
 		}
@@ -563,10 +564,10 @@ func (d *Document) TextWidth(cols int) string {
 		switch it.Kind {
 		case ItemText:
 			line := it.Text
-			if cols > 0 && it.Style.Align != AlignLeft {
+			if cols > 0 && it.Style.Align != escpos.AlignLeft {
 				if n := len([]rune(line)); n < cols {
 					pad := cols - n
-					if it.Style.Align == AlignCenter {
+					if it.Style.Align == escpos.AlignCenter {
 						pad /= 2
 					}
 					line = strings.Repeat(" ", pad) + line

@@ -1,6 +1,7 @@
-package escpos
+package escposdoc
 
 import (
+	"github.com/terminald/terminald/hw/printer/escpos"
 	"image"
 	"image/color"
 
@@ -28,7 +29,7 @@ const (
 // previews and README pictures; encode it with image/png.
 func RenderPNG(doc *Document, width int) image.Image {
 	if width <= 0 {
-		width = Paper80.Dots
+		width = escpos.Paper80.Dots
 	}
 	cols := max(1, width/cellW)
 	regular, bold := faces()
@@ -84,7 +85,7 @@ func RenderPNG(doc *Document, width int) image.Image {
 			x := alignX(st.Align, dst.Dx(), width)
 			draw.NearestNeighbor.Scale(img, dst.Add(image.Pt(margin+x, y)), line, line.Bounds(), draw.Over, nil)
 		case ItemQR:
-			r, err := QRImage(it.QR.Data, QROptions{ModuleSize: it.QR.ModuleSize, Level: it.QR.Level}, width)
+			r, err := escpos.QRImage(it.QR.Data, escpos.QROptions{ModuleSize: it.QR.ModuleSize, Level: it.QR.Level}, width)
 			if err != nil {
 				break
 			}
@@ -114,7 +115,7 @@ func itemHeight(it Item, width int) int {
 	case ItemFeed:
 		return cellH * it.Lines
 	case ItemQR:
-		if r, err := QRImage(it.QR.Data, QROptions{ModuleSize: it.QR.ModuleSize, Level: it.QR.Level}, width); err == nil {
+		if r, err := escpos.QRImage(it.QR.Data, escpos.QROptions{ModuleSize: it.QR.ModuleSize, Level: it.QR.Level}, width); err == nil {
 			return r.Height
 		}
 		return cellH
@@ -124,17 +125,17 @@ func itemHeight(it Item, width int) int {
 	return 0
 }
 
-func alignX(a Align, w, width int) int {
+func alignX(a escpos.Align, w, width int) int {
 	switch a {
-	case AlignCenter:
+	case escpos.AlignCenter:
 		return max(0, (width-w)/2)
-	case AlignRight:
+	case escpos.AlignRight:
 		return max(0, width-w)
 	}
 	return 0
 }
 
-func drawRaster(dst *image.Gray, r *Raster, x0, y0, sw, sh int) {
+func drawRaster(dst *image.Gray, r *escpos.Raster, x0, y0, sw, sh int) {
 	b := dst.Bounds()
 	for y := 0; y < r.Height; y++ {
 		for x := 0; x < r.Width(); x++ {
