@@ -54,7 +54,7 @@ func TestProductionDaemonLinksNoSimulator(t *testing.T) {
 			found[why] = true
 		}
 	}
-	for _, why := range []string{"the panel emulator", "the ESC/POS decoder and renderer", "a QR decoder"} {
+	for _, why := range []string{"a provider sandbox", "the panel emulator", "the ESC/POS decoder and renderer", "a QR decoder"} {
 		if !found[why] {
 			t.Errorf("the -tags sim build does not link %s: is this test still looking at the right packages?", why)
 		}
@@ -82,6 +82,8 @@ func TestLayers(t *testing.T) {
 	}{
 		{"the payment engine (flow) knows hardware and providers through its interfaces only", []string{module + "flow"}, []string{"hw/", "providers/"}},
 		{"hardware drivers do not know the payment engine", []string{module + "hw/..."}, []string{"flow"}},
+		{"providers know the engine only through package driver", []string{module + "providers/..."}, []string{"flow", "store", "hw/", "ecr/"}},
+		{"the driver interface stands alone", []string{module + "driver"}, []string{"flow", "store", "providers/", "hw/"}},
 	} {
 		for _, tags := range []string{"", "sim"} {
 			if bad := reaches(deps(t, tags, tc.pkgs...), tc.forbidden...); len(bad) > 0 {
