@@ -411,7 +411,7 @@ func (e *Engine) Idle(ctx context.Context) (bool, error) {
 		idle = e.ui.pay == "" && len(e.jobs) == 0 && len(e.refunds) == 0 && !e.printBusy &&
 			e.ui.mode != modeEntry && e.ui.mode != modeStep && e.ui.mode != modeWait && e.ui.mode != modeProvider
 		for _, t := range e.tracks {
-			if !t.p.State.Final() && t.p.Data["abandon"] == "" {
+			if !t.p.State.Final() && t.p.Abandon == store.AbandonNone {
 				idle = false
 			}
 		}

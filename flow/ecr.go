@@ -46,7 +46,7 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 			err = nerr
 			return
 		}
-		t.p.Data = setData(t.p.Data, "ecr", "pending")
+		t.p.ECR = store.ECRPending
 		if err = e.save(t.p); err != nil {
 			return
 		}
@@ -78,7 +78,7 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 			if progress != nil {
 				progress(p)
 			}
-			if p.State.Final() || p.Data["abandon"] != "" {
+			if p.State.Final() || p.Abandon != store.AbandonNone {
 				return p, nil
 			}
 		case <-done:
@@ -103,13 +103,13 @@ func (e *Engine) Confirm(ctx context.Context, id string) error {
 		if err = e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return }); err != nil {
 			return
 		}
-		if p.Data["ecr"] != "pending" {
+		if t := e.tracks[id]; t != nil {
+			p = t.p // the live record
+		}
+		if p.ECR != store.ECRPending {
 			return
 		}
-		p.Data["ecr"] = "confirmed"
-		if t := e.tracks[id]; t != nil {
-			t.p.Data = cloneData(p.Data)
-		}
+		p.ECR = store.ECRConfirmed
 		err = e.save(p)
 	}); derr != nil {
 		return derr
@@ -135,10 +135,10 @@ func (e *Engine) Unconfirmed(ctx context.Context, id string) error {
 }
 
 func (e *Engine) unconfirmed(p *store.Payment) {
-	if p.Data["ecr"] != "pending" {
+	if p.ECR != store.ECRPending {
 		return
 	}
-	p.Data["ecr"] = "unconfirmed"
+	p.ECR = store.ECRUnconfirmed
 	if p.State != store.StatePaid {
 		e.save(p)
 		return

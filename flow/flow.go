@@ -388,12 +388,12 @@ func receiptNumber(counter uint64) uint64 {
 	return (counter-1)%9999 + 1
 }
 
-// providerSaver returns the Saver handed to a provider call for payment id: it merges
-// the provider's durable data into the engine's record on the Run goroutine and commits.
-// base is the data the provider's view started with: only the keys the provider set,
-// changed or deleted since are taken, and the engine's own keys are never touched.
-func (e *Engine) providerSaver(id string, base map[string]string) driver.Saver {
-	base = cloneData(base)
+// providerSaver returns the Saver handed to a provider call for payment id: on the Run
+// goroutine it takes the provider's data (Payment.Data is the provider's alone: the
+// engine's control state lives in typed fields the provider never sees) and its id into
+// the engine's record, and commits. One provider call runs at a time for a payment, so
+// the provider's copy is the newest.
+func (e *Engine) providerSaver(id string) driver.Saver {
 	return func(p *driver.Payment) error {
 		var err error
 		if derr := e.do(e.ctx, func() {
@@ -402,26 +402,7 @@ func (e *Engine) providerSaver(id string, base map[string]string) driver.Saver {
 				err = fmt.Errorf("flow: payment %s is no longer open", id)
 				return
 			}
-			d := cloneData(t.p.Data)
-			if d == nil {
-				d = map[string]string{}
-			}
-			for k := range base {
-				if _, ok := p.Data[k]; !ok && !flowKeys[k] {
-					delete(d, k)
-				}
-			}
-			for k, v := range p.Data {
-				if flowKeys[k] {
-					continue
-				}
-				if old, ok := base[k]; !ok || old != v {
-					d[k] = v
-				}
-			}
-			t.p.Data = d
-			base = providerData(d)
-			p.Data = cloneData(base)
+			t.p.Data = cloneData(p.Data)
 			if p.ProviderID != "" {
 				t.p.ProviderID = p.ProviderID
 			}
@@ -449,7 +430,7 @@ func cloneData(d map[string]string) map[string]string {
 func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, error), done func(driver.Update, error)) {
 	t.busy = true
 	p := e.view(t.p)
-	save := e.providerSaver(p.ID, p.Data)
+	save := e.providerSaver(p.ID)
 	prov := t.p.Provider
 	go func() {
 		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)

@@ -761,7 +761,7 @@ func TestStepsAndUnderpaymentDecision(t *testing.T) {
 	r.keys("\n")
 	r.waitFor("paid", r.state(store.StatePaid))
 	p := r.payment()
-	if p.Data["decision"] != "accepted" || p.Paid() != money.New(900, "EUR") || p.Amount.Minor != 1000 {
+	if p.Decision != store.DecisionAccepted || p.Paid() != money.New(900, "EUR") || p.Amount.Minor != 1000 {
 		t.Fatalf("payment = %+v, want accepted and settled for 9.00 of 10.00", p)
 	}
 	r.waitFor("receipt", func() bool { return len(r.prn.printed()) == 1 })

@@ -140,7 +140,7 @@ func kindOf(p *store.Payment) receipt.Kind {
 		return receipt.Unconfirmed
 	case p.State == store.StatePaid && p.PaidLate:
 		return receipt.LatePaid
-	case p.State == store.StatePaid && p.Data["decision"] == "accepted":
+	case p.State == store.StatePaid && p.Decision == store.DecisionAccepted:
 		return receipt.Underpaid
 	case p.State == store.StatePaid:
 		return receipt.Sale

@@ -127,7 +127,7 @@ func (e *Engine) start(t *track) {
 			e.log.Warn("create: provider unreachable; reconciling in background", "payment", t.p.ID, "err", err)
 			t.nextCheck = e.now().Add(e.cfg.PollMin)
 			t.interval = e.cfg.PollMin
-			t.p.Data = setData(t.p.Data, "abandon", "offline")
+			t.p.Abandon = store.AbandonOffline
 			e.save(t.p)
 			if t.foreground {
 				t.foreground = false
@@ -158,14 +158,6 @@ func (e *Engine) storageError(t *track, err error) {
 		close(w) // the register gets an error: nothing was sent
 	}
 	delete(e.waiters, t.p.ID)
-}
-
-func setData(d map[string]string, k, v string) map[string]string {
-	if d == nil {
-		d = map[string]string{}
-	}
-	d[k] = v
-	return d
 }
 
 // check asks the provider for t's state.
@@ -208,7 +200,7 @@ func (e *Engine) cancel(t *track) {
 			return
 		}
 	}
-	t.p.Data = setData(t.p.Data, "cancel", "requested")
+	t.p.Cancel = store.CancelRequested
 	if t.p.State != store.StateCreating {
 		t.p.State = store.StateCancelling
 	}
@@ -227,14 +219,14 @@ func (e *Engine) cancel(t *track) {
 		case err == nil:
 			if u.Remote == driver.RemotePending {
 				// Accepted but not final yet: keep asking, do not send it again.
-				t.p.Data["cancel"] = "sent"
+				t.p.Cancel = store.CancelSent
 				t.nextCheck = e.now().Add(e.cfg.PollMin)
 				e.apply(t, u)
 				return
 			}
 			e.apply(t, u)
 		case errors.Is(err, driver.ErrPaymentInProgress):
-			delete(t.p.Data, "cancel")
+			t.p.Cancel = store.CancelNone
 			t.p.State = store.StateAwaiting
 			t.note, t.noteUntil = "Cannot cancel: payment in progress", e.now().Add(e.cfg.ResultHold)
 			e.save(t.p)
@@ -251,7 +243,7 @@ func (e *Engine) cancel(t *track) {
 			// look tells what really happened (a register's abort must report it).
 			e.call(t, "check", e.providers[t.p.Provider].Check, func(u driver.Update, err error) {
 				if err == nil && u.Remote == driver.RemotePaid {
-					delete(t.p.Data, "cancel") // the cancel never took effect
+					t.p.Cancel = store.CancelNone // the cancel never took effect
 					e.apply(t, u)
 					return
 				}
@@ -323,7 +315,7 @@ func (e *Engine) apply(t *track, u driver.Update) {
 	if err := e.save(p); err != nil {
 		return
 	}
-	if p.Data["cancel"] == "requested" && p.State != store.StateCancelling || p.Data["abandon"] != "" && !p.State.Final() {
+	if p.Cancel == store.CancelRequested && p.State != store.StateCancelling || p.Abandon != store.AbandonNone && !p.State.Final() {
 		// A cancel was asked while a call was under way, or nobody is waiting for this
 		// payment any more (created while offline, recovered register payment).
 		if p.State == store.StateAwaiting {
@@ -380,7 +372,7 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 	if st == store.StatePaid {
 		p.SettledAt = now
 		p.WatchUntil = time.Time{}
-		if wasAbandoned || cancelAsked(p) {
+		if wasAbandoned || p.CancelAsked() {
 			p.PaidLate = true
 		}
 	} else if reachedProvider && (st == store.StateCancelled || st == store.StateExpired) &&
@@ -393,7 +385,7 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 	switch {
 	case st == store.StatePaid && p.PaidLate:
 		kind = receipt.LatePaid
-	case st == store.StatePaid && p.Data["decision"] == "accepted":
+	case st == store.StatePaid && p.Decision == store.DecisionAccepted:
 		kind = receipt.Underpaid
 	case st == store.StatePaid:
 		kind = receipt.Sale
@@ -420,7 +412,7 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 	if st == store.StatePaid && p.PaidLate {
 		e.onLatePaid(t)
 	}
-	if st == store.StatePaid && p.Source == "ecr" && p.Data["ecr"] == "pending" && len(e.waiters[p.ID]) == 0 {
+	if st == store.StatePaid && p.Source == "ecr" && p.ECR == store.ECRPending && len(e.waiters[p.ID]) == 0 {
 		e.unconfirmed(p) // its register is gone: nobody will acknowledge it
 	}
 	if t.foreground {
@@ -463,7 +455,7 @@ func (e *Engine) notify(t *track) {
 	if len(ws) == 0 {
 		return
 	}
-	if !t.p.State.Final() && t.p.Data["abandon"] == "" {
+	if !t.p.State.Final() && t.p.Abandon == store.AbandonNone {
 		for _, w := range ws {
 			select {
 			case w <- t.p.Clone():
@@ -497,11 +489,11 @@ func (e *Engine) onTick() {
 		}
 		if p.State == store.StateAwaiting && !p.ExpiresAt.IsZero() && now.After(p.ExpiresAt.Add(min(5*time.Second, e.cfg.PollMax))) {
 			// Ask once more, then expire locally.
-			if p.Data["expiry"] == "checked" {
+			if p.ExpiryChecked {
 				e.finish(t, store.StateExpired, "Expired")
 				continue
 			}
-			p.Data = setData(p.Data, "expiry", "checked")
+			p.ExpiryChecked = true
 			e.check(t)
 			continue
 		}
@@ -511,7 +503,7 @@ func (e *Engine) onTick() {
 		if now.Before(t.nextCheck) {
 			continue
 		}
-		if p.State == store.StateCancelling && p.Data["cancel"] == "requested" {
+		if p.State == store.StateCancelling && p.Cancel == store.CancelRequested {
 			// Not yet accepted by the provider (unreachable, or before a restart): ask again.
 			e.cancel(t)
 			continue

@@ -51,9 +51,9 @@ func (e *Engine) recover(ctx context.Context) error {
 		}
 		if p.Source == "ecr" && !p.State.Final() {
 			// The register that asked for it is gone with the restart.
-			p.Data = setData(p.Data, "abandon", "restart")
+			p.Abandon = store.AbandonRestart
 		}
-		if p.State == store.StateAwaiting && p.Data["abandon"] == "" && (newest == nil || p.CreatedAt.After(newest.p.CreatedAt)) {
+		if p.State == store.StateAwaiting && p.Abandon == store.AbandonNone && (newest == nil || p.CreatedAt.After(newest.p.CreatedAt)) {
 			newest = t
 		}
 		pending++
@@ -83,7 +83,7 @@ func (e *Engine) recover(ctx context.Context) error {
 	var unacked []*store.Payment
 	err = e.st.View(func(tx *store.Tx) error {
 		return tx.Settled(now.Add(-e.cfg.WatchWindow), func(p *store.Payment) error {
-			if p.Source == "ecr" && p.Data["ecr"] == "pending" && !p.Unconfirmed {
+			if p.Source == "ecr" && p.ECR == store.ECRPending && !p.Unconfirmed {
 				unacked = append(unacked, p.Clone())
 			}
 			return nil
@@ -108,7 +108,7 @@ func (e *Engine) recover(ctx context.Context) error {
 	for _, t := range e.tracks {
 		if t != newest && t.p.State == store.StateAwaiting {
 			// Nobody is in front of the terminal for these any more.
-			t.p.Data = setData(t.p.Data, "abandon", "restart")
+			t.p.Abandon = store.AbandonRestart
 			e.cancel(t)
 		}
 	}

@@ -352,7 +352,7 @@ func (e *Engine) onKey(k Key) {
 		case KeyOK:
 			e.accept(t)
 		case KeyCancel:
-			t.p.Data = setData(t.p.Data, "decision", "cancelled")
+			t.p.Decision = store.DecisionCancelled
 			e.cancel(t)
 		}
 	}
@@ -480,7 +480,7 @@ func (e *Engine) accept(t *track) {
 	if !ok {
 		return
 	}
-	t.p.Data = setData(t.p.Data, "decision", "accepted")
+	t.p.Decision = store.DecisionAccepted
 	if err := e.save(t.p); err != nil {
 		return
 	}

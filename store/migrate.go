@@ -46,6 +46,61 @@ var migrations = []func(tx *bolt.Tx) error{
 			return nil
 		})
 	},
+	// 2 → 3: the engine's control state leaves Payment.Data (string keys "cancel",
+	// "abandon", "ecr", "decision", "expiry") for typed fields; Data keeps only the
+	// provider's own keys.
+	func(tx *bolt.Tx) error {
+		b := tx.Bucket(bPayments)
+		type kv struct{ k, v []byte }
+		var changed []kv
+		err := b.ForEach(func(k, v []byte) error {
+			var p Payment
+			if err := json.Unmarshal(v, &p); err != nil {
+				return fmt.Errorf("payment %s: %w", k, err)
+			}
+			if !liftControlState(&p) {
+				return nil
+			}
+			data, err := json.Marshal(&p)
+			if err != nil {
+				return fmt.Errorf("payment %s: %w", k, err)
+			}
+			changed = append(changed, kv{append([]byte(nil), k...), data})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, c := range changed { // not inside ForEach: bbolt forbids writes while iterating
+			if err := b.Put(c.k, c.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+// liftControlState moves the engine's keys of a schema-2 payment out of Data into their
+// typed fields and reports whether p changed.
+func liftControlState(p *Payment) bool {
+	changed := false
+	take := func(k string) string {
+		v, ok := p.Data[k]
+		if ok {
+			delete(p.Data, k)
+			changed = true
+		}
+		return v
+	}
+	p.Cancel = CancelState(take("cancel"))
+	p.Abandon = AbandonReason(take("abandon"))
+	p.ECR = ECRState(take("ecr"))
+	p.Decision = Decision(take("decision"))
+	p.ExpiryChecked = take("expiry") == "checked"
+	if changed && len(p.Data) == 0 {
+		p.Data = nil
+	}
+	return changed
 }
 
 func schemaOf(tx *bolt.Tx) uint64 {

@@ -35,7 +35,7 @@ var (
 )
 
 // SchemaVersion is the schema this code writes. Open migrates older databases to it.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("store: not found")

@@ -117,7 +117,7 @@ func (z *zvtTerminal) result(op zvt.Op, p *store.Payment) *zvt.Result {
 		// Still open: not paid as far as the register is concerned; the terminal keeps
 		// watching and flags a late payment. Offline at create: receiver not ready.
 		r.Code = zvt.RCAborted
-		if p.Data["abandon"] == "offline" {
+		if p.Abandon == store.AbandonOffline {
 			r.Code = zvt.RCReceiverNotReady
 		}
 	}
