@@ -92,10 +92,21 @@ func (e *Engine) reprint(n uint64) error {
 	return e.enqueue(j)
 }
 
-// Refund refunds minor units (0: all that is left) of payment id; dest is the refund
-// address where the provider needs one. The refund is on disk when Refund returns and is
-// retried until the provider accepts it.
-func (e *Engine) Refund(ctx context.Context, id string, minor int64, dest string) (*store.Refund, error) {
+// Payment returns the stored payment id (store.ErrNotFound when there is none).
+func (e *Engine) Payment(ctx context.Context, id string) (*store.Payment, error) {
+	var p *store.Payment
+	err := e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return })
+	if err != nil {
+		return nil, fmt.Errorf("flow: payment %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// Refund refunds amount (zero: all that is left) of payment id; its currency must be the
+// payment's. dest is the refund address where the provider needs one. The refund is on
+// disk when Refund returns and is retried until the provider accepts it. Errors match
+// ErrNotRefundable, ErrNotPaid, ErrRefundTooLarge or store.ErrNotFound.
+func (e *Engine) Refund(ctx context.Context, id string, amount money.Amount, dest string) (*store.Refund, error) {
 	var r *store.Refund
 	var err error
 	derr := e.do(ctx, func() {
@@ -103,7 +114,11 @@ func (e *Engine) Refund(ctx context.Context, id string, minor int64, dest string
 		if err = e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return }); err != nil {
 			return
 		}
-		r, err = e.newRefund(p, minor, dest)
+		if amount.Minor != 0 && amount.Currency != p.Amount.Currency {
+			err = fmt.Errorf("flow: refund in %s of a payment in %s", amount.Currency, p.Amount.Currency)
+			return
+		}
+		r, err = e.newRefund(p, amount.Minor, dest)
 	})
 	if derr != nil {
 		return nil, derr

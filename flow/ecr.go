@@ -2,7 +2,6 @@ package flow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -28,12 +27,7 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 			err = ErrBusy
 			return
 		}
-		if amount.Minor < e.cfg.MinAmount {
-			err = fmt.Errorf("flow: amount %s below the minimum %s", amount, money.New(e.cfg.MinAmount, amount.Currency))
-			return
-		}
-		if amount.Minor > e.cfg.MaxAmount {
-			err = fmt.Errorf("flow: amount %s above the maximum %s", amount, money.New(e.cfg.MaxAmount, amount.Currency))
+		if err = e.checkAmount(amount); err != nil {
 			return
 		}
 		if !e.online[e.order[0]] {
@@ -70,7 +64,7 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 		case p, ok := <-ch:
 			if !ok {
 				if last == nil || last.State == store.StateNew {
-					return nil, errors.New("flow: payment not started: its state could not be stored")
+					return nil, ErrNotStored
 				}
 				return last, nil
 			}
@@ -188,8 +182,12 @@ func (e *Engine) Reverse(ctx context.Context, n uint64) (*store.Payment, *store.
 		if err != nil {
 			return
 		}
-		if p.Refunded > 0 || p.State != store.StatePaid {
+		switch {
+		case p.State != store.StatePaid:
 			err = ErrNotReversible
+			return
+		case p.Refunded > 0:
+			err = ErrAlreadyRefunded
 			return
 		}
 		r, err = e.newRefund(p, 0, "")
@@ -200,9 +198,44 @@ func (e *Engine) Reverse(ctx context.Context, n uint64) (*store.Payment, *store.
 	return p, r, err
 }
 
-// ErrNotReversible is returned for a reversal of a payment that is not paid or already
-// (partly) refunded.
-var ErrNotReversible = errors.New("flow: payment cannot be reversed")
+// RefundLatest refunds amount from the newest paid payment in its currency that has that
+// much left to refund (among the newest 500 payments): a register's refund names no
+// payment, and QR providers refund against one. It returns the payment and the refund on
+// disk; ErrNothingToRefund when no payment fits.
+func (e *Engine) RefundLatest(ctx context.Context, amount money.Amount) (*store.Payment, *store.Refund, error) {
+	var p *store.Payment
+	var r *store.Refund
+	var err error
+	derr := e.do(ctx, func() {
+		if amount.Minor <= 0 { // zero would mean "all that is left"
+			err = &AmountError{Amount: amount, Limit: money.New(1, amount.Currency), Err: ErrAmountTooSmall}
+			return
+		}
+		n := 0
+		err = e.st.View(func(tx *store.Tx) error {
+			return tx.Payments(func(x *store.Payment) bool {
+				n++
+				if x.State == store.StatePaid && x.Amount.Currency == amount.Currency && x.Paid().Minor-x.Refunded >= amount.Minor {
+					p = x
+					return false
+				}
+				return n < 500
+			})
+		})
+		if err != nil {
+			return
+		}
+		if p == nil {
+			err = ErrNothingToRefund
+			return
+		}
+		r, err = e.newRefund(p, amount.Minor, "")
+	})
+	if derr != nil {
+		return nil, nil, derr
+	}
+	return p, r, err
+}
 
 // WaitRefund blocks until refund id leaves the pending state (accepted or failed) or ctx
 // ends, and returns it.

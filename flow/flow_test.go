@@ -493,10 +493,10 @@ func TestRefundAndReprint(t *testing.T) {
 	r.waitFor("paid", r.state(store.StatePaid))
 	p := r.payment()
 	ctx := context.Background()
-	if _, err := r.e.Refund(ctx, p.ID, 1500, ""); err == nil {
+	if _, err := r.e.Refund(ctx, p.ID, money.New(1500, "EUR"), ""); err == nil {
 		t.Fatal("refund above the amount accepted")
 	}
-	rf, err := r.e.Refund(ctx, p.ID, 400, "")
+	rf, err := r.e.Refund(ctx, p.ID, money.New(400, "EUR"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,7 +508,7 @@ func TestRefundAndReprint(t *testing.T) {
 	if p := r.payment(); p.Refunded != 400 {
 		t.Fatalf("refunded = %d, want 400", p.Refunded)
 	}
-	if _, err := r.e.Refund(ctx, p.ID, 700, ""); err == nil {
+	if _, err := r.e.Refund(ctx, p.ID, money.New(700, "EUR"), ""); err == nil {
 		t.Fatal("refund beyond what is left accepted")
 	}
 	r.waitFor("sale and refund printed", func() bool { return len(r.prn.printed()) == 2 })
@@ -631,7 +631,7 @@ func TestEndOfDayNetsRefunds(t *testing.T) {
 	r.keys("1000\n")
 	r.waitFor("paid", r.state(store.StatePaid))
 	p := r.payment()
-	rf, err := r.e.Refund(context.Background(), p.ID, 250, "")
+	rf, err := r.e.Refund(context.Background(), p.ID, money.New(250, "EUR"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -841,4 +841,49 @@ func TestReceiptInterruptedByCrashIsMarked(t *testing.T) {
 		r.st.View(func(tx *store.Tx) (err error) { jobs, err = tx.Jobs(); return })
 		return len(jobs) == 0
 	})
+}
+
+// The register's verbs are refused with errors the register link matches by identity, and
+// a register refund draws on the newest paid payment that has the amount left.
+func TestRegisterTypedErrorsAndRefundLatest(t *testing.T) {
+	r := newRig(t, "", testConfig(), func(s *script) driver.Provider { return refundingScript{s} })
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
+	r.run()
+	ctx := context.Background()
+	if _, err := r.e.Pay(ctx, money.New(100001, "EUR"), nil); !errors.Is(err, ErrAmountTooLarge) {
+		t.Fatalf("pay above the maximum: %v, want ErrAmountTooLarge", err)
+	}
+	if _, _, err := r.e.RefundLatest(ctx, money.New(100, "EUR")); !errors.Is(err, ErrNothingToRefund) {
+		t.Fatalf("refund with no payment: %v, want ErrNothingToRefund", err)
+	}
+	var ids []string
+	for _, minor := range []int64{1000, 300} {
+		p, err := r.e.Pay(ctx, money.New(minor, "EUR"), nil)
+		if err != nil || p.State != store.StatePaid {
+			t.Fatalf("Pay = %+v, %v", p, err)
+		}
+		r.e.Confirm(ctx, p.ID)
+		ids = append(ids, p.ID)
+	}
+	p, rf, err := r.e.RefundLatest(ctx, money.New(200, "EUR"))
+	if err != nil || p.ID != ids[1] {
+		t.Fatalf("refund of 2.00 drew on %v (%v), want the newest payment %s", p, err, ids[1])
+	}
+	r.waitFor("refund done", func() bool {
+		got, _ := r.e.WaitRefund(ctx, rf.ID)
+		return got.State == store.RefundDone
+	})
+	if p, _, err = r.e.RefundLatest(ctx, money.New(200, "EUR")); err != nil || p.ID != ids[0] {
+		t.Fatalf("second refund of 2.00 drew on %v (%v), want %s: the newest has only 1.00 left", p, err, ids[0])
+	}
+	if _, _, err := r.e.RefundLatest(ctx, money.New(0, "EUR")); !errors.Is(err, ErrAmountTooSmall) {
+		t.Fatalf("refund of nothing: %v, want ErrAmountTooSmall (zero must not mean all)", err)
+	}
+	newest, err := r.e.Payment(ctx, ids[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.e.Reverse(ctx, newest.Receipt); !errors.Is(err, ErrAlreadyRefunded) || !errors.Is(err, ErrNotReversible) {
+		t.Fatalf("reversal of a refunded payment: %v, want ErrAlreadyRefunded", err)
+	}
 }

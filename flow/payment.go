@@ -15,12 +15,6 @@ import (
 	"github.com/terminald/terminald/store"
 )
 
-// ErrBusy is returned when a payment is asked for while another one is on screen.
-var ErrBusy = errors.New("flow: terminal busy with another payment")
-
-// ErrOffline is returned when a payment is asked for while its provider is unreachable.
-var ErrOffline = errors.New("flow: provider offline, try again")
-
 // newPayment commits a new payment for amount at provider prov (state new).
 func (e *Engine) newPayment(amount money.Amount, prov, source string) (*track, error) {
 	if _, ok := e.providers[prov]; !ok {

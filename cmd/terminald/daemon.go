@@ -103,28 +103,17 @@ func (a adminHandler) Reprint(ctx context.Context, n uint64) (any, error) {
 }
 
 func (a adminHandler) Refund(ctx context.Context, id, amount, dest string) (any, error) {
-	var minor int64
+	var amt money.Amount // zero: all that is left
 	if amount != "" {
-		ps, err := a.eng.Payments(ctx, 0)
+		p, err := a.eng.Payment(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		cur := ""
-		for _, p := range ps {
-			if p.ID == id {
-				cur = p.Amount.Currency
-			}
-		}
-		if cur == "" {
-			return nil, fmt.Errorf("no payment %s", id)
-		}
-		a, err := money.Parse(amount, cur)
-		if err != nil {
+		if amt, err = money.Parse(amount, p.Amount.Currency); err != nil {
 			return nil, err
 		}
-		minor = a.Minor
 	}
-	return a.eng.Refund(ctx, id, minor, dest)
+	return a.eng.Refund(ctx, id, amt, dest)
 }
 
 func (a adminHandler) EndOfDay(ctx context.Context) (any, error) { return a.eng.EndOfDay(ctx) }
