@@ -7,7 +7,6 @@ import (
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/store"
 )
 
@@ -23,7 +22,7 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 	var id string
 	var err error
 	if derr := e.do(context.Background(), func() {
-		if e.recovering || e.ui.pay != "" || e.ui.mode == modeEntry || e.ui.mode == modeStep || e.ui.mode == modeProvider || e.ui.mode == modeWait {
+		if e.recovering || e.ui.busy() {
 			err = ErrBusy
 			return
 		}
@@ -31,7 +30,7 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 			return
 		}
 		if !e.online[e.order[0]] {
-			e.offlineScreen(e.order[0])
+			e.ui.offline(e.order[0])
 			err = ErrOffline
 			return
 		}
@@ -46,9 +45,7 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 		}
 		id = t.p.ID
 		e.waiters[id] = append(e.waiters[id], ch)
-		t.foreground = true
-		e.ui.pay, e.ui.amount, e.ui.mode = id, amount, modeWait
-		e.show()
+		e.ui.foreground(t)
 		e.ask(t)
 	}); derr != nil {
 		return nil, derr
@@ -138,7 +135,7 @@ func (e *Engine) unconfirmed(p *store.Payment) {
 		return
 	}
 	p.Unconfirmed = true
-	job := &store.Job{Kind: "payment", Ref: p.ID, Arg: string(receipt.Unconfirmed), CreatedAt: e.now(), NextAt: e.now()}
+	job := newJob(jobPayment, p.ID, string(receiptKind(p)), e.now())
 	if err := e.save(p, job); err != nil {
 		return
 	}
@@ -158,7 +155,7 @@ func (e *Engine) unconfirmed(p *store.Payment) {
 	if reversed {
 		line = "Reversal sent to " + p.Provider
 	}
-	e.message("Paid, not confirmed to register", p.Amount.String()+" receipt "+fmtReceipt(p.Receipt), line)
+	e.ui.notice("Paid, not confirmed to register", p.Amount.String()+" receipt "+fmtReceipt(p.Receipt), line)
 }
 
 // Reverse refunds the whole payment printed with receipt number n (the register's

@@ -14,6 +14,15 @@
 //   - side effects (receipts) go through the store's outbox, written in the same
 //     transaction as the state change that causes them, so they happen once.
 //
+// Inside, the payment state machine (Engine: payment.go, recover.go, refund.go, jobs.go)
+// and the terminal's user interface (ui: keypad modes, amount entry, provider steps, the
+// keypad admin menu, the screens; ui.go, adminmenu.go) are separate types on the same
+// goroutine. The engine reports payment changes to the ui (waiting, changed, finished,
+// offline, ...) and the ui drives the engine with verbs (begin, ask, answer, cancel,
+// accept, decline); the state machine never sets a mode or builds a screen. The register
+// (Pay, Confirm, RefundLatest, ...) and the admin socket (Status, Refund, Reprint,
+// EndOfDay) call exported methods; their refusals are the sentinels in errors.go.
+//
 // flow knows hardware and providers only through the small interfaces it defines here
 // (Display, Printer, driver.Provider and its optional extensions).
 package flow
@@ -167,14 +176,13 @@ type Engine struct {
 	recovering bool               // keys and register requests wait until recovery is done
 	tracks     map[string]*track  // open payments by id
 	refunds    map[string]*rtrack // open refunds by id
-	ui         ui
+	ui         *ui                // the terminal UI; runs on this goroutine
 	online     map[string]bool
 	pinging    map[string]bool
 	lastPing   map[string]time.Time
 	printBusy  bool
 	printer    string // last known printer state
 	jobs       []*store.Job
-	lastTick   time.Time
 	waiters    map[string][]chan *store.Payment // callers waiting for a payment's end
 }
 
@@ -225,6 +233,7 @@ func New(cfg Config, st *store.Store, providers []driver.Provider, disp Display,
 		waiters:   map[string][]chan *store.Payment{},
 		printer:   "unknown",
 	}
+	e.ui = &ui{e: e}
 	for _, p := range providers {
 		if _, dup := e.providers[p.Name()]; dup {
 			return nil, fmt.Errorf("flow: provider %q configured twice", p.Name())
@@ -271,12 +280,12 @@ func (e *Engine) Healthy(ctx context.Context) error {
 
 // Key delivers a key press.
 func (e *Engine) Key(k Key) {
-	e.post(context.Background(), func() { e.onKey(k) })
+	e.post(context.Background(), func() { e.ui.key(k) })
 }
 
 // Scan delivers a scanned code (barcode scanner).
 func (e *Engine) Scan(code string) {
-	e.post(context.Background(), func() { e.onScan(code) })
+	e.post(context.Background(), func() { e.ui.scan(code) })
 }
 
 // Hint tells the engine that a provider pushed news about a payment (a webhook); ref is
@@ -300,7 +309,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		return err
 	}
 	close(e.ready)
-	e.show()
+	e.ui.show()
 	if ps, ok := e.prn.(PrinterStatus); ok {
 		go func() {
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -309,7 +318,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.post(ctx, func() {
 				if state != e.printer {
 					e.printer = state
-					e.show()
+					e.ui.show()
 				}
 			})
 		}()
@@ -456,7 +465,7 @@ func (e *Engine) noteReachability(prov string, err error) {
 	e.online[prov] = now
 	if was != now {
 		e.log.Warn("provider reachability changed", "provider", prov, "online", now)
-		e.show()
+		e.ui.show()
 	}
 }
 

@@ -302,7 +302,7 @@ func TestAmountEntry(t *testing.T) {
 	r := newRig(t, "", cfg, nil).run()
 	amount := func() string {
 		var s string
-		r.e.do(context.Background(), func() { s = r.e.screen().Amount + "|" + r.e.ui.err })
+		r.e.do(context.Background(), func() { s = r.e.ui.screen().Amount + "|" + r.e.ui.err })
 		return s
 	}
 	for _, tc := range []struct{ keys, want string }{

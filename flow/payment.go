@@ -10,8 +10,6 @@ import (
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/receipt"
-	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
 
@@ -75,13 +73,15 @@ func (e *Engine) ask(t *track) {
 				e.start(t)
 				return
 			}
-			e.showStep(t, step)
+			e.ui.stepAsked(step)
 		})
 	}()
 }
 
-// answer records the answer to a step and asks for the next one.
-func (e *Engine) answer(t *track, step *driver.Step, value string) {
+// answer records the answer to a provider's step (into the provider's data, under the
+// step's key). On a storage error t is dropped and the error returned; the caller asks
+// for the next step otherwise.
+func (e *Engine) answer(t *track, step *driver.Step, value string) error {
 	if t.p.Data == nil {
 		t.p.Data = map[string]string{}
 	}
@@ -91,11 +91,19 @@ func (e *Engine) answer(t *track, step *driver.Step, value string) {
 	}
 	if err := e.save(t.p); err != nil {
 		e.storageError(t, err)
-		return
+		return err
 	}
-	e.ui.mode = modeWait
-	e.show()
-	e.ask(t)
+	return nil
+}
+
+// begin commits a new payment of a at provider prov; ErrOffline when prov is not
+// reachable (it is pinged again at once).
+func (e *Engine) begin(a money.Amount, prov, source string) (*track, error) {
+	if !e.online[prov] {
+		e.lastPing[prov] = time.Time{}
+		return nil, ErrOffline
+	}
+	return e.newPayment(a, prov, source)
 }
 
 // start commits the create intent and calls the provider.
@@ -106,10 +114,7 @@ func (e *Engine) start(t *track) {
 		e.storageError(t, err)
 		return
 	}
-	if t.foreground {
-		e.ui.mode = modeWait
-		e.show()
-	}
+	e.ui.waiting(t)
 	e.call(t, "start", e.providers[t.p.Provider].Start, func(u driver.Update, err error) {
 		if err != nil && !errors.Is(err, driver.ErrUnreachable) {
 			e.finish(t, store.StateFailed, driver.CashierMessage(err))
@@ -123,11 +128,7 @@ func (e *Engine) start(t *track) {
 			t.interval = e.cfg.PollMin
 			t.p.Abandon = store.AbandonOffline
 			e.save(t.p)
-			if t.foreground {
-				t.foreground = false
-				e.ui.pay = ""
-				e.offlineScreen(t.p.Provider)
-			}
+			e.ui.createdOffline(t)
 			e.notify(t)
 			return
 		}
@@ -139,15 +140,7 @@ func (e *Engine) start(t *track) {
 // for it, and the cashier sees why.
 func (e *Engine) storageError(t *track, err error) {
 	delete(e.tracks, t.p.ID)
-	if t.foreground {
-		t.foreground = false
-		e.ui.pay = ""
-	}
-	e.ui.shown = screen.Screen{Kind: screen.Failed, Title: "Storage error", Amount: t.p.Amount.String(),
-		Lines: []string{"Payment not started.", driver.CashierMessage(err)}}
-	e.ui.mode = modeMessage
-	e.ui.until = e.now().Add(e.cfg.ResultHold)
-	e.show()
+	e.ui.storageError(t, err)
 	for _, w := range e.waiters[t.p.ID] {
 		close(w) // the register gets an error: nothing was sent
 	}
@@ -162,7 +155,7 @@ func (e *Engine) check(t *track) {
 			if !errors.Is(err, driver.ErrUnreachable) {
 				e.log.Warn("check failed", "payment", t.p.ID, "err", err)
 			}
-			e.show()
+			e.ui.show()
 			return
 		}
 		e.apply(t, u)
@@ -207,7 +200,7 @@ func (e *Engine) cancel(t *track) {
 	if t.p.State == store.StateCreating {
 		return
 	}
-	e.show()
+	e.ui.show()
 	e.call(t, "cancel", e.providers[t.p.Provider].Cancel, func(u driver.Update, err error) {
 		switch {
 		case err == nil:
@@ -225,13 +218,11 @@ func (e *Engine) cancel(t *track) {
 			t.note, t.noteUntil = "Cannot cancel: payment in progress", e.now().Add(e.cfg.ResultHold)
 			e.save(t.p)
 			t.nextCheck = time.Time{}
-			e.show()
+			e.ui.show()
 		case errors.Is(err, driver.ErrUnreachable):
 			// Still cancelling; the cancel is asked again in the background.
 			e.backoff(t)
-			if t.foreground {
-				e.releaseForeground(t, "Cancel pending", "Provider offline: the cancel is sent when it is back.")
-			}
+			e.ui.cancelPending(t)
 		case errors.Is(err, driver.ErrCannotCancel):
 			// No cancel at this provider: the customer may have paid already. One last
 			// look tells what really happened (a register's abort must report it).
@@ -249,6 +240,42 @@ func (e *Engine) cancel(t *track) {
 			e.finish(t, store.StateCancelled, "Cancelled")
 		}
 	})
+}
+
+// accept takes an underpayment as it stands (the cashier's decision).
+func (e *Engine) accept(t *track) {
+	d, ok := e.providers[t.p.Provider].(driver.Decider)
+	if !ok {
+		return
+	}
+	t.p.Decision = store.DecisionAccepted
+	if err := e.save(t.p); err != nil {
+		return
+	}
+	e.ui.decision(true)
+	if t.busy {
+		// A status check is under way: accept as soon as it is back, never drop the key.
+		t.acceptPending = true
+		return
+	}
+	t.acceptPending = false
+	e.call(t, "accept", d.Accept, func(u driver.Update, err error) {
+		if err != nil {
+			t.note, t.noteUntil = "Accept failed: "+driver.CashierMessage(err), e.now().Add(e.cfg.ResultHold)
+			e.ui.decision(false)
+			return
+		}
+		if u.Remote == driver.RemoteUnderpaid {
+			u.Remote = driver.RemotePending
+		}
+		e.apply(t, u)
+	})
+}
+
+// decline cancels an underpaid payment (the cashier's decision).
+func (e *Engine) decline(t *track) {
+	t.p.Decision = store.DecisionCancelled
+	e.cancel(t)
 }
 
 // apply takes a provider update for t.
@@ -326,14 +353,8 @@ func (e *Engine) apply(t *track, u driver.Update) {
 		}
 		e.backoff(t)
 	}
-	if u.Remote == driver.RemoteUnderpaid && t.foreground && e.ui.mode != modeDecision {
-		e.ui.mode = modeDecision
-	}
-	if t.foreground && (e.ui.mode == modeWait || e.ui.mode == modeStep) && p.State == store.StateAwaiting {
-		e.ui.mode = modeAwait
-	}
 	e.notify(t)
-	e.show()
+	e.ui.changed(t)
 }
 
 func orText(s, def string) string {
@@ -375,20 +396,12 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 		// still pay. Keep asking the provider for a while.
 		p.WatchUntil = now.Add(e.cfg.WatchWindow)
 	}
-	kind := receipt.Slip
-	switch {
-	case st == store.StatePaid && p.PaidLate:
-		kind = receipt.LatePaid
-	case st == store.StatePaid && p.Decision == store.DecisionAccepted:
-		kind = receipt.Underpaid
-	case st == store.StatePaid:
-		kind = receipt.Sale
-	}
 	var jobs []*store.Job
 	if reachedProvider {
-		jobs = append(jobs, &store.Job{Kind: "payment", Ref: p.ID, Arg: string(kind), CreatedAt: now, NextAt: now})
+		kind := receiptKind(p)
+		jobs = append(jobs, newJob(jobPayment, p.ID, string(kind), now))
 		if e.cfg.MerchantCopy && st == store.StatePaid {
-			jobs = append(jobs, &store.Job{Kind: "payment", Ref: p.ID, Arg: string(kind) + merchantCopy, CreatedAt: now, NextAt: now})
+			jobs = append(jobs, newJob(jobPayment, p.ID, string(kind)+merchantCopy, now))
 		}
 	}
 	err := e.commit(p, func(tx *store.Tx) (err error) {
@@ -409,11 +422,7 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 	if st == store.StatePaid && p.Source == "ecr" && p.ECR == store.ECRPending && len(e.waiters[p.ID]) == 0 {
 		e.unconfirmed(p) // its register is gone: nobody will acknowledge it
 	}
-	if t.foreground {
-		e.resultScreen(p)
-	} else if st == store.StatePaid && p.PaidLate {
-		e.message("Paid after cancel", p.Amount.String()+" via "+p.Provider, "Receipt "+fmt.Sprint(p.Receipt)+" printed")
-	}
+	e.ui.finished(t)
 	e.notify(t)
 	if !p.Open(now) {
 		e.untrack(t)
@@ -438,9 +447,7 @@ func (e *Engine) onLatePaid(t *track) {
 
 func (e *Engine) untrack(t *track) {
 	delete(e.tracks, t.p.ID)
-	if e.ui.pay == t.p.ID && !t.foreground {
-		e.ui.pay = ""
-	}
+	e.ui.untracked(t)
 }
 
 // notify wakes callers waiting for t (the register link).
@@ -514,7 +521,7 @@ func (e *Engine) onTick() {
 	e.tickRefunds(now)
 	e.tickJobs(now)
 	e.pingOffline(now)
-	e.tickUI(now)
+	e.ui.tick(now)
 }
 
 // pingOffline probes unreachable providers so the terminal comes back online by itself.

@@ -158,7 +158,7 @@ func (e *Engine) refunded(rt *rtrack, r *store.Refund, u driver.RefundUpdate, er
 				return err
 			}
 			r.Receipt = n
-			jobs = append(jobs, &store.Job{Kind: "refund", Ref: r.ID, Arg: string(receipt.Refund), CreatedAt: r.UpdatedAt, NextAt: r.UpdatedAt})
+			jobs = append(jobs, newJob(jobRefund, r.ID, string(receipt.Refund), r.UpdatedAt))
 		}
 		if r.State == store.RefundDone || r.State == store.RefundSent && prev == store.RefundPending {
 			p, err := tx.Payment(r.PaymentID)
