@@ -18,7 +18,8 @@ type Status struct {
 	Providers map[string]bool `json:"providers_online"`
 	Printer   string          `json:"printer"`
 	Current   *store.Payment  `json:"current,omitempty"`
-	Open      int             `json:"open_payments"`
+	Open      int             `json:"open_payments"` // in flight or watched for a late payment
+	InFlight  int             `json:"in_flight"`     // not final (whatever the abandon reason)
 	Refunds   int             `json:"open_refunds"`
 	Outbox    int             `json:"outbox_jobs"`
 }
@@ -37,6 +38,7 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 			s.Current = t.p.Clone()
 		}
 		s.Open, s.Refunds, s.Outbox = len(e.tracks), len(e.refunds), len(e.jobs)
+		s.InFlight = e.inFlight()
 	})
 	return s, err
 }
@@ -335,18 +337,33 @@ func (e *Engine) refundNeedsDestination(prov string) bool {
 	return ok && rf.RefundNeedsDestination()
 }
 
-// Idle reports whether no payment is in flight: none on screen, none open and not yet
-// final, no refund pending and nothing left to print. Watched (abandoned) payments do
-// not count.
+// Idle reports whether the terminal has nothing to finish: no payment in flight (see
+// inFlight: abandoned payments not yet final count), none on screen or being keyed, no
+// refund pending and nothing left to print. Payments watched for a late answer after
+// reaching a final state do not count.
 func (e *Engine) Idle(ctx context.Context) (bool, error) {
 	idle := false
 	err := e.do(ctx, func() {
 		idle = !e.ui.busy() && len(e.jobs) == 0 && len(e.refunds) == 0 && !e.printBusy
-		for _, t := range e.tracks {
-			if !t.p.State.Final() && t.p.Abandon == store.AbandonNone {
-				idle = false
-			}
+		if e.inFlight() > 0 {
+			idle = false
 		}
 	})
 	return idle, err
+}
+
+// inFlight reports whether p is in flight: not in a final state, whatever its abandon
+// reason. This is the one definition: Idle (the simulator's end of input), Status, the
+// gauges and the stop log use it.
+func inFlight(p *store.Payment) bool { return !p.State.Final() }
+
+// inFlight counts the payments in flight.
+func (e *Engine) inFlight() int {
+	n := 0
+	for _, t := range e.tracks {
+		if inFlight(t.p) {
+			n++
+		}
+	}
+	return n
 }

@@ -60,7 +60,7 @@ func (u *ui) adminKey(k Key) {
 			a.step = "refund-receipt"
 		case '4':
 			// Reconciling asks providers over the network: not on this goroutine.
-			go e.EndOfDay(e.ctx)
+			e.spawn(func() { e.EndOfDay(e.ctx) })
 			u.adminResult(nil, "End of day: report printing")
 		}
 		u.show()

@@ -15,6 +15,9 @@ import (
 // register's abort: the payment is cancelled at the provider and Pay returns what really
 // happened, which may still be paid.
 //
+// When the engine stops first, Pay returns at once with the payment as last known (nil
+// when it was never started) and ErrStopped.
+//
 // A paid payment from the register is not committed until Confirm; Unconfirmed (or a
 // restart before Confirm) reverses it where the provider can and flags it otherwise.
 func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*store.Payment)) (*store.Payment, error) {
@@ -60,10 +63,13 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 		select {
 		case p, ok := <-ch:
 			if !ok {
-				if last == nil || last.State == store.StateNew {
-					return nil, ErrNotStored
+				switch {
+				case last != nil && last.State.Final():
+					return last, nil
+				case last != nil && last.State != store.StateNew:
+					return last, ErrStopped // the engine stopped while it was open
 				}
-				return last, nil
+				return nil, ErrNotStored
 			}
 			last = p
 			if progress != nil {
@@ -72,6 +78,22 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 			if p.State.Final() || p.Abandon != store.AbandonNone {
 				return p, nil
 			}
+		case <-e.done:
+			for { // what the engine reported before it stopped
+				select {
+				case p, ok := <-ch:
+					if ok {
+						last = p
+						continue
+					}
+				default:
+				}
+				break
+			}
+			if last != nil && last.State.Final() {
+				return last, nil
+			}
+			return last, ErrStopped
 		case <-done:
 			done = nil
 			if !aborted {
@@ -249,6 +271,8 @@ func (e *Engine) WaitRefund(ctx context.Context, id string) (*store.Refund, erro
 		select {
 		case <-ctx.Done():
 			return r, ctx.Err()
+		case <-e.done:
+			return r, ErrStopped
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

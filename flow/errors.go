@@ -10,6 +10,9 @@ import (
 // Errors of the engine's verbs, matched with errors.Is (the register link turns them into
 // ZVT result codes; nothing matches their text).
 var (
+	// ErrStopped is returned by calls into an engine that has stopped (or stops while
+	// they wait).
+	ErrStopped = errors.New("flow: engine stopped")
 	// ErrBusy is returned when a payment is asked for while another one is on screen.
 	ErrBusy = errors.New("flow: terminal busy with another payment")
 	// ErrOffline is returned when a payment is asked for while its provider is unreachable.

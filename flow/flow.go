@@ -23,6 +23,12 @@
 // (Pay, Confirm, RefundLatest, ...) and the admin socket (Status, Refund, Reprint,
 // EndOfDay) call exported methods; their refusals are the sentinels in errors.go.
 //
+// Stopping (Run's context ends) ends every wait on the engine: Done is closed, every
+// call into the engine (register, admin, keypad, webhooks) returns ErrStopped instead of
+// waiting, a register's Pay gets the payment as it stands, and Run returns only after the
+// goroutines it started (provider calls, printing, pings) have ended. A payment is in
+// flight while it is not final, whatever its abandon reason (inFlight).
+//
 // flow knows hardware and providers only through the small interfaces it defines here
 // (Display, Printer, driver.Provider and its optional extensions).
 package flow
@@ -32,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/terminald/terminald/driver"
@@ -170,6 +177,8 @@ type Engine struct {
 
 	events chan func()
 	ready  chan struct{}
+	done   chan struct{}  // closed when Run returns
+	wg     sync.WaitGroup // goroutines started by the engine (spawn)
 
 	// Owned by the Run goroutine.
 	ctx        context.Context
@@ -225,6 +234,7 @@ func New(cfg Config, st *store.Store, providers []driver.Provider, disp Display,
 		providers: map[string]driver.Provider{},
 		events:    make(chan func(), 64),
 		ready:     make(chan struct{}),
+		done:      make(chan struct{}),
 		tracks:    map[string]*track{},
 		refunds:   map[string]*rtrack{},
 		online:    map[string]bool{},
@@ -248,29 +258,61 @@ func New(cfg Config, st *store.Store, providers []driver.Provider, disp Display,
 // Ready is closed once recovery finished and the engine accepts new work.
 func (e *Engine) Ready() <-chan struct{} { return e.ready }
 
+// Done is closed when Run has returned: the engine takes no more work, and every call
+// waiting on it has returned (with ErrStopped).
+func (e *Engine) Done() <-chan struct{} { return e.done }
+
 // post hands fn to the Run goroutine. It blocks only while the event queue is full, and
-// gives up when ctx ends.
+// gives up when ctx ends or the engine stops.
 func (e *Engine) post(ctx context.Context, fn func()) bool {
+	select {
+	case <-e.done:
+		return false
+	default:
+	}
 	select {
 	case e.events <- fn:
 		return true
 	case <-ctx.Done():
 		return false
+	case <-e.done:
+		return false
 	}
 }
 
-// do runs fn on the Run goroutine and waits for it.
+// do runs fn on the Run goroutine and waits for it: ctx's error when ctx ends first,
+// ErrStopped when the engine stops first.
 func (e *Engine) do(ctx context.Context, fn func()) error {
 	done := make(chan struct{})
 	if !e.post(ctx, func() { fn(); close(done) }) {
-		return ctx.Err()
+		return e.stopErr(ctx)
 	}
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-e.done:
+		return ErrStopped
 	}
+}
+
+// stopErr says why a call could not reach the Run goroutine.
+func (e *Engine) stopErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return ErrStopped
+}
+
+// spawn runs fn in a goroutine of the engine's: Run does not return before it has ended.
+// Called only on the Run goroutine.
+func (e *Engine) spawn(fn func()) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		fn()
+	}()
 }
 
 // Healthy reports whether the Run loop answers within ctx (the systemd watchdog asks).
@@ -303,7 +345,15 @@ func (e *Engine) Hint(ref string) {
 
 // Run recovers unfinished work and then runs the state machine until ctx ends. On return
 // the current payment is parked in the store (its state is already durable).
+//
+// Stopping ends every wait on the engine at once: Done is closed, calls waiting on the
+// engine return ErrStopped, the context of every provider call and print job is
+// cancelled, and Run returns only after the goroutines it started have ended.
 func (e *Engine) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer e.wg.Wait()
+	defer close(e.done)
+	defer cancel()
 	e.ctx = ctx
 	if err := e.recover(ctx); err != nil {
 		return err
@@ -311,7 +361,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	close(e.ready)
 	e.ui.show()
 	if ps, ok := e.prn.(PrinterStatus); ok {
-		go func() {
+		e.spawn(func() {
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			state := ps.PrinterStatus(sctx)
 			cancel()
@@ -321,14 +371,15 @@ func (e *Engine) Run(ctx context.Context) error {
 					e.ui.show()
 				}
 			})
-		}()
+		})
 	}
 	tick := time.NewTicker(e.cfg.Tick)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			e.log.Info("flow stopped", "open_payments", len(e.tracks))
+			e.log.Info("flow stopped", "open_payments", len(e.tracks), "in_flight", e.inFlight())
+			e.releaseWaiters()
 			return nil
 		case fn := <-e.events:
 			fn()
@@ -441,7 +492,7 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *drive
 	p := e.view(t.p)
 	save := e.providerSaver(p.ID)
 	prov := t.p.Provider
-	go func() {
+	e.spawn(func() {
 		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
 		start := time.Now()
 		u, err := fn(ctx, p, save)
@@ -456,7 +507,7 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *drive
 				e.accept(t)
 			}
 		})
-	}()
+	})
 }
 
 func (e *Engine) noteReachability(prov string, err error) {

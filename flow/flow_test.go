@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -885,5 +886,62 @@ func TestRegisterTypedErrorsAndRefundLatest(t *testing.T) {
 	}
 	if _, _, err := r.e.Reverse(ctx, newest.Receipt); !errors.Is(err, ErrAlreadyRefunded) || !errors.Is(err, ErrNotReversible) {
 		t.Fatalf("reversal of a refunded payment: %v, want ErrAlreadyRefunded", err)
+	}
+}
+
+// Stopping the engine while a register payment is being aborted (a cancel its provider
+// cannot make now) ends every wait on the engine at once with the truth, and leaves no
+// goroutine of the engine's behind.
+func TestStopEndsEveryWaitAndLeavesNoGoroutine(t *testing.T) {
+	before := runtime.NumGoroutine()
+	r := newRig(t, "", testConfig(), nil)
+	r.prov.cancelFn = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{}, fmt.Errorf("dial: %w", driver.ErrUnreachable)
+	}
+	r.run()
+	ctx, abort := context.WithCancel(context.Background())
+	defer abort()
+	type result struct {
+		p   *store.Payment
+		err error
+	}
+	paid := make(chan result, 1)
+	go func() {
+		p, err := r.e.Pay(ctx, money.New(1234, "EUR"), nil)
+		paid <- result{p, err}
+	}()
+	r.waitFor("QR", r.state(store.StateAwaiting))
+	abort()
+	r.waitFor("cancelling", r.state(store.StateCancelling))
+	r.stop()
+	select {
+	case res := <-paid:
+		if !errors.Is(res.err, ErrStopped) || res.p == nil || res.p.State != store.StateCancelling {
+			t.Fatalf("Pay after stop = %+v, %v; want the cancelling payment and ErrStopped", res.p, res.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Pay still waits on a stopped engine")
+	}
+	select {
+	case <-r.e.Done():
+	default:
+		t.Fatal("Done not closed after Run returned")
+	}
+	if err := r.e.Healthy(context.Background()); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Healthy on a stopped engine = %v, want ErrStopped", err)
+	}
+	if _, err := r.e.Status(context.Background()); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Status on a stopped engine = %v, want ErrStopped", err)
+	}
+	for i := 0; i < 100; i++ {
+		r.e.Key('1') // more than the event queue holds: must not block
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines after stop, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -37,7 +37,7 @@ func (e *Engine) tickJobs(now time.Time) {
 			return // not printing what could not be marked
 		}
 		e.printBusy = true
-		go func() {
+		e.spawn(func() {
 			ctx, cancel := context.WithTimeout(e.ctx, 60*time.Second)
 			perr := e.prn.Print(ctx, r)
 			state := ""
@@ -46,7 +46,7 @@ func (e *Engine) tickJobs(now time.Time) {
 			}
 			cancel()
 			e.post(e.ctx, func() { e.printed(j, perr, state) })
-		}()
+		})
 		return
 	}
 }

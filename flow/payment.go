@@ -55,7 +55,7 @@ func (e *Engine) ask(t *track) {
 	}
 	t.busy = true
 	p := e.view(t.p)
-	go func() {
+	e.spawn(func() {
 		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
 		step, err := asker.NextStep(ctx, p)
 		cancel()
@@ -75,7 +75,7 @@ func (e *Engine) ask(t *track) {
 			}
 			e.ui.stepAsked(step)
 		})
-	}()
+	})
 }
 
 // answer records the answer to a provider's step (into the provider's data, under the
@@ -475,6 +475,27 @@ func (e *Engine) notify(t *track) {
 	delete(e.waiters, t.p.ID)
 }
 
+// releaseWaiters hands every caller waiting for a payment (the register link) the
+// payment as it stands and closes its channel: the engine is stopping.
+func (e *Engine) releaseWaiters() {
+	for id, ws := range e.waiters {
+		var p *store.Payment
+		if t := e.tracks[id]; t != nil {
+			p = t.p.Clone()
+		}
+		for _, w := range ws {
+			if p != nil {
+				select {
+				case w <- p:
+				default:
+				}
+			}
+			close(w)
+		}
+		delete(e.waiters, id)
+	}
+}
+
 // onTick runs timers: polls, expiry, countdown redraw, result screens, the outbox.
 func (e *Engine) onTick() {
 	now := e.now()
@@ -511,13 +532,7 @@ func (e *Engine) onTick() {
 		}
 		e.check(t)
 	}
-	inFlight := 0
-	for _, t := range e.tracks {
-		if !t.p.State.Final() {
-			inFlight++
-		}
-	}
-	e.cfg.Observer.Gauges(inFlight, len(e.jobs), e.printer)
+	e.cfg.Observer.Gauges(e.inFlight(), len(e.jobs), e.printer)
 	e.tickRefunds(now)
 	e.tickJobs(now)
 	e.pingOffline(now)
@@ -533,7 +548,7 @@ func (e *Engine) pingOffline(now time.Time) {
 		e.pinging[name] = true
 		e.lastPing[name] = now
 		prov := e.providers[name]
-		go func() {
+		e.spawn(func() {
 			ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
 			err := prov.Ping(ctx)
 			cancel()
@@ -548,6 +563,6 @@ func (e *Engine) pingOffline(now time.Time) {
 					}
 				}
 			})
-		}()
+		})
 	}
 }

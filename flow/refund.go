@@ -104,7 +104,7 @@ func (e *Engine) tickRefunds(now time.Time) {
 		r.Data = cloneData(rt.r.Data)
 		pv, rv := e.view(p), refundView(&r)
 		pv.StopRequested = nil // a refund is not a payment in flight
-		go func() {
+		e.spawn(func() {
 			ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
 			var u driver.RefundUpdate
 			var err error
@@ -118,7 +118,7 @@ func (e *Engine) tickRefunds(now time.Time) {
 			}
 			cancel()
 			e.post(e.ctx, func() { e.refunded(rt, &r, u, err) })
-		}()
+		})
 	}
 }
 

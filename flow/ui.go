@@ -371,7 +371,7 @@ func (u *ui) refreshStep() {
 	u.stepBusy = true
 	e := u.e
 	p := e.view(t.p)
-	go func() {
+	e.spawn(func() {
 		ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
 		lines, err := st.Refresh(ctx, p)
 		cancel()
@@ -392,7 +392,7 @@ func (u *ui) refreshStep() {
 			}
 			u.show()
 		})
-	}()
+	})
 }
 
 // --- Keys and scans. ---

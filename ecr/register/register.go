@@ -66,6 +66,8 @@ func New(eng Engine, currency string, log *slog.Logger) *Terminal {
 // code returns the ZVT result code for an engine error.
 func code(err error) byte {
 	switch {
+	case errors.Is(err, flow.ErrStopped):
+		return zvt.RCAborted // the terminal is stopping: nothing done
 	case errors.Is(err, flow.ErrBusy):
 		return zvt.RCNotPossible
 	case errors.Is(err, flow.ErrOffline):
@@ -129,9 +131,11 @@ func (z *Terminal) Pay(ctx context.Context, amount money.Amount, progress func(z
 		}
 		progress(zvt.Progress{Status: status, Text: text})
 	})
-	if err != nil {
+	if err != nil && (p == nil || !errors.Is(err, flow.ErrStopped)) {
 		return z.refused(zvt.OpPay, amount, err), nil
 	}
+	// Final, or still open when the engine stopped: the register gets what is known
+	// (an open payment is not paid as far as it is concerned).
 	return z.result(zvt.OpPay, p), nil
 }
 

@@ -78,6 +78,7 @@ func TestPayRefusalCodes(t *testing.T) {
 		{&flow.AmountError{Amount: eur, Limit: money.New(1000, "EUR"), Err: flow.ErrAmountTooLarge}, zvt.RCMaxAmount},
 		{&flow.AmountError{Amount: eur, Limit: money.New(5000, "EUR"), Err: flow.ErrAmountTooSmall}, zvt.RCAmountTooSmall},
 		{flow.ErrNotStored, zvt.RCSystemError},
+		{flow.ErrStopped, zvt.RCAborted},
 		{errors.New("amount above the maximum, says some other error"), zvt.RCSystemError},
 	}
 	for _, c := range cases {
@@ -142,6 +143,19 @@ func TestPayResultAndConfirm(t *testing.T) {
 	}
 	if err := term.Confirm(context.Background(), &zvt.Result{Op: zvt.OpRefund, Reference: "T1-9-R1"}); err != nil || len(f.confirmed) != 1 {
 		t.Errorf("a refund result was confirmed as a payment: %v %v", err, f.confirmed)
+	}
+}
+
+// When the engine stops while a payment is open, the register is told it was not paid,
+// for that payment.
+func TestPayEngineStopped(t *testing.T) {
+	open := &store.Payment{ID: "T1-7", Amount: eur, State: store.StateCancelling, Trace: 7}
+	f := &fakeEngine{pay: func(context.Context, money.Amount, func(*store.Payment)) (*store.Payment, error) {
+		return open, fmt.Errorf("waiting: %w", flow.ErrStopped)
+	}}
+	res, err := New(f, "EUR", nil).Pay(context.Background(), eur, nop)
+	if err != nil || res.Code != zvt.RCAborted || res.Reference != "T1-7" || res.Trace != 7 {
+		t.Fatalf("Pay on a stopping engine = %+v, %v; want aborted for T1-7", res, err)
 	}
 }
 
