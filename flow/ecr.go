@@ -56,6 +56,12 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 	if err != nil {
 		return nil, err
 	}
+	return e.awaitPayment(ctx, id, ch, progress)
+}
+
+// awaitPayment follows register payment id through the updates on ch until it ends, is
+// given up, or the engine stops; cancelling ctx asks the engine to cancel it (once).
+func (e *Engine) awaitPayment(ctx context.Context, id string, ch <-chan *store.Payment, progress func(*store.Payment)) (*store.Payment, error) {
 	aborted := false
 	done := ctx.Done()
 	var last *store.Payment
