@@ -16,6 +16,7 @@ import (
 
 	"github.com/terminald/terminald/ecr/zvt"
 	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/serialport"
 )
 
 // ecrtSim is a running `terminald sim --ecr ...`.
@@ -498,52 +499,77 @@ func TestECRUnacknowledgedResultAfterKill9(t *testing.T) {
 }
 
 // SIGTERM while a register waits for a payment (QR shown, and again while its abort is
-// being handled) ends the simulator within a few seconds, the register gets an answer or
-// a closed link, and the store keeps the payment's true state (issue 18).
+// being handled), over TCP and over a pty pair, ends the simulator within a few seconds,
+// the TCP register gets an answer or a closed link, and the store keeps the payment's
+// true state (issue 18).
 func TestECRSigtermWhileRegisterWaits(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	for _, abort := range []bool{false, true} {
-		t.Run(fmt.Sprintf("abort=%v", abort), func(t *testing.T) {
-			to := "tcp://" + freeAddr(t)
-			s := ecrtStartSim(t, t.TempDir(), to, "--pay-after", "never")
-			nc, err := net.Dial("tcp", strings.TrimPrefix(to, "tcp://"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := &zvt.Client{Conn: zvt.NewTCPConn(nc, zvt.TCPConfig{}), Password: "000000", Currency: "DKK", T4: 60 * time.Second}
-			defer c.Conn.Close()
-			done := make(chan error, 1)
-			go func() {
-				_, err := c.Pay(context.Background(), money.New(1234, "DKK"))
-				done <- err
-			}()
-			s.waitShots(t, "qr", 1)
-			if abort {
-				go func() {
-					ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-					defer cancel()
-					c.Abort(ctx)
-				}()
-			}
-			start := time.Now()
-			s.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-s.done:
-			case <-time.After(10 * time.Second):
-				s.cmd.Process.Kill()
-				<-s.done
-				t.Fatalf("simulator still running 10 s after SIGTERM\n%s", s.diag())
-			}
-			select {
-			case <-done: // a result or a closed link: either way the register is not left hanging
-			case <-time.After(5 * time.Second):
-				t.Fatalf("register still waiting %s after the simulator exited", time.Since(start).Round(time.Millisecond))
-			}
-			p := byAmount(payments(t, s.state), "12.34")
-			if p == nil || p.State == "paid" || p.State == "new" {
-				t.Fatalf("payment after SIGTERM = %+v, want it in the store, not paid", p)
-			}
-		})
+	for _, link := range []string{"tcp", "pty"} {
+		for _, abort := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/abort=%v", link, abort), func(t *testing.T) {
+				ecrtSigtermWhileWaiting(t, link, abort)
+			})
+		}
+	}
+}
+
+func ecrtSigtermWhileWaiting(t *testing.T, link string, abort bool) {
+	var to string
+	var conn zvt.Conn
+	switch link {
+	case "tcp":
+		to = "tcp://" + freeAddr(t)
+	case "pty":
+		ttyPT, ttyECR := nullModem(t)
+		to = "serial:" + ttyPT
+		port, err := serialport.Open(serialport.Config{Name: ttyECR, Baud: 9600, StopBits: 2, ReadTimeout: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn = zvt.NewSerialConn(port, zvt.SerialConfig{})
+	}
+	s := ecrtStartSim(t, t.TempDir(), to, "--pay-after", "never")
+	if conn == nil {
+		nc, err := net.Dial("tcp", strings.TrimPrefix(to, "tcp://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn = zvt.NewTCPConn(nc, zvt.TCPConfig{})
+	}
+	c := &zvt.Client{Conn: conn, Password: "000000", Currency: "DKK", T4: 60 * time.Second}
+	defer c.Conn.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Pay(context.Background(), money.New(1234, "DKK"))
+		done <- err
+	}()
+	s.waitShots(t, "qr", 1)
+	if abort {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c.Abort(ctx)
+		}()
+	}
+	start := time.Now()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Signal(syscall.SIGQUIT) // ends it with a goroutine dump in its stderr
+		<-s.done
+		t.Fatalf("simulator still running 10 s after SIGTERM\n%s", s.diag())
+	}
+	if link == "tcp" { // a serial line has no hang-up to notice: the register times out there
+		select {
+		case <-done: // a result or a closed link: either way the register is not left hanging
+		case <-time.After(5 * time.Second):
+			t.Fatalf("register still waiting %s after the simulator exited", time.Since(start).Round(time.Millisecond))
+		}
+	}
+	p := byAmount(payments(t, s.state), "12.34")
+	if p == nil || p.State == "paid" || p.State == "new" {
+		t.Fatalf("payment after SIGTERM = %+v, want it in the store, not paid", p)
 	}
 }
