@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -571,5 +572,69 @@ func ecrtSigtermWhileWaiting(t *testing.T, link string, abort bool) {
 	p := byAmount(payments(t, s.state), "12.34")
 	if p == nil || p.State == "paid" || p.State == "new" {
 		t.Fatalf("payment after SIGTERM = %+v, want it in the store, not paid", p)
+	}
+}
+
+// The same through `terminald run`: SIGTERM while a register waits for a payment whose
+// QR is shown (and while its abort is handled) ends the daemon within a few seconds, the
+// register gets an answer or a closed link, and the store keeps the payment open (issue 18).
+func TestDaemonRunSigtermWhileRegisterWaits(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	url := sandbox(t, "acountpay")
+	for _, abort := range []bool{false, true} {
+		t.Run(fmt.Sprintf("abort=%v", abort), func(t *testing.T) {
+			dir := t.TempDir()
+			state := simDirsIn(dir).state
+			sock := adminSock(t)
+			ecr := freeAddr(t)
+			cfg := dmnConfig(t, dir, url, state, sock, freeAddr(t))
+			f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(f, "\n[ecr]\nlisten = %q\npassword = \"000000\"\nterminal_id = \"12345678\"\nbaud = 9600\n", "tcp://"+ecr)
+			f.Close()
+			p := start(t, nil, "run", "--config", cfg)
+			dmnWaitAdmin(t, p, sock)
+			nc, err := net.Dial("tcp", ecr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &zvt.Client{Conn: zvt.NewTCPConn(nc, zvt.TCPConfig{}), Password: "000000", Currency: "DKK", T4: 60 * time.Second}
+			defer c.Conn.Close()
+			done := make(chan error, 1)
+			go func() {
+				_, err := c.Pay(context.Background(), money.New(1234, "DKK"))
+				done <- err
+			}()
+			waitUntil(t, 20*time.Second, "the payment to await the customer", func() bool {
+				out, _, code := run(t, "", "status", "--socket", sock)
+				return code == 0 && strings.Contains(out, `"state": "awaiting"`)
+			}, p.diag)
+			if abort {
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+					defer cancel()
+					c.Abort(ctx)
+				}()
+			}
+			p.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.done:
+			case <-time.After(10 * time.Second):
+				p.cmd.Process.Signal(syscall.SIGQUIT) // ends it with a goroutine dump in its stderr
+				<-p.done
+				t.Fatalf("terminald run still running 10 s after SIGTERM\n%s", p.diag())
+			}
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("register still waiting after the daemon exited")
+			}
+			if q := byAmount(payments(t, state), "12.34"); q == nil || q.State == "paid" || q.State == "new" {
+				t.Fatalf("payment after SIGTERM = %+v, want it in the store, not paid", q)
+			}
+		})
 	}
 }
