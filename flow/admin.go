@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
 
@@ -20,7 +18,8 @@ type Status struct {
 	Providers map[string]bool `json:"providers_online"`
 	Printer   string          `json:"printer"`
 	Current   *store.Payment  `json:"current,omitempty"`
-	Open      int             `json:"open_payments"`
+	Open      int             `json:"open_payments"` // in flight or watched for a late payment
+	InFlight  int             `json:"in_flight"`     // not final (whatever the abandon reason)
 	Refunds   int             `json:"open_refunds"`
 	Outbox    int             `json:"outbox_jobs"`
 }
@@ -35,10 +34,11 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 			s.Providers[k] = v
 		}
 		s.Printer = e.printer
-		if t := e.fg(); t != nil {
+		if t := e.ui.current(); t != nil {
 			s.Current = t.p.Clone()
 		}
 		s.Open, s.Refunds, s.Outbox = len(e.tracks), len(e.refunds), len(e.jobs)
+		s.InFlight = e.inFlight()
 	})
 	return s, err
 }
@@ -85,17 +85,28 @@ func (e *Engine) reprint(n uint64) error {
 	if err != nil {
 		return err
 	}
-	j := &store.Job{Kind: "reprint", Ref: id}
+	j := newJob(jobReprint, id, "", e.now())
 	if kind == "r" {
-		j.Kind, j.Arg = "refund", "reprint"
+		j.Kind, j.Arg = string(jobRefund), refundReprint
 	}
 	return e.enqueue(j)
 }
 
-// Refund refunds minor units (0: all that is left) of payment id; dest is the refund
-// address where the provider needs one. The refund is on disk when Refund returns and is
-// retried until the provider accepts it.
-func (e *Engine) Refund(ctx context.Context, id string, minor int64, dest string) (*store.Refund, error) {
+// Payment returns the stored payment id (store.ErrNotFound when there is none).
+func (e *Engine) Payment(ctx context.Context, id string) (*store.Payment, error) {
+	var p *store.Payment
+	err := e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return })
+	if err != nil {
+		return nil, fmt.Errorf("flow: payment %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// Refund refunds amount (zero: all that is left) of payment id; its currency must be the
+// payment's. dest is the refund address where the provider needs one. The refund is on
+// disk when Refund returns and is retried until the provider accepts it. Errors match
+// ErrNotRefundable, ErrNotPaid, ErrRefundTooLarge or store.ErrNotFound.
+func (e *Engine) Refund(ctx context.Context, id string, amount money.Amount, dest string) (*store.Refund, error) {
 	var r *store.Refund
 	var err error
 	derr := e.do(ctx, func() {
@@ -103,7 +114,11 @@ func (e *Engine) Refund(ctx context.Context, id string, minor int64, dest string
 		if err = e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return }); err != nil {
 			return
 		}
-		r, err = e.newRefund(p, minor, dest)
+		if amount.Minor != 0 && amount.Currency != p.Amount.Currency {
+			err = fmt.Errorf("flow: refund in %s of a payment in %s", amount.Currency, p.Amount.Currency)
+			return
+		}
+		r, err = e.newRefund(p, amount.Minor, dest)
 	})
 	if derr != nil {
 		return nil, derr
@@ -188,65 +203,12 @@ func paymentsBetween(st *store.Store, provider string, from, to time.Time) ([]st
 
 func (e *Engine) endOfDay(to time.Time, diffs []string) (Report, error) {
 	rep := Report{To: to, Differences: diffs}
-	rows := map[[3]string]*ReportRow{}
-	first := true
-	add := func(prov, result, cur string, minor int64, receipt uint64) {
-		if receipt != 0 {
-			if first || receipt < rep.ReceiptFrom {
-				rep.ReceiptFrom = receipt
-			}
-			if first || receipt > rep.ReceiptTo {
-				rep.ReceiptTo = receipt
-			}
-			first = false
-		}
-		k := [3]string{prov, result, cur}
-		if rows[k] == nil {
-			rows[k] = &ReportRow{Provider: prov, Result: result, Currency: cur}
-		}
-		rows[k].Count++
-		rows[k].Total += minor
-	}
+	b := reportBuilder{rep: &rep, rows: map[[3]string]*ReportRow{}}
 	err := e.st.Update(func(tx *store.Tx) error {
 		if v := tx.Meta("eod"); v != nil {
 			rep.From.UnmarshalText(v)
 		}
-		err := tx.Settled(rep.From, func(p *store.Payment) error {
-			if !p.SettledAt.Before(rep.To) {
-				return nil
-			}
-			result := "paid"
-			if p.PaidLate {
-				result = "paid-late"
-			}
-			if p.Unconfirmed {
-				result = "paid-unconfirmed"
-			}
-			paid := p.Paid()
-			add(p.Provider, result, paid.Currency, paid.Minor, p.Receipt)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		// Refunds the providers accepted in the period count against the turnover.
-		var inner error
-		err = tx.Refunds(func(r *store.Refund) bool {
-			if r.AcceptedAt.IsZero() || r.AcceptedAt.Before(rep.From) || !r.AcceptedAt.Before(rep.To) {
-				return true
-			}
-			p, err := tx.Payment(r.PaymentID)
-			if err != nil {
-				inner = err
-				return false
-			}
-			add(p.Provider, "refund", r.Amount.Currency, -r.Amount.Minor, r.Receipt)
-			return true
-		})
-		if err == nil {
-			err = inner
-		}
-		if err != nil {
+		if err := b.collect(tx); err != nil {
 			return err
 		}
 		to, _ := rep.To.MarshalText()
@@ -255,8 +217,87 @@ func (e *Engine) endOfDay(to time.Time, diffs []string) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	b.finish()
+	data, _ := json.Marshal(rep)
+	if err := e.enqueue(newJob(jobReport, "eod", string(data), e.now())); err != nil {
+		return rep, err
+	}
+	e.log.Info("end of day", "from", rep.From, "to", rep.To, "rows", len(rep.Rows))
+	return rep, nil
+}
+
+// reportBuilder sums an end-of-day report's rows by provider, result and currency.
+type reportBuilder struct {
+	rep     *Report
+	rows    map[[3]string]*ReportRow
+	counted bool // a receipt number was seen
+}
+
+func (b *reportBuilder) add(prov, result, cur string, minor int64, receipt uint64) {
+	rep := b.rep
+	if receipt != 0 {
+		if !b.counted || receipt < rep.ReceiptFrom {
+			rep.ReceiptFrom = receipt
+		}
+		if !b.counted || receipt > rep.ReceiptTo {
+			rep.ReceiptTo = receipt
+		}
+		b.counted = true
+	}
+	k := [3]string{prov, result, cur}
+	if b.rows[k] == nil {
+		b.rows[k] = &ReportRow{Provider: prov, Result: result, Currency: cur}
+	}
+	b.rows[k].Count++
+	b.rows[k].Total += minor
+}
+
+// collect adds the payments settled and the refunds accepted in [From, To).
+func (b *reportBuilder) collect(tx *store.Tx) error {
+	rep := b.rep
+	err := tx.Settled(rep.From, func(p *store.Payment) error {
+		if !p.SettledAt.Before(rep.To) {
+			return nil
+		}
+		result := "paid"
+		if p.PaidLate {
+			result = "paid-late"
+		}
+		if p.Unconfirmed {
+			result = "paid-unconfirmed"
+		}
+		paid := p.Paid()
+		b.add(p.Provider, result, paid.Currency, paid.Minor, p.Receipt)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Refunds the providers accepted in the period count against the turnover.
+	var inner error
+	err = tx.Refunds(func(r *store.Refund) bool {
+		if r.AcceptedAt.IsZero() || r.AcceptedAt.Before(rep.From) || !r.AcceptedAt.Before(rep.To) {
+			return true
+		}
+		p, err := tx.Payment(r.PaymentID)
+		if err != nil {
+			inner = err
+			return false
+		}
+		b.add(p.Provider, "refund", r.Amount.Currency, -r.Amount.Minor, r.Receipt)
+		return true
+	})
+	if err == nil {
+		err = inner
+	}
+	return err
+}
+
+// finish sorts the rows and adds the totals per currency.
+func (b *reportBuilder) finish() {
+	rep := b.rep
 	totals := map[string]*ReportRow{}
-	for _, r := range rows {
+	for _, r := range b.rows {
 		rep.Rows = append(rep.Rows, *r)
 		if totals[r.Currency] == nil {
 			totals[r.Currency] = &ReportRow{Result: "total", Currency: r.Currency}
@@ -272,149 +313,57 @@ func (e *Engine) endOfDay(to time.Time, diffs []string) (Report, error) {
 		rep.Totals = append(rep.Totals, *t)
 	}
 	sort.Slice(rep.Totals, func(i, j int) bool { return rep.Totals[i].Currency < rep.Totals[j].Currency })
-	data, _ := json.Marshal(rep)
-	if err := e.enqueue(&store.Job{Kind: "report", Ref: "eod", Arg: string(data)}); err != nil {
-		return rep, err
-	}
-	e.log.Info("end of day", "from", rep.From, "to", rep.To, "rows", len(rep.Rows))
-	return rep, nil
 }
 
-// adminState is the keypad admin menu's state.
-type adminState struct {
-	step    string // "menu", "reprint", "refund-receipt", "refund-amount", "refund-dest"
-	payment *store.Payment
-	minor   int64
-}
-
-func (e *Engine) openAdmin() {
-	e.ui.mode = modeAdmin
-	e.ui.admin = adminState{step: "menu"}
-	e.ui.text = ""
-	e.show()
-}
-
-func (e *Engine) adminScreen() screen.Screen {
-	a := e.ui.admin
-	switch a.step {
-	case "reprint":
-		return screen.Screen{Kind: screen.Admin, Title: "Reprint receipt", Lines: []string{"Receipt number:", e.ui.text}, Hint: "OK = print   X = back"}
-	case "refund-receipt":
-		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: []string{"Receipt number:", e.ui.text}, Hint: "OK = next   X = back"}
-	case "refund-amount":
-		return screen.Screen{Kind: screen.Admin, Title: "Refund", Amount: a.payment.Amount.String(),
-			Lines: []string{"Amount (empty = all):", e.ui.text}, Hint: "OK = refund   X = back"}
-	case "refund-dest":
-		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: []string{"Scan the refund address"}, Hint: "X = back"}
-	}
-	return screen.Screen{Kind: screen.Admin, Title: "Admin", Options: []string{"Reprint last receipt", "Reprint receipt no.", "Refund", "End of day"}, Hint: "1-4 = choose   X = exit"}
-}
-
-func (e *Engine) adminKey(k Key) {
-	a := &e.ui.admin
-	if k == KeyCancel {
-		if a.step == "menu" {
-			e.ui.mode = modeIdle
-		} else {
-			a.step, e.ui.text = "menu", ""
+// paymentByReceipt returns the payment printed with receipt number n.
+func (e *Engine) paymentByReceipt(n uint64) (*store.Payment, error) {
+	var p *store.Payment
+	err := e.st.View(func(tx *store.Tx) error {
+		kind, id, err := tx.ByReceipt(n)
+		if err == nil && kind != "p" {
+			err = fmt.Errorf("receipt %d is not a payment", n)
 		}
-		e.show()
-		return
-	}
-	if a.step == "menu" {
-		switch k {
-		case '1':
-			e.adminResult(e.reprint(0), "Reprint queued")
-		case '2':
-			a.step = "reprint"
-		case '3':
-			a.step = "refund-receipt"
-		case '4':
-			// Reconciling asks providers over the network: not on this goroutine.
-			go e.EndOfDay(e.ctx)
-			e.adminResult(nil, "End of day: report printing")
+		if err == nil {
+			p, err = tx.Payment(id)
 		}
-		e.show()
-		return
-	}
-	switch {
-	case k >= '0' && k <= '9':
-		if len(e.ui.text) < 12 {
-			e.ui.text += string(rune(k))
-		}
-	case k == KeyClear && e.ui.text != "":
-		e.ui.text = e.ui.text[:len(e.ui.text)-1]
-	case k == KeyOK:
-		n, _ := strconv.ParseUint(e.ui.text, 10, 64)
-		e.ui.text = ""
-		switch a.step {
-		case "reprint":
-			e.adminResult(e.reprint(n), "Reprint queued")
-		case "refund-receipt":
-			var p *store.Payment
-			err := e.st.View(func(tx *store.Tx) error {
-				kind, id, err := tx.ByReceipt(n)
-				if err == nil && kind != "p" {
-					err = fmt.Errorf("receipt %d is not a payment", n)
-				}
-				if err == nil {
-					p, err = tx.Payment(id)
-				}
-				return err
-			})
-			if err != nil {
-				e.adminResult(err, "")
-				return
-			}
-			a.payment, a.step = p, "refund-amount"
-		case "refund-amount":
-			a.minor = int64(n)
-			if rf, ok := e.providers[a.payment.Provider].(driver.Refunder); ok && rf.RefundNeedsDestination() {
-				a.step = "refund-dest"
-				break
-			}
-			_, err := e.newRefund(a.payment, a.minor, "")
-			e.adminResult(err, "Refund of "+money.New(a.minor, a.payment.Amount.Currency).String()+" queued")
-			return
-		}
-	}
-	e.show()
+		return err
+	})
+	return p, err
 }
 
-// adminScan takes a scanned refund address.
-func (e *Engine) adminScan(code string) bool {
-	if e.ui.mode != modeAdmin || e.ui.admin.step != "refund-dest" {
-		return false
-	}
-	_, err := e.newRefund(e.ui.admin.payment, e.ui.admin.minor, code)
-	e.adminResult(err, "Refund queued")
-	return true
+// refundNeedsDestination reports whether refunds at provider prov need an address.
+func (e *Engine) refundNeedsDestination(prov string) bool {
+	rf, ok := e.providers[prov].(driver.Refunder)
+	return ok && rf.RefundNeedsDestination()
 }
 
-func (e *Engine) adminResult(err error, ok string) {
-	e.ui.mode = modeAdmin
-	if err != nil {
-		e.ui.mode = modeIdle
-		e.message("Admin", "Error: "+err.Error())
-		return
-	}
-	e.ui.mode = modeIdle
-	e.message("Admin", ok)
-}
-
-// Idle reports whether no payment is in flight: none on screen, none open and not yet
-// final, no refund pending and nothing left to print. Watched (abandoned) payments do
-// not count.
+// Idle reports whether the terminal has nothing to finish: no payment in flight (see
+// inFlight: abandoned payments not yet final count), none on screen or being keyed, no
+// refund pending and nothing left to print. Payments watched for a late answer after
+// reaching a final state do not count.
 func (e *Engine) Idle(ctx context.Context) (bool, error) {
 	idle := false
 	err := e.do(ctx, func() {
-		idle = e.ui.pay == "" && len(e.jobs) == 0 && len(e.refunds) == 0 && !e.printBusy &&
-			e.ui.mode != modeEntry && e.ui.mode != modeStep && e.ui.mode != modeWait && e.ui.mode != modeProvider
-		for _, t := range e.tracks {
-			if !t.p.State.Final() && t.p.Data["abandon"] == "" {
-				idle = false
-			}
+		idle = !e.ui.busy() && len(e.jobs) == 0 && len(e.refunds) == 0 && !e.printBusy
+		if e.inFlight() > 0 {
+			idle = false
 		}
 	})
 	return idle, err
+}
+
+// inFlight reports whether p is in flight: not in a final state, whatever its abandon
+// reason. This is the one definition: Idle (the simulator's end of input), Status, the
+// gauges and the stop log use it.
+func inFlight(p *store.Payment) bool { return !p.State.Final() }
+
+// inFlight counts the payments in flight.
+func (e *Engine) inFlight() int {
+	n := 0
+	for _, t := range e.tracks {
+		if inFlight(t.p) {
+			n++
+		}
+	}
+	return n
 }

@@ -5,32 +5,10 @@ import (
 	"github.com/terminald/terminald/store"
 )
 
-// flowKeys are the keys of store.Payment.Data that hold the engine's own control state;
-// a provider never sees or sets them.
-var flowKeys = map[string]bool{"cancel": true, "abandon": true, "ecr": true, "decision": true, "expiry": true}
-
 // cancelRequested reports whether the engine wants payment p stopped: the cashier or the
 // register cancelled it, or nobody waits for it any more.
 func cancelRequested(p *store.Payment) bool {
-	return cancelAsked(p) || p.Data["abandon"] != ""
-}
-
-// cancelAsked reports whether a cancel was asked for p ("requested": not yet accepted
-// by the provider; "sent": accepted, not yet final).
-func cancelAsked(p *store.Payment) bool {
-	v := p.Data["cancel"]
-	return v == "requested" || v == "sent"
-}
-
-// providerData returns the provider's own keys of d (a copy).
-func providerData(d map[string]string) map[string]string {
-	c := make(map[string]string, len(d))
-	for k, v := range d {
-		if !flowKeys[k] {
-			c[k] = v
-		}
-	}
-	return c
+	return p.CancelAsked() || p.Abandon != store.AbandonNone
 }
 
 // view returns the provider's view of p. Its CancelRequested asks the Run goroutine,
@@ -47,7 +25,7 @@ func (e *Engine) view(p *store.Payment) *driver.Payment {
 		CreatedAt:  p.CreatedAt,
 		Settled:    p.Settled,
 		Refunded:   p.Refunded,
-		Data:       providerData(p.Data),
+		Data:       cloneData(p.Data),
 		StopRequested: func() bool {
 			stop := true
 			if err := e.do(e.ctx, func() {
@@ -82,7 +60,7 @@ func records(ps []store.Payment) []driver.Record {
 			ID:         p.ID,
 			Amount:     p.Amount,
 			ProviderID: p.ProviderID,
-			Data:       providerData(p.Data),
+			Data:       cloneData(p.Data),
 			State:      string(p.State),
 			Paid:       p.State == store.StatePaid,
 		}

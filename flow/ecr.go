@@ -2,13 +2,11 @@ package flow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/store"
 )
 
@@ -17,6 +15,9 @@ import (
 // register's abort: the payment is cancelled at the provider and Pay returns what really
 // happened, which may still be paid.
 //
+// When the engine stops first, Pay returns at once with the payment as last known (nil
+// when it was never started) and ErrStopped.
+//
 // A paid payment from the register is not committed until Confirm; Unconfirmed (or a
 // restart before Confirm) reverses it where the provider can and flags it otherwise.
 func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*store.Payment)) (*store.Payment, error) {
@@ -24,20 +25,15 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 	var id string
 	var err error
 	if derr := e.do(context.Background(), func() {
-		if e.recovering || e.ui.pay != "" || e.ui.mode == modeEntry || e.ui.mode == modeStep || e.ui.mode == modeProvider || e.ui.mode == modeWait {
+		if e.recovering || e.ui.busy() {
 			err = ErrBusy
 			return
 		}
-		if amount.Minor < e.cfg.MinAmount {
-			err = fmt.Errorf("flow: amount %s below the minimum %s", amount, money.New(e.cfg.MinAmount, amount.Currency))
-			return
-		}
-		if amount.Minor > e.cfg.MaxAmount {
-			err = fmt.Errorf("flow: amount %s above the maximum %s", amount, money.New(e.cfg.MaxAmount, amount.Currency))
+		if err = e.checkAmount(amount); err != nil {
 			return
 		}
 		if !e.online[e.order[0]] {
-			e.offlineScreen(e.order[0])
+			e.ui.offline(e.order[0])
 			err = ErrOffline
 			return
 		}
@@ -46,15 +42,13 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 			err = nerr
 			return
 		}
-		t.p.Data = setData(t.p.Data, "ecr", "pending")
+		t.p.ECR = store.ECRPending
 		if err = e.save(t.p); err != nil {
 			return
 		}
 		id = t.p.ID
 		e.waiters[id] = append(e.waiters[id], ch)
-		t.foreground = true
-		e.ui.pay, e.ui.amount, e.ui.mode = id, amount, modeWait
-		e.show()
+		e.ui.foreground(t)
 		e.ask(t)
 	}); derr != nil {
 		return nil, derr
@@ -62,6 +56,12 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 	if err != nil {
 		return nil, err
 	}
+	return e.awaitPayment(ctx, id, ch, progress)
+}
+
+// awaitPayment follows register payment id through the updates on ch until it ends, is
+// given up, or the engine stops; cancelling ctx asks the engine to cancel it (once).
+func (e *Engine) awaitPayment(ctx context.Context, id string, ch <-chan *store.Payment, progress func(*store.Payment)) (*store.Payment, error) {
 	aborted := false
 	done := ctx.Done()
 	var last *store.Payment
@@ -69,18 +69,37 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 		select {
 		case p, ok := <-ch:
 			if !ok {
-				if last == nil || last.State == store.StateNew {
-					return nil, errors.New("flow: payment not started: its state could not be stored")
+				switch {
+				case last != nil && last.State.Final():
+					return last, nil
+				case last != nil && last.State != store.StateNew:
+					return last, ErrStopped // the engine stopped while it was open
 				}
-				return last, nil
+				return nil, ErrNotStored
 			}
 			last = p
 			if progress != nil {
 				progress(p)
 			}
-			if p.State.Final() || p.Data["abandon"] != "" {
+			if p.State.Final() || p.Abandon != store.AbandonNone {
 				return p, nil
 			}
+		case <-e.done:
+			for { // what the engine reported before it stopped
+				select {
+				case p, ok := <-ch:
+					if ok {
+						last = p
+						continue
+					}
+				default:
+				}
+				break
+			}
+			if last != nil && last.State.Final() {
+				return last, nil
+			}
+			return last, ErrStopped
 		case <-done:
 			done = nil
 			if !aborted {
@@ -103,13 +122,13 @@ func (e *Engine) Confirm(ctx context.Context, id string) error {
 		if err = e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return }); err != nil {
 			return
 		}
-		if p.Data["ecr"] != "pending" {
+		if t := e.tracks[id]; t != nil {
+			p = t.p // the live record
+		}
+		if p.ECR != store.ECRPending {
 			return
 		}
-		p.Data["ecr"] = "confirmed"
-		if t := e.tracks[id]; t != nil {
-			t.p.Data = cloneData(p.Data)
-		}
+		p.ECR = store.ECRConfirmed
 		err = e.save(p)
 	}); derr != nil {
 		return derr
@@ -135,16 +154,16 @@ func (e *Engine) Unconfirmed(ctx context.Context, id string) error {
 }
 
 func (e *Engine) unconfirmed(p *store.Payment) {
-	if p.Data["ecr"] != "pending" {
+	if p.ECR != store.ECRPending {
 		return
 	}
-	p.Data["ecr"] = "unconfirmed"
+	p.ECR = store.ECRUnconfirmed
 	if p.State != store.StatePaid {
 		e.save(p)
 		return
 	}
 	p.Unconfirmed = true
-	job := &store.Job{Kind: "payment", Ref: p.ID, Arg: string(receipt.Unconfirmed), CreatedAt: e.now(), NextAt: e.now()}
+	job := newJob(jobPayment, p.ID, string(receiptKind(p)), e.now())
 	if err := e.save(p, job); err != nil {
 		return
 	}
@@ -164,7 +183,7 @@ func (e *Engine) unconfirmed(p *store.Payment) {
 	if reversed {
 		line = "Reversal sent to " + p.Provider
 	}
-	e.message("Paid, not confirmed to register", p.Amount.String()+" receipt "+fmtReceipt(p.Receipt), line)
+	e.ui.notice("Paid, not confirmed to register", p.Amount.String()+" receipt "+fmtReceipt(p.Receipt), line)
 }
 
 // Reverse refunds the whole payment printed with receipt number n (the register's
@@ -188,8 +207,12 @@ func (e *Engine) Reverse(ctx context.Context, n uint64) (*store.Payment, *store.
 		if err != nil {
 			return
 		}
-		if p.Refunded > 0 || p.State != store.StatePaid {
+		switch {
+		case p.State != store.StatePaid:
 			err = ErrNotReversible
+			return
+		case p.Refunded > 0:
+			err = ErrAlreadyRefunded
 			return
 		}
 		r, err = e.newRefund(p, 0, "")
@@ -200,9 +223,44 @@ func (e *Engine) Reverse(ctx context.Context, n uint64) (*store.Payment, *store.
 	return p, r, err
 }
 
-// ErrNotReversible is returned for a reversal of a payment that is not paid or already
-// (partly) refunded.
-var ErrNotReversible = errors.New("flow: payment cannot be reversed")
+// RefundLatest refunds amount from the newest paid payment in its currency that has that
+// much left to refund (among the newest 500 payments): a register's refund names no
+// payment, and QR providers refund against one. It returns the payment and the refund on
+// disk; ErrNothingToRefund when no payment fits.
+func (e *Engine) RefundLatest(ctx context.Context, amount money.Amount) (*store.Payment, *store.Refund, error) {
+	var p *store.Payment
+	var r *store.Refund
+	var err error
+	derr := e.do(ctx, func() {
+		if amount.Minor <= 0 { // zero would mean "all that is left"
+			err = &AmountError{Amount: amount, Limit: money.New(1, amount.Currency), Err: ErrAmountTooSmall}
+			return
+		}
+		n := 0
+		err = e.st.View(func(tx *store.Tx) error {
+			return tx.Payments(func(x *store.Payment) bool {
+				n++
+				if x.State == store.StatePaid && x.Amount.Currency == amount.Currency && x.Paid().Minor-x.Refunded >= amount.Minor {
+					p = x
+					return false
+				}
+				return n < 500
+			})
+		})
+		if err != nil {
+			return
+		}
+		if p == nil {
+			err = ErrNothingToRefund
+			return
+		}
+		r, err = e.newRefund(p, amount.Minor, "")
+	})
+	if derr != nil {
+		return nil, nil, derr
+	}
+	return p, r, err
+}
 
 // WaitRefund blocks until refund id leaves the pending state (accepted or failed) or ctx
 // ends, and returns it.
@@ -219,6 +277,8 @@ func (e *Engine) WaitRefund(ctx context.Context, id string) (*store.Refund, erro
 		select {
 		case <-ctx.Done():
 			return r, ctx.Err()
+		case <-e.done:
+			return r, ErrStopped
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

@@ -14,6 +14,21 @@
 //   - side effects (receipts) go through the store's outbox, written in the same
 //     transaction as the state change that causes them, so they happen once.
 //
+// Inside, the payment state machine (Engine: payment.go, recover.go, refund.go, jobs.go)
+// and the terminal's user interface (ui: keypad modes, amount entry, provider steps, the
+// keypad admin menu, the screens; ui.go, adminmenu.go) are separate types on the same
+// goroutine. The engine reports payment changes to the ui (waiting, changed, finished,
+// offline, ...) and the ui drives the engine with verbs (begin, ask, answer, cancel,
+// accept, decline); the state machine never sets a mode or builds a screen. The register
+// (Pay, Confirm, RefundLatest, ...) and the admin socket (Status, Refund, Reprint,
+// EndOfDay) call exported methods; their refusals are the sentinels in errors.go.
+//
+// Stopping (Run's context ends) ends every wait on the engine: Done is closed, every
+// call into the engine (register, admin, keypad, webhooks) returns ErrStopped instead of
+// waiting, a register's Pay gets the payment as it stands, and Run returns only after the
+// goroutines it started (provider calls, printing, pings) have ended. A payment is in
+// flight while it is not final, whatever its abandon reason (inFlight).
+//
 // flow knows hardware and providers only through the small interfaces it defines here
 // (Display, Printer, driver.Provider and its optional extensions).
 package flow
@@ -23,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/terminald/terminald/driver"
@@ -161,20 +177,21 @@ type Engine struct {
 
 	events chan func()
 	ready  chan struct{}
+	done   chan struct{}  // closed when Run returns
+	wg     sync.WaitGroup // goroutines started by the engine (spawn)
 
 	// Owned by the Run goroutine.
 	ctx        context.Context
 	recovering bool               // keys and register requests wait until recovery is done
 	tracks     map[string]*track  // open payments by id
 	refunds    map[string]*rtrack // open refunds by id
-	ui         ui
+	ui         *ui                // the terminal UI; runs on this goroutine
 	online     map[string]bool
 	pinging    map[string]bool
 	lastPing   map[string]time.Time
 	printBusy  bool
 	printer    string // last known printer state
 	jobs       []*store.Job
-	lastTick   time.Time
 	waiters    map[string][]chan *store.Payment // callers waiting for a payment's end
 }
 
@@ -217,6 +234,7 @@ func New(cfg Config, st *store.Store, providers []driver.Provider, disp Display,
 		providers: map[string]driver.Provider{},
 		events:    make(chan func(), 64),
 		ready:     make(chan struct{}),
+		done:      make(chan struct{}),
 		tracks:    map[string]*track{},
 		refunds:   map[string]*rtrack{},
 		online:    map[string]bool{},
@@ -225,6 +243,7 @@ func New(cfg Config, st *store.Store, providers []driver.Provider, disp Display,
 		waiters:   map[string][]chan *store.Payment{},
 		printer:   "unknown",
 	}
+	e.ui = &ui{e: e}
 	for _, p := range providers {
 		if _, dup := e.providers[p.Name()]; dup {
 			return nil, fmt.Errorf("flow: provider %q configured twice", p.Name())
@@ -239,29 +258,61 @@ func New(cfg Config, st *store.Store, providers []driver.Provider, disp Display,
 // Ready is closed once recovery finished and the engine accepts new work.
 func (e *Engine) Ready() <-chan struct{} { return e.ready }
 
+// Done is closed when Run has returned: the engine takes no more work, and every call
+// waiting on it has returned (with ErrStopped).
+func (e *Engine) Done() <-chan struct{} { return e.done }
+
 // post hands fn to the Run goroutine. It blocks only while the event queue is full, and
-// gives up when ctx ends.
+// gives up when ctx ends or the engine stops.
 func (e *Engine) post(ctx context.Context, fn func()) bool {
+	select {
+	case <-e.done:
+		return false
+	default:
+	}
 	select {
 	case e.events <- fn:
 		return true
 	case <-ctx.Done():
 		return false
+	case <-e.done:
+		return false
 	}
 }
 
-// do runs fn on the Run goroutine and waits for it.
+// do runs fn on the Run goroutine and waits for it: ctx's error when ctx ends first,
+// ErrStopped when the engine stops first.
 func (e *Engine) do(ctx context.Context, fn func()) error {
 	done := make(chan struct{})
 	if !e.post(ctx, func() { fn(); close(done) }) {
-		return ctx.Err()
+		return e.stopErr(ctx)
 	}
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-e.done:
+		return ErrStopped
 	}
+}
+
+// stopErr says why a call could not reach the Run goroutine.
+func (e *Engine) stopErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return ErrStopped
+}
+
+// spawn runs fn in a goroutine of the engine's: Run does not return before it has ended.
+// Called only on the Run goroutine.
+func (e *Engine) spawn(fn func()) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		fn()
+	}()
 }
 
 // Healthy reports whether the Run loop answers within ctx (the systemd watchdog asks).
@@ -271,12 +322,12 @@ func (e *Engine) Healthy(ctx context.Context) error {
 
 // Key delivers a key press.
 func (e *Engine) Key(k Key) {
-	e.post(context.Background(), func() { e.onKey(k) })
+	e.post(context.Background(), func() { e.ui.key(k) })
 }
 
 // Scan delivers a scanned code (barcode scanner).
 func (e *Engine) Scan(code string) {
-	e.post(context.Background(), func() { e.onScan(code) })
+	e.post(context.Background(), func() { e.ui.scan(code) })
 }
 
 // Hint tells the engine that a provider pushed news about a payment (a webhook); ref is
@@ -294,32 +345,41 @@ func (e *Engine) Hint(ref string) {
 
 // Run recovers unfinished work and then runs the state machine until ctx ends. On return
 // the current payment is parked in the store (its state is already durable).
+//
+// Stopping ends every wait on the engine at once: Done is closed, calls waiting on the
+// engine return ErrStopped, the context of every provider call and print job is
+// cancelled, and Run returns only after the goroutines it started have ended.
 func (e *Engine) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer e.wg.Wait()
+	defer close(e.done)
+	defer cancel()
 	e.ctx = ctx
 	if err := e.recover(ctx); err != nil {
 		return err
 	}
 	close(e.ready)
-	e.show()
+	e.ui.show()
 	if ps, ok := e.prn.(PrinterStatus); ok {
-		go func() {
+		e.spawn(func() {
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			state := ps.PrinterStatus(sctx)
 			cancel()
 			e.post(ctx, func() {
 				if state != e.printer {
 					e.printer = state
-					e.show()
+					e.ui.show()
 				}
 			})
-		}()
+		})
 	}
 	tick := time.NewTicker(e.cfg.Tick)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			e.log.Info("flow stopped", "open_payments", len(e.tracks))
+			e.log.Info("flow stopped", "open_payments", len(e.tracks), "in_flight", e.inFlight())
+			e.releaseWaiters()
 			return nil
 		case fn := <-e.events:
 			fn()
@@ -388,12 +448,12 @@ func receiptNumber(counter uint64) uint64 {
 	return (counter-1)%9999 + 1
 }
 
-// providerSaver returns the Saver handed to a provider call for payment id: it merges
-// the provider's durable data into the engine's record on the Run goroutine and commits.
-// base is the data the provider's view started with: only the keys the provider set,
-// changed or deleted since are taken, and the engine's own keys are never touched.
-func (e *Engine) providerSaver(id string, base map[string]string) driver.Saver {
-	base = cloneData(base)
+// providerSaver returns the Saver handed to a provider call for payment id: on the Run
+// goroutine it takes the provider's data (Payment.Data is the provider's alone: the
+// engine's control state lives in typed fields the provider never sees) and its id into
+// the engine's record, and commits. One provider call runs at a time for a payment, so
+// the provider's copy is the newest.
+func (e *Engine) providerSaver(id string) driver.Saver {
 	return func(p *driver.Payment) error {
 		var err error
 		if derr := e.do(e.ctx, func() {
@@ -402,26 +462,7 @@ func (e *Engine) providerSaver(id string, base map[string]string) driver.Saver {
 				err = fmt.Errorf("flow: payment %s is no longer open", id)
 				return
 			}
-			d := cloneData(t.p.Data)
-			if d == nil {
-				d = map[string]string{}
-			}
-			for k := range base {
-				if _, ok := p.Data[k]; !ok && !flowKeys[k] {
-					delete(d, k)
-				}
-			}
-			for k, v := range p.Data {
-				if flowKeys[k] {
-					continue
-				}
-				if old, ok := base[k]; !ok || old != v {
-					d[k] = v
-				}
-			}
-			t.p.Data = d
-			base = providerData(d)
-			p.Data = cloneData(base)
+			t.p.Data = cloneData(p.Data)
 			if p.ProviderID != "" {
 				t.p.ProviderID = p.ProviderID
 			}
@@ -449,9 +490,9 @@ func cloneData(d map[string]string) map[string]string {
 func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *driver.Payment, save driver.Saver) (driver.Update, error), done func(driver.Update, error)) {
 	t.busy = true
 	p := e.view(t.p)
-	save := e.providerSaver(p.ID, p.Data)
+	save := e.providerSaver(p.ID)
 	prov := t.p.Provider
-	go func() {
+	e.spawn(func() {
 		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
 		start := time.Now()
 		u, err := fn(ctx, p, save)
@@ -466,7 +507,7 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *drive
 				e.accept(t)
 			}
 		})
-	}()
+	})
 }
 
 func (e *Engine) noteReachability(prov string, err error) {
@@ -475,7 +516,7 @@ func (e *Engine) noteReachability(prov string, err error) {
 	e.online[prov] = now
 	if was != now {
 		e.log.Warn("provider reachability changed", "provider", prov, "online", now)
-		e.show()
+		e.ui.show()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -302,7 +303,7 @@ func TestAmountEntry(t *testing.T) {
 	r := newRig(t, "", cfg, nil).run()
 	amount := func() string {
 		var s string
-		r.e.do(context.Background(), func() { s = r.e.screen().Amount + "|" + r.e.ui.err })
+		r.e.do(context.Background(), func() { s = r.e.ui.screen().Amount + "|" + r.e.ui.err })
 		return s
 	}
 	for _, tc := range []struct{ keys, want string }{
@@ -493,10 +494,10 @@ func TestRefundAndReprint(t *testing.T) {
 	r.waitFor("paid", r.state(store.StatePaid))
 	p := r.payment()
 	ctx := context.Background()
-	if _, err := r.e.Refund(ctx, p.ID, 1500, ""); err == nil {
+	if _, err := r.e.Refund(ctx, p.ID, money.New(1500, "EUR"), ""); err == nil {
 		t.Fatal("refund above the amount accepted")
 	}
-	rf, err := r.e.Refund(ctx, p.ID, 400, "")
+	rf, err := r.e.Refund(ctx, p.ID, money.New(400, "EUR"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,7 +509,7 @@ func TestRefundAndReprint(t *testing.T) {
 	if p := r.payment(); p.Refunded != 400 {
 		t.Fatalf("refunded = %d, want 400", p.Refunded)
 	}
-	if _, err := r.e.Refund(ctx, p.ID, 700, ""); err == nil {
+	if _, err := r.e.Refund(ctx, p.ID, money.New(700, "EUR"), ""); err == nil {
 		t.Fatal("refund beyond what is left accepted")
 	}
 	r.waitFor("sale and refund printed", func() bool { return len(r.prn.printed()) == 2 })
@@ -631,7 +632,7 @@ func TestEndOfDayNetsRefunds(t *testing.T) {
 	r.keys("1000\n")
 	r.waitFor("paid", r.state(store.StatePaid))
 	p := r.payment()
-	rf, err := r.e.Refund(context.Background(), p.ID, 250, "")
+	rf, err := r.e.Refund(context.Background(), p.ID, money.New(250, "EUR"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -761,7 +762,7 @@ func TestStepsAndUnderpaymentDecision(t *testing.T) {
 	r.keys("\n")
 	r.waitFor("paid", r.state(store.StatePaid))
 	p := r.payment()
-	if p.Data["decision"] != "accepted" || p.Paid() != money.New(900, "EUR") || p.Amount.Minor != 1000 {
+	if p.Decision != store.DecisionAccepted || p.Paid() != money.New(900, "EUR") || p.Amount.Minor != 1000 {
 		t.Fatalf("payment = %+v, want accepted and settled for 9.00 of 10.00", p)
 	}
 	r.waitFor("receipt", func() bool { return len(r.prn.printed()) == 1 })
@@ -835,10 +836,112 @@ func TestReceiptInterruptedByCrashIsMarked(t *testing.T) {
 	if c := r.prn.printed()[0].Copy; !strings.Contains(c, "PRINTED AGAIN AFTER A RESTART") {
 		t.Fatalf("copy label %q does not say it may be a second copy", c)
 	}
-	// The job leaves the outbox just after the print returns: wait for that, bounded.
-	var jobs []*store.Job
-	r.waitFor("print job to leave the outbox", func() bool {
+	// The job leaves the outbox once the printer's answer is back on the engine.
+	r.waitFor("outbox empty after printing", func() bool {
+		var jobs []*store.Job
 		r.st.View(func(tx *store.Tx) (err error) { jobs, err = tx.Jobs(); return })
 		return len(jobs) == 0
 	})
+}
+
+// The register's verbs are refused with errors the register link matches by identity, and
+// a register refund draws on the newest paid payment that has the amount left.
+func TestRegisterTypedErrorsAndRefundLatest(t *testing.T) {
+	r := newRig(t, "", testConfig(), func(s *script) driver.Provider { return refundingScript{s} })
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
+	r.run()
+	ctx := context.Background()
+	if _, err := r.e.Pay(ctx, money.New(100001, "EUR"), nil); !errors.Is(err, ErrAmountTooLarge) {
+		t.Fatalf("pay above the maximum: %v, want ErrAmountTooLarge", err)
+	}
+	if _, _, err := r.e.RefundLatest(ctx, money.New(100, "EUR")); !errors.Is(err, ErrNothingToRefund) {
+		t.Fatalf("refund with no payment: %v, want ErrNothingToRefund", err)
+	}
+	var ids []string
+	for _, minor := range []int64{1000, 300} {
+		p, err := r.e.Pay(ctx, money.New(minor, "EUR"), nil)
+		if err != nil || p.State != store.StatePaid {
+			t.Fatalf("Pay = %+v, %v", p, err)
+		}
+		r.e.Confirm(ctx, p.ID)
+		ids = append(ids, p.ID)
+	}
+	p, rf, err := r.e.RefundLatest(ctx, money.New(200, "EUR"))
+	if err != nil || p.ID != ids[1] {
+		t.Fatalf("refund of 2.00 drew on %v (%v), want the newest payment %s", p, err, ids[1])
+	}
+	r.waitFor("refund done", func() bool {
+		got, _ := r.e.WaitRefund(ctx, rf.ID)
+		return got.State == store.RefundDone
+	})
+	if p, _, err = r.e.RefundLatest(ctx, money.New(200, "EUR")); err != nil || p.ID != ids[0] {
+		t.Fatalf("second refund of 2.00 drew on %v (%v), want %s: the newest has only 1.00 left", p, err, ids[0])
+	}
+	if _, _, err := r.e.RefundLatest(ctx, money.New(0, "EUR")); !errors.Is(err, ErrAmountTooSmall) {
+		t.Fatalf("refund of nothing: %v, want ErrAmountTooSmall (zero must not mean all)", err)
+	}
+	newest, err := r.e.Payment(ctx, ids[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.e.Reverse(ctx, newest.Receipt); !errors.Is(err, ErrAlreadyRefunded) || !errors.Is(err, ErrNotReversible) {
+		t.Fatalf("reversal of a refunded payment: %v, want ErrAlreadyRefunded", err)
+	}
+}
+
+// Stopping the engine while a register payment is being aborted (a cancel its provider
+// cannot make now) ends every wait on the engine at once with the truth, and leaves no
+// goroutine of the engine's behind.
+func TestStopEndsEveryWaitAndLeavesNoGoroutine(t *testing.T) {
+	before := runtime.NumGoroutine()
+	r := newRig(t, "", testConfig(), nil)
+	r.prov.cancelFn = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{}, fmt.Errorf("dial: %w", driver.ErrUnreachable)
+	}
+	r.run()
+	ctx, abort := context.WithCancel(context.Background())
+	defer abort()
+	type result struct {
+		p   *store.Payment
+		err error
+	}
+	paid := make(chan result, 1)
+	go func() {
+		p, err := r.e.Pay(ctx, money.New(1234, "EUR"), nil)
+		paid <- result{p, err}
+	}()
+	r.waitFor("QR", r.state(store.StateAwaiting))
+	abort()
+	r.waitFor("cancelling", r.state(store.StateCancelling))
+	r.stop()
+	select {
+	case res := <-paid:
+		if !errors.Is(res.err, ErrStopped) || res.p == nil || res.p.State != store.StateCancelling {
+			t.Fatalf("Pay after stop = %+v, %v; want the cancelling payment and ErrStopped", res.p, res.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Pay still waits on a stopped engine")
+	}
+	select {
+	case <-r.e.Done():
+	default:
+		t.Fatal("Done not closed after Run returned")
+	}
+	if err := r.e.Healthy(context.Background()); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Healthy on a stopped engine = %v, want ErrStopped", err)
+	}
+	if _, err := r.e.Status(context.Background()); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Status on a stopped engine = %v, want ErrStopped", err)
+	}
+	for i := 0; i < 100; i++ {
+		r.e.Key('1') // more than the event queue holds: must not block
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines after stop, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -37,7 +37,7 @@ func (e *Engine) tickJobs(now time.Time) {
 			return // not printing what could not be marked
 		}
 		e.printBusy = true
-		go func() {
+		e.spawn(func() {
 			ctx, cancel := context.WithTimeout(e.ctx, 60*time.Second)
 			perr := e.prn.Print(ctx, r)
 			state := ""
@@ -46,7 +46,7 @@ func (e *Engine) tickJobs(now time.Time) {
 			}
 			cancel()
 			e.post(e.ctx, func() { e.printed(j, perr, state) })
-		}()
+		})
 		return
 	}
 }
@@ -84,14 +84,14 @@ func (e *Engine) printed(j *store.Job, err error, state string) {
 		e.log.Warn("print failed; kept in the outbox", "job", j.ID, "attempt", j.Attempts, "err", err, "retry_in", delay)
 	}
 	if old != e.printer {
-		e.show()
+		e.ui.show()
 	}
 }
 
 // document builds the receipt a job prints from the stored records.
 func (e *Engine) document(j *store.Job) (receipt.Receipt, error) {
-	switch j.Kind {
-	case "payment", "reprint":
+	switch jobKind(j.Kind) {
+	case jobPayment, jobReprint:
 		var p *store.Payment
 		err := e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(j.Ref); return })
 		if err != nil {
@@ -100,14 +100,14 @@ func (e *Engine) document(j *store.Job) (receipt.Receipt, error) {
 		arg, merchant := strings.CutSuffix(j.Arg, merchantCopy)
 		kind := receipt.Kind(arg)
 		if kind == "" {
-			kind = kindOf(p)
+			kind = receiptKind(p)
 		}
-		r := e.paymentReceipt(p, kind, j.Kind == "reprint")
+		r := e.paymentReceipt(p, kind, jobKind(j.Kind) == jobReprint)
 		if merchant {
 			r.Copy = "MERCHANT COPY"
 		}
 		return r, nil
-	case "refund":
+	case jobRefund:
 		var r *store.Refund
 		var p *store.Payment
 		err := e.st.View(func(tx *store.Tx) (err error) {
@@ -120,8 +120,8 @@ func (e *Engine) document(j *store.Job) (receipt.Receipt, error) {
 		if err != nil {
 			return receipt.Receipt{}, err
 		}
-		return e.refundReceipt(p, r, j.Arg == "reprint"), nil
-	case "report":
+		return e.refundReceipt(p, r, j.Arg == refundReprint), nil
+	case jobReport:
 		var rep Report
 		if err := json.Unmarshal([]byte(j.Arg), &rep); err != nil {
 			return receipt.Receipt{}, fmt.Errorf("report job: %w", err)
@@ -134,13 +134,33 @@ func (e *Engine) document(j *store.Job) (receipt.Receipt, error) {
 // merchantCopy marks the job of a sale's second, merchant copy (Config.MerchantCopy).
 const merchantCopy = ":merchant"
 
-func kindOf(p *store.Payment) receipt.Kind {
+// jobKind is what an outbox job prints (store.Job.Kind).
+type jobKind string
+
+// Print-job kinds.
+const (
+	jobPayment jobKind = "payment" // a payment's receipt or slip; Arg is its receipt.Kind (+ merchantCopy)
+	jobReprint jobKind = "reprint" // a payment's receipt again, marked as a reprint; Arg empty
+	jobRefund  jobKind = "refund"  // a refund's receipt; Arg refundReprint marks a reprint
+	jobReport  jobKind = "report"  // an end-of-day report; Arg is the Report as JSON
+)
+
+// refundReprint is the Arg of a refund job that reprints its receipt.
+const refundReprint = "reprint"
+
+// newJob returns an outbox job of kind k for record ref, due at now.
+func newJob(k jobKind, ref, arg string, now time.Time) *store.Job {
+	return &store.Job{Kind: string(k), Ref: ref, Arg: arg, CreatedAt: now, NextAt: now}
+}
+
+// receiptKind decides which receipt a payment gets: the one place that does.
+func receiptKind(p *store.Payment) receipt.Kind {
 	switch {
 	case p.State == store.StatePaid && p.Unconfirmed:
 		return receipt.Unconfirmed
 	case p.State == store.StatePaid && p.PaidLate:
 		return receipt.LatePaid
-	case p.State == store.StatePaid && p.Data["decision"] == "accepted":
+	case p.State == store.StatePaid && p.Decision == store.DecisionAccepted:
 		return receipt.Underpaid
 	case p.State == store.StatePaid:
 		return receipt.Sale

@@ -10,16 +10,8 @@ import (
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
-	"github.com/terminald/terminald/receipt"
-	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
-
-// ErrBusy is returned when a payment is asked for while another one is on screen.
-var ErrBusy = errors.New("flow: terminal busy with another payment")
-
-// ErrOffline is returned when a payment is asked for while its provider is unreachable.
-var ErrOffline = errors.New("flow: provider offline, try again")
 
 // newPayment commits a new payment for amount at provider prov (state new).
 func (e *Engine) newPayment(amount money.Amount, prov, source string) (*track, error) {
@@ -63,7 +55,7 @@ func (e *Engine) ask(t *track) {
 	}
 	t.busy = true
 	p := e.view(t.p)
-	go func() {
+	e.spawn(func() {
 		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
 		step, err := asker.NextStep(ctx, p)
 		cancel()
@@ -81,13 +73,15 @@ func (e *Engine) ask(t *track) {
 				e.start(t)
 				return
 			}
-			e.showStep(t, step)
+			e.ui.stepAsked(step)
 		})
-	}()
+	})
 }
 
-// answer records the answer to a step and asks for the next one.
-func (e *Engine) answer(t *track, step *driver.Step, value string) {
+// answer records the answer to a provider's step (into the provider's data, under the
+// step's key). On a storage error t is dropped and the error returned; the caller asks
+// for the next step otherwise.
+func (e *Engine) answer(t *track, step *driver.Step, value string) error {
 	if t.p.Data == nil {
 		t.p.Data = map[string]string{}
 	}
@@ -97,11 +91,19 @@ func (e *Engine) answer(t *track, step *driver.Step, value string) {
 	}
 	if err := e.save(t.p); err != nil {
 		e.storageError(t, err)
-		return
+		return err
 	}
-	e.ui.mode = modeWait
-	e.show()
-	e.ask(t)
+	return nil
+}
+
+// begin commits a new payment of a at provider prov; ErrOffline when prov is not
+// reachable (it is pinged again at once).
+func (e *Engine) begin(a money.Amount, prov, source string) (*track, error) {
+	if !e.online[prov] {
+		e.lastPing[prov] = time.Time{}
+		return nil, ErrOffline
+	}
+	return e.newPayment(a, prov, source)
 }
 
 // start commits the create intent and calls the provider.
@@ -112,10 +114,7 @@ func (e *Engine) start(t *track) {
 		e.storageError(t, err)
 		return
 	}
-	if t.foreground {
-		e.ui.mode = modeWait
-		e.show()
-	}
+	e.ui.waiting(t)
 	e.call(t, "start", e.providers[t.p.Provider].Start, func(u driver.Update, err error) {
 		if err != nil && !errors.Is(err, driver.ErrUnreachable) {
 			e.finish(t, store.StateFailed, driver.CashierMessage(err))
@@ -127,13 +126,9 @@ func (e *Engine) start(t *track) {
 			e.log.Warn("create: provider unreachable; reconciling in background", "payment", t.p.ID, "err", err)
 			t.nextCheck = e.now().Add(e.cfg.PollMin)
 			t.interval = e.cfg.PollMin
-			t.p.Data = setData(t.p.Data, "abandon", "offline")
+			t.p.Abandon = store.AbandonOffline
 			e.save(t.p)
-			if t.foreground {
-				t.foreground = false
-				e.ui.pay = ""
-				e.offlineScreen(t.p.Provider)
-			}
+			e.ui.createdOffline(t)
 			e.notify(t)
 			return
 		}
@@ -145,27 +140,11 @@ func (e *Engine) start(t *track) {
 // for it, and the cashier sees why.
 func (e *Engine) storageError(t *track, err error) {
 	delete(e.tracks, t.p.ID)
-	if t.foreground {
-		t.foreground = false
-		e.ui.pay = ""
-	}
-	e.ui.shown = screen.Screen{Kind: screen.Failed, Title: "Storage error", Amount: t.p.Amount.String(),
-		Lines: []string{"Payment not started.", driver.CashierMessage(err)}}
-	e.ui.mode = modeMessage
-	e.ui.until = e.now().Add(e.cfg.ResultHold)
-	e.show()
+	e.ui.storageError(t, err)
 	for _, w := range e.waiters[t.p.ID] {
 		close(w) // the register gets an error: nothing was sent
 	}
 	delete(e.waiters, t.p.ID)
-}
-
-func setData(d map[string]string, k, v string) map[string]string {
-	if d == nil {
-		d = map[string]string{}
-	}
-	d[k] = v
-	return d
 }
 
 // check asks the provider for t's state.
@@ -176,7 +155,7 @@ func (e *Engine) check(t *track) {
 			if !errors.Is(err, driver.ErrUnreachable) {
 				e.log.Warn("check failed", "payment", t.p.ID, "err", err)
 			}
-			e.show()
+			e.ui.show()
 			return
 		}
 		e.apply(t, u)
@@ -208,7 +187,7 @@ func (e *Engine) cancel(t *track) {
 			return
 		}
 	}
-	t.p.Data = setData(t.p.Data, "cancel", "requested")
+	t.p.Cancel = store.CancelRequested
 	if t.p.State != store.StateCreating {
 		t.p.State = store.StateCancelling
 	}
@@ -221,37 +200,35 @@ func (e *Engine) cancel(t *track) {
 	if t.p.State == store.StateCreating {
 		return
 	}
-	e.show()
+	e.ui.show()
 	e.call(t, "cancel", e.providers[t.p.Provider].Cancel, func(u driver.Update, err error) {
 		switch {
 		case err == nil:
 			if u.Remote == driver.RemotePending {
 				// Accepted but not final yet: keep asking, do not send it again.
-				t.p.Data["cancel"] = "sent"
+				t.p.Cancel = store.CancelSent
 				t.nextCheck = e.now().Add(e.cfg.PollMin)
 				e.apply(t, u)
 				return
 			}
 			e.apply(t, u)
 		case errors.Is(err, driver.ErrPaymentInProgress):
-			delete(t.p.Data, "cancel")
+			t.p.Cancel = store.CancelNone
 			t.p.State = store.StateAwaiting
 			t.note, t.noteUntil = "Cannot cancel: payment in progress", e.now().Add(e.cfg.ResultHold)
 			e.save(t.p)
 			t.nextCheck = time.Time{}
-			e.show()
+			e.ui.show()
 		case errors.Is(err, driver.ErrUnreachable):
 			// Still cancelling; the cancel is asked again in the background.
 			e.backoff(t)
-			if t.foreground {
-				e.releaseForeground(t, "Cancel pending", "Provider offline: the cancel is sent when it is back.")
-			}
+			e.ui.cancelPending(t)
 		case errors.Is(err, driver.ErrCannotCancel):
 			// No cancel at this provider: the customer may have paid already. One last
 			// look tells what really happened (a register's abort must report it).
 			e.call(t, "check", e.providers[t.p.Provider].Check, func(u driver.Update, err error) {
 				if err == nil && u.Remote == driver.RemotePaid {
-					delete(t.p.Data, "cancel") // the cancel never took effect
+					t.p.Cancel = store.CancelNone // the cancel never took effect
 					e.apply(t, u)
 					return
 				}
@@ -263,6 +240,42 @@ func (e *Engine) cancel(t *track) {
 			e.finish(t, store.StateCancelled, "Cancelled")
 		}
 	})
+}
+
+// accept takes an underpayment as it stands (the cashier's decision).
+func (e *Engine) accept(t *track) {
+	d, ok := e.providers[t.p.Provider].(driver.Decider)
+	if !ok {
+		return
+	}
+	t.p.Decision = store.DecisionAccepted
+	if err := e.save(t.p); err != nil {
+		return
+	}
+	e.ui.decision(true)
+	if t.busy {
+		// A status check is under way: accept as soon as it is back, never drop the key.
+		t.acceptPending = true
+		return
+	}
+	t.acceptPending = false
+	e.call(t, "accept", d.Accept, func(u driver.Update, err error) {
+		if err != nil {
+			t.note, t.noteUntil = "Accept failed: "+driver.CashierMessage(err), e.now().Add(e.cfg.ResultHold)
+			e.ui.decision(false)
+			return
+		}
+		if u.Remote == driver.RemoteUnderpaid {
+			u.Remote = driver.RemotePending
+		}
+		e.apply(t, u)
+	})
+}
+
+// decline cancels an underpaid payment (the cashier's decision).
+func (e *Engine) decline(t *track) {
+	t.p.Decision = store.DecisionCancelled
+	e.cancel(t)
 }
 
 // apply takes a provider update for t.
@@ -323,7 +336,7 @@ func (e *Engine) apply(t *track, u driver.Update) {
 	if err := e.save(p); err != nil {
 		return
 	}
-	if p.Data["cancel"] == "requested" && p.State != store.StateCancelling || p.Data["abandon"] != "" && !p.State.Final() {
+	if p.Cancel == store.CancelRequested && p.State != store.StateCancelling || p.Abandon != store.AbandonNone && !p.State.Final() {
 		// A cancel was asked while a call was under way, or nobody is waiting for this
 		// payment any more (created while offline, recovered register payment).
 		if p.State == store.StateAwaiting {
@@ -340,14 +353,8 @@ func (e *Engine) apply(t *track, u driver.Update) {
 		}
 		e.backoff(t)
 	}
-	if u.Remote == driver.RemoteUnderpaid && t.foreground && e.ui.mode != modeDecision {
-		e.ui.mode = modeDecision
-	}
-	if t.foreground && (e.ui.mode == modeWait || e.ui.mode == modeStep) && p.State == store.StateAwaiting {
-		e.ui.mode = modeAwait
-	}
 	e.notify(t)
-	e.show()
+	e.ui.changed(t)
 }
 
 func orText(s, def string) string {
@@ -380,7 +387,7 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 	if st == store.StatePaid {
 		p.SettledAt = now
 		p.WatchUntil = time.Time{}
-		if wasAbandoned || cancelAsked(p) {
+		if wasAbandoned || p.CancelAsked() {
 			p.PaidLate = true
 		}
 	} else if reachedProvider && (st == store.StateCancelled || st == store.StateExpired) &&
@@ -389,20 +396,12 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 		// still pay. Keep asking the provider for a while.
 		p.WatchUntil = now.Add(e.cfg.WatchWindow)
 	}
-	kind := receipt.Slip
-	switch {
-	case st == store.StatePaid && p.PaidLate:
-		kind = receipt.LatePaid
-	case st == store.StatePaid && p.Data["decision"] == "accepted":
-		kind = receipt.Underpaid
-	case st == store.StatePaid:
-		kind = receipt.Sale
-	}
 	var jobs []*store.Job
 	if reachedProvider {
-		jobs = append(jobs, &store.Job{Kind: "payment", Ref: p.ID, Arg: string(kind), CreatedAt: now, NextAt: now})
+		kind := receiptKind(p)
+		jobs = append(jobs, newJob(jobPayment, p.ID, string(kind), now))
 		if e.cfg.MerchantCopy && st == store.StatePaid {
-			jobs = append(jobs, &store.Job{Kind: "payment", Ref: p.ID, Arg: string(kind) + merchantCopy, CreatedAt: now, NextAt: now})
+			jobs = append(jobs, newJob(jobPayment, p.ID, string(kind)+merchantCopy, now))
 		}
 	}
 	err := e.commit(p, func(tx *store.Tx) (err error) {
@@ -420,14 +419,10 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 	if st == store.StatePaid && p.PaidLate {
 		e.onLatePaid(t)
 	}
-	if st == store.StatePaid && p.Source == "ecr" && p.Data["ecr"] == "pending" && len(e.waiters[p.ID]) == 0 {
+	if st == store.StatePaid && p.Source == "ecr" && p.ECR == store.ECRPending && len(e.waiters[p.ID]) == 0 {
 		e.unconfirmed(p) // its register is gone: nobody will acknowledge it
 	}
-	if t.foreground {
-		e.resultScreen(p)
-	} else if st == store.StatePaid && p.PaidLate {
-		e.message("Paid after cancel", p.Amount.String()+" via "+p.Provider, "Receipt "+fmt.Sprint(p.Receipt)+" printed")
-	}
+	e.ui.finished(t)
 	e.notify(t)
 	if !p.Open(now) {
 		e.untrack(t)
@@ -452,9 +447,7 @@ func (e *Engine) onLatePaid(t *track) {
 
 func (e *Engine) untrack(t *track) {
 	delete(e.tracks, t.p.ID)
-	if e.ui.pay == t.p.ID && !t.foreground {
-		e.ui.pay = ""
-	}
+	e.ui.untracked(t)
 }
 
 // notify wakes callers waiting for t (the register link).
@@ -463,7 +456,7 @@ func (e *Engine) notify(t *track) {
 	if len(ws) == 0 {
 		return
 	}
-	if !t.p.State.Final() && t.p.Data["abandon"] == "" {
+	if !t.p.State.Final() && t.p.Abandon == store.AbandonNone {
 		for _, w := range ws {
 			select {
 			case w <- t.p.Clone():
@@ -482,6 +475,27 @@ func (e *Engine) notify(t *track) {
 	delete(e.waiters, t.p.ID)
 }
 
+// releaseWaiters hands every caller waiting for a payment (the register link) the
+// payment as it stands and closes its channel: the engine is stopping.
+func (e *Engine) releaseWaiters() {
+	for id, ws := range e.waiters {
+		var p *store.Payment
+		if t := e.tracks[id]; t != nil {
+			p = t.p.Clone()
+		}
+		for _, w := range ws {
+			if p != nil {
+				select {
+				case w <- p:
+				default:
+				}
+			}
+			close(w)
+		}
+		delete(e.waiters, id)
+	}
+}
+
 // onTick runs timers: polls, expiry, countdown redraw, result screens, the outbox.
 func (e *Engine) onTick() {
 	now := e.now()
@@ -497,11 +511,11 @@ func (e *Engine) onTick() {
 		}
 		if p.State == store.StateAwaiting && !p.ExpiresAt.IsZero() && now.After(p.ExpiresAt.Add(min(5*time.Second, e.cfg.PollMax))) {
 			// Ask once more, then expire locally.
-			if p.Data["expiry"] == "checked" {
+			if p.ExpiryChecked {
 				e.finish(t, store.StateExpired, "Expired")
 				continue
 			}
-			p.Data = setData(p.Data, "expiry", "checked")
+			p.ExpiryChecked = true
 			e.check(t)
 			continue
 		}
@@ -511,24 +525,18 @@ func (e *Engine) onTick() {
 		if now.Before(t.nextCheck) {
 			continue
 		}
-		if p.State == store.StateCancelling && p.Data["cancel"] == "requested" {
+		if p.State == store.StateCancelling && p.Cancel == store.CancelRequested {
 			// Not yet accepted by the provider (unreachable, or before a restart): ask again.
 			e.cancel(t)
 			continue
 		}
 		e.check(t)
 	}
-	inFlight := 0
-	for _, t := range e.tracks {
-		if !t.p.State.Final() {
-			inFlight++
-		}
-	}
-	e.cfg.Observer.Gauges(inFlight, len(e.jobs), e.printer)
+	e.cfg.Observer.Gauges(e.inFlight(), len(e.jobs), e.printer)
 	e.tickRefunds(now)
 	e.tickJobs(now)
 	e.pingOffline(now)
-	e.tickUI(now)
+	e.ui.tick(now)
 }
 
 // pingOffline probes unreachable providers so the terminal comes back online by itself.
@@ -540,7 +548,7 @@ func (e *Engine) pingOffline(now time.Time) {
 		e.pinging[name] = true
 		e.lastPing[name] = now
 		prov := e.providers[name]
-		go func() {
+		e.spawn(func() {
 			ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
 			err := prov.Ping(ctx)
 			cancel()
@@ -555,6 +563,6 @@ func (e *Engine) pingOffline(now time.Time) {
 					}
 				}
 			})
-		}()
+		})
 	}
 }

@@ -130,3 +130,6 @@ func (e *Engine) reportReceipt(rep Report) receipt.Receipt {
 	}
 	return receipt.Receipt{Kind: receipt.EndOfDay, Lines: ls, Cut: true}
 }
+
+// fmtReceipt formats a receipt number as printed and sent to the register (4 digits).
+func fmtReceipt(n uint64) string { return fmt.Sprintf("%04d", n) }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/store"
 )
 
@@ -51,9 +50,9 @@ func (e *Engine) recover(ctx context.Context) error {
 		}
 		if p.Source == "ecr" && !p.State.Final() {
 			// The register that asked for it is gone with the restart.
-			p.Data = setData(p.Data, "abandon", "restart")
+			p.Abandon = store.AbandonRestart
 		}
-		if p.State == store.StateAwaiting && p.Data["abandon"] == "" && (newest == nil || p.CreatedAt.After(newest.p.CreatedAt)) {
+		if p.State == store.StateAwaiting && p.Abandon == store.AbandonNone && (newest == nil || p.CreatedAt.After(newest.p.CreatedAt)) {
 			newest = t
 		}
 		pending++
@@ -61,29 +60,36 @@ func (e *Engine) recover(ctx context.Context) error {
 		t.foreground = false
 	}
 	e.log.Info("recovery: reconciling", "open_payments", pending, "open_refunds", len(refunds), "outbox_jobs", len(e.jobs))
-	for pending > 0 {
-		done := pending
-		for _, t := range e.tracks {
-			if t.busy {
-				done--
-			}
-		}
-		if done == pending {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case fn := <-e.events:
-			fn()
+	if err := e.awaitChecks(ctx, pending); err != nil {
+		return err
+	}
+	if err := e.recoverUnacknowledged(now); err != nil {
+		return err
+	}
+	// Every open payment whose check finished is now in a known state.
+	if newest != nil && e.tracks[newest.p.ID] != nil && newest.p.State == store.StateAwaiting {
+		e.ui.resume(newest)
+	}
+	for _, t := range e.tracks {
+		if t != newest && t.p.State == store.StateAwaiting {
+			// Nobody is in front of the terminal for these any more.
+			t.p.Abandon = store.AbandonRestart
+			e.cancel(t)
 		}
 	}
-	// Payments confirmed paid but never acknowledged by their register. Collected first:
-	// unconfirmed writes, and a write inside a read transaction deadlocks bbolt.
+	e.log.Info("recovery done", "open_payments", len(e.tracks), "took", time.Since(now).Round(time.Millisecond))
+	return nil
+}
+
+// recoverUnacknowledged finds register payments confirmed paid but never acknowledged by
+// their register (settled within the watch window) and handles them as unconfirmed.
+func (e *Engine) recoverUnacknowledged(now time.Time) error {
+	// Collected first: unconfirmed writes, and a write inside a read transaction
+	// deadlocks bbolt.
 	var unacked []*store.Payment
-	err = e.st.View(func(tx *store.Tx) error {
+	err := e.st.View(func(tx *store.Tx) error {
 		return tx.Settled(now.Add(-e.cfg.WatchWindow), func(p *store.Payment) error {
-			if p.Source == "ecr" && p.Data["ecr"] == "pending" && !p.Unconfirmed {
+			if p.Source == "ecr" && p.ECR == store.ECRPending && !p.Unconfirmed {
 				unacked = append(unacked, p.Clone())
 			}
 			return nil
@@ -95,23 +101,28 @@ func (e *Engine) recover(ctx context.Context) error {
 	for _, p := range unacked {
 		e.unconfirmed(p)
 	}
-	// Every open payment whose check finished is now in a known state.
-	if newest != nil && e.tracks[newest.p.ID] != nil && newest.p.State == store.StateAwaiting {
-		newest.foreground = true
-		e.ui.pay = newest.p.ID
-		e.ui.amount = newest.p.Amount
-		e.ui.mode = modeAwait
-		if newest.upd.Remote == driver.RemoteUnderpaid {
-			e.ui.mode = modeDecision
+	return nil
+}
+
+// awaitChecks runs the event loop until none of the pending recovery checks is under way
+// any more (providers commit their progress through the loop).
+func (e *Engine) awaitChecks(ctx context.Context, pending int) error {
+	for pending > 0 {
+		done := pending
+		for _, t := range e.tracks {
+			if t.busy {
+				done--
+			}
+		}
+		if done == pending {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case fn := <-e.events:
+			fn()
 		}
 	}
-	for _, t := range e.tracks {
-		if t != newest && t.p.State == store.StateAwaiting {
-			// Nobody is in front of the terminal for these any more.
-			t.p.Data = setData(t.p.Data, "abandon", "restart")
-			e.cancel(t)
-		}
-	}
-	e.log.Info("recovery done", "open_payments", len(e.tracks), "took", time.Since(now).Round(time.Millisecond))
 	return nil
 }

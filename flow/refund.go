@@ -17,10 +17,10 @@ import (
 func (e *Engine) newRefund(p *store.Payment, minor int64, dest string) (*store.Refund, error) {
 	rf, ok := e.providers[p.Provider].(driver.Refunder)
 	if !ok {
-		return nil, fmt.Errorf("flow: %s payments cannot be refunded from the terminal: refund in the provider's back office", p.Provider)
+		return nil, because(ErrNotRefundable, "flow: %s payments cannot be refunded from the terminal: refund in the provider's back office", p.Provider)
 	}
 	if p.State != store.StatePaid {
-		return nil, fmt.Errorf("flow: payment %s is %s, only paid payments can be refunded", p.ID, p.State)
+		return nil, because(ErrNotPaid, "flow: payment %s is %s, only paid payments can be refunded", p.ID, p.State)
 	}
 	if rf.RefundNeedsDestination() && dest == "" {
 		return nil, fmt.Errorf("flow: a %s refund needs a destination address", p.Provider)
@@ -45,7 +45,7 @@ func (e *Engine) newRefund(p *store.Payment, minor int64, dest string) (*store.R
 			minor = left
 		}
 		if minor <= 0 || minor > left {
-			return fmt.Errorf("flow: refund of %s asked, %s left to refund on %s",
+			return because(ErrRefundTooLarge, "flow: refund of %s asked, %s left to refund on %s",
 				money.New(minor, cur.Amount.Currency), money.New(left, cur.Amount.Currency), p.ID)
 		}
 		n, err := tx.Next("refund")
@@ -104,7 +104,7 @@ func (e *Engine) tickRefunds(now time.Time) {
 		r.Data = cloneData(rt.r.Data)
 		pv, rv := e.view(p), refundView(&r)
 		pv.StopRequested = nil // a refund is not a payment in flight
-		go func() {
+		e.spawn(func() {
 			ctx, cancel := context.WithTimeout(e.ctx, e.cfg.CallTimeout)
 			var u driver.RefundUpdate
 			var err error
@@ -118,7 +118,7 @@ func (e *Engine) tickRefunds(now time.Time) {
 			}
 			cancel()
 			e.post(e.ctx, func() { e.refunded(rt, &r, u, err) })
-		}()
+		})
 	}
 }
 
@@ -158,7 +158,7 @@ func (e *Engine) refunded(rt *rtrack, r *store.Refund, u driver.RefundUpdate, er
 				return err
 			}
 			r.Receipt = n
-			jobs = append(jobs, &store.Job{Kind: "refund", Ref: r.ID, Arg: string(receipt.Refund), CreatedAt: r.UpdatedAt, NextAt: r.UpdatedAt})
+			jobs = append(jobs, newJob(jobRefund, r.ID, string(receipt.Refund), r.UpdatedAt))
 		}
 		if r.State == store.RefundDone || r.State == store.RefundSent && prev == store.RefundPending {
 			p, err := tx.Payment(r.PaymentID)

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -28,8 +29,15 @@ const (
 	modeAdmin         // admin menu and its inputs
 )
 
-// ui is the foreground state. Owned by the Run goroutine.
+// ui is the terminal's user interface: keypad modes, amount entry, provider steps, the
+// keypad admin menu and the screens. It has no goroutine of its own: it runs on the
+// engine's Run goroutine. The engine reports payment changes to it (waiting, changed,
+// finished, offline, cancelPending, storageError, notice) and it drives the engine with
+// verbs (begin, ask, answer, cancel, accept, decline); the payment state machine never
+// sets a mode or builds a screen.
 type ui struct {
+	e *Engine
+
 	mode      mode
 	digits    string // amount as typed
 	err       string // entry error line
@@ -44,104 +52,116 @@ type ui struct {
 	shown     screen.Screen // result/message screen
 	admin     adminState
 	ahead     []Key // keys typed while waiting for a provider's next step
+	lastTick  time.Time
 }
 
-func (e *Engine) fg() *track {
-	if e.ui.pay == "" {
+// current returns the foreground payment's track, nil when there is none.
+func (u *ui) current() *track {
+	if u.pay == "" {
 		return nil
 	}
-	return e.tracks[e.ui.pay]
+	return u.e.tracks[u.pay]
 }
 
-func (e *Engine) status() screen.Status {
-	return screen.Status{Online: e.allOnline(), Printer: e.printer, Terminal: e.cfg.TerminalID}
+// busy reports whether the cashier is in the middle of something a new payment would
+// interrupt: a payment on screen, an amount being typed, a provider or step chosen.
+func (u *ui) busy() bool {
+	return u.pay != "" || u.mode == modeEntry || u.mode == modeStep || u.mode == modeProvider || u.mode == modeWait
 }
 
-func (e *Engine) providerTitle(name string) string { return name }
+func (u *ui) status() screen.Status {
+	return screen.Status{Online: u.e.allOnline(), Printer: u.e.printer, Terminal: u.e.cfg.TerminalID}
+}
 
 // show draws the screen for the current mode.
-func (e *Engine) show() {
-	if e.ctx == nil {
+func (u *ui) show() {
+	if u.e.ctx == nil {
 		return
 	}
-	s := e.screen()
-	s.Status = e.status()
-	if err := e.disp.Show(s); err != nil {
-		e.log.Warn("display", "err", err)
+	s := u.screen()
+	s.Status = u.status()
+	if err := u.e.disp.Show(s); err != nil {
+		u.e.log.Warn("display", "err", err)
 	}
 }
 
-func (e *Engine) screen() screen.Screen {
-	switch e.ui.mode {
+func (u *ui) screen() screen.Screen {
+	switch u.mode {
 	case modeEntry:
-		return screen.Screen{Kind: screen.Amount, Title: "Amount", Amount: e.typedAmount().String(),
-			Lines: nonEmpty(e.ui.err), Hint: "OK = pay   X = cancel"}
+		return screen.Screen{Kind: screen.Amount, Title: "Amount", Amount: u.typedAmount().String(),
+			Lines: nonEmpty(u.err), Hint: "OK = pay   X = cancel"}
 	case modeProvider:
-		return screen.Screen{Kind: screen.Choose, Title: "Pay with", Amount: e.ui.amount.String(), Options: e.order, Hint: "1-" + strconv.Itoa(len(e.order)) + " = choose   X = cancel"}
+		return screen.Screen{Kind: screen.Choose, Title: "Pay with", Amount: u.amount.String(), Options: u.e.order, Hint: "1-" + strconv.Itoa(len(u.e.order)) + " = choose   X = cancel"}
 	case modeStep:
-		st := e.ui.step
-		s := screen.Screen{Kind: screen.Input, Title: st.Prompt, Amount: e.ui.amount.String(), Provider: e.fgProvider()}
+		st := u.step
+		s := screen.Screen{Kind: screen.Input, Title: st.Prompt, Amount: u.amount.String(), Provider: u.currentProvider()}
 		if len(st.Options) > 0 {
 			s.Kind, s.Options, s.Hint = screen.Choose, st.Options, "1-"+strconv.Itoa(len(st.Options))+" = choose   X = cancel"
 		} else {
-			s.Lines = append(append([]string{}, e.ui.stepLines...), nonEmpty(e.ui.text)...)
+			s.Lines = append(append([]string{}, u.stepLines...), nonEmpty(u.text)...)
 			s.Hint = "OK = continue   X = cancel"
 		}
 		return s
 	case modeWait:
-		return screen.Screen{Kind: screen.Wait, Title: "Please wait", Amount: e.ui.amount.String(), Provider: e.fgProvider(), Hint: "X = cancel"}
+		return screen.Screen{Kind: screen.Wait, Title: "Please wait", Amount: u.amount.String(), Provider: u.currentProvider(), Hint: "X = cancel"}
 	case modeAwait, modeDecision:
-		t := e.fg()
+		t := u.current()
 		if t == nil {
-			return e.idleScreen()
+			return u.idleScreen()
 		}
-		p := t.p
-		// The provider's first line (e.g. the crypto amount), then its status, then the rest.
-		// A short notice (cannot cancel, accept failed) stands in the status line for a while.
-		status := p.Detail
-		if t.note != "" && e.now().Before(t.noteUntil) {
-			status = t.note
-		}
-		lines := nonEmpty(status)
-		if ul := t.upd.Lines; len(ul) > 0 {
-			lines = append(append([]string{ul[0]}, lines...), ul[1:]...)
-		}
-		if p.State == store.StateCancelling {
-			lines = []string{"Cancelling..."}
-		}
-		if e.ui.mode == modeDecision {
-			return screen.Screen{Kind: screen.Decision, Title: "Underpaid", Amount: p.Amount.String(), Provider: p.Provider,
-				Lines: lines, Hint: "OK = accept   X = cancel"}
-		}
-		if p.QR == "" {
-			return screen.Screen{Kind: screen.Wait, Title: "Waiting for customer", Amount: p.Amount.String(), Provider: p.Provider, Lines: lines, Deadline: p.ExpiresAt, Hint: "X = cancel"}
-		}
-		return screen.Screen{Kind: screen.QR, Title: "Scan to pay", Amount: p.Amount.String(), Provider: p.Provider,
-			QR: p.QR, Deadline: p.ExpiresAt, Lines: lines, Hint: "X = cancel"}
+		return u.paymentScreen(t)
 	case modeResult, modeMessage:
-		return e.ui.shown
+		return u.shown
 	case modeAdmin:
-		return e.adminScreen()
+		return u.adminScreen()
 	}
-	return e.idleScreen()
+	return u.idleScreen()
 }
 
-func (e *Engine) fgProvider() string {
-	if t := e.fg(); t != nil {
+// paymentScreen shows the foreground payment while the customer pays (or the cashier
+// decides on an underpayment).
+func (u *ui) paymentScreen(t *track) screen.Screen {
+	p := t.p
+	// The provider's first line (e.g. the crypto amount), then its status, then the rest.
+	// A short notice (cannot cancel, accept failed) stands in the status line for a while.
+	status := p.Detail
+	if t.note != "" && u.e.now().Before(t.noteUntil) {
+		status = t.note
+	}
+	lines := nonEmpty(status)
+	if ul := t.upd.Lines; len(ul) > 0 {
+		lines = append(append([]string{ul[0]}, lines...), ul[1:]...)
+	}
+	if p.State == store.StateCancelling {
+		lines = []string{"Cancelling..."}
+	}
+	if u.mode == modeDecision {
+		return screen.Screen{Kind: screen.Decision, Title: "Underpaid", Amount: p.Amount.String(), Provider: p.Provider,
+			Lines: lines, Hint: "OK = accept   X = cancel"}
+	}
+	if p.QR == "" {
+		return screen.Screen{Kind: screen.Wait, Title: "Waiting for customer", Amount: p.Amount.String(), Provider: p.Provider, Lines: lines, Deadline: p.ExpiresAt, Hint: "X = cancel"}
+	}
+	return screen.Screen{Kind: screen.QR, Title: "Scan to pay", Amount: p.Amount.String(), Provider: p.Provider,
+		QR: p.QR, Deadline: p.ExpiresAt, Lines: lines, Hint: "X = cancel"}
+}
+
+func (u *ui) currentProvider() string {
+	if t := u.current(); t != nil {
 		return t.p.Provider
 	}
 	return ""
 }
 
-func (e *Engine) idleScreen() screen.Screen {
+func (u *ui) idleScreen() screen.Screen {
 	lines := []string{"Key an amount to start"}
-	if !e.allOnline() {
+	if !u.e.allOnline() {
 		lines = []string{"Provider offline", "New payments refused"}
 	}
-	if e.printer != "ok" && e.printer != "unknown" && e.printer != "" {
-		lines = append(lines, "Printer: "+e.printer)
+	if p := u.e.printer; p != "ok" && p != "unknown" && p != "" {
+		lines = append(lines, "Printer: "+p)
 	}
-	return screen.Screen{Kind: screen.Idle, Title: e.cfg.Merchant, Lines: lines}
+	return screen.Screen{Kind: screen.Idle, Title: u.e.cfg.Merchant, Lines: lines}
 }
 
 func nonEmpty(s ...string) []string {
@@ -154,8 +174,74 @@ func nonEmpty(s ...string) []string {
 	return out
 }
 
-// resultScreen shows the end of the foreground payment and releases the foreground.
-func (e *Engine) resultScreen(p *store.Payment) {
+// hold shows s (a result or a notice) for ResultHold, then the idle screen.
+func (u *ui) hold(m mode, s screen.Screen) {
+	u.shown = s
+	u.mode = m
+	u.until = u.e.now().Add(u.e.cfg.ResultHold)
+	u.show()
+}
+
+// release lets go of the foreground payment t: it goes on in the background.
+func (u *ui) release(t *track) {
+	t.foreground = false
+	if u.pay == t.p.ID {
+		u.pay = ""
+	}
+}
+
+// --- What the engine reports. ---
+
+// foreground puts t, just created, on screen while the provider is asked for it.
+func (u *ui) foreground(t *track) {
+	t.foreground = true
+	u.pay, u.amount, u.ahead, u.mode = t.p.ID, t.p.Amount, nil, modeWait
+	u.show()
+}
+
+// resume puts t, an open payment found at start, back on screen.
+func (u *ui) resume(t *track) {
+	t.foreground = true
+	u.pay, u.amount, u.mode = t.p.ID, t.p.Amount, modeAwait
+	if t.upd.Remote == driver.RemoteUnderpaid {
+		u.mode = modeDecision
+	}
+}
+
+// waiting: a provider call for t is under way.
+func (u *ui) waiting(t *track) {
+	if t.foreground {
+		u.mode = modeWait
+		u.show()
+	}
+}
+
+// changed: the provider reported on t, which is still open.
+func (u *ui) changed(t *track) {
+	if t.foreground && t.upd.Remote == driver.RemoteUnderpaid && u.mode != modeDecision {
+		u.mode = modeDecision
+	}
+	if t.foreground && (u.mode == modeWait || u.mode == modeStep) && t.p.State == store.StateAwaiting {
+		u.mode = modeAwait
+	}
+	u.show()
+}
+
+// finished: t reached a final state (or a watched payment turned out paid).
+func (u *ui) finished(t *track) {
+	p := t.p
+	switch {
+	case t.foreground:
+		u.result(p)
+		u.release(t)
+		u.show()
+	case p.State == store.StatePaid && p.PaidLate:
+		u.notice("Paid after cancel", p.Amount.String()+" via "+p.Provider, "Receipt "+fmt.Sprint(p.Receipt)+" printed")
+	}
+}
+
+// result sets up the result screen of the foreground payment p.
+func (u *ui) result(p *store.Payment) {
 	kind := map[store.State]screen.Kind{store.StatePaid: screen.Paid, store.StateFailed: screen.Failed,
 		store.StateExpired: screen.Expired, store.StateCancelled: screen.Cancelled}[p.State]
 	title := map[store.State]string{store.StatePaid: "Paid", store.StateFailed: "Failed",
@@ -167,126 +253,156 @@ func (e *Engine) resultScreen(p *store.Payment) {
 	if p.State == store.StatePaid {
 		lines = []string{"Receipt " + strconv.FormatUint(p.Receipt, 10)}
 	}
-	e.ui.shown = screen.Screen{Kind: kind, Title: title, Amount: p.Amount.String(), Provider: p.Provider, Lines: lines}
-	e.ui.mode = modeResult
-	e.ui.until = e.now().Add(e.cfg.ResultHold)
-	if t := e.tracks[p.ID]; t != nil {
-		t.foreground = false
-	}
-	e.ui.pay = ""
-	e.show()
+	u.shown = screen.Screen{Kind: kind, Title: title, Amount: p.Amount.String(), Provider: p.Provider, Lines: lines}
+	u.mode = modeResult
+	u.until = u.e.now().Add(u.e.cfg.ResultHold)
 }
 
-// message shows a notice for ResultHold, then the idle screen.
-func (e *Engine) message(title string, lines ...string) {
-	e.ui.shown = screen.Screen{Kind: screen.Message, Title: title, Lines: lines}
-	if e.ui.mode == modeIdle || e.ui.mode == modeResult || e.ui.mode == modeMessage || e.ui.mode == modeAdmin {
-		e.ui.mode = modeMessage
-		e.ui.until = e.now().Add(e.cfg.ResultHold)
-		e.show()
+// untracked: the engine stopped following t.
+func (u *ui) untracked(t *track) {
+	if u.pay == t.p.ID && !t.foreground {
+		u.pay = ""
 	}
 }
 
-func (e *Engine) offlineScreen(prov string) {
-	e.ui.shown = screen.Screen{Kind: screen.Offline, Title: "Offline", Provider: prov,
-		Lines: []string{prov + " cannot be reached.", "Try again in a moment."}, Hint: "OK = back"}
-	e.ui.mode = modeMessage
-	e.ui.until = e.now().Add(e.cfg.ResultHold)
-	e.show()
+// offline: provider prov cannot be reached for a new payment.
+func (u *ui) offline(prov string) {
+	u.hold(modeMessage, screen.Screen{Kind: screen.Offline, Title: "Offline", Provider: prov,
+		Lines: []string{prov + " cannot be reached.", "Try again in a moment."}, Hint: "OK = back"})
 }
 
-// releaseForeground leaves t running in the background and tells the cashier why.
-func (e *Engine) releaseForeground(t *track, title, line string) {
-	t.foreground = false
-	e.ui.pay = ""
-	e.ui.shown = screen.Screen{Kind: screen.Message, Title: title, Amount: t.p.Amount.String(), Lines: []string{line}}
-	e.ui.mode = modeMessage
-	e.ui.until = e.now().Add(e.cfg.ResultHold)
-	e.show()
+// createdOffline: t's create call did not reach its provider; it is reconciled in the
+// background and the cashier is told to try again.
+func (u *ui) createdOffline(t *track) {
+	if t.foreground {
+		u.release(t)
+		u.offline(t.p.Provider)
+	}
 }
 
-func (e *Engine) tickUI(now time.Time) {
-	switch e.ui.mode {
+// cancelPending: t's cancel waits for its provider; t goes on in the background.
+func (u *ui) cancelPending(t *track) {
+	if !t.foreground {
+		return
+	}
+	u.release(t)
+	u.hold(modeMessage, screen.Screen{Kind: screen.Message, Title: "Cancel pending", Amount: t.p.Amount.String(),
+		Lines: []string{"Provider offline: the cancel is sent when it is back."}})
+}
+
+// storageError: t could not be committed and is dropped; nothing was sent for it.
+func (u *ui) storageError(t *track, err error) {
+	if t.foreground {
+		u.release(t)
+	}
+	u.hold(modeMessage, screen.Screen{Kind: screen.Failed, Title: "Storage error", Amount: t.p.Amount.String(),
+		Lines: []string{"Payment not started.", driver.CashierMessage(err)}})
+}
+
+// notice shows a message for ResultHold, unless the cashier is in the middle of something.
+func (u *ui) notice(title string, lines ...string) {
+	u.shown = screen.Screen{Kind: screen.Message, Title: title, Lines: lines}
+	if u.mode == modeIdle || u.mode == modeResult || u.mode == modeMessage || u.mode == modeAdmin {
+		u.hold(modeMessage, u.shown)
+	}
+}
+
+// stepAsked: t's provider asks the cashier for input.
+func (u *ui) stepAsked(st *driver.Step) {
+	u.mode = modeStep
+	u.step = st
+	u.text = ""
+	u.stepLines = st.Lines
+	u.stepNext = time.Time{}
+	if st.Refresh != nil {
+		u.refreshStep()
+	}
+	u.show()
+	ahead := u.ahead
+	u.ahead = nil
+	for i, k := range ahead {
+		if u.mode != modeStep || u.step != st {
+			u.ahead = append(u.ahead, ahead[i:]...)
+			return
+		}
+		u.stepKey(k)
+	}
+}
+
+// decision: the cashier's accept of an underpayment is under way (ok) or failed.
+func (u *ui) decision(underway bool) {
+	u.mode = modeDecision
+	if underway {
+		u.mode = modeWait
+	}
+	u.show()
+}
+
+// tick runs the UI's timers: result screens, the countdown, a step's refresh.
+func (u *ui) tick(now time.Time) {
+	switch u.mode {
 	case modeResult, modeMessage:
-		if now.After(e.ui.until) {
-			e.ui.mode = modeIdle
-			e.show()
+		if now.After(u.until) {
+			u.mode = modeIdle
+			u.show()
 		}
 	case modeAwait, modeDecision:
-		if t := e.fg(); t == nil {
-			e.ui.mode = modeIdle
+		if t := u.current(); t == nil {
+			u.mode = modeIdle
 		}
-		if now.Sub(e.lastTick) >= time.Second {
-			e.lastTick = now
-			e.show() // countdown
+		if now.Sub(u.lastTick) >= time.Second {
+			u.lastTick = now
+			u.show() // countdown
 		}
 	case modeStep:
-		st := e.ui.step
-		if st.Refresh != nil && !e.ui.stepBusy && !now.Before(e.ui.stepNext) {
-			e.refreshStep()
+		st := u.step
+		if st.Refresh != nil && !u.stepBusy && !now.Before(u.stepNext) {
+			u.refreshStep()
 		}
 	}
 }
 
-func (e *Engine) refreshStep() {
-	t := e.fg()
-	st := e.ui.step
+func (u *ui) refreshStep() {
+	t := u.current()
+	st := u.step
 	if t == nil || st == nil || st.Refresh == nil {
 		return
 	}
-	e.ui.stepBusy = true
+	u.stepBusy = true
+	e := u.e
 	p := e.view(t.p)
-	go func() {
+	e.spawn(func() {
 		ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
 		lines, err := st.Refresh(ctx, p)
 		cancel()
 		e.post(e.ctx, func() {
-			e.ui.stepBusy = false
+			u.stepBusy = false
 			every := st.Every
 			if every <= 0 {
 				every = 5 * time.Second
 			}
-			e.ui.stepNext = e.now().Add(every)
-			if e.ui.step != st {
+			u.stepNext = e.now().Add(every)
+			if u.step != st {
 				return
 			}
 			if err != nil {
-				e.ui.stepLines = []string{"Quote unavailable: " + driver.CashierMessage(err)}
+				u.stepLines = []string{"Quote unavailable: " + driver.CashierMessage(err)}
 			} else {
-				e.ui.stepLines = lines
+				u.stepLines = lines
 			}
-			e.show()
+			u.show()
 		})
-	}()
+	})
 }
 
-func (e *Engine) showStep(t *track, st *driver.Step) {
-	e.ui.mode = modeStep
-	e.ui.step = st
-	e.ui.text = ""
-	e.ui.stepLines = st.Lines
-	e.ui.stepNext = time.Time{}
-	if st.Refresh != nil {
-		e.refreshStep()
-	}
-	e.show()
-	ahead := e.ui.ahead
-	e.ui.ahead = nil
-	for i, k := range ahead {
-		if e.ui.mode != modeStep || e.ui.step != st {
-			e.ui.ahead = append(e.ui.ahead, ahead[i:]...)
-			return
-		}
-		e.stepKey(k)
-	}
-}
+// --- Keys and scans. ---
 
 // typedAmount interprets the typed digits. Without a dot the digits are minor units
 // shifted in from the right, as on card terminals ("1234" is 12.34); with a dot they
 // are a decimal ("12.5" is 12.50).
-func (e *Engine) typedAmount() money.Amount {
-	c, _ := money.Lookup(e.cfg.Currency)
-	d := e.ui.digits
+func (u *ui) typedAmount() money.Amount {
+	c, _ := money.Lookup(u.e.cfg.Currency)
+	d := u.digits
 	if strings.Contains(d, ".") {
 		intPart, frac, _ := strings.Cut(d, ".")
 		frac += strings.Repeat("0", c.Exponent-len(frac))
@@ -300,211 +416,174 @@ func (e *Engine) typedAmount() money.Amount {
 // maxDigits is what a ZVT amount field holds.
 const maxDigits = 12
 
-func (e *Engine) onKey(k Key) {
-	if e.recovering {
+func (u *ui) key(k Key) {
+	if u.e.recovering {
 		return // no new work before every open payment is reconciled
 	}
-	if e.ui.mode == modeAdmin {
-		e.adminKey(k)
-		return
-	}
-	switch e.ui.mode {
+	switch u.mode {
+	case modeAdmin:
+		u.adminKey(k)
 	case modeIdle, modeResult, modeMessage:
 		switch {
 		case k >= '0' && k <= '9' || k == KeyDot:
-			e.ui.mode, e.ui.digits, e.ui.err = modeEntry, "", ""
-			e.entryKey(k)
+			u.mode, u.digits, u.err = modeEntry, "", ""
+			u.entryKey(k)
 		case k == KeyMenu:
-			e.openAdmin()
+			u.openAdmin()
 		default:
-			e.ui.mode = modeIdle
-			e.show()
+			u.mode = modeIdle
+			u.show()
 		}
 	case modeEntry:
-		e.entryKey(k)
+		u.entryKey(k)
 	case modeProvider:
 		switch {
 		case k == KeyCancel:
-			e.ui.mode = modeIdle
-			e.show()
-		case k >= '1' && k <= '9' && int(k-'1') < len(e.order):
-			e.begin(e.ui.amount, e.order[k-'1'], "keypad")
+			u.mode = modeIdle
+			u.show()
+		case k >= '1' && k <= '9' && int(k-'1') < len(u.e.order):
+			u.begin(u.amount, u.e.order[k-'1'])
 		}
 	case modeStep:
-		e.stepKey(k)
+		u.stepKey(k)
 	case modeWait, modeAwait:
-		if t := e.fg(); k != KeyCancel && e.ui.mode == modeWait && t != nil && t.p.State == store.StateNew && len(e.ui.ahead) < 32 {
-			e.ui.ahead = append(e.ui.ahead, k) // answered once the step shows
+		t := u.current()
+		if k != KeyCancel && u.mode == modeWait && t != nil && t.p.State == store.StateNew && len(u.ahead) < 32 {
+			u.ahead = append(u.ahead, k) // answered once the step shows
 			return
 		}
-		if k == KeyCancel {
-			if t := e.fg(); t != nil {
-				e.cancel(t)
-				e.show()
-			}
+		if k == KeyCancel && t != nil {
+			u.e.cancel(t)
+			u.show()
 		}
 	case modeDecision:
-		t := e.fg()
+		t := u.current()
 		if t == nil {
 			return
 		}
 		switch k {
 		case KeyOK:
-			e.accept(t)
+			u.e.accept(t)
 		case KeyCancel:
-			t.p.Data = setData(t.p.Data, "decision", "cancelled")
-			e.cancel(t)
+			u.e.decline(t)
 		}
 	}
 }
 
-func (e *Engine) entryKey(k Key) {
-	e.ui.err = ""
+func (u *ui) entryKey(k Key) {
+	u.err = ""
 	switch {
 	case k >= '0' && k <= '9':
-		d := e.ui.digits + string(rune(k))
+		d := u.digits + string(rune(k))
 		if !strings.Contains(d, ".") {
 			d = strings.TrimLeft(d, "0")
 		}
 		if n := len(strings.ReplaceAll(d, ".", "")); n > maxDigits {
-			e.ui.err = "Too many digits"
+			u.err = "Too many digits"
 			break
 		}
-		if i := strings.IndexByte(d, '.'); i >= 0 && len(d)-i-1 > e.typedAmount().Exponent() {
-			e.ui.err = "Too many decimals"
+		if i := strings.IndexByte(d, '.'); i >= 0 && len(d)-i-1 > u.typedAmount().Exponent() {
+			u.err = "Too many decimals"
 			break
 		}
-		e.ui.digits = d
+		u.digits = d
 	case k == KeyDot:
-		if !strings.Contains(e.ui.digits, ".") && e.typedAmount().Exponent() > 0 {
-			e.ui.digits += "."
+		if !strings.Contains(u.digits, ".") && u.typedAmount().Exponent() > 0 {
+			u.digits += "."
 		}
 	case k == KeyClear:
-		if e.ui.digits == "" {
-			e.ui.mode = modeIdle
+		if u.digits == "" {
+			u.mode = modeIdle
 		} else {
-			e.ui.digits = e.ui.digits[:len(e.ui.digits)-1]
+			u.digits = u.digits[:len(u.digits)-1]
 		}
 	case k == KeyCancel:
-		e.ui.mode, e.ui.digits = modeIdle, ""
+		u.mode, u.digits = modeIdle, ""
 	case k == KeyOK:
-		a := e.typedAmount()
+		a := u.typedAmount()
 		switch {
-		case a.Minor < e.cfg.MinAmount:
-			e.ui.err = "Minimum " + money.New(e.cfg.MinAmount, a.Currency).String()
-		case a.Minor > e.cfg.MaxAmount:
-			e.ui.err = "Maximum " + money.New(e.cfg.MaxAmount, a.Currency).String()
+		case a.Minor < u.e.cfg.MinAmount:
+			u.err = "Minimum " + money.New(u.e.cfg.MinAmount, a.Currency).String()
+		case a.Minor > u.e.cfg.MaxAmount:
+			u.err = "Maximum " + money.New(u.e.cfg.MaxAmount, a.Currency).String()
 		default:
-			e.ui.amount = a
-			if len(e.order) > 1 {
-				e.ui.mode = modeProvider
+			u.amount = a
+			if len(u.e.order) > 1 {
+				u.mode = modeProvider
 			} else {
-				e.begin(a, e.order[0], "keypad")
+				u.begin(a, u.e.order[0])
 				return
 			}
 		}
 	}
-	e.show()
+	u.show()
 }
 
-func (e *Engine) stepKey(k Key) {
-	t := e.fg()
-	st := e.ui.step
+func (u *ui) stepKey(k Key) {
+	t := u.current()
+	st := u.step
 	if t == nil || st == nil {
 		return
 	}
 	switch {
 	case k == KeyCancel:
-		e.cancel(t)
-		e.ui.pay = ""
-		t.foreground = false
-		e.ui.mode = modeIdle
-		e.show()
+		u.e.cancel(t)
+		u.release(t)
+		u.mode = modeIdle
+		u.show()
 	case len(st.Options) > 0 && k >= '1' && k <= '9' && int(k-'1') < len(st.Options):
-		e.answer(t, st, st.Options[k-'1'])
-	case len(st.Options) == 0 && k == KeyOK && (e.ui.text != "" || st.Refresh != nil):
-		e.answer(t, st, orText(e.ui.text, "ok"))
+		u.answer(t, st, st.Options[k-'1'])
+	case len(st.Options) == 0 && k == KeyOK && (u.text != "" || st.Refresh != nil):
+		u.answer(t, st, orText(u.text, "ok"))
 	case st.Text && (k >= '0' && k <= '9' || k == '+'):
-		if len(e.ui.text) < 32 {
-			e.ui.text += string(rune(k))
+		if len(u.text) < 32 {
+			u.text += string(rune(k))
 		}
-		e.show()
-	case st.Text && k == KeyClear && e.ui.text != "":
-		e.ui.text = e.ui.text[:len(e.ui.text)-1]
-		e.show()
+		u.show()
+	case st.Text && k == KeyClear && u.text != "":
+		u.text = u.text[:len(u.text)-1]
+		u.show()
 	}
 }
 
-func (e *Engine) onScan(code string) {
-	if e.recovering {
+// answer gives the engine the cashier's answer to step st and waits for the next one.
+func (u *ui) answer(t *track, st *driver.Step, value string) {
+	if err := u.e.answer(t, st, value); err != nil {
+		return // the engine reported the storage error
+	}
+	u.mode = modeWait
+	u.show()
+	u.e.ask(t)
+}
+
+func (u *ui) scan(code string) {
+	if u.e.recovering {
 		return
 	}
-	if e.adminScan(code) {
+	if u.adminScan(code) {
 		return
 	}
-	if e.ui.mode != modeStep || e.ui.step == nil || !e.ui.step.Scan {
-		e.log.Info("scanned code ignored: no step waits for one", "length", len(code))
+	if u.mode != modeStep || u.step == nil || !u.step.Scan {
+		u.e.log.Info("scanned code ignored: no step waits for one", "length", len(code))
 		return
 	}
-	if t := e.fg(); t != nil {
-		e.answer(t, e.ui.step, code)
+	if t := u.current(); t != nil {
+		u.answer(t, u.step, code)
 	}
 }
 
-// begin starts a payment in the foreground.
-func (e *Engine) begin(a money.Amount, prov, source string) (*track, error) {
-	if !e.online[prov] {
-		e.offlineScreen(prov)
-		e.lastPing[prov] = time.Time{}
-		return nil, ErrOffline
+// begin starts a keypad payment of a at provider prov in the foreground.
+func (u *ui) begin(a money.Amount, prov string) {
+	t, err := u.e.begin(a, prov, "keypad")
+	switch {
+	case errors.Is(err, ErrOffline):
+		u.offline(prov)
+		return
+	case err != nil:
+		u.mode = modeIdle
+		u.notice("Storage error", "Payment not started.", driver.CashierMessage(err))
+		return
 	}
-	t, err := e.newPayment(a, prov, source)
-	if err != nil {
-		e.ui.mode = modeIdle
-		e.message("Storage error", "Payment not started.", driver.CashierMessage(err))
-		return nil, err
-	}
-	t.foreground = true
-	e.ui.pay = t.p.ID
-	e.ui.amount = a
-	e.ui.ahead = nil
-	e.ui.mode = modeWait
-	e.show()
-	e.ask(t)
-	return t, nil
+	u.foreground(t)
+	u.e.ask(t)
 }
-
-// accept takes an underpayment as it stands (cashier's decision).
-func (e *Engine) accept(t *track) {
-	d, ok := e.providers[t.p.Provider].(driver.Decider)
-	if !ok {
-		return
-	}
-	t.p.Data = setData(t.p.Data, "decision", "accepted")
-	if err := e.save(t.p); err != nil {
-		return
-	}
-	e.ui.mode = modeWait
-	e.show()
-	if t.busy {
-		// A status check is under way: accept as soon as it is back, never drop the key.
-		t.acceptPending = true
-		return
-	}
-	t.acceptPending = false
-	e.call(t, "accept", d.Accept, func(u driver.Update, err error) {
-		if err != nil {
-			e.ui.mode = modeDecision
-			t.note, t.noteUntil = "Accept failed: "+driver.CashierMessage(err), e.now().Add(e.cfg.ResultHold)
-			e.show()
-			return
-		}
-		if u.Remote == driver.RemoteUnderpaid {
-			u.Remote = driver.RemotePending
-		}
-		e.ui.mode = modeAwait
-		e.apply(t, u)
-	})
-}
-
-func fmtReceipt(n uint64) string { return fmt.Sprintf("%04d", n) }

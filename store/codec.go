@@ -75,7 +75,11 @@ func encodePayment(p *Payment) ([]byte, error) {
 // decodePayment reads a record written by encodePayment, or the JSON of an older schema.
 func decodePayment(data []byte, p *Payment) error {
 	if len(data) > 0 && data[0] == '{' {
-		return json.Unmarshal(data, p)
+		if err := json.Unmarshal(data, p); err != nil {
+			return err
+		}
+		liftControlState(p)
+		return nil
 	}
 	if len(data) == 0 || data[0] != recordV1 {
 		return errors.New("unknown record format")

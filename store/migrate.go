@@ -54,8 +54,32 @@ var migrations = []func(tx *bolt.Tx) (done bool, err error){
 		})
 	},
 	// 2 → 3: payments keyed by a sequence number instead of their id's text, compact
-	// records, the state, hour and refunds_of indexes, key-only open and settled indexes.
+	// records, the state, hour and refunds_of indexes, key-only open and settled indexes;
+	// the engine's control state leaves Payment.Data (string keys "cancel", "abandon",
+	// "ecr", "decision", "expiry") for typed fields (liftControlState).
 	migrateV3,
+}
+
+// liftControlState moves the engine's keys of a schema-2 payment out of Data into their
+// typed fields and reports whether p changed.
+func liftControlState(p *Payment) bool {
+	changed := false
+	take := func(k string, set func(v string)) {
+		if v, ok := p.Data[k]; ok {
+			delete(p.Data, k)
+			set(v)
+			changed = true
+		}
+	}
+	take("cancel", func(v string) { p.Cancel = CancelState(v) })
+	take("abandon", func(v string) { p.Abandon = AbandonReason(v) })
+	take("ecr", func(v string) { p.ECR = ECRState(v) })
+	take("decision", func(v string) { p.Decision = Decision(v) })
+	take("expiry", func(v string) { p.ExpiryChecked = v == "checked" })
+	if changed && len(p.Data) == 0 {
+		p.Data = nil
+	}
+	return changed
 }
 
 func schemaOf(tx *bolt.Tx) uint64 {
@@ -210,6 +234,7 @@ func migrateV3(btx *bolt.Tx) (bool, error) {
 				if err := json.Unmarshal(v, p); err != nil {
 					return false, fmt.Errorf("payment %s: %w", id, err)
 				}
+				liftControlState(p)
 				if err := t.putPayment(p, false); err != nil {
 					return false, err
 				}

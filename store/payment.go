@@ -31,6 +31,48 @@ func (s State) Final() bool {
 	return false
 }
 
+// CancelState is how far a cancel of a payment has got (Payment.Cancel).
+type CancelState string
+
+// Cancel states. The zero value means no cancel was asked.
+const (
+	CancelNone      CancelState = ""
+	CancelRequested CancelState = "requested" // asked, not yet accepted by the provider
+	CancelSent      CancelState = "sent"      // accepted by the provider, not final yet
+)
+
+// AbandonReason says why nobody waits for a payment any more (Payment.Abandon): the
+// engine cancels it and watches it in the background.
+type AbandonReason string
+
+// Abandon reasons. The zero value means someone (cashier or register) still waits.
+const (
+	AbandonNone    AbandonReason = ""
+	AbandonOffline AbandonReason = "offline" // the provider was unreachable when it was created
+	AbandonRestart AbandonReason = "restart" // the terminal restarted while it was open
+)
+
+// ECRState is where a register payment's acknowledgement stands (Payment.ECR).
+type ECRState string
+
+// Register acknowledgement states. The zero value: not a register payment.
+const (
+	ECRNone        ECRState = ""
+	ECRPending     ECRState = "pending"     // the register has not acknowledged the result yet
+	ECRConfirmed   ECRState = "confirmed"   // the register acknowledged the result
+	ECRUnconfirmed ECRState = "unconfirmed" // the register never acknowledged it
+)
+
+// Decision is the cashier's decision on an underpayment (Payment.Decision).
+type Decision string
+
+// Decisions. The zero value: nothing was decided.
+const (
+	DecisionNone      Decision = ""
+	DecisionAccepted  Decision = "accepted"  // the cashier took the underpayment as it stands
+	DecisionCancelled Decision = "cancelled" // the cashier cancelled the underpaid payment
+)
+
 // Payment is the durable record of one payment. It is written before every side effect
 // and after every outcome.
 type Payment struct {
@@ -44,7 +86,14 @@ type Payment struct {
 	Customer   string            `json:"customer,omitempty"`    // customer input: wallet code, phone, crypto currency
 	Detail     string            `json:"detail,omitempty"`      // last provider status text
 	Reason     string            `json:"reason,omitempty"`      // why it failed, for the cashier
-	Data       map[string]string `json:"data,omitempty"`        // provider-private durable data (sub-step ids, keys)
+	Data       map[string]string `json:"data,omitempty"`        // the provider's own durable data (sub-step ids, answers); the engine never reads it
+
+	// The engine's control state (schema 3; before, string keys in Data).
+	Cancel        CancelState   `json:"cancel,omitempty"`         // how far a cancel has got
+	Abandon       AbandonReason `json:"abandon,omitempty"`        // why nobody waits for it any more
+	ECR           ECRState      `json:"ecr,omitempty"`            // the register's acknowledgement
+	Decision      Decision      `json:"decision,omitempty"`       // the cashier's decision on an underpayment
+	ExpiryChecked bool          `json:"expiry_checked,omitempty"` // the last check before a local expiry was made
 
 	ExpiresAt  time.Time `json:"expires_at,omitzero"`  // when the provider expires it
 	WatchUntil time.Time `json:"watch_until,omitzero"` // keep asking the provider until then (late payments)
@@ -72,6 +121,12 @@ type Payment struct {
 // late answer from its provider.
 func (p *Payment) Open(now time.Time) bool {
 	return !p.State.Final() || (!p.WatchUntil.IsZero() && now.Before(p.WatchUntil))
+}
+
+// CancelAsked reports whether a cancel was asked and the payment is not known to be
+// over yet (requested or sent).
+func (p *Payment) CancelAsked() bool {
+	return p.Cancel == CancelRequested || p.Cancel == CancelSent
 }
 
 // Paid returns the amount the payment settled for: Settled when set, else Amount.

@@ -285,3 +285,71 @@ func BenchmarkCommitTransition(b *testing.B) {
 		}
 	}
 }
+
+// A version-2 database keeps the engine's control state as string keys in Data; the
+// migration moves them to typed fields and leaves the provider's own keys where they are.
+func TestMigrateControlStateFromV2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Records as schema 2 wrote them.
+	recs := map[string]string{
+		"T1-000001": `{"id":"T1-000001","provider":"acountpay","amount":{"minor":1234,"currency":"EUR"},"state":"cancelling","source":"ecr","data":{"cancel":"sent","abandon":"restart","ecr":"pending","expiry":"checked","request_id":"r-1"},"created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"}`,
+		"T1-000002": `{"id":"T1-000002","provider":"cryptogw","amount":{"minor":1000,"currency":"EUR"},"state":"paid","data":{"decision":"accepted"},"settled":{"minor":900,"currency":"EUR"},"receipt":7,"settled_at":"2026-11-21T10:00:00Z","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"}`,
+		"T1-000003": `{"id":"T1-000003","provider":"accrue","amount":{"minor":500,"currency":"EUR"},"state":"awaiting","data":{"method":"Scan","code":"W-1"},"created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"}`,
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, m := range migrations[:2] {
+			if _, err := m(tx); err != nil {
+				return err
+			}
+		}
+		tx.Bucket(bMeta).Put(kSchema, u64(2))
+		for id, rec := range recs {
+			if err := tx.Bucket(bPaymentsV2).Put([]byte(id), []byte(rec)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	get := func(id string) *Payment {
+		var p *Payment
+		if err := s.View(func(tx *Tx) (err error) { p, err = tx.Payment(id); return }); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := get("T1-000001")
+	if p.Cancel != CancelSent || p.Abandon != AbandonRestart || p.ECR != ECRPending || !p.ExpiryChecked || p.Decision != DecisionNone {
+		t.Errorf("control state not lifted: %+v", p)
+	}
+	if len(p.Data) != 1 || p.Data["request_id"] != "r-1" {
+		t.Errorf("data after migration = %v, want only the provider's key", p.Data)
+	}
+	p = get("T1-000002")
+	if p.Decision != DecisionAccepted || p.Data != nil || p.Paid().Minor != 900 || p.Receipt != 7 {
+		t.Errorf("underpaid payment after migration: %+v", p)
+	}
+	p = get("T1-000003")
+	if p.Cancel != CancelNone || p.Abandon != AbandonNone || p.ECR != ECRNone || p.ExpiryChecked ||
+		p.Data["method"] != "Scan" || p.Data["code"] != "W-1" {
+		t.Errorf("payment without control state changed: %+v", p)
+	}
+	s.View(func(tx *Tx) error {
+		if v := schemaOf(tx.tx); v != SchemaVersion {
+			t.Errorf("schema after open = %d, want %d", v, SchemaVersion)
+		}
+		return nil
+	})
+}

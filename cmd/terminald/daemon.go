@@ -151,23 +151,17 @@ func (a adminHandler) Reprint(ctx context.Context, n uint64) (admin.ReprintResul
 }
 
 func (a adminHandler) Refund(ctx context.Context, id, amount, dest string) (any, error) {
-	var minor int64
+	var amt money.Amount // zero: all that is left
 	if amount != "" {
-		var p *store.Payment
-		if err := a.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return }); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return nil, fmt.Errorf("no payment %s", id)
-			}
-			return nil, err
-		}
-		cur := p.Amount.Currency
-		a, err := money.Parse(amount, cur)
+		p, err := a.eng.Payment(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		minor = a.Minor
+		if amt, err = money.Parse(amount, p.Amount.Currency); err != nil {
+			return nil, err
+		}
 	}
-	return a.eng.Refund(ctx, id, minor, dest)
+	return a.eng.Refund(ctx, id, amt, dest)
 }
 
 func (a adminHandler) EndOfDay(ctx context.Context) (any, error) { return a.eng.EndOfDay(ctx) }

@@ -351,8 +351,8 @@ func TestCryptoUnderpaidCancelled(t *testing.T) {
 	if err := st.View(func(tx *store.Tx) (err error) { rec, err = tx.Payment(p.ID); return }); err != nil {
 		t.Fatal(err)
 	}
-	if rec.Data["decision"] != "cancelled" {
-		t.Errorf("payment record: decision %q, want cancelled (data %v)", rec.Data["decision"], rec.Data)
+	if rec.Decision != store.DecisionCancelled {
+		t.Errorf("payment record: decision %q, want cancelled (data %v)", rec.Decision, rec.Data)
 	}
 	doc := receipts(t, s.rfile)
 	if doc.Cuts() != 1 || cgCount(doc, "NOT PAID") != 1 || cgCount(doc, "CANCELLED") != 1 || cgCount(doc, "APPROVED") != 0 {

@@ -9,12 +9,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/terminald/terminald/ecr/zvt"
 	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/serialport"
 )
 
 // ecrtSim is a running `terminald sim --ecr ...`.
@@ -491,6 +494,146 @@ func TestECRUnacknowledgedResultAfterKill9(t *testing.T) {
 			}
 			if want := map[bool]int64{true: 2500}[tc.reversed]; ps[0].Refunded != want {
 				t.Fatalf("refunded %d, want %d (%s)\n%s\n%s", ps[0].Refunded, want, tc.provider, doc.Text(), s.diag())
+			}
+		})
+	}
+}
+
+// SIGTERM while a register waits for a payment (QR shown, and again while its abort is
+// being handled), over TCP and over a pty pair, ends the simulator within a few seconds,
+// the TCP register gets an answer or a closed link, and the store keeps the payment's
+// true state (issue 18).
+func TestECRSigtermWhileRegisterWaits(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	for _, link := range []string{"tcp", "pty"} {
+		for _, abort := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/abort=%v", link, abort), func(t *testing.T) {
+				ecrtSigtermWhileWaiting(t, link, abort)
+			})
+		}
+	}
+}
+
+func ecrtSigtermWhileWaiting(t *testing.T, link string, abort bool) {
+	var to string
+	var conn zvt.Conn
+	switch link {
+	case "tcp":
+		to = "tcp://" + freeAddr(t)
+	case "pty":
+		ttyPT, ttyECR := nullModem(t)
+		to = "serial:" + ttyPT
+		port, err := serialport.Open(serialport.Config{Name: ttyECR, Baud: 9600, StopBits: 2, ReadTimeout: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn = zvt.NewSerialConn(port, zvt.SerialConfig{})
+	}
+	s := ecrtStartSim(t, t.TempDir(), to, "--pay-after", "never")
+	if conn == nil {
+		nc, err := net.Dial("tcp", strings.TrimPrefix(to, "tcp://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn = zvt.NewTCPConn(nc, zvt.TCPConfig{})
+	}
+	c := &zvt.Client{Conn: conn, Password: "000000", Currency: "DKK", T4: 60 * time.Second}
+	defer c.Conn.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Pay(context.Background(), money.New(1234, "DKK"))
+		done <- err
+	}()
+	s.waitShots(t, "qr", 1)
+	if abort {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c.Abort(ctx)
+		}()
+	}
+	start := time.Now()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Signal(syscall.SIGQUIT) // ends it with a goroutine dump in its stderr
+		<-s.done
+		t.Fatalf("simulator still running 10 s after SIGTERM\n%s", s.diag())
+	}
+	if link == "tcp" { // a serial line has no hang-up to notice: the register times out there
+		select {
+		case <-done: // a result or a closed link: either way the register is not left hanging
+		case <-time.After(5 * time.Second):
+			t.Fatalf("register still waiting %s after the simulator exited", time.Since(start).Round(time.Millisecond))
+		}
+	}
+	p := byAmount(payments(t, s.state), "12.34")
+	if p == nil || p.State == "paid" || p.State == "new" {
+		t.Fatalf("payment after SIGTERM = %+v, want it in the store, not paid", p)
+	}
+}
+
+// The same through `terminald run`: SIGTERM while a register waits for a payment whose
+// QR is shown (and while its abort is handled) ends the daemon within a few seconds, the
+// register gets an answer or a closed link, and the store keeps the payment open (issue 18).
+func TestDaemonRunSigtermWhileRegisterWaits(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	url := sandbox(t, "acountpay")
+	for _, abort := range []bool{false, true} {
+		t.Run(fmt.Sprintf("abort=%v", abort), func(t *testing.T) {
+			dir := t.TempDir()
+			state := simDirsIn(dir).state
+			sock := adminSock(t)
+			ecr := freeAddr(t)
+			cfg := dmnConfig(t, dir, url, state, sock, freeAddr(t))
+			f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(f, "\n[ecr]\nlisten = %q\npassword = \"000000\"\nterminal_id = \"12345678\"\nbaud = 9600\n", "tcp://"+ecr)
+			f.Close()
+			p := start(t, nil, "run", "--config", cfg)
+			dmnWaitAdmin(t, p, sock)
+			nc, err := net.Dial("tcp", ecr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &zvt.Client{Conn: zvt.NewTCPConn(nc, zvt.TCPConfig{}), Password: "000000", Currency: "DKK", T4: 60 * time.Second}
+			defer c.Conn.Close()
+			done := make(chan error, 1)
+			go func() {
+				_, err := c.Pay(context.Background(), money.New(1234, "DKK"))
+				done <- err
+			}()
+			waitUntil(t, 20*time.Second, "the payment to await the customer", func() bool {
+				out, _, code := run(t, "", "status", "--socket", sock)
+				return code == 0 && strings.Contains(out, `"state": "awaiting"`)
+			}, p.diag)
+			if abort {
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+					defer cancel()
+					c.Abort(ctx)
+				}()
+			}
+			p.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.done:
+			case <-time.After(10 * time.Second):
+				p.cmd.Process.Signal(syscall.SIGQUIT) // ends it with a goroutine dump in its stderr
+				<-p.done
+				t.Fatalf("terminald run still running 10 s after SIGTERM\n%s", p.diag())
+			}
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("register still waiting after the daemon exited")
+			}
+			if q := byAmount(payments(t, state), "12.34"); q == nil || q.State == "paid" || q.State == "new" {
+				t.Fatalf("payment after SIGTERM = %+v, want it in the store, not paid", q)
 			}
 		})
 	}

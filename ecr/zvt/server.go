@@ -649,6 +649,7 @@ func (ss *session) run(ctx context.Context, sentCC bool, do func(context.Context
 	tick := time.NewTicker(cfg.Intermediate)
 	defer tick.Stop()
 	var out outcome
+	haveOut := false // out came from done (done delivers once)
 	aborted := false
 	in := ss.in
 wait:
@@ -679,6 +680,7 @@ wait:
 				t := time.NewTimer(cfg.AbortWait)
 				select {
 				case out = <-done:
+					haveOut = true
 					t.Stop()
 					ans := Ack
 					if out.err == nil && out.res != nil && out.res.Code == RCOK {
@@ -699,7 +701,9 @@ wait:
 	}
 	if linkErr != nil {
 		cancel()
-		out = <-done
+		if !haveOut {
+			out = <-done
+		}
 		ss.s.log.Warn("zvt: link lost during transaction", "err", linkErr)
 		if out.res != nil && out.res.Op == "" {
 			out.res.Op = op
