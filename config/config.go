@@ -106,6 +106,10 @@ type Config struct {
 	Provider map[string]Section `toml:"-"`
 }
 
+// MaxStopSettle bounds terminal.stop_settle: the settle time plus the engine's own stop
+// must end well within the unit's TimeoutStopSec=90s.
+const MaxStopSettle = 60 * time.Second
+
 // Terminal holds the terminal's identity and payment limits.
 type Terminal struct {
 	ID           string   `toml:"id"`            // terminal id, prefix of payment references
@@ -118,6 +122,7 @@ type Terminal struct {
 	Retention    Duration `toml:"retention"`     // prune final payments older than this
 	WatchWindow  Duration `toml:"watch_window"`  // watch cancelled payments for late payment this long
 	ReverseLate  bool     `toml:"reverse_late"`  // refund late payments where the provider can
+	StopSettle   Duration `toml:"stop_settle"`   // on stop, let payments in flight settle this long
 	LogLevel     string   `toml:"log_level"`     // debug, info, warn, error
 }
 
@@ -154,7 +159,8 @@ type Webhooks struct {
 func Default() Config {
 	return Config{
 		Terminal: Terminal{ID: "T1", Merchant: "terminald", Currency: "EUR", MinAmount: "0.01", MaxAmount: "10000.00",
-			StateDir: "/var/lib/terminald", Retention: Duration{90 * 24 * time.Hour}, WatchWindow: Duration{24 * time.Hour}, ReverseLate: true, LogLevel: "info"},
+			StateDir: "/var/lib/terminald", Retention: Duration{90 * 24 * time.Hour}, WatchWindow: Duration{24 * time.Hour}, ReverseLate: true,
+			StopSettle: Duration{20 * time.Second}, LogLevel: "info"},
 		Providers: Providers{Enabled: []string{"acountpay"}},
 		Display:   display.DefaultSection(),
 		Keypad:    keypad.DefaultSection(),
@@ -469,6 +475,10 @@ func (c *Config) validate() []error {
 	}
 	positive("terminal.retention", t.Retention)
 	positive("terminal.watch_window", t.WatchWindow)
+	positive("terminal.stop_settle", t.StopSettle)
+	if t.StopSettle.Duration > MaxStopSettle {
+		bad("terminal.stop_settle: %v: at most %v, so that a stop ends before systemd's TimeoutStopSec (90s) kills it", t.StopSettle.Duration, MaxStopSettle)
+	}
 	switch t.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

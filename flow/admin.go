@@ -352,6 +352,19 @@ func (e *Engine) Idle(ctx context.Context) (bool, error) {
 	return idle, err
 }
 
+// Close stops the engine taking new work: from now on a payment asked for from the keypad
+// or the register is refused with ErrClosing, while the payments in flight, refunds and
+// receipts go on. It is the first step of the stop order (see the README's "Stopping");
+// cancelling Run's context is the last. ErrStopped when the engine has already stopped.
+func (e *Engine) Close(ctx context.Context) error {
+	return e.do(ctx, func() {
+		if !e.closing {
+			e.closing = true
+			e.log.Info("terminal closing: no new payments", "in_flight", e.inFlight())
+		}
+	})
+}
+
 // inFlight reports whether p is in flight: not in a final state, whatever its abandon
 // reason. This is the one definition: Idle (the simulator's end of input), Status, the
 // gauges and the stop log use it.

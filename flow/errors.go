@@ -13,6 +13,9 @@ var (
 	// ErrStopped is returned by calls into an engine that has stopped (or stops while
 	// they wait).
 	ErrStopped = errors.New("flow: engine stopped")
+	// ErrClosing is returned for new work (a payment from the keypad or the register) once
+	// Close was called: the terminal is stopping and lets what is in flight settle.
+	ErrClosing = errors.New("flow: terminal is closing")
 	// ErrBusy is returned when a payment is asked for while another one is on screen.
 	ErrBusy = errors.New("flow: terminal busy with another payment")
 	// ErrOffline is returned when a payment is asked for while its provider is unreachable.

@@ -183,6 +183,7 @@ type Engine struct {
 	// Owned by the Run goroutine.
 	ctx        context.Context
 	recovering bool               // keys and register requests wait until recovery is done
+	closing    bool               // Close was called: no new payments, the rest goes on
 	tracks     map[string]*track  // open payments by id
 	refunds    map[string]*rtrack // open refunds by id
 	ui         *ui                // the terminal UI; runs on this goroutine

@@ -15,6 +15,9 @@ import (
 
 // newPayment commits a new payment for amount at provider prov (state new).
 func (e *Engine) newPayment(amount money.Amount, prov, source string) (*track, error) {
+	if e.closing {
+		return nil, ErrClosing
+	}
 	if _, ok := e.providers[prov]; !ok {
 		return nil, fmt.Errorf("flow: unknown provider %q", prov)
 	}

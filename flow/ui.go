@@ -579,6 +579,10 @@ func (u *ui) begin(a money.Amount, prov string) {
 	case errors.Is(err, ErrOffline):
 		u.offline(prov)
 		return
+	case errors.Is(err, ErrClosing):
+		u.mode = modeIdle
+		u.notice("Terminal closing", "Payment not started.", "It restarts in a moment.")
+		return
 	case err != nil:
 		u.mode = modeIdle
 		u.notice("Storage error", "Payment not started.", driver.CashierMessage(err))

@@ -130,6 +130,7 @@ merchant = "E2E Shop"
 currency = "DKK"
 state_dir = %q
 log_level = "info"
+stop_settle = "2s"
 
 [providers]
 enabled = ["acountpay"]

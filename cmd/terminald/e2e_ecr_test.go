@@ -582,19 +582,26 @@ func TestDaemonRunSigtermWhileRegisterWaits(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
 	url := sandbox(t, "acountpay")
-	for _, abort := range []bool{false, true} {
-		t.Run(fmt.Sprintf("abort=%v", abort), func(t *testing.T) {
+	// twice: a second SIGTERM during the settle time (60 s here) ends the daemon at once.
+	for _, tc := range []struct{ abort, twice bool }{{false, false}, {true, false}, {false, true}} {
+		abort := tc.abort
+		t.Run(fmt.Sprintf("abort=%v,twice=%v", tc.abort, tc.twice), func(t *testing.T) {
 			dir := t.TempDir()
 			state := simDirsIn(dir).state
 			sock := adminSock(t)
 			ecr := freeAddr(t)
 			cfg := dmnConfig(t, dir, url, state, sock, freeAddr(t))
-			f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+			text, err := os.ReadFile(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fmt.Fprintf(f, "\n[ecr]\nlisten = %q\npassword = \"000000\"\nterminal_id = \"12345678\"\nbaud = 9600\n", "tcp://"+ecr)
-			f.Close()
+			if tc.twice {
+				text = []byte(strings.Replace(string(text), `stop_settle = "2s"`, `stop_settle = "60s"`, 1))
+			}
+			text = fmt.Appendf(text, "\n[ecr]\nlisten = %q\npassword = \"000000\"\nterminal_id = \"12345678\"\nbaud = 9600\n", "tcp://"+ecr)
+			if err := os.WriteFile(cfg, text, 0o600); err != nil {
+				t.Fatal(err)
+			}
 			p := start(t, nil, "run", "--config", cfg)
 			dmnWaitAdmin(t, p, sock)
 			nc, err := net.Dial("tcp", ecr)
@@ -620,12 +627,29 @@ func TestDaemonRunSigtermWhileRegisterWaits(t *testing.T) {
 				}()
 			}
 			p.cmd.Process.Signal(syscall.SIGTERM)
+			if tc.twice {
+				p.waitLogged(t, 10*time.Second, "stopping in order")
+				p.cmd.Process.Signal(syscall.SIGTERM)
+			}
 			select {
 			case <-p.done:
 			case <-time.After(10 * time.Second):
 				p.cmd.Process.Signal(syscall.SIGQUIT) // ends it with a goroutine dump in its stderr
 				<-p.done
 				t.Fatalf("terminald run still running 10 s after SIGTERM\n%s", p.diag())
+			}
+			if tc.twice {
+				if code := p.cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(p.stderr(), "again: stopping at once") {
+					t.Fatalf("second SIGTERM: exit %d, want 1 with a line saying so\n%s", code, p.diag())
+				}
+			} else if want := "stopping with payments in flight"; abort {
+				// The register's abort settles the payment (cancelled, watched) within the
+				// settle time: nothing is left in flight.
+				if !strings.Contains(p.stderr(), "nothing in flight") {
+					t.Errorf("the stop did not let the aborted payment settle\n%s", p.diag())
+				}
+			} else if !strings.Contains(p.stderr(), want) || !strings.Contains(p.stderr(), "T9-000001") {
+				t.Errorf("the stop did not log the payment still in flight\n%s", p.diag())
 			}
 			select {
 			case <-done:

@@ -60,9 +60,22 @@ const exitConfig = 78
 var errNoSim = errors.New("this build has no simulator; build with -tags sim or use terminald-sim")
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	go stopOnSignal(cancel, os.Stderr, os.Exit)
 	os.Exit(Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// stopOnSignal cancels the command's context at the first SIGTERM or SIGINT (the stop
+// order: README "Stopping") and ends the process at once, with status 1, at the second.
+func stopOnSignal(cancel func(), stderr io.Writer, exit func(int)) {
+	sigc := make(chan os.Signal, 2)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	s := <-sigc
+	fmt.Fprintf(stderr, "terminald: %v: stopping in order (the same signal again stops at once)\n", s)
+	cancel()
+	s = <-sigc
+	fmt.Fprintf(stderr, "terminald: %v again: stopping at once; payments in flight stay on disk and resume at the next start\n", s)
+	exit(1)
 }
 
 // Main runs terminald with args and returns the exit status.

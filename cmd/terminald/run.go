@@ -90,7 +90,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
+	// The engine, its inputs and services run on their own context: a stop signal (ctx)
+	// starts the stop order (stopInOrder), which ends them last.
+	sigCtx := ctx
+	ctx, cancel := context.WithCancel(context.WithoutCancel(sigCtx))
 	defer cancel()
 	var wg sync.WaitGroup
 	errc := make(chan error, 1)
@@ -175,8 +178,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		defer stopECR()
 	}
 	select {
-	case <-ctx.Done():
-		log.Info("terminald stopping: the current payment stays on disk and resumes at the next start")
+	case <-sigCtx.Done():
+		stopInOrder(eng, st, cfg.Terminal.StopSettle.Duration, log)
 	case err := <-errc:
 		if err != nil {
 			cancel()
@@ -186,7 +189,51 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	cancel()
 	wg.Wait()
+	log.Info("terminald stopped")
 	return nil
+}
+
+// stopInOrder is the stop order's first half (README "Stopping"): the engine takes no new
+// work (keys, register and admin payments are refused with flow.ErrClosing), and the
+// payments in flight get up to settle to reach a final state. What is still open then is
+// logged; the caller then stops the engine (every waiting register request is answered
+// with the payment as it stands, or an abort), the services and the store. A payment left
+// open stays on disk and is reconciled with its provider at the next start.
+func stopInOrder(eng *flow.Engine, st *store.Store, settle time.Duration, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), settle)
+	defer cancel()
+	if err := eng.Close(ctx); err != nil {
+		log.Info("terminald stopping", "err", err)
+		return
+	}
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		s, err := eng.Status(ctx)
+		if err != nil {
+			break
+		}
+		if s.InFlight == 0 {
+			log.Info("terminald stopping: nothing in flight")
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+			continue
+		}
+		break
+	}
+	var open []*store.Payment
+	err := st.View(func(tx *store.Tx) (err error) { open, err = tx.OpenPayments(); return })
+	var ids []string
+	for _, p := range open {
+		if !p.State.Final() {
+			ids = append(ids, p.ID+" "+string(p.State))
+		}
+	}
+	log.Warn("terminald stopping with payments in flight: they stay on disk and resume at the next start",
+		"settle", settle, "open", ids, "err", err)
 }
 
 // observer feeds the flow's counts to Prometheus.

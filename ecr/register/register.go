@@ -66,7 +66,7 @@ func New(eng Engine, currency string, log *slog.Logger) *Terminal {
 // code returns the ZVT result code for an engine error.
 func code(err error) byte {
 	switch {
-	case errors.Is(err, flow.ErrStopped):
+	case errors.Is(err, flow.ErrStopped), errors.Is(err, flow.ErrClosing):
 		return zvt.RCAborted // the terminal is stopping: nothing done
 	case errors.Is(err, flow.ErrBusy):
 		return zvt.RCNotPossible
