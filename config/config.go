@@ -118,7 +118,10 @@ type Terminal struct {
 	Retention    Duration `toml:"retention"`     // prune final payments older than this
 	WatchWindow  Duration `toml:"watch_window"`  // watch cancelled payments for late payment this long
 	ReverseLate  bool     `toml:"reverse_late"`  // refund late payments where the provider can
-	LogLevel     string   `toml:"log_level"`     // debug, info, warn, error
+	// PromptTimeout ends a cashier prompt nobody answers (amount, method, phone number,
+	// quote, underpayment decision, admin menu); 60 s after it shows or the last key.
+	PromptTimeout Duration `toml:"prompt_timeout"`
+	LogLevel      string   `toml:"log_level"` // debug, info, warn, error
 }
 
 // Providers chooses the enabled providers.
@@ -154,7 +157,7 @@ type Webhooks struct {
 func Default() Config {
 	return Config{
 		Terminal: Terminal{ID: "T1", Merchant: "terminald", Currency: "EUR", MinAmount: "0.01", MaxAmount: "10000.00",
-			StateDir: "/var/lib/terminald", Retention: Duration{90 * 24 * time.Hour}, WatchWindow: Duration{24 * time.Hour}, ReverseLate: true, LogLevel: "info"},
+			StateDir: "/var/lib/terminald", Retention: Duration{90 * 24 * time.Hour}, WatchWindow: Duration{24 * time.Hour}, ReverseLate: true, PromptTimeout: Duration{time.Minute}, LogLevel: "info"},
 		Providers: Providers{Enabled: []string{"acountpay"}},
 		Display:   display.DefaultSection(),
 		Keypad:    keypad.DefaultSection(),
@@ -469,6 +472,7 @@ func (c *Config) validate() []error {
 	}
 	positive("terminal.retention", t.Retention)
 	positive("terminal.watch_window", t.WatchWindow)
+	positive("terminal.prompt_timeout", t.PromptTimeout)
 	switch t.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -53,6 +53,8 @@ type ui struct {
 	admin     adminState
 	ahead     []Key // keys typed while waiting for a provider's next step
 	lastTick  time.Time
+	// promptUntil ends the prompt on screen (see prompt.go).
+	promptUntil time.Time
 }
 
 // current returns the foreground payment's track, nil when there is none.
@@ -86,6 +88,14 @@ func (u *ui) show() {
 }
 
 func (u *ui) screen() screen.Screen {
+	s := u.modeScreen()
+	if d := u.promptDeadline(); !d.IsZero() {
+		s.Deadline = d
+	}
+	return s
+}
+
+func (u *ui) modeScreen() screen.Screen {
 	switch u.mode {
 	case modeEntry:
 		return screen.Screen{Kind: screen.Amount, Title: "Amount", Amount: u.typedAmount().String(),
@@ -205,6 +215,7 @@ func (u *ui) resume(t *track) {
 	u.pay, u.amount, u.mode = t.p.ID, t.p.Amount, modeAwait
 	if t.upd.Remote == driver.RemoteUnderpaid {
 		u.mode = modeDecision
+		u.armPrompt()
 	}
 }
 
@@ -220,6 +231,7 @@ func (u *ui) waiting(t *track) {
 func (u *ui) changed(t *track) {
 	if t.foreground && t.upd.Remote == driver.RemoteUnderpaid && u.mode != modeDecision {
 		u.mode = modeDecision
+		u.armPrompt()
 	}
 	if t.foreground && (u.mode == modeWait || u.mode == modeStep) && t.p.State == store.StateAwaiting {
 		u.mode = modeAwait
@@ -314,6 +326,7 @@ func (u *ui) stepAsked(st *driver.Step) {
 	u.text = ""
 	u.stepLines = st.Lines
 	u.stepNext = time.Time{}
+	u.armPrompt()
 	if st.Refresh != nil {
 		u.refreshStep()
 	}
@@ -332,6 +345,7 @@ func (u *ui) stepAsked(st *driver.Step) {
 // decision: the cashier's accept of an underpayment is under way (ok) or failed.
 func (u *ui) decision(underway bool) {
 	u.mode = modeDecision
+	u.armPrompt()
 	if underway {
 		u.mode = modeWait
 	}
@@ -340,6 +354,9 @@ func (u *ui) decision(underway bool) {
 
 // tick runs the UI's timers: result screens, the countdown, a step's refresh.
 func (u *ui) tick(now time.Time) {
+	if u.promptTick(now) {
+		return
+	}
 	switch u.mode {
 	case modeResult, modeMessage:
 		if now.After(u.until) {
@@ -359,6 +376,10 @@ func (u *ui) tick(now time.Time) {
 		if st.Refresh != nil && !u.stepBusy && !now.Before(u.stepNext) {
 			u.refreshStep()
 		}
+	}
+	if promptMode(u.mode) && u.mode != modeDecision && now.Sub(u.lastTick) >= time.Second {
+		u.lastTick = now
+		u.show() // countdown
 	}
 }
 
@@ -420,6 +441,7 @@ func (u *ui) key(k Key) {
 	if u.e.recovering {
 		return // no new work before every open payment is reconciled
 	}
+	u.armPrompt() // a key restarts the prompt's timer
 	switch u.mode {
 	case modeAdmin:
 		u.adminKey(k)
@@ -560,6 +582,7 @@ func (u *ui) scan(code string) {
 	if u.e.recovering {
 		return
 	}
+	u.armPrompt()
 	if u.adminScan(code) {
 		return
 	}

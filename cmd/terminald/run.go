@@ -84,7 +84,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		TerminalID: cfg.Terminal.ID, Merchant: cfg.Terminal.Merchant, MerchantInfo: cfg.Terminal.MerchantInfo,
 		Currency: cfg.Terminal.Currency, MinAmount: lo, MaxAmount: hi, MerchantCopy: cfg.Printer.MerchantCopy,
 		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: cfg.Terminal.ReverseLate,
-		Now: clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m, chk},
+		PromptTimeout: cfg.Terminal.PromptTimeout.Duration,
+		Now:           clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m, chk},
 	}, st, provs, chk.wrapDisplay(scr), prn)
 	if err != nil {
 		return err
