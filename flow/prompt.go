@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"context"
 	"time"
 
 	"github.com/terminald/terminald/store"
@@ -97,4 +98,28 @@ func (e *Engine) unanswered(t *track, reason string) {
 		return
 	}
 	e.cancel(t)
+}
+
+// InputEnded tells the engine that no more keys will come (the simulator's stdin ended).
+// The prompt on screen, and every one that shows later, ends as if it had timed out
+// (reason "Input ended"); keys typed ahead answer the steps they were typed for first. A
+// step that takes a scan still waits for one (up to PromptTimeout) when scans is true.
+func (e *Engine) InputEnded(scans bool) {
+	e.post(context.Background(), func() {
+		e.ui.keysEnded, e.ui.scansLeft = true, scans
+		e.ui.inputEndedTick()
+	})
+}
+
+// inputEndedTick ends a prompt nobody can answer any more (see InputEnded).
+func (u *ui) inputEndedTick() bool {
+	if !u.keysEnded || !promptMode(u.mode) {
+		return false
+	}
+	if u.mode == modeStep && u.step != nil && u.step.Scan && u.scansLeft {
+		return false
+	}
+	u.e.log.Info("input ended: prompt abandoned", "mode", int(u.mode), "payment", u.pay)
+	u.abandonPrompt("Input ended")
+	return true
 }

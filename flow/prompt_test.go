@@ -108,3 +108,29 @@ func TestAdminPromptTimesOut(t *testing.T) {
 	r.e.Key('2')
 	r.waitFor("idle", func() bool { return r.disp.last().Kind == screen.Idle })
 }
+
+// When the keys end, keys typed ahead still answer their step; a scan step waits for
+// the scan that can still come, and a prompt only keys could answer ends at once.
+func TestInputEndedEndsPrompts(t *testing.T) {
+	cfg := testConfig()
+	r := newRig(t, "", cfg, func(s *script) driver.Provider { return &askingScript{script: s} })
+	r.prov.start = func(p *driver.Payment) (driver.Update, error) {
+		return driver.Update{Remote: driver.RemotePending, QR: "q"}, nil
+	}
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
+	r.run()
+	r.keys("1000\n1")
+	r.e.InputEnded(true)
+	r.waitFor("scan step", func() bool { s := r.disp.last(); return s.Kind == screen.Input && s.Title == "Scan code" })
+	r.e.Scan("WALLET-1")
+	r.waitFor("paid", r.state(store.StatePaid))
+
+	r2 := newRig(t, "", cfg, func(s *script) driver.Provider { return &askingScript{script: s} })
+	r2.run()
+	r2.keys("1000\n")
+	r2.e.InputEnded(true)
+	r2.waitFor("cancelled", r2.state(store.StateCancelled))
+	if p := r2.payment(); p.Reason != "Input ended" || r2.prov.count("start") != 0 {
+		t.Fatalf("payment %s %q after %d starts, want cancelled locally, input ended", p.State, p.Reason, r2.prov.count("start"))
+	}
+}

@@ -55,6 +55,8 @@ type ui struct {
 	lastTick  time.Time
 	// promptUntil ends the prompt on screen (see prompt.go).
 	promptUntil time.Time
+	keysEnded   bool // no more keys will come (InputEnded)
+	scansLeft   bool // scans can still come after the keys ended
 }
 
 // current returns the foreground payment's track, nil when there is none.
@@ -354,7 +356,7 @@ func (u *ui) decision(underway bool) {
 
 // tick runs the UI's timers: result screens, the countdown, a step's refresh.
 func (u *ui) tick(now time.Time) {
-	if u.promptTick(now) {
+	if u.promptTick(now) || u.inputEndedTick() {
 		return
 	}
 	switch u.mode {
