@@ -338,6 +338,13 @@ func (e *Engine) Scan(code string) {
 	e.post(context.Background(), func() { e.ui.scan(code) })
 }
 
+// ScanFailed reports a code the scanner read but could not deliver (a key the layout does
+// not map, a code too long or left unfinished): where a scan is awaited, the cashier
+// sees "Scan again"; elsewhere nothing changes. The code itself is never passed on.
+func (e *Engine) ScanFailed() {
+	e.post(context.Background(), func() { e.ui.scanFailed() })
+}
+
 // Hint tells the engine that a provider pushed news about a payment (a webhook); ref is
 // the payment's reference or the provider's id. The engine asks the provider at once;
 // the hint itself changes nothing.

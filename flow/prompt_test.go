@@ -134,3 +134,38 @@ func TestInputEndedEndsPrompts(t *testing.T) {
 		t.Fatalf("payment %s %q after %d starts, want cancelled locally, input ended", p.State, p.Reason, r2.prov.count("start"))
 	}
 }
+
+// A dropped scan asks the cashier to scan again where a scan is awaited; the next scan
+// answers the step and the line goes away.
+func TestScanFailedAsksToScanAgain(t *testing.T) {
+	r := newRig(t, "", testConfig(), func(s *script) driver.Provider { return &askingScript{script: s} })
+	r.prov.start = func(p *driver.Payment) (driver.Update, error) {
+		return driver.Update{Remote: driver.RemotePending, QR: "q"}, nil
+	}
+	r.run()
+	r.e.ScanFailed() // idle: nothing waits for a scan, nothing changes
+	r.keys("1000\n1")
+	r.waitFor("scan step", func() bool { s := r.disp.last(); return s.Kind == screen.Input && s.Title == "Scan code" })
+	if hasLine(r.disp.last(), ScanAgain) {
+		t.Fatal(`"Scan again" shown before any scan failed`)
+	}
+	r.e.ScanFailed()
+	r.waitFor("scan again", func() bool { return hasLine(r.disp.last(), ScanAgain) })
+	if r.prov.count("start") != 0 {
+		t.Fatal("a dropped scan answered the step")
+	}
+	r.e.Scan("WALLET-1")
+	r.waitFor("QR", func() bool { return r.disp.last().Kind == screen.QR })
+	if hasLine(r.disp.last(), ScanAgain) {
+		t.Fatal(`"Scan again" still shown after a good scan`)
+	}
+}
+
+func hasLine(s screen.Screen, line string) bool {
+	for _, l := range s.Lines {
+		if l == line {
+			return true
+		}
+	}
+	return false
+}

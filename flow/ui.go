@@ -57,6 +57,7 @@ type ui struct {
 	promptUntil time.Time
 	keysEnded   bool // no more keys will come (InputEnded)
 	scansLeft   bool // scans can still come after the keys ended
+	scanAgain   bool // the last scan was dropped: "Scan again" until the next key or scan
 }
 
 // current returns the foreground payment's track, nil when there is none.
@@ -112,6 +113,9 @@ func (u *ui) modeScreen() screen.Screen {
 		} else {
 			s.Lines = append(append([]string{}, u.stepLines...), nonEmpty(u.text)...)
 			s.Hint = "OK = continue   X = cancel"
+		}
+		if u.scanAgain {
+			s.Lines = append(s.Lines, ScanAgain)
 		}
 		return s
 	case modeWait:
@@ -328,6 +332,7 @@ func (u *ui) stepAsked(st *driver.Step) {
 	u.text = ""
 	u.stepLines = st.Lines
 	u.stepNext = time.Time{}
+	u.scanAgain = false
 	u.armPrompt()
 	if st.Refresh != nil {
 		u.refreshStep()
@@ -444,6 +449,7 @@ func (u *ui) key(k Key) {
 		return // no new work before every open payment is reconciled
 	}
 	u.armPrompt() // a key restarts the prompt's timer
+	u.scanAgain = false
 	switch u.mode {
 	case modeAdmin:
 		u.adminKey(k)
@@ -585,6 +591,7 @@ func (u *ui) scan(code string) {
 		return
 	}
 	u.armPrompt()
+	u.scanAgain = false
 	if u.adminScan(code) {
 		return
 	}
@@ -595,6 +602,22 @@ func (u *ui) scan(code string) {
 	if t := u.current(); t != nil {
 		u.answer(t, u.step, code)
 	}
+}
+
+// ScanAgain is the line a prompt awaiting a scan shows after a dropped scan.
+const ScanAgain = "Scan again"
+
+// scanFailed: the scanner dropped a code. A prompt that awaits a scan (a provider's scan
+// step, the admin refund address) asks for it again; elsewhere it is only logged.
+func (u *ui) scanFailed() {
+	awaits := (u.mode == modeStep && u.step != nil && u.step.Scan) || (u.mode == modeAdmin && u.admin.step == "refund-dest")
+	if !awaits {
+		u.e.log.Info("dropped scan ignored: no prompt waits for one")
+		return
+	}
+	u.scanAgain = true
+	u.armPrompt()
+	u.show()
 }
 
 // begin starts a keypad payment of a at provider prov in the foreground.

@@ -123,16 +123,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			defer wg.Done()
 			keypad.RunAll(ctx, func(ev keypad.Event) {
 				scr.Wake()
-				if ev.Err != nil {
-					// A dropped scan (*keypad.ScanError), already logged by the
-					// scanner; the flow has no "scan again" verb yet.
-					return
-				}
-				if ev.Code != "" {
-					eng.Scan(ev.Code)
-					return
-				}
-				eng.Key(flow.Key(ev.Key))
+				deliver(eng, ev)
 			}, inputs...)
 		}()
 	}
@@ -188,6 +179,29 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	cancel()
 	wg.Wait()
 	return nil
+}
+
+// inputSink is what input events drive: the engine's input verbs.
+type inputSink interface {
+	Key(flow.Key)
+	Scan(code string)
+	ScanFailed()
+}
+
+var _ inputSink = (*flow.Engine)(nil)
+
+// deliver hands one keypad or scanner event to the engine: a key, a scanned code, or a
+// dropped scan (a *keypad.ScanError, already logged by the scanner), on which a prompt
+// awaiting a scan asks for it again.
+func deliver(to inputSink, ev keypad.Event) {
+	switch {
+	case ev.Err != nil:
+		to.ScanFailed()
+	case ev.Code != "":
+		to.Scan(ev.Code)
+	default:
+		to.Key(flow.Key(ev.Key))
+	}
 }
 
 // observer feeds the flow's counts to Prometheus.

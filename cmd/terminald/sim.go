@@ -191,13 +191,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	started := time.Now()
 	eof := make(chan struct{})
 	go func() {
-		keypad.Terminal(ctx, stdin, func(ev keypad.Event) {
-			if ev.Code != "" {
-				eng.Scan(ev.Code)
-				return
-			}
-			eng.Key(flow.Key(ev.Key))
-		})
+		keypad.Terminal(ctx, stdin, func(ev keypad.Event) { deliver(eng, ev) })
 		close(eof)
 	}()
 
