@@ -107,15 +107,19 @@ type Config struct {
 	WatchWindow time.Duration // keep watching cancelled/expired payments for late payment (24 h)
 	Expiry      time.Duration // local expiry when the provider gives none (30 min)
 	ResultHold  time.Duration // how long a result screen stays (5 s)
+	CallTimeout time.Duration // bound on one provider call (90 s)
+	Tick        time.Duration // loop timer resolution (250 ms)
+	ReverseLate bool          // refund payments that arrive after a local cancel, where the provider can
+
 	// PromptTimeout ends a cashier prompt nobody answers (60 s after it shows or after
 	// the last key); see prompt.go for what happens then.
 	PromptTimeout time.Duration
 	// RegisterPromptLimit: a register payment's prompts end at the latest this long after
 	// the register asked: its own timeout (ZVT T4, 180 s) less a margin (170 s).
 	RegisterPromptLimit time.Duration
-	CallTimeout         time.Duration // bound on one provider call (90 s)
-	Tick                time.Duration // loop timer resolution (250 ms)
-	ReverseLate         bool          // refund payments that arrive after a local cancel, where the provider can
+	// RegisterAnswerHold: a paid register payment's receipt waits at most this long for
+	// the register's answer to the result (3 min); see ecr.go.
+	RegisterAnswerHold time.Duration
 
 	Observer Observer // metrics; may be nil
 
@@ -156,6 +160,7 @@ func (c *Config) defaults() error {
 	def(&c.ResultHold, 5*time.Second)
 	def(&c.PromptTimeout, 60*time.Second)
 	def(&c.RegisterPromptLimit, 170*time.Second)
+	def(&c.RegisterAnswerHold, 3*time.Minute)
 	def(&c.CallTimeout, 90*time.Second)
 	def(&c.Tick, 250*time.Millisecond)
 	if c.Now == nil {
