@@ -5,15 +5,12 @@ package main
 // happened; the README's piped examples that pay, pay.
 
 import (
-	"context"
-	"fmt"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/terminald/terminald/ecr/zvt"
-	"github.com/terminald/terminald/money"
 )
 
 // At the end of its input the simulator cancels the prompt nobody can answer (Accrue's
@@ -65,45 +62,6 @@ func TestSimPipedExamplesPay(t *testing.T) {
 	}
 }
 
-// ecrtRefusingRegister pays amount over conn and answers the result (04 0F) with
-// 84 66 00: the register refuses the sale. It returns that 04 0F.
-func ecrtRefusingRegister(conn zvt.Conn, amount int64, cur string) (*zvt.StatusInfo, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := money.Lookup(cur)
-	if err != nil {
-		return nil, err
-	}
-	af, _ := zvt.BCDField(zvt.BMPAmount, uint64(amount))
-	cf, _ := zvt.BCDField(zvt.BMPCurrency, uint64(c.Numeric))
-	data, _ := zvt.AppendFields(nil, af, cf)
-	if err := conn.Send(ctx, zvt.APDU{Class: 0x06, Instr: 0x01, Data: data}); err != nil {
-		return nil, err
-	}
-	for {
-		a, err := conn.Recv(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("register: %w", err)
-		}
-		switch {
-		case a.Command() == zvt.CmdStatusInfo:
-			si, err := zvt.ParseStatusInfo(a.Data)
-			if err != nil {
-				return nil, err
-			}
-			return si, conn.Send(ctx, zvt.Nack(0x66))
-		case a.Command() == zvt.CmdIntermediate:
-			if err := conn.Send(ctx, zvt.Ack); err != nil {
-				return nil, err
-			}
-		case !a.IsAnswer():
-			return nil, fmt.Errorf("register got %s before the result", a)
-		case a.AnswerCode() != 0:
-			return nil, fmt.Errorf("payment refused: %s", a)
-		}
-	}
-}
-
 // A register that answers the paid result with 84 66 00 gets no APPROVED sale receipt
 // printed for the customer: only the "not confirmed" slip, then the reversal's refund
 // slip (Accrue can reverse).
@@ -124,7 +82,8 @@ func TestECRRefusedResultPrintsNoApprovedSale(t *testing.T) {
 		err error
 	}
 	done := make(chan res, 1)
-	go func() { si, err := ecrtRefusingRegister(conn, 2500, "USD"); done <- res{si, err} }()
+	refuse := zvt.Nack(0x66) // 84 66 00
+	go func() { si, err := ecrtRegisterAnswering(conn, 2500, "USD", &refuse); done <- res{si, err} }()
 	s.chooseScan(t, 1)
 	r := <-done
 	if r.err != nil || r.si.ResultCode != 0 {
