@@ -29,6 +29,12 @@
 // goroutines it started (provider calls, printing, pings) have ended. A payment is in
 // flight while it is not final, whatever its abandon reason (inFlight).
 //
+// Every cashier prompt ends (prompt.go): PromptTimeout after it shows or the last key,
+// a register payment's within RegisterPromptLimit; InputEnded ends the prompts nobody can
+// answer any more, and ScanFailed asks for a scan again. A paid register payment's
+// receipt is held until the register answers the result (ecr.go): Confirm releases it,
+// Unconfirmed replaces it with the "not confirmed" slip in the same transaction.
+//
 // flow knows hardware and providers only through the small interfaces it defines here
 // (Display, Printer, driver.Provider and its optional extensions).
 package flow
