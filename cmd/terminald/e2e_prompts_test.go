@@ -103,3 +103,19 @@ func TestECRRefusedResultPrintsNoApprovedSale(t *testing.T) {
 		t.Fatalf("want the not-confirmed slip, then the refund slip:\n%s", text)
 	}
 }
+
+// At the end of input the simulator waits for payments in flight at most --settle, then
+// exits 0 naming what is still open (it resumes at the next start with the same state).
+func TestSimSettleBoundNamesWhatIsOpen(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	d := simDirsIn(t.TempDir())
+	errs := runSim(t, d, "2500\n", "--provider", "acountpay", "--pay-after", "never", "--settle", "1s")
+	p := onePayment(t, d.state)
+	if p.State != "awaiting" {
+		t.Fatalf("payment %+v, want still awaiting the customer", p)
+	}
+	if !strings.Contains(errs, "terminald sim: still open after 1s") || !strings.Contains(errs, p.ID) {
+		t.Fatalf("stderr does not name the open payment %s:\n%s", p.ID, errs)
+	}
+}
