@@ -123,7 +123,10 @@ type Terminal struct {
 	WatchWindow  Duration `toml:"watch_window"`  // watch cancelled payments for late payment this long
 	ReverseLate  bool     `toml:"reverse_late"`  // refund late payments where the provider can
 	StopSettle   Duration `toml:"stop_settle"`   // on stop, let payments in flight settle this long
-	LogLevel     string   `toml:"log_level"`     // debug, info, warn, error
+	// PromptTimeout ends a cashier prompt nobody answers (amount, method, phone number,
+	// quote, underpayment decision, admin menu); 60 s after it shows or the last key.
+	PromptTimeout Duration `toml:"prompt_timeout"`
+	LogLevel      string   `toml:"log_level"` // debug, info, warn, error
 }
 
 // Providers chooses the enabled providers.
@@ -160,7 +163,7 @@ func Default() Config {
 	return Config{
 		Terminal: Terminal{ID: "T1", Merchant: "terminald", Currency: "EUR", MinAmount: "0.01", MaxAmount: "10000.00",
 			StateDir: "/var/lib/terminald", Retention: Duration{90 * 24 * time.Hour}, WatchWindow: Duration{24 * time.Hour}, ReverseLate: true,
-			StopSettle: Duration{20 * time.Second}, LogLevel: "info"},
+			StopSettle: Duration{20 * time.Second}, PromptTimeout: Duration{time.Minute}, LogLevel: "info"},
 		Providers: Providers{Enabled: []string{"acountpay"}},
 		Display:   display.DefaultSection(),
 		Keypad:    keypad.DefaultSection(),
@@ -479,6 +482,7 @@ func (c *Config) validate() []error {
 	if t.StopSettle.Duration > MaxStopSettle {
 		bad("terminal.stop_settle: %v: at most %v, so that a stop ends before systemd's TimeoutStopSec (90s) kills it", t.StopSettle.Duration, MaxStopSettle)
 	}
+	positive("terminal.prompt_timeout", t.PromptTimeout)
 	switch t.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -33,7 +33,11 @@ func (u *ui) adminScreen() screen.Screen {
 		return screen.Screen{Kind: screen.Admin, Title: "Refund", Amount: a.payment.Amount.String(),
 			Lines: []string{"Amount (empty = all):", u.text}, Hint: "OK = refund   X = back"}
 	case "refund-dest":
-		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: []string{"Scan the refund address"}, Hint: "X = back"}
+		lines := []string{"Scan the refund address"}
+		if u.scanAgain {
+			lines = append(lines, ScanAgain)
+		}
+		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: lines, Hint: "X = back"}
 	}
 	return screen.Screen{Kind: screen.Admin, Title: "Admin", Options: []string{"Reprint last receipt", "Reprint receipt no.", "Refund", "End of day"}, Hint: "1-4 = choose   X = exit"}
 }

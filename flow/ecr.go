@@ -3,10 +3,12 @@ package flow
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/store"
 )
 
@@ -129,7 +131,8 @@ func (e *Engine) Confirm(ctx context.Context, id string) error {
 			return
 		}
 		p.ECR = store.ECRConfirmed
-		err = e.save(p)
+		held := e.heldJobs(id, true)
+		err = e.commit(p, func(tx *store.Tx) error { return releaseJobs(tx, held, e.now()) })
 	}); derr != nil {
 		return derr
 	}
@@ -164,9 +167,13 @@ func (e *Engine) unconfirmed(p *store.Payment) {
 	}
 	p.Unconfirmed = true
 	job := newJob(jobPayment, p.ID, string(receiptKind(p)), e.now())
-	if err := e.save(p, job); err != nil {
+	// The sale receipt held for the register's answer is replaced by the slip, in the
+	// same transaction: a crash either way prints one of them, never both.
+	held := e.heldJobs(p.ID, false)
+	if err := e.commit(p, func(tx *store.Tx) error { return dropJobs(tx, held) }, job); err != nil {
 		return
 	}
+	e.forgetJobs(held)
 	if t := e.tracks[p.ID]; t != nil {
 		t.p = p
 	}
@@ -184,6 +191,78 @@ func (e *Engine) unconfirmed(p *store.Payment) {
 		line = "Reversal sent to " + p.Provider
 	}
 	e.ui.notice("Paid, not confirmed to register", p.Amount.String()+" receipt "+fmtReceipt(p.Receipt), line)
+}
+
+// Receipts of a register payment. A paid register payment's receipt (and merchant copy)
+// is committed with the paid state as usual, but held (due RegisterAnswerHold later)
+// while the register answers the result: Confirm makes it due at once; Unconfirmed (the
+// register refused the result, e.g. 84 66, or its link died, or a restart came first)
+// replaces it, in one transaction, by the "paid, not confirmed to register" slip, followed
+// by the reversal's refund slip. So a sale the register refused never prints as
+// approved, and a crash at any point prints exactly one of the two. If no answer comes
+// within RegisterAnswerHold the receipt prints as it stands.
+
+// holdForRegister delays jobs, the receipts of p, when p is a paid register payment
+// whose register is waiting for the result now.
+func (e *Engine) holdForRegister(p *store.Payment, jobs []*store.Job) {
+	if p.State != store.StatePaid || p.Source != "ecr" || p.ECR != store.ECRPending || len(e.waiters[p.ID]) == 0 {
+		return
+	}
+	until := e.now().Add(e.cfg.RegisterAnswerHold)
+	for _, j := range jobs {
+		j.NextAt = until
+	}
+}
+
+// heldJobs returns payment id's receipt jobs not yet started: only those still held for
+// the register (never tried, not due yet) when onlyHeld, else every one of them except
+// an unconfirmed slip.
+func (e *Engine) heldJobs(id string, onlyHeld bool) []*store.Job {
+	now := e.now()
+	var out []*store.Job
+	for _, j := range e.jobs {
+		if j.Ref != id || j.Kind != string(jobPayment) || j.Started || strings.HasPrefix(j.Arg, string(receipt.Unconfirmed)) {
+			continue
+		}
+		if onlyHeld && (j.Attempts > 0 || !j.NextAt.After(now)) {
+			continue
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// releaseJobs makes jobs due at now.
+func releaseJobs(tx *store.Tx, jobs []*store.Job, now time.Time) error {
+	for _, j := range jobs {
+		j.NextAt = now
+		if err := tx.PutJob(j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropJobs deletes jobs from the outbox (see forgetJobs for the engine's list).
+func dropJobs(tx *store.Tx, jobs []*store.Job) error {
+	for _, j := range jobs {
+		if err := tx.DeleteJob(j.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forgetJobs removes jobs, deleted from the outbox, from the engine's list.
+func (e *Engine) forgetJobs(jobs []*store.Job) {
+	for _, d := range jobs {
+		for i, j := range e.jobs {
+			if j == d {
+				e.jobs = append(e.jobs[:i], e.jobs[i+1:]...)
+				break
+			}
+		}
+	}
 }
 
 // Reverse refunds the whole payment printed with receipt number n (the register's

@@ -29,6 +29,12 @@
 // goroutines it started (provider calls, printing, pings) have ended. A payment is in
 // flight while it is not final, whatever its abandon reason (inFlight).
 //
+// Every cashier prompt ends (prompt.go): PromptTimeout after it shows or the last key,
+// a register payment's within RegisterPromptLimit; InputEnded ends the prompts nobody can
+// answer any more, and ScanFailed asks for a scan again. A paid register payment's
+// receipt is held until the register answers the result (ecr.go): Confirm releases it,
+// Unconfirmed replaces it with the "not confirmed" slip in the same transaction.
+//
 // flow knows hardware and providers only through the small interfaces it defines here
 // (Display, Printer, driver.Provider and its optional extensions).
 package flow
@@ -111,6 +117,16 @@ type Config struct {
 	Tick        time.Duration // loop timer resolution (250 ms)
 	ReverseLate bool          // refund payments that arrive after a local cancel, where the provider can
 
+	// PromptTimeout ends a cashier prompt nobody answers (60 s after it shows or after
+	// the last key); see prompt.go for what happens then.
+	PromptTimeout time.Duration
+	// RegisterPromptLimit: a register payment's prompts end at the latest this long after
+	// the register asked: its own timeout (ZVT T4, 180 s) less a margin (170 s).
+	RegisterPromptLimit time.Duration
+	// RegisterAnswerHold: a paid register payment's receipt waits at most this long for
+	// the register's answer to the result (3 min); see ecr.go.
+	RegisterAnswerHold time.Duration
+
 	Observer Observer // metrics; may be nil
 
 	Now         func() time.Time // clock; time.Now when nil
@@ -148,6 +164,9 @@ func (c *Config) defaults() error {
 	def(&c.WatchWindow, 24*time.Hour)
 	def(&c.Expiry, 30*time.Minute)
 	def(&c.ResultHold, 5*time.Second)
+	def(&c.PromptTimeout, 60*time.Second)
+	def(&c.RegisterPromptLimit, 170*time.Second)
+	def(&c.RegisterAnswerHold, 3*time.Minute)
 	def(&c.CallTimeout, 90*time.Second)
 	def(&c.Tick, 250*time.Millisecond)
 	if c.Now == nil {
@@ -329,6 +348,13 @@ func (e *Engine) Key(k Key) {
 // Scan delivers a scanned code (barcode scanner).
 func (e *Engine) Scan(code string) {
 	e.post(context.Background(), func() { e.ui.scan(code) })
+}
+
+// ScanFailed reports a code the scanner read but could not deliver (a key the layout does
+// not map, a code too long or left unfinished): where a scan is awaited, the cashier
+// sees "Scan again"; elsewhere nothing changes. The code itself is never passed on.
+func (e *Engine) ScanFailed() {
+	e.post(context.Background(), func() { e.ui.scanFailed() })
 }
 
 // Hint tells the engine that a provider pushed news about a payment (a webhook); ref is

@@ -406,6 +406,7 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 		if e.cfg.MerchantCopy && st == store.StatePaid {
 			jobs = append(jobs, newJob(jobPayment, p.ID, string(kind)+merchantCopy, now))
 		}
+		e.holdForRegister(p, jobs)
 	}
 	err := e.commit(p, func(tx *store.Tx) (err error) {
 		if reachedProvider && p.Receipt == 0 {

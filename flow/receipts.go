@@ -64,6 +64,9 @@ func (e *Engine) paymentReceipt(p *store.Payment, kind receipt.Kind, reprint boo
 	ls = append(ls, receipt.Line{})
 	result := map[store.State]string{store.StatePaid: "APPROVED", store.StateFailed: "DECLINED",
 		store.StateExpired: "EXPIRED", store.StateCancelled: "CANCELLED"}[p.State]
+	if kind == receipt.Unconfirmed {
+		result = "NOT CONFIRMED BY REGISTER" // the register refused the sale: never "approved"
+	}
 	ls = append(ls, receipt.Line{Text: result, Align: receipt.Center, Bold: true})
 	if p.Reason != "" && p.State != store.StatePaid {
 		ls = append(ls, receipt.Line{Text: p.Reason, Align: receipt.Center})

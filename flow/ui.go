@@ -53,6 +53,11 @@ type ui struct {
 	admin     adminState
 	ahead     []Key // keys typed while waiting for a provider's next step
 	lastTick  time.Time
+	// promptUntil ends the prompt on screen (see prompt.go).
+	promptUntil time.Time
+	keysEnded   bool // no more keys will come (InputEnded)
+	scansLeft   bool // scans can still come after the keys ended
+	scanAgain   bool // the last scan was dropped: "Scan again" until the next key or scan
 }
 
 // current returns the foreground payment's track, nil when there is none.
@@ -86,6 +91,14 @@ func (u *ui) show() {
 }
 
 func (u *ui) screen() screen.Screen {
+	s := u.modeScreen()
+	if d := u.promptDeadline(); !d.IsZero() {
+		s.Deadline = d
+	}
+	return s
+}
+
+func (u *ui) modeScreen() screen.Screen {
 	switch u.mode {
 	case modeEntry:
 		return screen.Screen{Kind: screen.Amount, Title: "Amount", Amount: u.typedAmount().String(),
@@ -100,6 +113,9 @@ func (u *ui) screen() screen.Screen {
 		} else {
 			s.Lines = append(append([]string{}, u.stepLines...), nonEmpty(u.text)...)
 			s.Hint = "OK = continue   X = cancel"
+		}
+		if u.scanAgain {
+			s.Lines = append(s.Lines, ScanAgain)
 		}
 		return s
 	case modeWait:
@@ -205,6 +221,7 @@ func (u *ui) resume(t *track) {
 	u.pay, u.amount, u.mode = t.p.ID, t.p.Amount, modeAwait
 	if t.upd.Remote == driver.RemoteUnderpaid {
 		u.mode = modeDecision
+		u.armPrompt()
 	}
 }
 
@@ -220,6 +237,7 @@ func (u *ui) waiting(t *track) {
 func (u *ui) changed(t *track) {
 	if t.foreground && t.upd.Remote == driver.RemoteUnderpaid && u.mode != modeDecision {
 		u.mode = modeDecision
+		u.armPrompt()
 	}
 	if t.foreground && (u.mode == modeWait || u.mode == modeStep) && t.p.State == store.StateAwaiting {
 		u.mode = modeAwait
@@ -314,6 +332,8 @@ func (u *ui) stepAsked(st *driver.Step) {
 	u.text = ""
 	u.stepLines = st.Lines
 	u.stepNext = time.Time{}
+	u.scanAgain = false
+	u.armPrompt()
 	if st.Refresh != nil {
 		u.refreshStep()
 	}
@@ -332,6 +352,7 @@ func (u *ui) stepAsked(st *driver.Step) {
 // decision: the cashier's accept of an underpayment is under way (ok) or failed.
 func (u *ui) decision(underway bool) {
 	u.mode = modeDecision
+	u.armPrompt()
 	if underway {
 		u.mode = modeWait
 	}
@@ -340,6 +361,9 @@ func (u *ui) decision(underway bool) {
 
 // tick runs the UI's timers: result screens, the countdown, a step's refresh.
 func (u *ui) tick(now time.Time) {
+	if u.promptTick(now) || u.inputEndedTick() {
+		return
+	}
 	switch u.mode {
 	case modeResult, modeMessage:
 		if now.After(u.until) {
@@ -359,6 +383,10 @@ func (u *ui) tick(now time.Time) {
 		if st.Refresh != nil && !u.stepBusy && !now.Before(u.stepNext) {
 			u.refreshStep()
 		}
+	}
+	if promptMode(u.mode) && u.mode != modeDecision && now.Sub(u.lastTick) >= time.Second {
+		u.lastTick = now
+		u.show() // countdown
 	}
 }
 
@@ -420,6 +448,8 @@ func (u *ui) key(k Key) {
 	if u.e.recovering {
 		return // no new work before every open payment is reconciled
 	}
+	u.armPrompt() // a key restarts the prompt's timer
+	u.scanAgain = false
 	switch u.mode {
 	case modeAdmin:
 		u.adminKey(k)
@@ -560,6 +590,8 @@ func (u *ui) scan(code string) {
 	if u.e.recovering {
 		return
 	}
+	u.armPrompt()
+	u.scanAgain = false
 	if u.adminScan(code) {
 		return
 	}
@@ -570,6 +602,22 @@ func (u *ui) scan(code string) {
 	if t := u.current(); t != nil {
 		u.answer(t, u.step, code)
 	}
+}
+
+// ScanAgain is the line a prompt awaiting a scan shows after a dropped scan.
+const ScanAgain = "Scan again"
+
+// scanFailed: the scanner dropped a code. A prompt that awaits a scan (a provider's scan
+// step, the admin refund address) asks for it again; elsewhere it is only logged.
+func (u *ui) scanFailed() {
+	awaits := (u.mode == modeStep && u.step != nil && u.step.Scan) || (u.mode == modeAdmin && u.admin.step == "refund-dest")
+	if !awaits {
+		u.e.log.Info("dropped scan ignored: no prompt waits for one")
+		return
+	}
+	u.scanAgain = true
+	u.armPrompt()
+	u.show()
 }
 
 // begin starts a keypad payment of a at provider prov in the foreground.

@@ -280,7 +280,7 @@ func cgUnderpaid(t *testing.T) (s *simProc, sb string, uri cryptogw.PaymentURI, 
 		t.Fatal(err)
 	}
 	want := screen.Screen{Kind: screen.Decision, Title: "Underpaid", Amount: "20.00 EUR", Provider: "cryptogw",
-		Hint: "OK = accept   X = cancel", Lines: []string{
+		Hint: "OK = accept   X = cancel", Deadline: time.Now().Add(time.Minute), Lines: []string{ // the decision's countdown
 			"Received " + received.String() + " BTC", "Underpaid",
 			"Expected " + uri.Amount.String() + " BTC", "Missing " + (uri.Amount - received).String() + " BTC"}}
 	if !cgMatches(t, cgRenderer(t), decision, want) {

@@ -391,6 +391,12 @@ func TestECRSerialPty(t *testing.T) {
 // everything up to the Status-Information (04 0F), which it never acknowledges. It returns
 // that 04 0F.
 func ecrtSilentRegister(conn zvt.Conn, amount int64, cur string) (*zvt.StatusInfo, error) {
+	return ecrtRegisterAnswering(conn, amount, cur, nil)
+}
+
+// ecrtRegisterAnswering is ecrtSilentRegister that answers the 04 0F with answer, when
+// not nil (e.g. 84 66 00: the register refuses the result).
+func ecrtRegisterAnswering(conn zvt.Conn, amount int64, cur string, answer *zvt.APDU) (*zvt.StatusInfo, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := money.Lookup(cur)
@@ -410,7 +416,11 @@ func ecrtSilentRegister(conn zvt.Conn, amount int64, cur string) (*zvt.StatusInf
 		}
 		switch {
 		case a.Command() == zvt.CmdStatusInfo:
-			return zvt.ParseStatusInfo(a.Data) // never acknowledged
+			si, err := zvt.ParseStatusInfo(a.Data)
+			if err != nil || answer == nil {
+				return si, err // never acknowledged
+			}
+			return si, conn.Send(ctx, *answer)
 		case a.Command() == zvt.CmdIntermediate:
 			if err := conn.Send(ctx, zvt.Ack); err != nil {
 				return nil, err

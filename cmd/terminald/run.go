@@ -84,7 +84,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		TerminalID: cfg.Terminal.ID, Merchant: cfg.Terminal.Merchant, MerchantInfo: cfg.Terminal.MerchantInfo,
 		Currency: cfg.Terminal.Currency, MinAmount: lo, MaxAmount: hi, MerchantCopy: cfg.Printer.MerchantCopy,
 		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: cfg.Terminal.ReverseLate,
-		Now: clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m, chk},
+		PromptTimeout: cfg.Terminal.PromptTimeout.Duration,
+		Now:           clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m, chk},
 	}, st, provs, chk.wrapDisplay(scr), prn)
 	if err != nil {
 		return err
@@ -125,16 +126,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			defer wg.Done()
 			keypad.RunAll(ctx, func(ev keypad.Event) {
 				scr.Wake()
-				if ev.Err != nil {
-					// A dropped scan (*keypad.ScanError), already logged by the
-					// scanner; the flow has no "scan again" verb yet.
-					return
-				}
-				if ev.Code != "" {
-					eng.Scan(ev.Code)
-					return
-				}
-				eng.Key(flow.Key(ev.Key))
+				deliver(eng, ev)
 			}, inputs...)
 		}()
 	}
@@ -234,6 +226,29 @@ func stopInOrder(eng *flow.Engine, st *store.Store, settle time.Duration, log *s
 	}
 	log.Warn("terminald stopping with payments in flight: they stay on disk and resume at the next start",
 		"settle", settle, "open", ids, "err", err)
+}
+
+// inputSink is what input events drive: the engine's input verbs.
+type inputSink interface {
+	Key(flow.Key)
+	Scan(code string)
+	ScanFailed()
+}
+
+var _ inputSink = (*flow.Engine)(nil)
+
+// deliver hands one keypad or scanner event to the engine: a key, a scanned code, or a
+// dropped scan (a *keypad.ScanError, already logged by the scanner), on which a prompt
+// awaiting a scan asks for it again.
+func deliver(to inputSink, ev keypad.Event) {
+	switch {
+	case ev.Err != nil:
+		to.ScanFailed()
+	case ev.Code != "":
+		to.Scan(ev.Code)
+	default:
+		to.Key(flow.Key(ev.Key))
+	}
 }
 
 // observer feeds the flow's counts to Prometheus.

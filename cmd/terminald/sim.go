@@ -46,6 +46,7 @@ type simOptions struct {
 	wallet      string
 	paysPercent int64
 	adminSocket string
+	settle      time.Duration
 }
 
 func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -68,6 +69,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	fs.StringVar(&o.wallet, "wallet", "rich", "Accrue: the demo wallet the customer shows: rich, poor, unverified or decline")
 	fs.Int64Var(&o.paysPercent, "customer-pays", 100, "crypto: the customer sends this `PERCENT` of the asked amount (less is an underpayment)")
 	fs.StringVar(&o.adminSocket, "admin-socket", "", "serve the admin API on this unix socket `PATH` (terminald status --socket PATH)")
+	fs.DurationVar(&o.settle, "settle", 30*time.Second, "at the end of input, wait at most this `DURATION` for the payments in flight (cancels included) to end")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -99,6 +101,9 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 
 	// Provider: the real client against a sandbox on loopback.
+	if o.settle <= 0 {
+		return fmt.Errorf("%w: --settle: a positive duration such as 30s", errUsage)
+	}
 	if o.paysPercent <= 0 || o.paysPercent > 200 {
 		return fmt.Errorf("%w: --customer-pays: 1 to 200 (percent)", errUsage)
 	}
@@ -183,15 +188,10 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			defer restore()
 		}
 	}
+	started := time.Now()
 	eof := make(chan struct{})
 	go func() {
-		keypad.Terminal(ctx, stdin, func(ev keypad.Event) {
-			if ev.Code != "" {
-				eng.Scan(ev.Code)
-				return
-			}
-			eng.Key(flow.Key(ev.Key))
-		})
+		keypad.Terminal(ctx, stdin, func(ev keypad.Event) { deliver(eng, ev) })
 		close(eof)
 	}()
 
@@ -205,23 +205,80 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			<-ctx.Done()
 			break
 		}
-		// Input ended: leave as soon as no payment is in flight.
-		for {
-			idle, err := eng.Idle(ctx)
-			if err != nil || idle {
-				break
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(100 * time.Millisecond):
-				continue
-			}
-			break
-		}
+		// Input ended: a prompt nobody can answer now ends (a scan step still gets the
+		// simulated customer's scan), then leave as soon as no payment is in flight
+		// (cancels, also those started by recovery, answered), or after --settle.
+		fmt.Fprintln(stderr, "terminald sim: input ended")
+		eng.InputEnded(sb.scanCode != "" && payAfter >= 0)
+		settled := settle(ctx, eng, o.settle)
+		cancel()
+		wg.Wait()
+		reportEnd(stderr, st, started, settled, o.settle)
+		return nil
 	}
 	cancel()
 	wg.Wait()
 	return nil
+}
+
+// settle waits until eng is idle, at most bound; it reports whether it became idle.
+func settle(ctx context.Context, eng *flow.Engine, bound time.Duration) bool {
+	deadline := time.NewTimer(bound)
+	defer deadline.Stop()
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		if idle, err := eng.Idle(ctx); err != nil || idle {
+			return err == nil
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-deadline.C:
+			return false
+		case <-poll.C:
+		}
+	}
+}
+
+// reportEnd writes one line per payment of this run (touched since started) saying how
+// it ended, and what is still open when the simulator did not settle within bound.
+func reportEnd(w io.Writer, st *store.Store, started time.Time, settled bool, bound time.Duration) {
+	var open []string
+	err := st.View(func(tx *store.Tx) error {
+		return tx.Payments(func(p *store.Payment) bool {
+			if p.UpdatedAt.Before(started) && p.State.Final() {
+				return true
+			}
+			line := fmt.Sprintf("%s %s via %s: %s", p.ID, p.Amount, p.Provider, p.State)
+			if p.PaidLate {
+				line += " (paid after cancel)"
+			}
+			if p.Reason != "" && p.State != store.StatePaid {
+				line += " (" + p.Reason + ")"
+			}
+			if !p.State.Final() {
+				open = append(open, line)
+				return true
+			}
+			fmt.Fprintf(w, "terminald sim: payment %s\n", line)
+			return true
+		})
+	})
+	if err != nil {
+		fmt.Fprintf(w, "terminald sim: cannot list the payments: %v\n", err)
+		return
+	}
+	for _, l := range open {
+		if settled {
+			fmt.Fprintf(w, "terminald sim: payment %s\n", l)
+			continue
+		}
+		fmt.Fprintf(w, "terminald sim: still open after %s (resumes at the next start with this --state): %s\n", bound, l)
+	}
+	if len(open) == 0 {
+		fmt.Fprintln(w, "terminald sim: nothing open; exiting")
+	}
 }
 
 // printerStatus adapts a printer with a Status method to flow.PrinterStatus.
