@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 	"github.com/terminald/terminald/money"
@@ -202,7 +203,11 @@ func (l *Locale) Money(a money.Amount) string {
 		sym = l.printer.Sprint(currency.Symbol(u))
 	}
 	num := l.Decimal(a.Minor, a.Exponent())
-	out := strings.NewReplacer("{symbol}", sym, "{amount}", strings.TrimPrefix(num, "-")).Replace(l.T("format.money"))
+	pat := l.T("format.money")
+	if strings.Contains(pat, "{symbol}{amount}") && endsInLetter(sym) {
+		pat = strings.Replace(pat, "{symbol}{amount}", "{symbol} {amount}", 1) // CLDR currency spacing: "DKK 12.50"
+	}
+	out := strings.NewReplacer("{symbol}", sym, "{amount}", strings.TrimPrefix(num, "-")).Replace(pat)
 	if a.Minor < 0 {
 		out = "-" + out
 	}
@@ -246,4 +251,10 @@ func (l *Locale) ParseAmount(s, cur string) (money.Amount, error) {
 		return money.Amount{}, fmt.Errorf("locale: %q: %w", s, err)
 	}
 	return money.New(minor, c.Code), nil
+}
+
+// endsInLetter reports whether s ends in a letter, as an ISO code used as a symbol does.
+func endsInLetter(s string) bool {
+	r := []rune(s)
+	return len(r) > 0 && unicode.IsLetter(r[len(r)-1])
 }

@@ -36,6 +36,8 @@ func TestMoneyPerLanguage(t *testing.T) {
 		{"en", 123456, "EUR", "€1,234.56"},
 		{"en", -99, "USD", "-$0.99"},
 		{"en", 0, "USD", "$0.00"},
+		{"en", 1234, "DKK", "DKK 12.34"}, // a symbol ending in a letter is spaced (CLDR currency spacing)
+		{"de", 1234, "DKK", "12,34 DKK"},
 	} {
 		if got := mustNew(t, tc.lang, "UTC").Money(money.New(tc.minor, tc.cur)); got != tc.want {
 			t.Errorf("%s: Money(%d %s) = %q, want %q", tc.lang, tc.minor, tc.cur, got, tc.want)
