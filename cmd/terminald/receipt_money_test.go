@@ -21,3 +21,12 @@ func onReceipt(t *testing.T, dec, cur string) string {
 	}
 	return l.Money(a)
 }
+
+func mustLocale(t *testing.T, lang string) *locale.Locale {
+	t.Helper()
+	l, err := locale.New(locale.Options{Language: lang})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
