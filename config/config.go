@@ -37,7 +37,9 @@ import (
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
+	"github.com/terminald/terminald/locale"
 	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/pin"
 )
 
 // DefaultPath is where the daemon looks for its configuration.
@@ -127,6 +129,11 @@ type Terminal struct {
 	// quote, underpayment decision, admin menu); 60 s after it shows or the last key.
 	PromptTimeout Duration `toml:"prompt_timeout"`
 	LogLevel      string   `toml:"log_level"` // debug, info, warn, error
+
+	Language      string `toml:"language"`       // receipts' language: a file of package locale (da, de, en)
+	TimeZone      string `toml:"timezone"`       // IANA zone receipts are stamped in; the system's when empty
+	VATID         string `toml:"vat_id"`         // VAT/CVR/USt-IdNr printed under the address; none when empty
+	ReceiptFooter string `toml:"receipt_footer"` // text at the end of sale receipts (\n starts a new line)
 }
 
 // Providers chooses the enabled providers.
@@ -146,6 +153,9 @@ type ECR struct {
 type Admin struct {
 	Socket string `toml:"socket"`
 	Group  string `toml:"group"`
+	// ManagerPINHash is the manager PIN's argon2id hash (package pin), as
+	// `terminald set-pin` prints it; no PIN is asked when empty.
+	ManagerPINHash string `toml:"manager_pin_hash"`
 }
 
 // HTTP configures the optional metrics/health endpoint.
@@ -161,7 +171,7 @@ type Webhooks struct {
 // Default returns the daemon's own sections as they are when a key is not set.
 func Default() Config {
 	return Config{
-		Terminal: Terminal{ID: "T1", Merchant: "terminald", Currency: "EUR", MinAmount: "0.01", MaxAmount: "10000.00",
+		Terminal: Terminal{ID: "T1", Merchant: "terminald", Currency: "EUR", Language: "en", MinAmount: "0.01", MaxAmount: "10000.00",
 			StateDir: "/var/lib/terminald", Retention: Duration{90 * 24 * time.Hour}, WatchWindow: Duration{24 * time.Hour}, ReverseLate: true,
 			StopSettle: Duration{20 * time.Second}, PromptTimeout: Duration{time.Minute}, LogLevel: "info"},
 		Providers: Providers{Enabled: []string{"acountpay"}},
@@ -477,6 +487,12 @@ func (c *Config) validate() []error {
 		bad("terminal.state_dir: must not be empty")
 	}
 	positive("terminal.retention", t.Retention)
+	if _, err := locale.New(locale.Options{Language: t.Language}); err != nil {
+		bad("terminal.language: %q: one of %s", t.Language, strings.Join(locale.Languages(), ", "))
+	}
+	if _, err := time.LoadLocation(t.TimeZone); err != nil || strings.EqualFold(t.TimeZone, "local") {
+		bad("terminal.timezone: %q: not an IANA time zone (e.g. \"Europe/Copenhagen\")", t.TimeZone)
+	}
 	positive("terminal.watch_window", t.WatchWindow)
 	positive("terminal.stop_settle", t.StopSettle)
 	if t.StopSettle.Duration > MaxStopSettle {
@@ -522,6 +538,11 @@ func (c *Config) validate() []error {
 	}
 	if c.Admin.Socket == "" {
 		bad("admin.socket: must not be empty")
+	}
+	if h := c.Admin.ManagerPINHash; h != "" {
+		if err := pin.ParseHash(h); err != nil {
+			bad("admin.manager_pin_hash: %v (make one with terminald set-pin)", err)
+		}
 	}
 	for key, v := range map[string]string{"http.listen": c.HTTP.Listen, "webhooks.listen": c.Webhooks.Listen} {
 		if v != "" {

@@ -110,6 +110,9 @@ func TestErrorsNameKeyAndValue(t *testing.T) {
 		{"display speed", add("[display]\ndriver = \"st7789\"\nspeed_hz = -1"), "display.speed_hz", "-1"},
 		{"placeholder", set("demo", `user = "your-user"`), "demo.user", `"your-user"`},
 		{"placeholder secret", strings.Replace(minimal, `"s3cret"`, `"..."`, 1), "demo.token", "placeholder"},
+		{"language", set("terminal", `language = "fr"`), "terminal.language", `"fr"`},
+		{"time zone", set("terminal", `timezone = "Europe/Kopenhagen"`), "terminal.timezone", `"Europe/Kopenhagen"`},
+		{"pin hash", add("[admin]\nmanager_pin_hash = \"4711\""), "admin.manager_pin_hash", "argon2id"},
 		{"table as value", "http = 3\n" + minimal, "http", "table"},
 		{"top-level key", "foo = 1\n" + minimal, "foo", "unknown key"},
 	} {

@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/terminald/terminald/driver"
+	"github.com/terminald/terminald/locale"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/screen"
@@ -107,6 +108,12 @@ type Config struct {
 	MaxAmount    int64    // minor units; money.MaxMinor when zero
 	MerchantCopy bool     // also print a merchant copy of sale receipts
 
+	// Locale is the shop's language, money format, time zone and provider brand names
+	// for receipts (package locale); English in the system's zone when nil.
+	Locale        *locale.Locale
+	VATID         string // VAT/CVR/USt-IdNr printed under the address; none when empty
+	ReceiptFooter string // printed at the end of sale and refund receipts; "\n" breaks lines
+
 	PollMin     time.Duration // first poll interval while a QR is shown (1 s)
 	PollMax     time.Duration // poll interval cap while a QR is shown (5 s)
 	WatchPoll   time.Duration // poll interval for abandoned payments (1 min)
@@ -143,6 +150,13 @@ func (c *Config) defaults() error {
 	}
 	if _, err := money.Lookup(c.Currency); err != nil {
 		return fmt.Errorf("flow: currency: %w", err)
+	}
+	if c.Locale == nil {
+		l, err := locale.New(locale.Options{})
+		if err != nil {
+			return fmt.Errorf("flow: %w", err)
+		}
+		c.Locale = l
 	}
 	if c.MinAmount <= 0 {
 		c.MinAmount = 1

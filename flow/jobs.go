@@ -30,7 +30,7 @@ func (e *Engine) tickJobs(now time.Time) {
 		if j.Started {
 			// The terminal stopped while this was printing: it may be on paper already.
 			// Print it rather than lose it, and say so on the slip.
-			r.Copy = strings.TrimSpace(r.Copy + " - PRINTED AGAIN AFTER A RESTART")
+			r.Copy = strings.TrimSpace(r.Copy + " - " + e.cfg.Locale.T("receipt.printed_again"))
 		}
 		j.Started = true
 		if err := e.update("mark job started", func(tx *store.Tx) error { return tx.PutJob(j) }); err != nil {
@@ -104,7 +104,7 @@ func (e *Engine) document(j *store.Job) (receipt.Receipt, error) {
 		}
 		r := e.paymentReceipt(p, kind, jobKind(j.Kind) == jobReprint)
 		if merchant {
-			r.Copy = "MERCHANT COPY"
+			r.Copy = e.cfg.Locale.T("receipt.merchant_copy")
 		}
 		return r, nil
 	case jobRefund:

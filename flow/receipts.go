@@ -5,16 +5,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/store"
 )
 
-var kindTitle = map[receipt.Kind]string{
-	receipt.Sale: "PAYMENT", receipt.Slip: "NOT PAID", receipt.LatePaid: "PAID AFTER CANCEL",
-	receipt.Unconfirmed: "PAID - NOT CONFIRMED TO REGISTER", receipt.Underpaid: "UNDERPAYMENT ACCEPTED",
-	receipt.Refund: "REFUND", receipt.EndOfDay: "END OF DAY",
-}
+// Receipts are built in the shop's language (Config.Locale): labels are the message
+// keys "receipt.*" of package locale, amounts in the locale's money format, times in
+// its zone, providers by their brand names.
+
+func (e *Engine) t(key string) string { return e.cfg.Locale.T(key) }
 
 func (e *Engine) header(kind receipt.Kind, reprint bool) []receipt.Line {
 	var ls []receipt.Line
@@ -24,21 +25,38 @@ func (e *Engine) header(kind receipt.Kind, reprint bool) []receipt.Line {
 	for _, l := range e.cfg.MerchantInfo {
 		ls = append(ls, receipt.Line{Text: l, Align: receipt.Center})
 	}
+	if e.cfg.VATID != "" {
+		ls = append(ls, receipt.Line{Text: e.t("receipt.vat_id") + " " + e.cfg.VATID, Align: receipt.Center})
+	}
 	ls = append(ls, receipt.Line{})
-	ls = append(ls, receipt.Line{Text: kindTitle[kind], Align: receipt.Center, Bold: true})
+	ls = append(ls, receipt.Line{Text: e.t("receipt.title." + string(kind)), Align: receipt.Center, Bold: true})
 	if reprint {
-		ls = append(ls, receipt.Line{Text: "*** REPRINT ***", Align: receipt.Center})
+		ls = append(ls, receipt.Line{Text: e.t("receipt.reprint"), Align: receipt.Center})
 	}
 	return ls
 }
 
-func stamp(t time.Time, synced bool) string {
-	s := t.Local().Format("2006-01-02 15:04:05")
+// footer is Config.ReceiptFooter as centred lines after an empty one.
+func (e *Engine) footer() []receipt.Line {
+	if strings.TrimSpace(e.cfg.ReceiptFooter) == "" {
+		return nil
+	}
+	ls := []receipt.Line{{}}
+	for _, l := range strings.Split(e.cfg.ReceiptFooter, "\n") {
+		ls = append(ls, receipt.Line{Text: l, Align: receipt.Center})
+	}
+	return ls
+}
+
+func (e *Engine) stamp(t time.Time, synced bool) string {
+	s := e.cfg.Locale.Time(t)
 	if !synced {
-		s += " (time not synced)"
+		s += " " + e.t("receipt.time_not_synced")
 	}
 	return s
 }
+
+func (e *Engine) money(a money.Amount) string { return e.cfg.Locale.Money(a) }
 
 func (e *Engine) paymentReceipt(p *store.Payment, kind receipt.Kind, reprint bool) receipt.Receipt {
 	ls := e.header(kind, reprint)
@@ -47,41 +65,54 @@ func (e *Engine) paymentReceipt(p *store.Payment, kind receipt.Kind, reprint boo
 		when = p.SettledAt
 	}
 	ls = append(ls,
-		receipt.Line{Text: "Date", Right: stamp(when, p.ClockSynced)},
-		receipt.Line{Text: "Terminal", Right: e.cfg.TerminalID},
-		receipt.Line{Text: "Receipt", Right: fmtReceipt(p.Receipt)},
-		receipt.Line{Text: "Trace", Right: fmt.Sprintf("%06d", p.Trace)},
-		receipt.Line{Text: "Provider", Right: p.Provider},
-		receipt.Line{Text: "Reference", Right: p.ID},
+		receipt.Line{Text: e.t("receipt.date"), Right: e.stamp(when, p.ClockSynced)},
+		receipt.Line{Text: e.t("receipt.terminal"), Right: e.cfg.TerminalID},
+		receipt.Line{Text: e.t("receipt.receipt"), Right: fmtReceipt(p.Receipt)},
+		receipt.Line{Text: e.t("receipt.trace"), Right: fmt.Sprintf("%06d", p.Trace)},
+		receipt.Line{Text: e.t("receipt.provider"), Right: e.cfg.Locale.Brand(p.Provider)},
+		receipt.Line{Text: e.t("receipt.reference"), Right: p.ID},
 	)
 	if p.ProviderID != "" {
-		ls = append(ls, receipt.Line{Text: "Provider ref", Right: p.ProviderID})
+		ls = append(ls, receipt.Line{Text: e.t("receipt.provider_ref"), Right: p.ProviderID})
 	}
-	ls = append(ls, receipt.Line{}, receipt.Line{Text: "AMOUNT", Right: p.Paid().String(), Bold: true, Double: true})
+	if d, ok := e.providers[p.Provider].(driver.ReceiptDetailer); ok {
+		for _, x := range d.ReceiptDetails(p.Data, p.Paid()) {
+			v := x.Value
+			if x.Amount.Currency != "" {
+				v = e.money(x.Amount) + v
+			}
+			ls = append(ls, receipt.Line{Text: e.t(x.Label), Right: v})
+		}
+	}
+	ls = append(ls, receipt.Line{}, receipt.Line{Text: e.t("receipt.amount"), Right: e.money(p.Paid()), Bold: true, Double: true})
 	if p.Paid() != p.Amount {
-		ls = append(ls, receipt.Line{Text: "Asked", Right: p.Amount.String()})
+		ls = append(ls, receipt.Line{Text: e.t("receipt.asked"), Right: e.money(p.Amount)})
 	}
 	ls = append(ls, receipt.Line{})
-	result := map[store.State]string{store.StatePaid: "APPROVED", store.StateFailed: "DECLINED",
-		store.StateExpired: "EXPIRED", store.StateCancelled: "CANCELLED"}[p.State]
-	if kind == receipt.Unconfirmed {
-		result = "NOT CONFIRMED BY REGISTER" // the register refused the sale: never "approved"
+	switch {
+	case kind == receipt.Unconfirmed: // the register refused the sale: never "approved"
+		ls = append(ls, receipt.Line{Text: e.t("receipt.result.unconfirmed"), Align: receipt.Center, Bold: true})
+	case p.State == store.StatePaid, p.State == store.StateFailed, p.State == store.StateExpired, p.State == store.StateCancelled:
+		ls = append(ls, receipt.Line{Text: e.t("receipt.result." + string(p.State)), Align: receipt.Center, Bold: true})
+	default:
+		ls = append(ls, receipt.Line{Align: receipt.Center, Bold: true})
 	}
-	ls = append(ls, receipt.Line{Text: result, Align: receipt.Center, Bold: true})
 	if p.Reason != "" && p.State != store.StatePaid {
 		ls = append(ls, receipt.Line{Text: p.Reason, Align: receipt.Center})
 	}
 	if p.Refunded > 0 {
-		ls = append(ls, receipt.Line{Text: "Refunded", Right: money.New(p.Refunded, p.Amount.Currency).String()})
+		ls = append(ls, receipt.Line{Text: e.t("receipt.refunded"), Right: e.money(money.New(p.Refunded, p.Amount.Currency))})
 	}
 	switch kind {
 	case receipt.LatePaid:
-		ls = append(ls, receipt.Line{Text: "Paid after the terminal cancelled it.", Align: receipt.Center})
+		ls = append(ls, receipt.Line{Text: e.t("receipt.late_paid_note"), Align: receipt.Center})
 	case receipt.Unconfirmed:
-		ls = append(ls, receipt.Line{Text: "The register never confirmed this", Align: receipt.Center},
-			receipt.Line{Text: "payment: check with the customer.", Align: receipt.Center})
+		ls = append(ls, receipt.Line{Text: e.t("receipt.unconfirmed_note"), Align: receipt.Center})
 	}
-	r := receipt.Receipt{Kind: kind, Number: p.Receipt, Lines: ls, Cut: true, Copy: "CUSTOMER COPY"}
+	if p.State == store.StatePaid {
+		ls = append(ls, e.footer()...)
+	}
+	r := receipt.Receipt{Kind: kind, Number: p.Receipt, Lines: ls, Cut: true, Copy: e.t("receipt.copy")}
 	if p.State == store.StatePaid {
 		r.QR = p.ID
 	}
@@ -91,42 +122,47 @@ func (e *Engine) paymentReceipt(p *store.Payment, kind receipt.Kind, reprint boo
 func (e *Engine) refundReceipt(p *store.Payment, r *store.Refund, reprint bool) receipt.Receipt {
 	ls := e.header(receipt.Refund, reprint)
 	ls = append(ls,
-		receipt.Line{Text: "Date", Right: stamp(r.UpdatedAt, e.cfg.ClockSynced())},
-		receipt.Line{Text: "Terminal", Right: e.cfg.TerminalID},
-		receipt.Line{Text: "Receipt", Right: fmtReceipt(r.Receipt)},
-		receipt.Line{Text: "Original receipt", Right: fmtReceipt(p.Receipt)},
-		receipt.Line{Text: "Provider", Right: p.Provider},
-		receipt.Line{Text: "Reference", Right: r.ID},
+		receipt.Line{Text: e.t("receipt.date"), Right: e.stamp(r.UpdatedAt, e.cfg.ClockSynced())},
+		receipt.Line{Text: e.t("receipt.terminal"), Right: e.cfg.TerminalID},
+		receipt.Line{Text: e.t("receipt.receipt"), Right: fmtReceipt(r.Receipt)},
+		receipt.Line{Text: e.t("receipt.original_receipt"), Right: fmtReceipt(p.Receipt)},
+		receipt.Line{Text: e.t("receipt.provider"), Right: e.cfg.Locale.Brand(p.Provider)},
+		receipt.Line{Text: e.t("receipt.reference"), Right: r.ID},
 	)
 	if r.Destination != "" {
-		ls = append(ls, receipt.Line{Text: "To", Right: r.Destination})
+		ls = append(ls, receipt.Line{Text: e.t("receipt.to"), Right: r.Destination})
 	}
-	ls = append(ls, receipt.Line{}, receipt.Line{Text: "REFUND", Right: r.Amount.String(), Bold: true, Double: true}, receipt.Line{},
-		receipt.Line{Text: strings.ToUpper(string(r.State)), Align: receipt.Center, Bold: true})
+	ls = append(ls, receipt.Line{}, receipt.Line{Text: e.t("receipt.refund_amount"), Right: e.money(r.Amount), Bold: true, Double: true}, receipt.Line{},
+		receipt.Line{Text: e.t("receipt.refund." + string(r.State)), Align: receipt.Center, Bold: true})
 	if r.Detail != "" {
 		ls = append(ls, receipt.Line{Text: r.Detail, Align: receipt.Center})
 	}
-	return receipt.Receipt{Kind: receipt.Refund, Number: r.Receipt, Lines: ls, QR: r.ID, Cut: true, Copy: "CUSTOMER COPY"}
+	ls = append(ls, e.footer()...)
+	return receipt.Receipt{Kind: receipt.Refund, Number: r.Receipt, Lines: ls, QR: r.ID, Cut: true, Copy: e.t("receipt.copy")}
 }
 
 func (e *Engine) reportReceipt(rep Report) receipt.Receipt {
 	ls := e.header(receipt.EndOfDay, false)
 	ls = append(ls,
-		receipt.Line{Text: "From", Right: stamp(rep.From, true)},
-		receipt.Line{Text: "To", Right: stamp(rep.To, e.cfg.ClockSynced())},
-		receipt.Line{Text: "Terminal", Right: e.cfg.TerminalID}, receipt.Line{})
+		receipt.Line{Text: e.t("receipt.from"), Right: e.stamp(rep.From, true)},
+		receipt.Line{Text: e.t("receipt.until"), Right: e.stamp(rep.To, e.cfg.ClockSynced())},
+		receipt.Line{Text: e.t("receipt.terminal"), Right: e.cfg.TerminalID}, receipt.Line{})
 	for _, row := range rep.Rows {
-		ls = append(ls, receipt.Line{Text: fmt.Sprintf("%s %s x%d", row.Provider, row.Result, row.Count), Right: money.New(row.Total, row.Currency).String()})
+		result := row.Result
+		if k := "receipt.row." + row.Result; e.cfg.Locale.Has(k) {
+			result = e.t(k)
+		}
+		ls = append(ls, receipt.Line{Text: fmt.Sprintf("%s %s x%d", e.cfg.Locale.Brand(row.Provider), result, row.Count), Right: e.money(money.New(row.Total, row.Currency))})
 	}
 	ls = append(ls, receipt.Line{})
 	for _, tot := range rep.Totals {
-		ls = append(ls, receipt.Line{Text: "TOTAL x" + fmt.Sprint(tot.Count), Right: money.New(tot.Total, tot.Currency).String(), Bold: true})
+		ls = append(ls, receipt.Line{Text: e.t("receipt.total") + " x" + fmt.Sprint(tot.Count), Right: e.money(money.New(tot.Total, tot.Currency)), Bold: true})
 	}
 	if rep.ReceiptTo != 0 {
-		ls = append(ls, receipt.Line{Text: "Receipts", Right: fmtReceipt(rep.ReceiptFrom) + "-" + fmtReceipt(rep.ReceiptTo)})
+		ls = append(ls, receipt.Line{Text: e.t("receipt.receipts"), Right: fmtReceipt(rep.ReceiptFrom) + "-" + fmtReceipt(rep.ReceiptTo)})
 	}
 	if len(rep.Differences) > 0 {
-		ls = append(ls, receipt.Line{}, receipt.Line{Text: "DIFFERENCES", Bold: true})
+		ls = append(ls, receipt.Line{}, receipt.Line{Text: e.t("receipt.differences"), Bold: true})
 		for _, d := range rep.Differences {
 			ls = append(ls, receipt.Line{Text: d})
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/terminald/terminald/admin"
 	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/health"
+	"github.com/terminald/terminald/locale"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/sdnotify"
 	"github.com/terminald/terminald/store"
@@ -30,6 +31,7 @@ type services struct {
 	hooks       map[string]http.Handler // webhook receivers by provider name
 	st          *store.Store            // the database, for the admin listing
 	report      func() health.Report    // checked health for status; nil: none
+	locale      *locale.Locale          // the shop's amount format for refund; nil: English
 }
 
 // serve runs the services until ctx ends: READY=1 once the engine recovered, WATCHDOG=1
@@ -42,7 +44,7 @@ func serveServices(ctx context.Context, eng *flow.Engine, s services, reg http.H
 		}
 	}
 	if s.adminSocket != "" {
-		srv, err := admin.Listen(s.adminSocket, s.adminGroup, adminHandler{eng: eng, st: s.st, report: s.report}, log.With("part", "admin"))
+		srv, err := admin.Listen(s.adminSocket, s.adminGroup, adminHandler{eng: eng, st: s.st, report: s.report, loc: s.locale}, log.With("part", "admin"))
 		if err != nil {
 			return stop, err
 		}
@@ -99,6 +101,7 @@ type adminHandler struct {
 	eng    *flow.Engine
 	st     *store.Store
 	report func() health.Report
+	loc    *locale.Locale // reads refund amounts as the shop writes them; nil: English
 }
 
 var _ admin.PaymentsQuerier = adminHandler{}
@@ -157,7 +160,7 @@ func (a adminHandler) Refund(ctx context.Context, id, amount, dest string) (any,
 		if err != nil {
 			return nil, err
 		}
-		if amt, err = money.Parse(amount, p.Amount.Currency); err != nil {
+		if amt, err = parseRefundAmount(a.loc, amount, p.Amount.Currency); err != nil {
 			return nil, err
 		}
 	}
@@ -217,7 +220,7 @@ func cmdAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.
 	if err := adminCall(ctx, *sock, cmd, req, &out); err != nil {
 		var ae *admin.Error
 		if errors.As(err, &ae) {
-			return err
+			return daemonError{ae}
 		}
 		return fmt.Errorf("%w (%s): %v", errNoDaemon, *sock, err)
 	}

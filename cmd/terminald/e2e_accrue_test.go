@@ -195,7 +195,7 @@ func TestAccrueScanPays(t *testing.T) {
 	}
 	doc := receipts(t, d.rfile)
 	text := doc.Text()
-	if doc.Cuts() != 1 || !strings.Contains(text, "12.34 USD") || !strings.Contains(text, p.ID) ||
+	if doc.Cuts() != 1 || !strings.Contains(text, onReceipt(t, "12.34", "USD")) || !strings.Contains(text, p.ID) ||
 		!strings.Contains(text, p.Ref) || !strings.Contains(text, "APPROVED") {
 		t.Fatalf("receipt (%d cuts), want one APPROVED 12.34 USD with %s and %s:\n%s", doc.Cuts(), p.ID, p.Ref, text)
 	}
@@ -232,7 +232,7 @@ func TestAccruePhonePays(t *testing.T) {
 			}
 			doc := receipts(t, d.rfile)
 			if tc.state == "paid" {
-				if doc.Cuts() != 1 || !strings.Contains(doc.Text(), "APPROVED") || !strings.Contains(doc.Text(), "25.00 USD") {
+				if doc.Cuts() != 1 || !strings.Contains(doc.Text(), "APPROVED") || !strings.Contains(doc.Text(), onReceipt(t, "25.00", "USD")) {
 					t.Fatalf("receipt (%d cuts):\n%s", doc.Cuts(), doc.Text())
 				}
 				// At Accrue: the intent names the rich wallet found by phone, and one capture of 25.00.
@@ -285,7 +285,7 @@ func TestAccrueInsufficientBalance(t *testing.T) {
 	doc := receipts(t, d.rfile)
 	text := doc.Text()
 	if doc.Cuts() != 1 || !strings.Contains(text, "NOT PAID") || !strings.Contains(text, "DECLINED") ||
-		!strings.Contains(text, "Insufficient balance") || !strings.Contains(text, "10.00 USD") || len(doc.QRs()) != 0 {
+		!strings.Contains(text, "Insufficient balance") || !strings.Contains(text, onReceipt(t, "10.00", "USD")) || len(doc.QRs()) != 0 {
 		t.Fatalf("slip (%d cuts, QRs %v), want one NOT PAID / DECLINED / Insufficient balance for 10.00 USD:\n%s", doc.Cuts(), doc.QRs(), text)
 	}
 	if !strings.Contains(errs, "Insufficient balance") {
@@ -436,7 +436,7 @@ func TestAccrueRefundsFromCommandLine(t *testing.T) {
 	for i, want := range []struct {
 		r      store.Refund
 		amount string
-	}{{r1, "1.00 USD"}, {r2, "9.00 USD"}} {
+	}{{r1, onReceipt(t, "1.00", "USD")}, {r2, onReceipt(t, "9.00", "USD")}} {
 		slip := slips[i+1]
 		if !strings.Contains(slip, "REFUND") || !strings.Contains(slip, want.amount) || !strings.Contains(slip, want.r.ID) {
 			t.Errorf("refund slip %d, want REFUND %s for %s:\n%s", i+1, want.amount, want.r.ID, slip)
@@ -510,7 +510,7 @@ func TestAccrueRefundQueuedWhileSandboxDown(t *testing.T) {
 	s.stop(t)
 
 	slips := accSlips(s.printout(t))
-	if len(slips) != 2 || !strings.Contains(slips[1], "REFUND") || !strings.Contains(slips[1], "4.00 USD") || !strings.Contains(slips[1], r.ID) {
+	if len(slips) != 2 || !strings.Contains(slips[1], "REFUND") || !strings.Contains(slips[1], onReceipt(t, "4.00", "USD")) || !strings.Contains(slips[1], r.ID) {
 		t.Fatalf("slips %q, want the sale and one REFUND 4.00 USD slip", slips)
 	}
 	rs := accRefunds(t, s.state, id)

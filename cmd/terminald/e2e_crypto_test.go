@@ -113,8 +113,9 @@ func cgOnePayment(t *testing.T, stateDir, state string) listed {
 }
 
 var (
-	cgMoneyRe = regexp.MustCompile(`(\S+) (EUR|BTC)\b`)
-	cgEUR     = regexp.MustCompile(`^[0-9]+\.[0-9]{2}$`)
+	cgBTCRe   = regexp.MustCompile(`(\S+) BTC\b`)
+	cgEURRe   = regexp.MustCompile(`€([0-9.,]+)`) // English receipts: "€20.00", "€59,756.79/BTC"
+	cgEUR     = regexp.MustCompile(`^[0-9]{1,3}(,[0-9]{3})*\.[0-9]{2}$`)
 	cgBTC     = regexp.MustCompile(`^[0-9]+\.[0-9]{8}$`)
 	cgFloatRe = regexp.MustCompile(`[0-9]\.?[0-9]*[eE][-+][0-9]+\b`)
 )
@@ -124,13 +125,14 @@ var (
 func cgExactAmounts(t *testing.T, doc *escposdoc.Document) {
 	t.Helper()
 	for _, l := range doc.Lines() {
-		for _, m := range cgMoneyRe.FindAllStringSubmatch(l, -1) {
-			re := cgEUR
-			if m[2] == "BTC" {
-				re = cgBTC
-			}
-			if !re.MatchString(m[1]) {
-				t.Errorf("receipt line %q: amount %q %s is not an exact decimal", l, m[1], m[2])
+		for _, c := range []struct {
+			find, exact *regexp.Regexp
+			cur         string
+		}{{cgBTCRe, cgBTC, "BTC"}, {cgEURRe, cgEUR, "EUR"}} {
+			for _, m := range c.find.FindAllStringSubmatch(l, -1) {
+				if !c.exact.MatchString(m[1]) {
+					t.Errorf("receipt line %q: amount %q %s is not an exact decimal", l, m[1], c.cur)
+				}
 			}
 		}
 		if cgFloatRe.MatchString(l) {
@@ -257,7 +259,7 @@ func TestCryptoPaysAfterConfirmations(t *testing.T) {
 	doc := receipts(t, d.rfile)
 	text := doc.Text()
 	if doc.Cuts() != 1 || cgCount(doc, "PAYMENT") != 1 || cgCount(doc, "APPROVED") != 1 ||
-		!strings.Contains(text, "20.00 EUR") || !strings.Contains(text, p.ID) {
+		!strings.Contains(text, onReceipt(t, "20.00", "EUR")) || !strings.Contains(text, p.ID) {
 		t.Fatalf("receipt (%d cuts):\n%s", doc.Cuts(), text)
 	}
 	if qrs := doc.QRs(); len(qrs) != 1 || qrs[0] != p.ID {
@@ -319,7 +321,7 @@ func TestCryptoUnderpaidAccepted(t *testing.T) {
 	if err != nil || paid.Minor < 1790 || paid.Minor >= 2000 {
 		t.Fatalf("payments --json paid = %q, want the accepted ~18.00 EUR", p.Paid)
 	}
-	if !strings.Contains(doc.Text(), paid.String()) || !regexp.MustCompile(`Asked +20\.00 EUR`).MatchString(doc.Text()) {
+	if !strings.Contains(doc.Text(), onReceipt(t, paid.Decimal(), "EUR")) || !regexp.MustCompile(`Asked +€20\.00`).MatchString(doc.Text()) {
 		t.Fatalf("receipt does not show the accepted %s and the 20.00 EUR asked:\n%s", paid, doc.Text())
 	}
 }
@@ -484,7 +486,7 @@ func TestCryptoRefundQueuedWhileGatewayFails(t *testing.T) {
 	doc := receipts(t, s.rfile)
 	text := doc.Text()
 	if doc.Cuts() != 2 || cgCount(doc, "PAYMENT") != 1 || cgCount(doc, "REFUND") != 1 ||
-		!strings.Contains(text, dest) || !strings.Contains(text, rf.ID) || strings.Count(text, "20.00 EUR") != 2 {
+		!strings.Contains(text, dest) || !strings.Contains(text, rf.ID) || strings.Count(text, onReceipt(t, "20.00", "EUR")) != 2 {
 		t.Fatalf("receipts (%d cuts), want the sale and one refund slip of 20.00 EUR to %s:\n%s", doc.Cuts(), dest, text)
 	}
 	cgExactAmounts(t, doc)

@@ -199,7 +199,7 @@ func TestECRTCPAcountPay(t *testing.T) {
 	ecrtRun(t, to, "pay", "1.00", "--currency", "EUR").want(t, "6F")
 
 	// The terminal prints at its own pace: let it finish before stopping it.
-	waitUntil(t, 20*time.Second, "the 7.00 receipt", func() bool { return strings.Contains(s.printed(), "7.00 DKK") }, s.diag)
+	waitUntil(t, 20*time.Second, "the 7.00 receipt", func() bool { return strings.Contains(s.printed(), onReceipt(t, "7.00", "DKK")) }, s.diag)
 	s.term(t)
 	ps := payments(t, s.state)
 	var paidSum int64
@@ -223,7 +223,7 @@ func TestECRTCPAcountPay(t *testing.T) {
 		t.Fatalf("end-of-day total %d, groups %d in %d transactions; paid payments sum %d in %d (%+v)",
 			tot.Amount, groupSum, groupCount, paidSum, paid, ps)
 	}
-	if doc := receipts(t, s.rfile); !strings.Contains(doc.Text(), "12.34 DKK") || !strings.Contains(doc.Text(), "7.00 DKK") {
+	if doc := receipts(t, s.rfile); !strings.Contains(doc.Text(), onReceipt(t, "12.34", "DKK")) || !strings.Contains(doc.Text(), onReceipt(t, "7.00", "DKK")) {
 		t.Fatalf("terminal printer:\n%s\n%s", doc.Text(), s.diag())
 	}
 }
@@ -492,7 +492,7 @@ func TestECRUnacknowledgedResultAfterKill9(t *testing.T) {
 			}, s.diag)
 			s.term(t)
 			doc := receipts(t, s.rfile)
-			if !strings.Contains(doc.Text(), "PAID - NOT CONFIRMED TO REGISTER") || !strings.Contains(doc.Text(), "25.00 "+tc.cur) {
+			if !strings.Contains(doc.Text(), "PAID - NOT CONFIRMED TO REGISTER") || !strings.Contains(doc.Text(), onReceipt(t, "25.00", tc.cur)) {
 				t.Fatalf("slip:\n%s", doc.Text())
 			}
 			ps := payments(t, s.state)

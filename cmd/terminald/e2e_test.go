@@ -21,7 +21,7 @@ func TestSimulatorPaysEndToEnd(t *testing.T) {
 	}
 	doc := receipts(t, d.rfile)
 	text := doc.Text()
-	if doc.Cuts() != 1 || !strings.Contains(text, "12.34 DKK") || !strings.Contains(text, ps[0].ID) || !strings.Contains(text, "APPROVED") {
+	if doc.Cuts() != 1 || !strings.Contains(text, onReceipt(t, "12.34", "DKK")) || !strings.Contains(text, ps[0].ID) || !strings.Contains(text, "APPROVED") {
 		t.Fatalf("receipt (%d cuts):\n%s", doc.Cuts(), text)
 	}
 	if qrs := doc.QRs(); len(qrs) != 1 || qrs[0] != ps[0].ID {

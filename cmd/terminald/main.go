@@ -37,6 +37,8 @@ Commands:
   reprint        reprint the last receipt, or receipt N (admin socket)
   refund         refund a payment: refund PAYMENT [AMOUNT] [--to ADDRESS] (admin socket)
   end-of-day     print the end-of-day report (admin socket)
+  receipt        receipt render FILE: an ESC/POS file as text or PNG (--png OUT; simulator builds)
+  set-pin        ask for a new manager PIN and print its admin.manager_pin_hash line
   screens        render every screen at every size to PNG (--out DIR; simulator builds)
   ecr            ZVT cash-register client for technicians and tests
   version        print the version
@@ -104,6 +106,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdAdmin(ctx, cmd, args, stdout, stderr)
 	case "screens":
 		err = cmdScreens(args, stdout, stderr)
+	case "receipt":
+		err = cmdReceipt(args, stdout, stderr)
+	case "set-pin":
+		err = cmdSetPIN(args, stdin, stdout, stderr)
 	case "ecr":
 		return cmdECR(ctx, args, stdout, stderr)
 	case "version", "--version", "-version":
@@ -146,12 +152,19 @@ func flags(cmd string, stderr io.Writer) *flag.FlagSet {
 }
 
 // parse parses args and wraps mistakes as usage errors.
+// The flag package's own message is held back so that a mistake is said once, by Main;
+// -h prints the usage and exits 0.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
 			return err
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %v (%s -h for help)", errUsage, err, fs.Name())
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/terminald/terminald/config"
 	"github.com/terminald/terminald/driver"
@@ -97,6 +98,9 @@ func buildProviders(cfg *config.Config, hc *http.Client, log *slog.Logger) ([]dr
 			}
 			p, hook, err := k.build(cfg.Provider[name], env)
 			if err != nil {
+				if strings.HasPrefix(err.Error(), name+": ") {
+					return nil, nil, err // the package names itself already: one prefix, not "cryptogw: cryptogw:"
+				}
 				return nil, nil, fmt.Errorf("%s: %w", name, err)
 			}
 			out = append(out, p)

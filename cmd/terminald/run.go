@@ -18,6 +18,7 @@ import (
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/hw/reopen"
+	"github.com/terminald/terminald/locale"
 	"github.com/terminald/terminald/metrics"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
@@ -80,7 +81,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	chk := newChecked(provs, cfg.Display.Driver, prn, m, log)
 
 	lo, hi := cfg.Bounds()
+	loc, err := locale.New(locale.Options{Language: cfg.Terminal.Language, TimeZone: cfg.Terminal.TimeZone})
+	if err != nil {
+		return err
+	}
 	eng, err := flow.New(flow.Config{
+		Locale: loc, VATID: cfg.Terminal.VATID, ReceiptFooter: cfg.Terminal.ReceiptFooter,
 		TerminalID: cfg.Terminal.ID, Merchant: cfg.Terminal.Merchant, MerchantInfo: cfg.Terminal.MerchantInfo,
 		Currency: cfg.Terminal.Currency, MinAmount: lo, MaxAmount: hi, MerchantCopy: cfg.Printer.MerchantCopy,
 		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: cfg.Terminal.ReverseLate,
@@ -151,7 +157,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		defer c()
 		return chk.healthz(hctx, eng)
 	}
-	stopServices, err := serveServices(ctx, eng, services{st: st, adminSocket: cfg.Admin.Socket, adminGroup: cfg.Admin.Group,
+	stopServices, err := serveServices(ctx, eng, services{st: st, locale: loc, adminSocket: cfg.Admin.Socket, adminGroup: cfg.Admin.Group,
 		httpListen: cfg.HTTP.Listen, webhooks: cfg.Webhooks.Listen, hooks: hooks(eng), report: chk.report}, metrics.Handler(reg, health), log)
 	if err != nil {
 		cancel()

@@ -139,7 +139,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if receipts != nil {
 		text = io.MultiWriter(receipts, text)
 	}
-	prn := printerStatus{printer.NewFilePrinter(text, printer.Layout{})}
+	prn := printerStatus{printer.NewFilePrinter(text, printer.Layout{CodePage: escpos.PC858})}
 
 	eng, err := flow.New(flow.Config{
 		TerminalID: o.terminalID, Merchant: o.merchant, MerchantInfo: []string{"terminald simulator"},

@@ -1,0 +1,260 @@
+package locale
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/BurntSushi/toml"
+	"github.com/terminald/terminald/money"
+	"golang.org/x/text/currency"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/number"
+)
+
+//go:embed messages/*.toml
+var files embed.FS
+
+// ErrLanguage is returned by New for a language without a message file.
+var ErrLanguage = errors.New("unknown language")
+
+// ErrAmount is returned by ParseAmount for text that is not an amount in the locale.
+var ErrAmount = errors.New("not an amount")
+
+// Languages returns the languages that have a message file, sorted ("da", "de", "en").
+func Languages() []string {
+	ents, _ := files.ReadDir("messages")
+	var out []string
+	for _, e := range ents {
+		if name, ok := strings.CutSuffix(e.Name(), ".toml"); ok {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DefaultBrands returns the providers' display names by configuration name: what
+// receipts and screens print instead of the internal id.
+func DefaultBrands() map[string]string {
+	return map[string]string{"acountpay": "AcountPay", "accrue": "Accrue", "cryptogw": "Crypto"}
+}
+
+// Options chooses a Locale.
+type Options struct {
+	Language string            // "da", "de", "en" (a file in messages/); "en" when empty
+	TimeZone string            // IANA name, e.g. "Europe/Copenhagen"; the system's local zone when empty
+	Brands   map[string]string // provider display names overriding DefaultBrands; may be nil
+}
+
+// Locale formats and reads text for one shop. It is immutable and safe for concurrent use.
+type Locale struct {
+	lang    string
+	tag     language.Tag
+	loc     *time.Location
+	msgs    map[string]string
+	en      map[string]string
+	brands  map[string]string
+	printer *message.Printer
+	decimal string // decimal separator, from x/text
+	group   string // grouping separator, from x/text
+}
+
+// New loads the messages of o.Language and the zone o.TimeZone. It returns an error
+// wrapping ErrLanguage for a language without a message file, and one naming the zone
+// for a zone the system's zone database does not know.
+func New(o Options) (*Locale, error) {
+	if o.Language == "" {
+		o.Language = "en"
+	}
+	tag, err := language.Parse(o.Language)
+	if err != nil || !has(o.Language) {
+		return nil, fmt.Errorf("locale: %q: %w (have %s)", o.Language, ErrLanguage, strings.Join(Languages(), ", "))
+	}
+	loc := time.Local
+	if o.TimeZone != "" {
+		if loc, err = time.LoadLocation(o.TimeZone); err != nil {
+			return nil, fmt.Errorf("locale: time zone %q: %w", o.TimeZone, err)
+		}
+	}
+	l := &Locale{lang: o.Language, tag: tag, loc: loc, brands: DefaultBrands(), printer: message.NewPrinter(tag)}
+	if l.msgs, err = load(o.Language); err != nil {
+		return nil, err
+	}
+	if l.en, err = load("en"); err != nil {
+		return nil, err
+	}
+	for k, v := range o.Brands {
+		l.brands[k] = v
+	}
+	// The separators as x/text writes them for this language: 0.0 with one decimal
+	// and 1000 with grouping.
+	zero := l.printer.Sprint(number.Decimal(0, number.Scale(1)))
+	l.decimal = strings.Trim(zero, "0")
+	l.group = strings.Trim(l.printer.Sprint(number.Decimal(1000)), "0123456789")
+	return l, nil
+}
+
+func has(lang string) bool {
+	for _, l := range Languages() {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// load reads messages/lang.toml into flat "section.key" names.
+func load(lang string) (map[string]string, error) {
+	b, err := files.ReadFile(path.Join("messages", lang+".toml"))
+	if err != nil {
+		return nil, fmt.Errorf("locale: %s: %w", lang, err)
+	}
+	var raw map[string]map[string]string
+	if err := toml.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("locale: messages/%s.toml: %w", lang, err)
+	}
+	out := map[string]string{}
+	for sec, kv := range raw {
+		for k, v := range kv {
+			out[sec+"."+k] = v
+		}
+	}
+	return out, nil
+}
+
+// Language returns the language code the locale was made with, e.g. "da".
+func (l *Locale) Language() string { return l.lang }
+
+// Location returns the time zone receipts are stamped in.
+func (l *Locale) Location() *time.Location { return l.loc }
+
+// T returns the message of key ("receipt.amount") in the locale's language, with args
+// filled into its fmt verbs (numbers in the locale's format). A key the language lacks
+// comes from English; one no file has is returned as the key itself.
+func (l *Locale) T(key string, args ...any) string {
+	m, ok := l.msgs[key]
+	if !ok {
+		if m, ok = l.en[key]; !ok {
+			return key
+		}
+	}
+	if len(args) == 0 {
+		return m
+	}
+	return l.printer.Sprintf(m, args...)
+}
+
+// Has reports whether key has a message in the locale's language or in English.
+func (l *Locale) Has(key string) bool {
+	_, a := l.msgs[key]
+	_, b := l.en[key]
+	return a || b
+}
+
+// Brand returns the display name of the provider configured as name ("acountpay" →
+// "AcountPay"); an unknown name is returned as it is.
+func (l *Locale) Brand(name string) string {
+	if b, ok := l.brands[name]; ok {
+		return b
+	}
+	return name
+}
+
+// Time formats t in the locale's zone and date layout (format.datetime).
+func (l *Locale) Time(t time.Time) string {
+	return t.In(l.loc).Format(l.T("format.datetime"))
+}
+
+// Decimal formats minor units with exp decimals as the locale writes numbers, with
+// grouping: Decimal(123456, 2) is "1.234,56" in Danish, "1,234.56" in English.
+func (l *Locale) Decimal(minor int64, exp int) string {
+	neg := minor < 0
+	u := uint64(minor)
+	if neg {
+		u = -u
+	}
+	var pow uint64 = 1
+	for range exp {
+		pow *= 10
+	}
+	s := l.printer.Sprint(number.Decimal(u / pow))
+	if exp > 0 {
+		s += l.decimal + fmt.Sprintf("%0*d", exp, u%pow)
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// Money formats a with its currency's symbol where the locale puts it: "1.234,56 kr."
+// (da, DKK), "12,50 €" (de, EUR), "$12.50" (en, USD). A currency x/text does not know
+// prints with its code.
+func (l *Locale) Money(a money.Amount) string {
+	sym := a.Currency
+	if u, err := currency.ParseISO(a.Currency); err == nil {
+		sym = l.printer.Sprint(currency.Symbol(u))
+	}
+	num := l.Decimal(a.Minor, a.Exponent())
+	pat := l.T("format.money")
+	if strings.Contains(pat, "{symbol}{amount}") && endsInLetter(sym) {
+		pat = strings.Replace(pat, "{symbol}{amount}", "{symbol} {amount}", 1) // CLDR currency spacing: "DKK 12.50"
+	}
+	out := strings.NewReplacer("{symbol}", sym, "{amount}", strings.TrimPrefix(num, "-")).Replace(pat)
+	if a.Minor < 0 {
+		out = "-" + out
+	}
+	return out
+}
+
+// ParseAmount reads an amount in cur as a cashier types it in the locale: the
+// locale's decimal separator, optional grouping separators between groups of three
+// digits ("1,00", "1.234,56" in Danish; "1.00", "1,234.56" in English), no sign and
+// no symbol. It returns an error wrapping ErrAmount that shows the expected form.
+func (l *Locale) ParseAmount(s, cur string) (money.Amount, error) {
+	c, err := money.Lookup(cur)
+	if err != nil {
+		return money.Amount{}, fmt.Errorf("locale: amount: %w", err)
+	}
+	bad := func() (money.Amount, error) {
+		return money.Amount{}, fmt.Errorf("locale: %q: %w in %s (e.g. %q)", s, ErrAmount, cur, l.Decimal(123456, c.Exponent))
+	}
+	t := strings.TrimSpace(s)
+	intPart, frac, hasFrac := strings.Cut(t, l.decimal)
+	if hasFrac && (frac == "" || strings.Trim(frac, "0123456789") != "") {
+		return bad()
+	}
+	if groups := strings.Split(intPart, l.group); len(groups) > 1 {
+		for i, g := range groups {
+			if g == "" || (i > 0 && len(g) != 3) || (i == 0 && len(g) > 3) {
+				return bad()
+			}
+		}
+		intPart = strings.Join(groups, "")
+	}
+	if intPart == "" || strings.Trim(intPart, "0123456789") != "" {
+		return bad()
+	}
+	dec := intPart
+	if hasFrac {
+		dec += "." + frac
+	}
+	minor, err := money.ParseDecimal(dec, c.Exponent)
+	if err != nil {
+		return money.Amount{}, fmt.Errorf("locale: %q: %w", s, err)
+	}
+	return money.New(minor, c.Code), nil
+}
+
+// endsInLetter reports whether s ends in a letter, as an ISO code used as a symbol does.
+func endsInLetter(s string) bool {
+	r := []rune(s)
+	return len(r) > 0 && unicode.IsLetter(r[len(r)-1])
+}
