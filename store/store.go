@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -65,7 +66,8 @@ type Options struct {
 
 // Store is an open state database. Its methods are safe for concurrent use.
 type Store struct {
-	db *bolt.DB
+	db      *bolt.DB
+	commits atomic.Uint64 // read-write transactions committed by Update
 }
 
 // Open opens (creating if needed) the database at path and migrates it to SchemaVersion.
@@ -117,8 +119,16 @@ type Tx struct {
 
 // Update runs fn in a read-write transaction and commits it (with fsync) when fn returns nil.
 func (s *Store) Update(fn func(*Tx) error) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx}) })
+	err := s.db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx}) })
+	if err == nil {
+		s.commits.Add(1)
+	}
+	return err
 }
+
+// Commits returns how many Update transactions committed since Open (each one an fsync'd
+// write): the per-payment commit benchmarks and tests count them.
+func (s *Store) Commits() uint64 { return s.commits.Load() }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(*Tx) error) error {
