@@ -137,6 +137,9 @@ func (u *ui) due() time.Time {
 		return u.lastTick.Add(time.Second)
 	case modeStep:
 		if u.step != nil && u.step.Refresh != nil && !u.stepBusy {
+			if u.stepNext.IsZero() {
+				return u.e.now() // refreshed at once (see tick)
+			}
 			return u.stepNext
 		}
 	}
