@@ -55,8 +55,10 @@ func jitter(d time.Duration) time.Duration {
 	return d + time.Duration(rand.Int64N(2*span+1)-span)
 }
 
-// unchanged reports whether p is exactly the record last committed for its track
-// (UpdatedAt aside): saving it again would change nothing on disk that matters.
+// unchanged reports whether p is the record last committed for its track but for
+// UpdatedAt and Detail (the provider's progress text, "1/2 confirmations": shown on the
+// screen, refreshed by the first check after a restart, written with the next change):
+// saving it would change nothing a crash must not lose.
 func (e *Engine) unchanged(p *store.Payment) bool {
 	t := e.tracks[p.ID]
 	if t == nil || t.p != p || t.saved == nil {
@@ -64,6 +66,7 @@ func (e *Engine) unchanged(p *store.Payment) bool {
 	}
 	a, b := *t.saved, *p
 	a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}
+	a.Detail, b.Detail = "", ""
 	if len(a.Data) == 0 && len(b.Data) == 0 {
 		a.Data, b.Data = nil, nil
 	}

@@ -79,8 +79,10 @@ func (e *Engine) ask(t *track) {
 }
 
 // answer records the answer to a provider's step (into the provider's data, under the
-// step's key). On a storage error t is dropped and the error returned; the caller asks
-// for the next step otherwise.
+// step's key). It is not committed on its own: nothing is sent for the payment before
+// start, whose commit (the create intent) carries the answers; a payment interrupted
+// during its steps is cancelled at recovery without them. The error is always nil (kept
+// for the caller, which asks for the next step).
 func (e *Engine) answer(t *track, step *driver.Step, value string) error {
 	if t.p.Data == nil {
 		t.p.Data = map[string]string{}
@@ -88,10 +90,6 @@ func (e *Engine) answer(t *track, step *driver.Step, value string) error {
 	t.p.Data[step.Key] = value
 	if step.Scan || step.Text {
 		t.p.Customer = value
-	}
-	if err := e.save(t.p); err != nil {
-		e.storageError(t, err)
-		return err
 	}
 	return nil
 }
