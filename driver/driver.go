@@ -215,6 +215,31 @@ var (
 	ErrPaymentInProgress = fmt.Errorf("%w: payment already in progress", ErrCannotCancel)
 )
 
+// RetryAfterError carries the wait a provider asked for (HTTP Retry-After) when it gave
+// up on a call because of it (a 429 or 503 whose wait was longer than its own retries may
+// take). Err is the error itself (usually wrapping ErrUnreachable); After is the wait.
+// The engine asks that provider about the payment no sooner than After from now.
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+// Error returns Err's text.
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+
+// Unwrap returns Err (errors.Is(err, ErrUnreachable) still holds).
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// RetryAfter returns the wait a provider error asked for: the After of a RetryAfterError
+// in err's chain, 0 when there is none.
+func RetryAfter(err error) time.Duration {
+	var ra *RetryAfterError
+	if errors.As(err, &ra) && ra.After > 0 {
+		return ra.After
+	}
+	return 0
+}
+
 // CashierMessager is implemented by provider errors that carry a short message fit for
 // the cashier's screen (e.g. "Insufficient balance").
 type CashierMessager interface {

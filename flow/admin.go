@@ -143,8 +143,8 @@ type Report struct {
 	Rows        []ReportRow `json:"rows"`
 	Totals      []ReportRow `json:"totals"`
 	Differences []string    `json:"differences,omitempty"`  // provider records that disagree with the store
-	ReceiptFrom uint64      `json:"receipt_from,omitempty"` // first receipt number of the period
-	ReceiptTo   uint64      `json:"receipt_to,omitempty"`   // last receipt number of the period
+	ReceiptFrom uint64      `json:"receipt_from,omitempty"` // first receipt of the period, in the order drawn (not the smallest: numbers roll over 9999 → 1)
+	ReceiptTo   uint64      `json:"receipt_to,omitempty"`   // last receipt of the period, in the order drawn
 }
 
 // EndOfDay builds the report since the last end-of-day, compares it with the providers
@@ -190,7 +190,7 @@ func paymentsBetween(st *store.Store, provider string, from, to time.Time) ([]st
 	err := st.View(func(tx *store.Tx) error {
 		return tx.Payments(func(p *store.Payment) bool {
 			if p.CreatedAt.Before(from.Add(-48 * time.Hour)) {
-				return false // ids grow with time: older ones follow
+				return false // newest first by sequence: older ones follow
 			}
 			if p.Provider == provider && !p.UpdatedAt.Before(from) && p.UpdatedAt.Before(to) {
 				out = append(out, *p)
@@ -228,19 +228,23 @@ func (e *Engine) endOfDay(to time.Time, diffs []string) (Report, error) {
 
 // reportBuilder sums an end-of-day report's rows by provider, result and currency.
 type reportBuilder struct {
-	rep     *Report
-	rows    map[[3]string]*ReportRow
-	counted bool // a receipt number was seen
+	rep             *Report
+	rows            map[[3]string]*ReportRow
+	counted         bool      // a receipt number was seen
+	firstAt, lastAt time.Time // when the first and last receipt of the period were drawn
 }
 
-func (b *reportBuilder) add(prov, result, cur string, minor int64, receipt uint64) {
+// add counts one payment or refund; receipt is its receipt number, drawn at at (a sale's
+// settle time, a refund's accept time). The period's range is the first and last receipt
+// in the order drawn, not the smallest and largest number: numbers roll over 9999 → 1.
+func (b *reportBuilder) add(prov, result, cur string, minor int64, receipt uint64, at time.Time) {
 	rep := b.rep
 	if receipt != 0 {
-		if !b.counted || receipt < rep.ReceiptFrom {
-			rep.ReceiptFrom = receipt
+		if !b.counted || at.Before(b.firstAt) {
+			rep.ReceiptFrom, b.firstAt = receipt, at
 		}
-		if !b.counted || receipt > rep.ReceiptTo {
-			rep.ReceiptTo = receipt
+		if !b.counted || !at.Before(b.lastAt) {
+			rep.ReceiptTo, b.lastAt = receipt, at
 		}
 		b.counted = true
 	}
@@ -267,7 +271,7 @@ func (b *reportBuilder) collect(tx *store.Tx) error {
 			result = "paid-unconfirmed"
 		}
 		paid := p.Paid()
-		b.add(p.Provider, result, paid.Currency, paid.Minor, p.Receipt)
+		b.add(p.Provider, result, paid.Currency, paid.Minor, p.Receipt, p.SettledAt)
 		return nil
 	})
 	if err != nil {
@@ -284,7 +288,7 @@ func (b *reportBuilder) collect(tx *store.Tx) error {
 			inner = err
 			return false
 		}
-		b.add(p.Provider, "refund", r.Amount.Currency, -r.Amount.Minor, r.Receipt)
+		b.add(p.Provider, "refund", r.Amount.Currency, -r.Amount.Minor, r.Receipt, r.AcceptedAt)
 		return true
 	})
 	if err == nil {

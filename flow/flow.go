@@ -114,15 +114,16 @@ type Config struct {
 	VATID         string // VAT/CVR/USt-IdNr printed under the address; none when empty
 	ReceiptFooter string // printed at the end of sale and refund receipts; "\n" breaks lines
 
-	PollMin     time.Duration // first poll interval while a QR is shown (1 s)
-	PollMax     time.Duration // poll interval cap while a QR is shown (5 s)
-	WatchPoll   time.Duration // poll interval for abandoned payments (1 min)
-	WatchWindow time.Duration // keep watching cancelled/expired payments for late payment (24 h)
-	Expiry      time.Duration // local expiry when the provider gives none (30 min)
-	ResultHold  time.Duration // how long a result screen stays (5 s)
-	CallTimeout time.Duration // bound on one provider call (90 s)
-	Tick        time.Duration // loop timer resolution (250 ms)
-	ReverseLate bool          // refund payments that arrive after a local cancel, where the provider can
+	PollMin      time.Duration // first poll interval while a QR is shown (1 s); grows ×1.5
+	PollMax      time.Duration // poll interval cap while a QR is shown (5 s)
+	WatchPoll    time.Duration // first poll interval for abandoned payments (30 s); doubles
+	WatchPollMax time.Duration // poll interval cap for abandoned payments (5 min)
+	WatchWindow  time.Duration // keep watching cancelled/expired payments for late payment (24 h)
+	Expiry       time.Duration // local expiry when the provider gives none (30 min)
+	ResultHold   time.Duration // how long a result screen stays (5 s)
+	CallTimeout  time.Duration // bound on one provider call (90 s)
+	Tick         time.Duration // longest the loop sleeps when nothing is due (1 s); it wakes for the next due event
+	ReverseLate  bool          // refund payments that arrive after a local cancel, where the provider can
 
 	// PromptTimeout ends a cashier prompt nobody answers (60 s after it shows or after
 	// the last key); see prompt.go for what happens then.
@@ -174,7 +175,9 @@ func (c *Config) defaults() error {
 	}
 	def(&c.PollMin, time.Second)
 	def(&c.PollMax, 5*time.Second)
-	def(&c.WatchPoll, time.Minute)
+	def(&c.WatchPoll, 30*time.Second)
+	def(&c.WatchPollMax, 5*time.Minute)
+	c.WatchPollMax = max(c.WatchPollMax, c.WatchPoll)
 	def(&c.WatchWindow, 24*time.Hour)
 	def(&c.Expiry, 30*time.Minute)
 	def(&c.ResultHold, 5*time.Second)
@@ -182,7 +185,7 @@ func (c *Config) defaults() error {
 	def(&c.RegisterPromptLimit, 170*time.Second)
 	def(&c.RegisterAnswerHold, 3*time.Minute)
 	def(&c.CallTimeout, 90*time.Second)
-	def(&c.Tick, 250*time.Millisecond)
+	def(&c.Tick, time.Second)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -217,6 +220,7 @@ type Engine struct {
 	ctx        context.Context
 	recovering bool               // keys and register requests wait until recovery is done
 	closing    bool               // Close was called: no new payments, the rest goes on
+	ticked     time.Time          // when onTick last ran (sleep measures Tick from it)
 	tracks     map[string]*track  // open payments by id
 	refunds    map[string]*rtrack // open refunds by id
 	ui         *ui                // the terminal UI; runs on this goroutine
@@ -241,6 +245,7 @@ type track struct {
 	// acceptPending: the cashier accepted an underpayment while a call was under way.
 	acceptPending bool
 	noteUntil     time.Time
+	saved         *store.Payment // the record as last committed; save skips a write that changes nothing
 }
 
 // rtrack is the in-memory companion of one open refund.
@@ -414,8 +419,12 @@ func (e *Engine) Run(ctx context.Context) error {
 			})
 		})
 	}
-	tick := time.NewTicker(e.cfg.Tick)
-	defer tick.Stop()
+	// The loop sleeps until the next due event (a poll, an expiry, a screen's redraw, a
+	// job, a ping), at most Tick; every event may move it, so the timer is set again
+	// after each.
+	e.ticked = e.now()
+	timer := time.NewTimer(e.sleep())
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -424,17 +433,23 @@ func (e *Engine) Run(ctx context.Context) error {
 			return nil
 		case fn := <-e.events:
 			fn()
-		case <-tick.C:
+		case <-timer.C:
 			e.onTick()
 		}
+		timer.Reset(e.sleep())
 	}
 }
 
 func (e *Engine) now() time.Time { return e.cfg.Now() }
 
 // save commits p (and the jobs it causes, in the same transaction). A failed commit is
-// logged and reported: the caller must not go on to the side effect.
+// logged and reported: the caller must not go on to the side effect. A save that would
+// write the record exactly as last committed (an answer that changed nothing) and no job
+// is skipped: it would be an fsync for nothing.
 func (e *Engine) save(p *store.Payment, jobs ...*store.Job) error {
+	if len(jobs) == 0 && e.unchanged(p) {
+		return nil
+	}
 	return e.commit(p, nil, jobs...)
 }
 
@@ -460,6 +475,9 @@ func (e *Engine) commit(p *store.Payment, pre func(*store.Tx) error, jobs ...*st
 	if err != nil {
 		e.log.Error("store commit failed", "payment", p.ID, "err", err)
 		return err
+	}
+	if t := e.tracks[p.ID]; t != nil && t.p == p {
+		t.saved = p.Clone()
 	}
 	e.jobs = append(e.jobs, jobs...)
 	return nil

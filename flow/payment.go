@@ -43,7 +43,7 @@ func (e *Engine) newPayment(amount money.Amount, prov, source string) (*track, e
 	if err != nil {
 		return nil, fmt.Errorf("flow: store new payment: %w", err)
 	}
-	t := &track{p: p}
+	t := &track{p: p, saved: p.Clone()}
 	e.tracks[p.ID] = t
 	e.log.Info("payment created", "payment", p.ID, "amount", amount.String(), "provider", prov, "source", source)
 	return t, nil
@@ -82,8 +82,10 @@ func (e *Engine) ask(t *track) {
 }
 
 // answer records the answer to a provider's step (into the provider's data, under the
-// step's key). On a storage error t is dropped and the error returned; the caller asks
-// for the next step otherwise.
+// step's key). It is not committed on its own: nothing is sent for the payment before
+// start, whose commit (the create intent) carries the answers; a payment interrupted
+// during its steps is cancelled at recovery without them. The error is always nil (kept
+// for the caller, which asks for the next step).
 func (e *Engine) answer(t *track, step *driver.Step, value string) error {
 	if t.p.Data == nil {
 		t.p.Data = map[string]string{}
@@ -91,10 +93,6 @@ func (e *Engine) answer(t *track, step *driver.Step, value string) error {
 	t.p.Data[step.Key] = value
 	if step.Scan || step.Text {
 		t.p.Customer = value
-	}
-	if err := e.save(t.p); err != nil {
-		e.storageError(t, err)
-		return err
 	}
 	return nil
 }
@@ -127,8 +125,8 @@ func (e *Engine) start(t *track) {
 			// Unknown outcome: the provider may or may not have the payment. Keep it
 			// open and find out in the background; the customer is told to try again.
 			e.log.Warn("create: provider unreachable; reconciling in background", "payment", t.p.ID, "err", err)
-			t.nextCheck = e.now().Add(e.cfg.PollMin)
-			t.interval = e.cfg.PollMin
+			t.interval = 0
+			e.schedule(t, err)
 			t.p.Abandon = store.AbandonOffline
 			e.save(t.p)
 			e.ui.createdOffline(t)
@@ -154,7 +152,7 @@ func (e *Engine) storageError(t *track, err error) {
 func (e *Engine) check(t *track) {
 	e.call(t, "check", e.providers[t.p.Provider].Check, func(u driver.Update, err error) {
 		if err != nil {
-			e.backoff(t)
+			e.schedule(t, err)
 			if !errors.Is(err, driver.ErrUnreachable) {
 				e.log.Warn("check failed", "payment", t.p.ID, "err", err)
 			}
@@ -163,19 +161,6 @@ func (e *Engine) check(t *track) {
 		}
 		e.apply(t, u)
 	})
-}
-
-func (e *Engine) backoff(t *track) {
-	if t.interval == 0 {
-		t.interval = e.cfg.PollMin
-	}
-	t.interval = t.interval * 3 / 2
-	limit := e.cfg.PollMax
-	if t.p.State.Final() {
-		limit = e.cfg.WatchPoll * 10
-	}
-	t.interval = min(t.interval, limit)
-	t.nextCheck = e.now().Add(t.interval)
 }
 
 // cancel asks the provider to cancel t (cashier, register or abandon).
@@ -210,7 +195,8 @@ func (e *Engine) cancel(t *track) {
 			if u.Remote == driver.RemotePending {
 				// Accepted but not final yet: keep asking, do not send it again.
 				t.p.Cancel = store.CancelSent
-				t.nextCheck = e.now().Add(e.cfg.PollMin)
+				t.interval = 0
+				e.schedule(t, nil)
 				e.apply(t, u)
 				return
 			}
@@ -224,7 +210,7 @@ func (e *Engine) cancel(t *track) {
 			e.ui.show()
 		case errors.Is(err, driver.ErrUnreachable):
 			// Still cancelling; the cancel is asked again in the background.
-			e.backoff(t)
+			e.schedule(t, err)
 			e.ui.cancelPending(t)
 		case errors.Is(err, driver.ErrCannotCancel):
 			// No cancel at this provider: the customer may have paid already. One last
@@ -326,7 +312,7 @@ func (e *Engine) apply(t *track, u driver.Update) {
 			return
 		}
 		e.log.Warn("provider does not know a payment it created", "payment", p.ID)
-		e.backoff(t)
+		e.schedule(t, nil)
 		return
 	}
 	// Pending or underpaid.
@@ -347,14 +333,9 @@ func (e *Engine) apply(t *track, u driver.Update) {
 			return
 		}
 	}
-	if p.State == store.StateCancelling && !t.busy && u.Remote == driver.RemotePending {
-		e.backoff(t)
-	}
-	if !p.State.Final() && u.Remote == driver.RemotePending && t.nextCheck.Before(e.now()) {
-		if t.interval == 0 {
-			t.interval = e.cfg.PollMin
-		}
-		e.backoff(t)
+	if !t.busy && t.nextCheck.Before(e.now()) {
+		// The check that brought this answer was due: the next one backs off.
+		e.schedule(t, nil)
 	}
 	e.notify(t)
 	e.ui.changed(t)
@@ -431,8 +412,8 @@ func (e *Engine) finish(t *track, st store.State, reason string) {
 	if !p.Open(now) {
 		e.untrack(t)
 	} else {
-		t.interval = e.cfg.WatchPoll
-		t.nextCheck = now.Add(e.cfg.WatchPoll)
+		t.interval = 0 // watching starts at WatchPoll
+		e.schedule(t, nil)
 	}
 }
 
@@ -503,13 +484,14 @@ func (e *Engine) releaseWaiters() {
 // onTick runs timers: polls, expiry, countdown redraw, result screens, the outbox.
 func (e *Engine) onTick() {
 	now := e.now()
+	e.ticked = now
 	for _, t := range e.tracks {
 		p := t.p
 		if t.busy {
 			continue
 		}
 		if p.State.Final() && !p.Open(now) {
-			e.save(p) // drops it from the open index
+			e.commit(p, nil) // drops it from the open index (always written: UpdatedAt decides)
 			e.untrack(t)
 			continue
 		}

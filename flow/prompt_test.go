@@ -169,3 +169,27 @@ func hasLine(s screen.Screen, line string) bool {
 	}
 	return false
 }
+
+// A steady stream of calls into the engine (a register or a script polling its status)
+// must not starve its timers: the prompt still times out.
+func TestEventStreamDoesNotStarveTimers(t *testing.T) {
+	cfg := testConfig()
+	cfg.PromptTimeout = 100 * time.Millisecond
+	cfg.Tick = 200 * time.Millisecond
+	r := newRig(t, "", cfg, nil).run()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				r.e.Status(context.Background()) // one event after another, never a pause of a Tick
+			}
+		}
+	}()
+	r.keys("12")
+	r.waitFor("amount with countdown", func() bool { s := r.disp.last(); return s.Kind == screen.Amount && !s.Deadline.IsZero() })
+	r.waitFor("idle after the prompt timed out", func() bool { return r.disp.last().Kind == screen.Idle })
+}

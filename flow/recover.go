@@ -37,7 +37,7 @@ func (e *Engine) recover(ctx context.Context) error {
 	pending := 0
 	var newest *track
 	for _, p := range open {
-		t := &track{p: p}
+		t := &track{p: p, saved: p.Clone()}
 		if _, ok := e.providers[p.Provider]; !ok {
 			e.log.Error("open payment for a provider that is not configured; left as it is", "payment", p.ID, "provider", p.Provider)
 			continue

@@ -46,6 +46,39 @@
 // new file and renames it over the old one, giving the freed pages back to the disk and
 // emptying the freelist: run it after a large backlog was pruned.
 //
+// # Commits per payment
+//
+// Every commit is an fsync (two on bbolt: data, then meta). The engine writes one when
+// something a crash must not lose changed: a state, an intent before its side effect, a
+// provider's data before the call that depends on it, a job. A provider answer that
+// changes nothing is not written (before: every "pending" was, 4 a second while a
+// cancelled AcountPay payment was watched); the provider's progress text (Detail) and a
+// step's answers ride with the next commit. Measured per paid payment through the
+// simulator and the providers' sandboxes (TestCommitsPerPayment in cmd/terminald; the
+// customer pays at once; each further check of a pending payment adds nothing):
+//
+//	provider   before  after  the commits that remain
+//	AcountPay  7       7      new (draws sequence and trace), creating (intent), create_sent
+//	                          (provider: before its POST), awaiting (QR, id, expiry),
+//	                          paid + receipt job, job started (before printing), job done
+//	Accrue     13      11     new, creating, the provider's six write-aheads (intent key,
+//	                          intent id, authorize asked, payment id, capture asked, capture
+//	                          done: each before or after a call that moves money), paid +
+//	                          job, job started, job done; the scan step's two answers no
+//	                          longer commit on their own
+//	crypto     10–11   8      new, creating, payment id and expiry (provider, after the
+//	                          create), address and QR (provider), awaiting, paid + job, job
+//	                          started, job done; the quote answer and each "n/2
+//	                          confirmations" no longer commit
+//
+// A watched payment (cancelled here, the provider may still be paid) is asked on a
+// schedule (30 s doubling to 5 min) and commits only when its state changes: over a
+// 30-minute AcountPay life (a minute at the counter, then watched until the provider
+// expires it) 25 provider calls and 8 commits (TestWatchedPaymentCadence in flow), where
+// it was about 7,000 of each. "new" and "creating" stay apart because the steps between
+// them (Accrue's scan, crypto's quote) happen with a payment id the register already
+// knows; the job's two commits keep "print once, or say it was printed again".
+//
 // # Schema and migration
 //
 // Open migrates older databases to SchemaVersion. Schema 3 (sequence keys, compact

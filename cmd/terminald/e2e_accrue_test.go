@@ -524,3 +524,28 @@ func TestAccrueRefundQueuedWhileSandboxDown(t *testing.T) {
 		t.Fatalf("refunds at the sandbox %+v, want exactly one of 400", refunds)
 	}
 }
+
+// The simulated customer pays every payment it is shown, also twenty of the same amount
+// back to back (it used to remember the scan screen by title and amount and never pay
+// a second 12.34).
+func TestAccrueSimPaysRepeatedAmounts(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	const n = 20
+	s := startSim(t, "", "--provider", "accrue", "--wallet", "rich", "--pay-after", "1ms")
+	for i := range n {
+		s.keys(t, "1234\n1")
+		waitUntil(t, 20*time.Second, fmt.Sprintf("payment %d paid", i+1), func() bool { return len(s.shots("paid")) >= i+1 }, s.diag)
+	}
+	s.stop(t)
+	ps := payments(t, s.state)
+	paid := 0
+	for _, p := range ps {
+		if p.State == "paid" && p.Amount == "12.34" {
+			paid++
+		}
+	}
+	if paid != n || len(ps) != n {
+		t.Fatalf("%d payments, %d paid 12.34, want %d paid: %+v", len(ps), paid, n, ps)
+	}
+}

@@ -402,9 +402,12 @@ func writeAtomic(path string, data []byte) error {
 }
 
 // customer plays the customer: it decodes each QR from the display's framebuffer and pays
-// payAfter later, or answers a scan step with the sandbox's demo wallet code.
+// payAfter later, or answers a scan step with the sandbox's demo wallet code. It acts
+// once each time such a screen appears (a redraw of the same screen, the QR's countdown,
+// is not a new payment) and again whenever it appears anew: a second payment of the same
+// amount shows the same scan screen after other screens in between, and is paid too.
 func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, sb *simProvider, eng *flow.Engine, log *slog.Logger) {
-	seen := map[string]bool{}
+	last := "" // the screen acted on, while it stays shown
 	for {
 		var f shown
 		select {
@@ -429,12 +432,13 @@ func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, 
 			key = "scan:" + f.s.Title + f.s.Amount
 			act = func(context.Context) error { eng.Scan(sb.scanCode); return nil }
 		default:
+			last = "" // another screen: the next scan or QR screen is a new payment's
 			continue
 		}
-		if seen[key] {
+		if key == last {
 			continue
 		}
-		seen[key] = true
+		last = key
 		go func() {
 			select {
 			case <-ctx.Done():

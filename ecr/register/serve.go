@@ -15,6 +15,11 @@ import (
 	"github.com/terminald/terminald/serialport"
 )
 
+// serialIdleRead is how long one read of an idle serial register link waits (bytes
+// return at once): it bounds how soon a closed link is noticed and how late a T1 gap
+// within a frame is seen, and sets the link's idle wakeups (one read a second).
+const serialIdleRead = time.Second
+
 // Config configures the register link.
 type Config struct {
 	Addr       string // tcp://HOST:PORT or serial:/dev/ttyX
@@ -73,10 +78,13 @@ func Start(ctx context.Context, eng Engine, cfg Config) (wait func(), err error)
 			defer wg.Done()
 			reopen.Supervise(ctx, reopen.Options{Name: "register " + name, Logger: log, OnState: cfg.OnState},
 				func(context.Context) (serialport.Port, error) {
-					return serialport.Open(serialport.Config{Name: name, Baud: baud, StopBits: 2, ReadTimeout: 50 * time.Millisecond})
+					// A read returns as soon as a byte arrives; the timeout only bounds an idle
+					// read (how soon Close is noticed, how late a T1 gap is seen), so it is
+					// long: a short one woke the daemon 20 times a second for nothing.
+					return serialport.Open(serialport.Config{Name: name, Baud: baud, StopBits: 2, ReadTimeout: serialIdleRead})
 				},
 				func(ctx context.Context, port serialport.Port) error {
-					return srv.ServeConn(ctx, zvt.NewSerialConn(port, zvt.SerialConfig{Logger: log.With("link", "zvt-serial")}))
+					return srv.ServeConn(ctx, zvt.NewSerialConn(port, zvt.SerialConfig{Poll: serialIdleRead, Logger: log.With("link", "zvt-serial")}))
 				})
 		}()
 	default:

@@ -204,7 +204,8 @@ func (c *client) do(ctx context.Context, r *request) ([]byte, error) {
 				wait = c.backoff(attempt)
 			}
 			if attempt >= c.cfg.MaxAttempts || wait > c.cfg.MaxRetryAfter {
-				return nil, fmt.Errorf("%w (%w)", apiErr, driver.ErrUnreachable)
+				// The engine waits the rest before it asks about this payment again.
+				return nil, &driver.RetryAfterError{After: wait, Err: fmt.Errorf("%w (%w)", apiErr, driver.ErrUnreachable)}
 			}
 			if err := c.sleep(ctx, wait); err != nil {
 				return nil, fmt.Errorf("%w (%w: %v)", apiErr, driver.ErrUnreachable, err)

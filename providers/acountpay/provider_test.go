@@ -168,6 +168,9 @@ func TestRetryAfterHonoured(t *testing.T) {
 	if !errors.Is(err, driver.ErrUnreachable) || !errors.As(err, &ae) || ae.Status != 429 {
 		t.Fatalf("want unreachable 429, got %v", err)
 	}
+	if d := driver.RetryAfter(err); d != time.Hour {
+		t.Fatalf("the error carries a Retry-After of %v, want 1h for the engine's schedule", d)
+	}
 	if len(e.slept()) != 2 {
 		t.Fatalf("waited for a Retry-After beyond the bound: %v", e.slept())
 	}

@@ -142,6 +142,10 @@ func (c *Client) call(ctx context.Context, endpoint string, q url.Values, idempo
 		}
 		c.log.Warn("cryptogw: call failed", "endpoint", endpoint, "attempt", i+1, "err", err)
 	}
+	if ae := (*APIError)(nil); errors.As(err, &ae) && ae.RetryAfter > 0 {
+		// The engine waits as long before it asks about this payment again.
+		return &driver.RetryAfterError{After: ae.RetryAfter, Err: err}
+	}
 	return err
 }
 
