@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,7 +50,29 @@ type Renderer struct {
 	bold    *opentype.Font
 	faces   map[faceKey]font.Face
 	qr      qrCache // last QR encoded, reused while the countdown ticks
+	fits    map[qrShape]qrFit
 }
+
+// qrShape is what decides a QR code's size at every error-correction level:
+// the encoding mode qr.Auto picks, the payload's length in bytes, and the
+// side it must fit. Payloads of one shape get the same module size and level.
+type qrShape struct {
+	mode byte // 'n' numeric, 'a' alphanumeric, 'b' bytes
+	n    int
+	side int
+}
+
+// qrFit is fitQR's choice for a qrShape, with the code's width in modules to
+// check a reuse against.
+type qrFit struct {
+	level  qr.ErrorCorrectionLevel
+	name   string
+	module int
+	width  int
+}
+
+// maxQRFits bounds the fit cache; it is cleared when full.
+const maxQRFits = 64
 
 type qrCache struct {
 	valid   bool
@@ -574,6 +597,56 @@ func fitQR(payload string, side int) (barcode.Barcode, string, int) {
 	return low, "L", m
 }
 
+// qrMode returns the mode qr.Auto encodes payload in, as qrShape.mode: it
+// tries numeric (three-character groups that strconv.Atoi reads as
+// non-negative), then alphanumeric (the QR alphanumeric set), then bytes.
+func qrMode(payload string) byte {
+	numeric := true
+	for i := 0; i < len(payload) && numeric; i += 3 {
+		v, err := strconv.Atoi(payload[i:min(i+3, len(payload))])
+		numeric = err == nil && v >= 0
+	}
+	if numeric {
+		return 'n'
+	}
+	for _, c := range payload {
+		if !strings.ContainsRune(qrAlphanumeric, c) {
+			return 'b'
+		}
+	}
+	return 'a'
+}
+
+// qrAlphanumeric is the QR code's alphanumeric character set.
+const qrAlphanumeric = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+// fitQR is fitQR with the sizing remembered per qrShape: once a payload of a
+// shape has been fitted, the next payload of that shape (a provider's next
+// payment link) is encoded once, at the level chosen before, instead of once
+// for sizing and once or more per level. A code of another width than
+// remembered falls back to the full search. r.mu must be held.
+func (r *Renderer) fitQR(payload string, side int) (barcode.Barcode, string, int) {
+	key := qrShape{qrMode(payload), len(payload), side}
+	if f, ok := r.fits[key]; ok {
+		if code, err := qr.Encode(payload, f.level, qr.Auto); err == nil && code.Bounds().Dx() == f.width {
+			return code, f.name, f.module
+		}
+	}
+	code, name, mod := fitQR(payload, side)
+	if code == nil {
+		return code, name, mod
+	}
+	if r.fits == nil || len(r.fits) >= maxQRFits {
+		r.fits = make(map[qrShape]qrFit)
+	}
+	for _, l := range qrLevels {
+		if l.name == name {
+			r.fits[key] = qrFit{level: l.level, name: name, module: mod, width: code.Bounds().Dx()}
+		}
+	}
+	return code, name, mod
+}
+
 func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.Time, lay *Layout) {
 	w, h := body.Dx(), body.Dy()
 	landscape := w >= h+60
@@ -610,7 +683,7 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 		qrArea.Max.Y -= reserve
 	}
 	if !r.qr.valid || r.qr.payload != s.QR || r.qr.side != side {
-		code, level, mod := fitQR(s.QR, side)
+		code, level, mod := r.fitQR(s.QR, side)
 		r.qr = qrCache{valid: true, payload: s.QR, side: side, code: code, level: level, module: mod}
 	}
 	code, level, mod := r.qr.code, r.qr.level, r.qr.module
@@ -646,16 +719,7 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 		lay.QRLevel = level
 		c.fill(lay.QR, colWhite)
 		if c.paint {
-			q0 := image.Pt(x+QRQuietZone*mod, y+QRQuietZone*mod)
-			for j := 0; j < n; j++ {
-				for i := 0; i < n; i++ {
-					if r, _, _, _ := code.At(i, j).RGBA(); r == 0 {
-						px := q0.X + i*mod
-						py := q0.Y + j*mod
-						draw.Draw(c.img, image.Rect(px, py, px+mod, py+mod), image.NewUniform(colBlack), image.Point{}, draw.Src)
-					}
-				}
-			}
+			drawModules(c.img, code, image.Pt(x+QRQuietZone*mod, y+QRQuietZone*mod), mod)
 		}
 	}
 
@@ -764,5 +828,28 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 			col = colText
 		}
 		c.text(l, bold, ls, x0, by+(30-llh)/2, col)
+	}
+}
+
+// drawModules paints code's dark modules, mod×mod pixels each, with the top
+// left module at q0, onto a white background: it builds each module row's
+// first pixel row once and copies it to the module's other pixel rows.
+func drawModules(img *image.RGBA, code barcode.Barcode, q0 image.Point, mod int) {
+	n := code.Bounds().Dx()
+	for j := 0; j < n; j++ {
+		py := q0.Y + j*mod
+		row := img.Pix[img.PixOffset(q0.X, py):img.PixOffset(q0.X+n*mod, py)]
+		for i := 0; i < n; i++ {
+			if r, _, _, _ := code.At(i, j).RGBA(); r == 0 {
+				px := row[i*mod*4 : (i+1)*mod*4]
+				for k := 0; k < len(px); k += 4 {
+					px[k], px[k+1], px[k+2], px[k+3] = colBlack.R, colBlack.G, colBlack.B, colBlack.A
+				}
+			}
+		}
+		for k := 1; k < mod; k++ {
+			o := img.PixOffset(q0.X, py+k)
+			copy(img.Pix[o:o+len(row)], row)
+		}
 	}
 }
