@@ -119,8 +119,59 @@ func (r *Renderer) face(bold bool, size int) font.Face {
 		// NewFace only fails on invalid options; sizes here are always valid.
 		panic(fmt.Sprintf("screen: font face %d: %v", size, err))
 	}
-	r.faces[k] = f
-	return f
+	cf := &cachedFace{Face: f, glyphs: make(map[glyphKey]glyph)}
+	r.faces[k] = cf
+	return cf
+}
+
+// cachedFace is a font.Face that keeps each glyph's rasterized mask, so a
+// screen redrawn each second (the countdown) or put up again (please wait)
+// does not rasterize its text again. Glyphs are keyed by rune and the dot's
+// sub-pixel position: moving the dot by whole pixels moves the glyph's
+// rectangle by as much and leaves its mask unchanged. Used under Renderer.mu.
+type cachedFace struct {
+	font.Face
+	glyphs map[glyphKey]glyph
+}
+
+type glyphKey struct {
+	r      rune
+	fx, fy fixed.Int26_6 // dot's sub-pixel offset, 0..63
+}
+
+type glyph struct {
+	dr      image.Rectangle // relative to the dot's whole-pixel position
+	mask    *image.Alpha
+	advance fixed.Int26_6
+	ok      bool
+}
+
+// maxGlyphs bounds a face's glyph cache; glyphs past it are rasterized each time.
+const maxGlyphs = 2048
+
+// Glyph implements font.Face.
+func (f *cachedFace) Glyph(dot fixed.Point26_6, r rune) (image.Rectangle, image.Image, image.Point, fixed.Int26_6, bool) {
+	base := image.Pt(dot.X.Floor(), dot.Y.Floor())
+	k := glyphKey{r, dot.X & 63, dot.Y & 63}
+	g, hit := f.glyphs[k]
+	if !hit {
+		dr, mask, mp, adv, ok := f.Face.Glyph(dot, r)
+		g = glyph{advance: adv, ok: ok}
+		if ok {
+			g.dr = dr.Sub(base)
+			g.mask = image.NewAlpha(image.Rect(0, 0, dr.Dx(), dr.Dy()))
+			if mask != nil {
+				draw.Draw(g.mask, g.mask.Rect, mask, mp, draw.Src)
+			}
+		}
+		if len(f.glyphs) < maxGlyphs {
+			f.glyphs[k] = g
+		}
+	}
+	if !g.ok {
+		return image.Rectangle{}, nil, image.Point{}, g.advance, false
+	}
+	return g.dr.Add(base), g.mask, image.Point{}, g.advance, true
 }
 
 // Layout tells where the parts of a rendered screen lie. Rectangles are empty
@@ -146,11 +197,21 @@ func (r *Renderer) Layout(s Screen, w, h int) Layout {
 // s.Deadline. Sizes from 128×128 up work; the layouts are tuned for 240×320,
 // 240×240 and 320×240.
 func (r *Renderer) Render(s Screen, w, h int, now time.Time) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	return r.RenderInto(nil, s, w, h, now)
+}
+
+// RenderInto is Render drawing into dst when dst is a w×h image at the
+// origin (every pixel is overwritten), so that a display can reuse its frame
+// buffers instead of allocating one per frame; otherwise it allocates a new
+// image. It returns the image drawn.
+func (r *Renderer) RenderInto(dst *image.RGBA, s Screen, w, h int, now time.Time) *image.RGBA {
+	if dst == nil || dst.Rect != image.Rect(0, 0, w, h) || dst.Stride != 4*w {
+		dst = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.draw(img, s, now, true)
-	return img
+	r.draw(dst, s, now, true)
+	return dst
 }
 
 // Countdown formats the time left until deadline as mm:ss, rounded up to the
