@@ -1,6 +1,8 @@
 package display
 
 import (
+	"bytes"
+	"encoding/binary"
 	"image"
 	"math/bits"
 	"slices"
@@ -53,8 +55,12 @@ func bandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
 	for y := 0; y < h; y++ {
 		row := rows[y*words : (y+1)*words]
 		i := a.PixOffset(r.Min.X, r.Min.Y+y)
-		for x := 0; x < w; x, i = x+1, i+4 {
-			if a.Pix[i] != b.Pix[i] || a.Pix[i+1] != b.Pix[i+1] || a.Pix[i+2] != b.Pix[i+2] || a.Pix[i+3] != b.Pix[i+3] {
+		pa, pb := a.Pix[i:i+4*w], b.Pix[i:i+4*w]
+		if bytes.Equal(pa, pb) {
+			continue
+		}
+		for x := 0; x < w; x++ {
+			if binary.NativeEndian.Uint32(pa[4*x:]) != binary.NativeEndian.Uint32(pb[4*x:]) {
 				row[x/64] |= 1 << (x % 64)
 			}
 		}
