@@ -13,8 +13,10 @@ import (
 // 240×320 ST7789 (through the real driver into the emulator), against a full
 // frame redraw. spi/changed is the SPI bytes over the RGB565 bytes of the
 // pixels that changed (1.0 is the floor; windowing commands and unchanged
-// pixels inside the rectangles sent add to it); tick/frame is the bytes over
-// a full frame's.
+// pixels inside the rectangles sent add to it); spi/bbox is the SPI bytes
+// over the RGB565 bytes of the bounding box of the changed pixels (what one
+// window around the change would cost); of-frame is the bytes over a full
+// frame's.
 func BenchmarkTransition(b *testing.B) {
 	r := renderer(b)
 	s := screen.Samples(t0)
@@ -59,8 +61,9 @@ func BenchmarkTransition(b *testing.B) {
 			per := float64(sent) / float64(b.N)
 			b.ReportMetric(per, "spi-bytes/op")
 			if !c.st.full {
-				n := changedPixels(r.Render(c.st.from, 240, 320, c.st.fromT), r.Render(c.st.to, 240, 320, c.st.toT))
+				n, box := changedPixels(r.Render(c.st.from, 240, 320, c.st.fromT), r.Render(c.st.to, 240, 320, c.st.toT))
 				b.ReportMetric(per/float64(2*n), "spi/changed")
+				b.ReportMetric(per/float64(2*box.Dx()*box.Dy()), "spi/bbox")
 				b.ReportMetric(per/(240*320*2), "of-frame")
 			}
 			b.ReportMetric(per*8/40e6*1e3, "wire-ms@40MHz/op")
@@ -68,13 +71,19 @@ func BenchmarkTransition(b *testing.B) {
 	}
 }
 
-// changedPixels counts the pixels that differ between a and b.
-func changedPixels(a, b *image.RGBA) int {
+// changedPixels counts the pixels that differ between a and b and returns
+// their bounding box.
+func changedPixels(a, b *image.RGBA) (int, image.Rectangle) {
 	n := 0
-	for i := 0; i < len(a.Pix); i += 4 {
-		if a.Pix[i] != b.Pix[i] || a.Pix[i+1] != b.Pix[i+1] || a.Pix[i+2] != b.Pix[i+2] || a.Pix[i+3] != b.Pix[i+3] {
-			n++
+	var box image.Rectangle
+	for y := a.Rect.Min.Y; y < a.Rect.Max.Y; y++ {
+		for x := a.Rect.Min.X; x < a.Rect.Max.X; x++ {
+			i := a.PixOffset(x, y)
+			if a.Pix[i] != b.Pix[i] || a.Pix[i+1] != b.Pix[i+1] || a.Pix[i+2] != b.Pix[i+2] || a.Pix[i+3] != b.Pix[i+3] {
+				n++
+				box = box.Union(image.Rect(x, y, x+1, y+1))
+			}
 		}
 	}
-	return n
+	return n, box
 }
