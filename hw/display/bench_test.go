@@ -1,11 +1,14 @@
 package display_test
 
 import (
+	"fmt"
 	"image"
 	"testing"
 	"time"
 
+	"github.com/boombuler/barcode/qr"
 	"github.com/terminald/terminald/hw/display"
+	"github.com/terminald/terminald/internal/cpuclock"
 	"github.com/terminald/terminald/screen"
 )
 
@@ -86,4 +89,64 @@ func changedPixels(a, b *image.RGBA) (int, image.Rectangle) {
 		}
 	}
 	return n, box
+}
+
+// BenchmarkShow measures the CPU a Show costs on the OK → QR path (render,
+// diff, copy into a memory panel): the amount screen giving way to "please
+// wait", and "please wait" giving way to the QR of a new payment (a payload
+// not shown before, of the same shape as the previous payment's, as a
+// provider's next link is). cpu-ns/op is the process's CPU time per Show;
+// qr-encode-ns/op is one encode of that payload at the level drawn, the cost
+// the QR screen cannot avoid.
+func BenchmarkShow(b *testing.B) {
+	r := renderer(b)
+	s := screen.Samples(t0)
+	amount, wait, qrs := s[1], s[4], s[5]
+	payload := func(i int) string { return fmt.Sprintf("https://pay.example/T1-%06d-abcdef", i) }
+	for _, c := range []struct {
+		name     string
+		from, to func(i int) screen.Screen
+	}{
+		{"amount-to-wait", func(int) screen.Screen { return amount }, func(int) screen.Screen { return wait }},
+		{"wait-to-new-qr", func(int) screen.Screen { return wait }, func(i int) screen.Screen { q := qrs; q.QR = payload(i); return q }},
+		{"qr-countdown-tick", func(int) screen.Screen { return qrs }, func(int) screen.Screen { return qrs }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			now := t0
+			d := display.New(display.NewMemory(240, 320), r, &display.Options{Now: func() time.Time { return now }})
+			var cpu time.Duration
+			i := 0
+			for b.Loop() {
+				i++
+				b.StopTimer()
+				now = t0
+				if err := d.Show(c.from(i)); err != nil {
+					b.Fatal(err)
+				}
+				now = t0.Add(time.Second)
+				c0, _ := cpuclock.Now()
+				b.StartTimer()
+				if err := d.Show(c.to(i)); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				c1, _ := cpuclock.Now()
+				cpu += c1 - c0
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+			if c.name == "wait-to-new-qr" {
+				lay := r.Layout(c.to(0), 240, 320)
+				level := map[string]qr.ErrorCorrectionLevel{"L": qr.L, "M": qr.M, "Q": qr.Q, "H": qr.H}[lay.QRLevel]
+				c0, _ := cpuclock.Now()
+				for j := 0; j < 20; j++ {
+					if _, err := qr.Encode(payload(-j), level, qr.Auto); err != nil {
+						b.Fatal(err)
+					}
+				}
+				c1, _ := cpuclock.Now()
+				b.ReportMetric(float64((c1-c0).Nanoseconds())/20, "qr-encode-ns/op")
+			}
+		})
+	}
 }
