@@ -89,7 +89,19 @@ func bandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
 			for k, v := range rows[group[e]*words : (group[e]+1)*words] {
 				or[k] |= v
 			}
-			c := best[s] + bandCost(or, w, group[e+1]-group[s], nil, 0, 0)
+			h := group[e+1] - group[s]
+			if best[e+1] != inf {
+				// Every changed column's pixels are sent: a band that cannot
+				// beat best[e+1] even so is not costed.
+				pop := 0
+				for _, v := range or {
+					pop += bits.OnesCount64(v)
+				}
+				if best[s]+setCost+2*h*pop >= best[e+1] {
+					continue
+				}
+			}
+			c := best[s] + bandCost(or, w, h, nil, 0, 0)
 			if c < best[e+1] {
 				best[e+1], from[e+1] = c, s
 			}
