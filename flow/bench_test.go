@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/hw/display"
+	"github.com/terminald/terminald/internal/cpuclock"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
@@ -71,25 +73,72 @@ func BenchmarkRecovery(b *testing.B) {
 	}
 }
 
-// qrWatch is a display that reports when a QR screen has been drawn into the framebuffer.
+// qrWatch is a display that records every QR screen drawn into the framebuffer,
+// in order, and wakes a waiter after each one. A countdown redraw of an older
+// payment's QR is recorded too: a waiter tells its own QR by the payload.
 type qrWatch struct {
 	*display.Screen
-	qr chan struct{}
+	mu     sync.Mutex
+	shown  []string      // payloads of the QR screens drawn, oldest first
+	notify chan struct{} // capacity 1: "something was drawn since you last looked"
+}
+
+func newQRWatch(s *display.Screen) *qrWatch {
+	return &qrWatch{Screen: s, notify: make(chan struct{}, 1)}
 }
 
 func (d *qrWatch) Show(s screen.Screen) error {
-	err := d.Screen.Show(s)
+	var err error
+	if d.Screen != nil {
+		err = d.Screen.Show(s)
+	}
 	if s.Kind == screen.QR {
+		d.mu.Lock()
+		d.shown = append(d.shown, s.QR)
+		d.mu.Unlock()
 		select {
-		case d.qr <- struct{}{}:
+		case d.notify <- struct{}{}:
 		default:
 		}
 	}
 	return err
 }
 
-// BenchmarkAmountToQR measures the time from the OK key of a keyed amount to the QR
-// drawn in the framebuffer, with a provider that answers at once (no network round trip).
+// okToQR is one timed iteration of BenchmarkAmountToQR: it presses OK and
+// returns when a QR that no earlier iteration saw (a payload not in seen) has
+// been drawn, adding it to seen. A QR drawn before OK, or redrawn for an older
+// payment (the countdown), does not end it. It gives up after timeout.
+func okToQR(press func(), d *qrWatch, seen map[string]bool, timeout time.Duration) (string, error) {
+	d.mu.Lock()
+	from := len(d.shown)
+	d.mu.Unlock()
+	press()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		d.mu.Lock()
+		for _, p := range d.shown[from:] {
+			if !seen[p] {
+				d.mu.Unlock()
+				seen[p] = true
+				return p, nil
+			}
+		}
+		from = len(d.shown)
+		d.mu.Unlock()
+		select {
+		case <-d.notify:
+		case <-deadline.C:
+			return "", fmt.Errorf("no new QR drawn within %v", timeout)
+		}
+	}
+}
+
+// BenchmarkAmountToQR measures the time from the OK key of a keyed amount to the
+// QR of that payment drawn in the framebuffer, with a provider that answers at
+// once (no network round trip); cpu-ns/op is the process's CPU time in that
+// span, which a loaded machine does not inflate as it does ns/op. Each iteration waits for its own payment's QR
+// (see okToQR and TestOKToQRWaitsForItsOwnQR).
 func BenchmarkAmountToQR(b *testing.B) {
 	st, err := store.Open(filepath.Join(b.TempDir(), "state.db"), nil)
 	if err != nil {
@@ -100,7 +149,7 @@ func BenchmarkAmountToQR(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	disp := &qrWatch{Screen: display.New(display.NewMemory(240, 320), r, nil), qr: make(chan struct{}, 1)}
+	disp := newQRWatch(display.New(display.NewMemory(240, 320), r, nil))
 	prov := &script{t: &testing.T{}, st: st}
 	prov.cancelFn = func(*driver.Payment) (driver.Update, error) {
 		return driver.Update{Remote: driver.RemoteCancelled}, nil
@@ -115,6 +164,8 @@ func BenchmarkAmountToQR(b *testing.B) {
 	defer cancel()
 	go e.Run(ctx)
 	<-e.Ready()
+	seen := map[string]bool{}
+	var cpu time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -122,10 +173,14 @@ func BenchmarkAmountToQR(b *testing.B) {
 			e.Key(Key(k))
 		}
 		e.Healthy(ctx)
+		c0, _ := cpuclock.Now()
 		b.StartTimer()
-		e.Key(KeyOK)
-		<-disp.qr
+		if _, err := okToQR(func() { e.Key(KeyOK) }, disp, seen, 10*time.Second); err != nil {
+			b.Fatal(err)
+		}
 		b.StopTimer()
+		c1, _ := cpuclock.Now()
+		cpu += c1 - c0
 		e.Key(KeyCancel)
 		for {
 			idle, _ := e.Idle(ctx)
@@ -135,5 +190,39 @@ func BenchmarkAmountToQR(b *testing.B) {
 			time.Sleep(time.Millisecond)
 		}
 		b.StartTimer()
+	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
+// TestOKToQRWaitsForItsOwnQR checks that a benchmark iteration cannot end on an
+// event of another iteration: a QR of the previous payment drawn before OK (its
+// wake-up still pending) and one redrawn after OK (a countdown tick) are passed
+// over; the iteration ends on the new payment's QR only.
+func TestOKToQRWaitsForItsOwnQR(t *testing.T) {
+	d := newQRWatch(nil)
+	seen := map[string]bool{}
+	// Iteration 1 sees payment A.
+	got, err := okToQR(func() { d.Show(screen.Screen{Kind: screen.QR, QR: "A"}) }, d, seen, 5*time.Second)
+	if err != nil || got != "A" {
+		t.Fatalf("first iteration ended on %q, %v; want A", got, err)
+	}
+	// A's countdown redraw lands between iterations: its wake-up is left pending.
+	d.Show(screen.Screen{Kind: screen.QR, QR: "A"})
+	// Iteration 2: OK redraws A once more (a tick racing the key), then B comes
+	// from another goroutine once the iteration is waiting.
+	press := func() {
+		d.Show(screen.Screen{Kind: screen.QR, QR: "A"})
+		go func() {
+			d.Show(screen.Screen{Kind: screen.Wait})
+			d.Show(screen.Screen{Kind: screen.QR, QR: "B"})
+		}()
+	}
+	got, err = okToQR(press, d, seen, 5*time.Second)
+	if err != nil || got != "B" {
+		t.Fatalf("second iteration ended on %q, %v; want B (its own payment's QR)", got, err)
+	}
+	// A redraw of an old QR alone never ends an iteration.
+	if got, err := okToQR(func() { d.Show(screen.Screen{Kind: screen.QR, QR: "B"}) }, d, seen, 50*time.Millisecond); err == nil {
+		t.Fatalf("iteration ended on %q, a QR an earlier iteration saw", got)
 	}
 }

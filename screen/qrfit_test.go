@@ -2,10 +2,12 @@ package screen
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/boombuler/barcode/qr"
+	"github.com/terminald/terminald/internal/cpuclock"
 )
 
 // Payloads as the providers put them in the QR (lengths of the real ones).
@@ -97,16 +99,28 @@ func BenchmarkQRScreen(b *testing.B) {
 	for _, sz := range Sizes {
 		for _, p := range qrPayloads {
 			s := qrScreenFor(p.name, p.payload)
-			b.Run(fmt.Sprintf("%dx%d/%s", sz[0], sz[1], p.name), func(b *testing.B) {
-				lay := r.Layout(s, sz[0], sz[1])
-				for b.Loop() {
-					r.qr.valid = false // measure the encode as well as the draw
-					r.Render(s, sz[0], sz[1], testNow)
+			for _, first := range []bool{true, false} {
+				shape := "next"
+				if first {
+					shape = "first"
 				}
-				b.ReportMetric(float64(lay.QRModule), "px/module")
-				b.ReportMetric(float64(lay.QR.Dx()/max(lay.QRModule, 1)-2*QRQuietZone), "modules")
-				b.ReportMetric(float64(3-indexLevel(lay.QRLevel)), "ec(0=L..3=H)")
-			})
+				b.Run(fmt.Sprintf("%dx%d/%s/%s-of-shape", sz[0], sz[1], p.name, shape), func(b *testing.B) {
+					lay := r.Layout(s, sz[0], sz[1])
+					c0, _ := cpuclock.Now()
+					for b.Loop() {
+						r.qr.valid = false // measure the encode as well as the draw
+						if first {
+							r.fits = nil // and the sizing of a payload shape not seen before
+						}
+						r.Render(s, sz[0], sz[1], testNow)
+					}
+					c1, _ := cpuclock.Now()
+					b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+					b.ReportMetric(float64(lay.QRModule), "px/module")
+					b.ReportMetric(float64(lay.QR.Dx()/max(lay.QRModule, 1)-2*QRQuietZone), "modules")
+					b.ReportMetric(float64(3-indexLevel(lay.QRLevel)), "ec(0=L..3=H)")
+				})
+			}
 		}
 	}
 }
@@ -118,4 +132,64 @@ func indexLevel(l string) int {
 		}
 	}
 	return 0
+}
+
+// TestQRFitReuse checks that the remembered sizing gives the same code, level
+// and module size as a full search, for payloads of every mode that share a
+// shape with one fitted before (and for ones that do not).
+func TestQRFitReuse(t *testing.T) {
+	warm := newRenderer(t)
+	pairs := [][2]string{
+		{"https://pay.example/T1-000001-abcdef", "https://pay.example/T1-000002-zyxwvu"},
+		{"0123456789012", "9876543210987"},
+		{"+12345", "012345"}, // strconv.Atoi reads "+12" as numeric
+		{"BITCOIN:ABC123", "BITCOIN:XYZ789"},
+		{"bitcoin:abc", "BITCOIN:ABC"}, // same length, other mode
+		{"a", "b"},
+	}
+	for _, p := range qrPayloads {
+		pairs = append(pairs, [2]string{p.payload, strings.ToUpper(p.payload)})
+	}
+	for _, pair := range pairs {
+		for _, side := range []int{100, 200, 240} {
+			warm.mu.Lock()
+			warm.fitQR(pair[0], side)
+			got, gotLevel, gotMod := warm.fitQR(pair[1], side)
+			warm.mu.Unlock()
+			want, wantLevel, wantMod := fitQR(pair[1], side)
+			if (got == nil) != (want == nil) || gotLevel != wantLevel || gotMod != wantMod {
+				t.Errorf("%q after %q in %d px: level %s, %d px/module; want %s, %d", pair[1], pair[0], side, gotLevel, gotMod, wantLevel, wantMod)
+				continue
+			}
+			if got != nil && got.Bounds() != want.Bounds() {
+				t.Errorf("%q after %q in %d px: code %v, want %v", pair[1], pair[0], side, got.Bounds(), want.Bounds())
+			}
+		}
+	}
+}
+
+// BenchmarkQREncode is the mandated cost of a QR screen: one encode of the
+// payload at the level the screen uses (240×320), the yardstick of issue 16's
+// "terminal overhead ≤ 30% of the encode".
+func BenchmarkQREncode(b *testing.B) {
+	r := newRenderer(b)
+	for _, p := range qrPayloads {
+		b.Run(p.name, func(b *testing.B) {
+			lay := r.Layout(qrScreenFor(p.name, p.payload), 240, 320)
+			level := qr.L
+			for _, l := range qrLevels {
+				if l.name == lay.QRLevel {
+					level = l.level
+				}
+			}
+			c0, _ := cpuclock.Now()
+			for b.Loop() {
+				if _, err := qr.Encode(p.payload, level, qr.Auto); err != nil {
+					b.Fatal(err)
+				}
+			}
+			c1, _ := cpuclock.Now()
+			b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,7 +50,29 @@ type Renderer struct {
 	bold    *opentype.Font
 	faces   map[faceKey]font.Face
 	qr      qrCache // last QR encoded, reused while the countdown ticks
+	fits    map[qrShape]qrFit
 }
+
+// qrShape is what decides a QR code's size at every error-correction level:
+// the encoding mode qr.Auto picks, the payload's length in bytes, and the
+// side it must fit. Payloads of one shape get the same module size and level.
+type qrShape struct {
+	mode byte // 'n' numeric, 'a' alphanumeric, 'b' bytes
+	n    int
+	side int
+}
+
+// qrFit is fitQR's choice for a qrShape, with the code's width in modules to
+// check a reuse against.
+type qrFit struct {
+	level  qr.ErrorCorrectionLevel
+	name   string
+	module int
+	width  int
+}
+
+// maxQRFits bounds the fit cache; it is cleared when full.
+const maxQRFits = 64
 
 type qrCache struct {
 	valid   bool
@@ -96,8 +119,59 @@ func (r *Renderer) face(bold bool, size int) font.Face {
 		// NewFace only fails on invalid options; sizes here are always valid.
 		panic(fmt.Sprintf("screen: font face %d: %v", size, err))
 	}
-	r.faces[k] = f
-	return f
+	cf := &cachedFace{Face: f, glyphs: make(map[glyphKey]glyph)}
+	r.faces[k] = cf
+	return cf
+}
+
+// cachedFace is a font.Face that keeps each glyph's rasterized mask, so a
+// screen redrawn each second (the countdown) or put up again (please wait)
+// does not rasterize its text again. Glyphs are keyed by rune and the dot's
+// sub-pixel position: moving the dot by whole pixels moves the glyph's
+// rectangle by as much and leaves its mask unchanged. Used under Renderer.mu.
+type cachedFace struct {
+	font.Face
+	glyphs map[glyphKey]glyph
+}
+
+type glyphKey struct {
+	r      rune
+	fx, fy fixed.Int26_6 // dot's sub-pixel offset, 0..63
+}
+
+type glyph struct {
+	dr      image.Rectangle // relative to the dot's whole-pixel position
+	mask    *image.Alpha
+	advance fixed.Int26_6
+	ok      bool
+}
+
+// maxGlyphs bounds a face's glyph cache; glyphs past it are rasterized each time.
+const maxGlyphs = 2048
+
+// Glyph implements font.Face.
+func (f *cachedFace) Glyph(dot fixed.Point26_6, r rune) (image.Rectangle, image.Image, image.Point, fixed.Int26_6, bool) {
+	base := image.Pt(dot.X.Floor(), dot.Y.Floor())
+	k := glyphKey{r, dot.X & 63, dot.Y & 63}
+	g, hit := f.glyphs[k]
+	if !hit {
+		dr, mask, mp, adv, ok := f.Face.Glyph(dot, r)
+		g = glyph{advance: adv, ok: ok}
+		if ok {
+			g.dr = dr.Sub(base)
+			g.mask = image.NewAlpha(image.Rect(0, 0, dr.Dx(), dr.Dy()))
+			if mask != nil {
+				draw.Draw(g.mask, g.mask.Rect, mask, mp, draw.Src)
+			}
+		}
+		if len(f.glyphs) < maxGlyphs {
+			f.glyphs[k] = g
+		}
+	}
+	if !g.ok {
+		return image.Rectangle{}, nil, image.Point{}, g.advance, false
+	}
+	return g.dr.Add(base), g.mask, image.Point{}, g.advance, true
 }
 
 // Layout tells where the parts of a rendered screen lie. Rectangles are empty
@@ -123,11 +197,21 @@ func (r *Renderer) Layout(s Screen, w, h int) Layout {
 // s.Deadline. Sizes from 128×128 up work; the layouts are tuned for 240×320,
 // 240×240 and 320×240.
 func (r *Renderer) Render(s Screen, w, h int, now time.Time) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	return r.RenderInto(nil, s, w, h, now)
+}
+
+// RenderInto is Render drawing into dst when dst is a w×h image at the
+// origin (every pixel is overwritten), so that a display can reuse its frame
+// buffers instead of allocating one per frame; otherwise it allocates a new
+// image. It returns the image drawn.
+func (r *Renderer) RenderInto(dst *image.RGBA, s Screen, w, h int, now time.Time) *image.RGBA {
+	if dst == nil || dst.Rect != image.Rect(0, 0, w, h) || dst.Stride != 4*w {
+		dst = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.draw(img, s, now, true)
-	return img
+	r.draw(dst, s, now, true)
+	return dst
 }
 
 // Countdown formats the time left until deadline as mm:ss, rounded up to the
@@ -574,6 +658,56 @@ func fitQR(payload string, side int) (barcode.Barcode, string, int) {
 	return low, "L", m
 }
 
+// qrMode returns the mode qr.Auto encodes payload in, as qrShape.mode: it
+// tries numeric (three-character groups that strconv.Atoi reads as
+// non-negative), then alphanumeric (the QR alphanumeric set), then bytes.
+func qrMode(payload string) byte {
+	numeric := true
+	for i := 0; i < len(payload) && numeric; i += 3 {
+		v, err := strconv.Atoi(payload[i:min(i+3, len(payload))])
+		numeric = err == nil && v >= 0
+	}
+	if numeric {
+		return 'n'
+	}
+	for _, c := range payload {
+		if !strings.ContainsRune(qrAlphanumeric, c) {
+			return 'b'
+		}
+	}
+	return 'a'
+}
+
+// qrAlphanumeric is the QR code's alphanumeric character set.
+const qrAlphanumeric = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+// fitQR is fitQR with the sizing remembered per qrShape: once a payload of a
+// shape has been fitted, the next payload of that shape (a provider's next
+// payment link) is encoded once, at the level chosen before, instead of once
+// for sizing and once or more per level. A code of another width than
+// remembered falls back to the full search. r.mu must be held.
+func (r *Renderer) fitQR(payload string, side int) (barcode.Barcode, string, int) {
+	key := qrShape{qrMode(payload), len(payload), side}
+	if f, ok := r.fits[key]; ok {
+		if code, err := qr.Encode(payload, f.level, qr.Auto); err == nil && code.Bounds().Dx() == f.width {
+			return code, f.name, f.module
+		}
+	}
+	code, name, mod := fitQR(payload, side)
+	if code == nil {
+		return code, name, mod
+	}
+	if r.fits == nil || len(r.fits) >= maxQRFits {
+		r.fits = make(map[qrShape]qrFit)
+	}
+	for _, l := range qrLevels {
+		if l.name == name {
+			r.fits[key] = qrFit{level: l.level, name: name, module: mod, width: code.Bounds().Dx()}
+		}
+	}
+	return code, name, mod
+}
+
 func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.Time, lay *Layout) {
 	w, h := body.Dx(), body.Dy()
 	landscape := w >= h+60
@@ -610,7 +744,7 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 		qrArea.Max.Y -= reserve
 	}
 	if !r.qr.valid || r.qr.payload != s.QR || r.qr.side != side {
-		code, level, mod := fitQR(s.QR, side)
+		code, level, mod := r.fitQR(s.QR, side)
 		r.qr = qrCache{valid: true, payload: s.QR, side: side, code: code, level: level, module: mod}
 	}
 	code, level, mod := r.qr.code, r.qr.level, r.qr.module
@@ -646,16 +780,7 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 		lay.QRLevel = level
 		c.fill(lay.QR, colWhite)
 		if c.paint {
-			q0 := image.Pt(x+QRQuietZone*mod, y+QRQuietZone*mod)
-			for j := 0; j < n; j++ {
-				for i := 0; i < n; i++ {
-					if r, _, _, _ := code.At(i, j).RGBA(); r == 0 {
-						px := q0.X + i*mod
-						py := q0.Y + j*mod
-						draw.Draw(c.img, image.Rect(px, py, px+mod, py+mod), image.NewUniform(colBlack), image.Point{}, draw.Src)
-					}
-				}
-			}
+			drawModules(c.img, code, image.Pt(x+QRQuietZone*mod, y+QRQuietZone*mod), mod)
 		}
 	}
 
@@ -764,5 +889,28 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 			col = colText
 		}
 		c.text(l, bold, ls, x0, by+(30-llh)/2, col)
+	}
+}
+
+// drawModules paints code's dark modules, mod×mod pixels each, with the top
+// left module at q0, onto a white background: it builds each module row's
+// first pixel row once and copies it to the module's other pixel rows.
+func drawModules(img *image.RGBA, code barcode.Barcode, q0 image.Point, mod int) {
+	n := code.Bounds().Dx()
+	for j := 0; j < n; j++ {
+		py := q0.Y + j*mod
+		row := img.Pix[img.PixOffset(q0.X, py):img.PixOffset(q0.X+n*mod, py)]
+		for i := 0; i < n; i++ {
+			if r, _, _, _ := code.At(i, j).RGBA(); r == 0 {
+				px := row[i*mod*4 : (i+1)*mod*4]
+				for k := 0; k < len(px); k += 4 {
+					px[k], px[k+1], px[k+2], px[k+3] = colBlack.R, colBlack.G, colBlack.B, colBlack.A
+				}
+			}
+		}
+		for k := 1; k < mod; k++ {
+			o := img.PixOffset(q0.X, py+k)
+			copy(img.Pix[o:o+len(row)], row)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"os"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
+	"golang.org/x/image/font"
+	"golang.org/x/image/math/fixed"
 )
 
 var testNow = time.Date(2025, 1, 2, 12, 0, 0, 0, time.UTC)
@@ -243,5 +246,37 @@ func BenchmarkRender(b *testing.B) {
 				r.Render(s, 240, 320, testNow)
 			}
 		})
+	}
+}
+
+// TestCachedGlyphsDrawAsRasterized checks that text drawn from the glyph
+// cache (at whole-pixel and sub-pixel positions, after the same glyphs were
+// drawn elsewhere) is pixel for pixel the text the font rasterizes.
+func TestCachedGlyphsDrawAsRasterized(t *testing.T) {
+	r := newRenderer(t)
+	r.mu.Lock()
+	cached := r.face(true, 20)
+	r.mu.Unlock()
+	raw := cached.(*cachedFace).Face
+	const text = "Pay 12.34 EUR — 00:59 ÄÖÜ wait…"
+	for i, dot := range []fixed.Point26_6{
+		{X: fixed.I(3), Y: fixed.I(30)},
+		{X: fixed.I(17), Y: fixed.I(61)},
+		{X: fixed.I(5) + 21, Y: fixed.I(40) + 7},
+	} {
+		draw := func(f font.Face) *image.RGBA {
+			img := image.NewRGBA(image.Rect(0, 0, 400, 80))
+			d := font.Drawer{Dst: img, Src: image.Black, Face: f, Dot: dot}
+			d.DrawString(text)
+			return img
+		}
+		want := draw(raw)
+		r.mu.Lock()
+		draw(cached) // fill the cache
+		got := draw(cached)
+		r.mu.Unlock()
+		if !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("position %d: cached glyphs differ from rasterized ones", i)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package display
 
 import (
+	"bytes"
+	"encoding/binary"
 	"image"
 	"math/bits"
 	"slices"
@@ -53,8 +55,12 @@ func bandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
 	for y := 0; y < h; y++ {
 		row := rows[y*words : (y+1)*words]
 		i := a.PixOffset(r.Min.X, r.Min.Y+y)
-		for x := 0; x < w; x, i = x+1, i+4 {
-			if a.Pix[i] != b.Pix[i] || a.Pix[i+1] != b.Pix[i+1] || a.Pix[i+2] != b.Pix[i+2] || a.Pix[i+3] != b.Pix[i+3] {
+		pa, pb := a.Pix[i:i+4*w], b.Pix[i:i+4*w]
+		if bytes.Equal(pa, pb) {
+			continue
+		}
+		for x := 0; x < w; x++ {
+			if binary.NativeEndian.Uint32(pa[4*x:]) != binary.NativeEndian.Uint32(pb[4*x:]) {
 				row[x/64] |= 1 << (x % 64)
 			}
 		}
@@ -83,7 +89,19 @@ func bandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
 			for k, v := range rows[group[e]*words : (group[e]+1)*words] {
 				or[k] |= v
 			}
-			c := best[s] + bandCost(or, w, group[e+1]-group[s], nil, 0, 0)
+			h := group[e+1] - group[s]
+			if best[e+1] != inf {
+				// Every changed column's pixels are sent: a band that cannot
+				// beat best[e+1] even so is not costed.
+				pop := 0
+				for _, v := range or {
+					pop += bits.OnesCount64(v)
+				}
+				if best[s]+setCost+2*h*pop >= best[e+1] {
+					continue
+				}
+			}
+			c := best[s] + bandCost(or, w, h, nil, 0, 0)
 			if c < best[e+1] {
 				best[e+1], from[e+1] = c, s
 			}

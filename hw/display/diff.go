@@ -105,16 +105,27 @@ func changed(a, b *image.RGBA, r image.Rectangle) bool {
 }
 
 // tighten shrinks r to the bounding box of the pixels that differ inside it.
+// Unchanged rows are skipped with one comparison each; in a changed row only
+// the pixels outside the box found so far are scanned, from both ends.
 func tighten(a, b *image.RGBA, r image.Rectangle) image.Rectangle {
 	out := image.Rectangle{Min: r.Max, Max: r.Min}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			i := a.PixOffset(x, y)
-			if a.Pix[i] != b.Pix[i] || a.Pix[i+1] != b.Pix[i+1] || a.Pix[i+2] != b.Pix[i+2] || a.Pix[i+3] != b.Pix[i+3] {
-				out.Min.X = min(out.Min.X, x)
-				out.Min.Y = min(out.Min.Y, y)
-				out.Max.X = max(out.Max.X, x+1)
-				out.Max.Y = max(out.Max.Y, y+1)
+		i0, i1 := a.PixOffset(r.Min.X, y), a.PixOffset(r.Max.X, y)
+		if bytes.Equal(a.Pix[i0:i1], b.Pix[i0:i1]) {
+			continue
+		}
+		out.Min.Y = min(out.Min.Y, y)
+		out.Max.Y = y + 1
+		for x := r.Min.X; x < out.Min.X; x++ {
+			if pixelDiffers(a, b, x, y) {
+				out.Min.X = x
+				break
+			}
+		}
+		for x := r.Max.X - 1; x >= out.Max.X; x-- {
+			if pixelDiffers(a, b, x, y) {
+				out.Max.X = x + 1
+				break
 			}
 		}
 	}
@@ -122,4 +133,9 @@ func tighten(a, b *image.RGBA, r image.Rectangle) image.Rectangle {
 		return r
 	}
 	return out
+}
+
+func pixelDiffers(a, b *image.RGBA, x, y int) bool {
+	i := a.PixOffset(x, y)
+	return a.Pix[i] != b.Pix[i] || a.Pix[i+1] != b.Pix[i+1] || a.Pix[i+2] != b.Pix[i+2] || a.Pix[i+3] != b.Pix[i+3]
 }

@@ -41,6 +41,7 @@ type Screen struct {
 	r      *screen.Renderer
 	o      Options
 	prev   *image.RGBA
+	spare  *image.RGBA // the frame before prev, drawn over by the next Show
 	last   screen.Screen
 	shown  bool
 	idleAt time.Time // when the idle screen came up; zero while not idle
@@ -86,7 +87,8 @@ func (d *Screen) Show(s screen.Screen) error {
 	defer d.mu.Unlock()
 	now := d.o.Now()
 	b := d.p.Bounds()
-	img := d.r.Render(s, b.Dx(), b.Dy(), now)
+	img := d.r.RenderInto(d.spare, s, b.Dx(), b.Dy(), now)
+	d.spare = nil
 	var errs []error
 	for _, rect := range Diff(d.prev, img, d.o.Tile) {
 		if err := d.p.Draw(rect.Add(b.Min), img, rect.Min); err != nil {
@@ -98,10 +100,10 @@ func (d *Screen) Show(s screen.Screen) error {
 	}
 	d.stats.Frames++
 	if len(errs) > 0 {
-		d.prev = nil // resend everything next time
+		d.prev, d.spare = nil, img // resend everything next time
 		return fmt.Errorf("display: show %s: %w", s.Kind, errors.Join(errs...))
 	}
-	d.prev = img
+	d.prev, d.spare = img, d.prev
 	if !idle(s.Kind) {
 		d.idleAt = time.Time{}
 	} else if !d.shown || !idle(d.last.Kind) || d.idleAt.IsZero() {
@@ -135,7 +137,7 @@ func (d *Screen) Wake() error {
 func (d *Screen) Redraw() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.prev = nil
+	d.prev, d.spare = nil, d.prev
 }
 
 // Frame returns a copy of the last frame shown, or nil.
