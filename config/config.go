@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/terminald/terminald/admin"
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
@@ -138,6 +139,10 @@ type ECR struct {
 type Admin struct {
 	Socket string `toml:"socket"`
 	Group  string `toml:"group"`
+	// Admins may run the commands that move money or paper (refund, reprint,
+	// end-of-day) besides root and the daemon's user: user names, uids, "%GROUP" or
+	// "%GID" (admin.ParseAccess).
+	Admins []string `toml:"admins"`
 }
 
 // HTTP configures the optional metrics/health endpoint.
@@ -508,6 +513,9 @@ func (c *Config) validate() []error {
 	}
 	if c.Admin.Socket == "" {
 		bad("admin.socket: must not be empty")
+	}
+	if _, err := admin.ParseAccess(c.Admin.Admins); err != nil {
+		bad("admin.%v", err)
 	}
 	for key, v := range map[string]string{"http.listen": c.HTTP.Listen, "webhooks.listen": c.Webhooks.Listen} {
 		if v != "" {

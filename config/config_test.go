@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +111,9 @@ func TestErrorsNameKeyAndValue(t *testing.T) {
 		{"display speed", add("[display]\ndriver = \"st7789\"\nspeed_hz = -1"), "display.speed_hz", "-1"},
 		{"placeholder", set("demo", `user = "your-user"`), "demo.user", `"your-user"`},
 		{"placeholder secret", strings.Replace(minimal, `"s3cret"`, `"..."`, 1), "demo.token", "placeholder"},
+		{"admin unknown user", add("[admin]\nadmins = [\"0\", \"no-such-user-xq\"]"), "admin.admins[1]", `"no-such-user-xq"`},
+		{"admin unknown group", add("[admin]\nadmins = [\"%no-such-group-xq\"]"), "admin.admins[0]", `"%no-such-group-xq"`},
+		{"admin empty entry", add("[admin]\nadmins = [\"\"]"), "admin.admins[0]", "user name"},
 		{"table as value", "http = 3\n" + minimal, "http", "table"},
 		{"top-level key", "foo = 1\n" + minimal, "foo", "unknown key"},
 	} {
@@ -128,6 +132,17 @@ func TestErrorsNameKeyAndValue(t *testing.T) {
 				t.Errorf("error = %v\nwant a line naming %s and %s", err, tc.key, tc.value)
 			}
 		})
+	}
+}
+
+// admin.admins takes user names, uids and groups (%NAME or %GID).
+func TestAdminAdmins(t *testing.T) {
+	c, err := parse(t, minimal+"\n[admin]\nadmins = [\"root\", \"1001\", \"%0\", \"%root\"]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"root", "1001", "%0", "%root"}; !slices.Equal(c.Admin.Admins, want) {
+		t.Errorf("admin.admins = %q, want %q", c.Admin.Admins, want)
 	}
 }
 
