@@ -174,7 +174,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer stopServices()
 	if cfg.ECR.Listen != "" {
 		stopECR, err := startECR(ctx, cfg.ECR.Listen, eng, ecrSettings{password: cfg.ECR.Password,
-			terminalID: cfg.ECR.TerminalID, currency: cfg.Terminal.Currency, baud: cfg.ECR.Baud, onState: chk.device("register")}, log)
+			terminalID: cfg.ECR.TerminalID, currency: cfg.Terminal.Currency, baud: cfg.ECR.Baud, onState: chk.device("register"), display: chk.display.Get}, log)
 		if err != nil {
 			cancel()
 			wg.Wait()
