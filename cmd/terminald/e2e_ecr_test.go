@@ -156,19 +156,13 @@ func TestECRTCPAcountPay(t *testing.T) {
 	}
 	receiptNo := si.Receipt
 
-	// The register aborts while the customer's payment is already done at the bank (paid
-	// 200 ms after the QR): the answer is what really happened, paid.
-	late := ecrtRun(t, to, "pay", "7.00", "--currency", "DKK", "--abort-after", "600ms")
+	// A second payment for the day's totals. (A register abort after the customer paid
+	// at the bank is TestECRAbort's second half, where the order is made certain; racing
+	// an abort timer against the customer here failed under load.)
+	late := ecrtRun(t, to, "pay", "7.00", "--currency", "DKK")
 	late.want(t, "00")
 	if si := late.status(t); si.Amount != 700 || si.ResultCode != 0 {
-		t.Fatalf("04 0F after abort = %+v, want paid 7.00", si)
-	}
-	if strings.Contains(late.text, "-> 06 B0") {
-		if !strings.Contains(late.text, "abort answer: 84 83 00") {
-			t.Fatalf("abort of a paid payment answered otherwise than 84 83 00 (too late):\n%s", late.text)
-		}
-	} else {
-		t.Log("the result arrived before the abort was sent; the abort race is covered by TestECRAbort")
+		t.Fatalf("04 0F = %+v, want paid 7.00", si)
 	}
 
 	eod := ecrtRun(t, to, "end-of-day", "--currency", "DKK")
