@@ -50,11 +50,15 @@ func newEmulator(t *testing.T, replies map[byte]byte, cfg Config) (*emulator, *P
 		t.Skipf("no pty: %v", err)
 	}
 	e := &emulator{t: t, master: master, replies: replies, done: make(chan struct{})}
+	// The emulator answers every status request it has replies for, so these bound a
+	// wait that ends on the reply; they are the printer's own settings, generous because
+	// a loaded machine (make stress) delayed replies through the pty past 200-300 ms. A
+	// test of a printer that does not answer passes its own, short ones.
 	if cfg.StatusTimeout == 0 {
-		cfg.StatusTimeout = 200 * time.Millisecond
+		cfg.StatusTimeout = 5 * time.Second
 	}
 	if cfg.AfterJobTimeout == 0 {
-		cfg.AfterJobTimeout = time.Second
+		cfg.AfterJobTimeout = 5 * time.Second
 	}
 	p, err := OpenSerial(serialport.Config{Name: tty.Name(), Baud: 115200, ReadTimeout: 100 * time.Millisecond}, cfg)
 	tty.Close()
