@@ -7,6 +7,7 @@ import (
 	"os/user"
 	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -33,6 +34,47 @@ func MovesMoney(cmd string) bool {
 type Access struct {
 	AdminUIDs []int
 	AdminGIDs []int
+}
+
+// ParseAccess resolves the configured admins (admin.admins): each entry is a user name
+// or a numeric uid, or a group as "%NAME" or "%GID" (the sudoers spelling). Names are
+// looked up in the user database (os/user) now, so a typo is refused at start rather than
+// silently admitting no one. The error names the entry and says what was wrong.
+func ParseAccess(entries []string) (Access, error) {
+	var a Access
+	for i, e := range entries {
+		if e == "" || strings.TrimSpace(e) != e || strings.ContainsAny(e, " \t,") {
+			return Access{}, fmt.Errorf("admins[%d] %q: want a user name, a uid, %%GROUP or %%GID", i, e)
+		}
+		if g, ok := strings.CutPrefix(e, "%"); ok {
+			if g == "" {
+				return Access{}, fmt.Errorf("admins[%d] %q: a group name or gid after %%", i, e)
+			}
+			gid, err := lookupGroup(g)
+			if err != nil {
+				return Access{}, fmt.Errorf("admins[%d] %q: %w", i, e, err)
+			}
+			a.AdminGIDs = append(a.AdminGIDs, gid)
+			continue
+		}
+		if n, err := strconv.Atoi(e); err == nil {
+			if n < 0 {
+				return Access{}, fmt.Errorf("admins[%d] %q: a uid is not negative", i, e)
+			}
+			a.AdminUIDs = append(a.AdminUIDs, n)
+			continue
+		}
+		u, err := user.Lookup(e)
+		if err != nil {
+			return Access{}, fmt.Errorf("admins[%d] %q: no such user", i, e)
+		}
+		uid, err := strconv.Atoi(u.Uid)
+		if err != nil {
+			return Access{}, fmt.Errorf("admins[%d] %q: uid %q is not a number", i, e, u.Uid)
+		}
+		a.AdminUIDs = append(a.AdminUIDs, uid)
+	}
+	return a, nil
 }
 
 // ErrPermission is matched (errors.Is) by the error a refused caller gets on the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -144,5 +145,31 @@ func TestReprintResultIsTyped(t *testing.T) {
 	}
 	if got != (ReprintResult{Queued: true, Receipt: 17}) {
 		t.Errorf("reprint result %+v, want queued receipt 17", got)
+	}
+}
+
+// The configured admins (admin.admins) resolve to uids and gids; a wrong entry is named.
+func TestParseAccess(t *testing.T) {
+	a, err := ParseAccess([]string{"root", "1001", "%root", "%2000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a.AdminUIDs, []int{0, 1001}) || !slices.Equal(a.AdminGIDs, []int{0, 2000}) {
+		t.Errorf("ParseAccess = %+v, want uids [0 1001] gids [0 2000]", a)
+	}
+	for _, tc := range []struct {
+		entries []string
+		want    string
+	}{
+		{[]string{"root", "no-such-user-xq"}, `admins[1] "no-such-user-xq": no such user`},
+		{[]string{"%no-such-group-xq"}, `admins[0] "%no-such-group-xq"`},
+		{[]string{"%"}, `admins[0] "%": a group name or gid`},
+		{[]string{""}, `admins[0] "": want a user name`},
+		{[]string{"alice bob"}, `admins[0] "alice bob"`},
+		{[]string{"-3"}, `admins[0] "-3": a uid is not negative`},
+	} {
+		if _, err := ParseAccess(tc.entries); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseAccess(%q) = %v, want an error with %q", tc.entries, err, tc.want)
+		}
 	}
 }

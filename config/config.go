@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/terminald/terminald/admin"
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
@@ -156,6 +157,10 @@ type Admin struct {
 	// ManagerPINHash is the manager PIN's argon2id hash (package pin), as
 	// `terminald set-pin` prints it; no PIN is asked when empty.
 	ManagerPINHash string `toml:"manager_pin_hash"`
+	// Admins may run the commands that move money or paper (refund, reprint,
+	// end-of-day) besides root and the daemon's user: user names, uids, "%GROUP" or
+	// "%GID" (admin.ParseAccess).
+	Admins []string `toml:"admins"`
 }
 
 // HTTP configures the optional metrics/health endpoint.
@@ -543,6 +548,9 @@ func (c *Config) validate() []error {
 		if err := pin.ParseHash(h); err != nil {
 			bad("admin.manager_pin_hash: %v (make one with terminald set-pin)", err)
 		}
+	}
+	if _, err := admin.ParseAccess(c.Admin.Admins); err != nil {
+		bad("admin.%v", err)
 	}
 	for key, v := range map[string]string{"http.listen": c.HTTP.Listen, "webhooks.listen": c.Webhooks.Listen} {
 		if v != "" {

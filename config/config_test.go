@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,9 @@ func TestErrorsNameKeyAndValue(t *testing.T) {
 		{"language", set("terminal", `language = "fr"`), "terminal.language", `"fr"`},
 		{"time zone", set("terminal", `timezone = "Europe/Kopenhagen"`), "terminal.timezone", `"Europe/Kopenhagen"`},
 		{"pin hash", add("[admin]\nmanager_pin_hash = \"4711\""), "admin.manager_pin_hash", "argon2id"},
+		{"admin unknown user", add("[admin]\nadmins = [\"0\", \"no-such-user-xq\"]"), "admin.admins[1]", `"no-such-user-xq"`},
+		{"admin unknown group", add("[admin]\nadmins = [\"%no-such-group-xq\"]"), "admin.admins[0]", `"%no-such-group-xq"`},
+		{"admin empty entry", add("[admin]\nadmins = [\"\"]"), "admin.admins[0]", "user name"},
 		{"table as value", "http = 3\n" + minimal, "http", "table"},
 		{"top-level key", "foo = 1\n" + minimal, "foo", "unknown key"},
 	} {
@@ -131,6 +135,17 @@ func TestErrorsNameKeyAndValue(t *testing.T) {
 				t.Errorf("error = %v\nwant a line naming %s and %s", err, tc.key, tc.value)
 			}
 		})
+	}
+}
+
+// admin.admins takes user names, uids and groups (%NAME or %GID).
+func TestAdminAdmins(t *testing.T) {
+	c, err := parse(t, minimal+"\n[admin]\nadmins = [\"root\", \"1001\", \"%0\", \"%root\"]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"root", "1001", "%0", "%root"}; !slices.Equal(c.Admin.Admins, want) {
+		t.Errorf("admin.admins = %q, want %q", c.Admin.Admins, want)
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 type services struct {
 	adminSocket string
 	adminGroup  string
+	adminOpts   []admin.Option // e.g. admin.WithAccess from admin.admins
 	httpListen  string
 	webhooks    string
 	hooks       map[string]http.Handler // webhook receivers by provider name
@@ -44,7 +45,7 @@ func serveServices(ctx context.Context, eng *flow.Engine, s services, reg http.H
 		}
 	}
 	if s.adminSocket != "" {
-		srv, err := admin.Listen(s.adminSocket, s.adminGroup, adminHandler{eng: eng, st: s.st, report: s.report, loc: s.locale}, log.With("part", "admin"))
+		srv, err := admin.Listen(s.adminSocket, s.adminGroup, adminHandler{eng: eng, st: s.st, report: s.report, loc: s.locale}, log.With("part", "admin"), s.adminOpts...)
 		if err != nil {
 			return stop, err
 		}

@@ -156,19 +156,13 @@ func TestECRTCPAcountPay(t *testing.T) {
 	}
 	receiptNo := si.Receipt
 
-	// The register aborts while the customer's payment is already done at the bank (paid
-	// 200 ms after the QR): the answer is what really happened, paid.
-	late := ecrtRun(t, to, "pay", "7.00", "--currency", "DKK", "--abort-after", "600ms")
+	// A second payment for the day's totals. (A register abort after the customer paid
+	// at the bank is TestECRAbort's second half, where the order is made certain; racing
+	// an abort timer against the customer here failed under load.)
+	late := ecrtRun(t, to, "pay", "7.00", "--currency", "DKK")
 	late.want(t, "00")
 	if si := late.status(t); si.Amount != 700 || si.ResultCode != 0 {
-		t.Fatalf("04 0F after abort = %+v, want paid 7.00", si)
-	}
-	if strings.Contains(late.text, "-> 06 B0") {
-		if !strings.Contains(late.text, "abort answer: 84 83 00") {
-			t.Fatalf("abort of a paid payment answered otherwise than 84 83 00 (too late):\n%s", late.text)
-		}
-	} else {
-		t.Log("the result arrived before the abort was sent; the abort race is covered by TestECRAbort")
+		t.Fatalf("04 0F = %+v, want paid 7.00", si)
 	}
 
 	eod := ecrtRun(t, to, "end-of-day", "--currency", "DKK")
@@ -585,17 +579,18 @@ func ecrtSigtermWhileWaiting(t *testing.T, link string, abort bool) {
 	}
 }
 
-// The same through `terminald run`: SIGTERM while a register waits for a payment whose
-// QR is shown (and while its abort is handled) ends the daemon within a few seconds, the
-// register gets an answer or a closed link, and the store keeps the payment open (issue 18).
+// The same through `terminald run`, which here has no display (driver "none"): the
+// register's payment is refused before anything starts — no customer could scan its QR —
+// with "function not possible" and a line naming the display's state; SIGTERM with the
+// register connected still ends the daemon within a few seconds (issue 18). The engine
+// side of SIGTERM while a QR waits is TestECRSigtermWhileRegisterWaits (the simulator has
+// a display).
 func TestDaemonRunSigtermWhileRegisterWaits(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
 	url := sandbox(t, "acountpay")
-	// twice: a second SIGTERM during the settle time (60 s here) ends the daemon at once.
-	for _, tc := range []struct{ abort, twice bool }{{false, false}, {true, false}, {false, true}} {
-		abort := tc.abort
-		t.Run(fmt.Sprintf("abort=%v,twice=%v", tc.abort, tc.twice), func(t *testing.T) {
+	for _, abort := range []bool{false, true} {
+		t.Run(fmt.Sprintf("abort=%v", abort), func(t *testing.T) {
 			dir := t.TempDir()
 			state := simDirsIn(dir).state
 			sock := adminSock(t)
@@ -604,9 +599,6 @@ func TestDaemonRunSigtermWhileRegisterWaits(t *testing.T) {
 			text, err := os.ReadFile(cfg)
 			if err != nil {
 				t.Fatal(err)
-			}
-			if tc.twice {
-				text = []byte(strings.Replace(string(text), `stop_settle = "2s"`, `stop_settle = "60s"`, 1))
 			}
 			text = fmt.Appendf(text, "\n[ecr]\nlisten = %q\npassword = \"000000\"\nterminal_id = \"12345678\"\nbaud = 9600\n", "tcp://"+ecr)
 			if err := os.WriteFile(cfg, text, 0o600); err != nil {
@@ -620,27 +612,32 @@ func TestDaemonRunSigtermWhileRegisterWaits(t *testing.T) {
 			}
 			c := &zvt.Client{Conn: zvt.NewTCPConn(nc, zvt.TCPConfig{}), Password: "000000", Currency: "DKK", T4: 60 * time.Second}
 			defer c.Conn.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			res, err := c.Pay(ctx, money.New(1234, "DKK"))
+			if err != nil {
+				t.Fatalf("register payment: %v\n%s", err, p.diag())
+			}
+			if res.Code != zvt.RCNotPossible {
+				t.Fatalf("register payment with no display: code %#x (lines %q), want %#x\n%s", res.Code, res.Lines, zvt.RCNotPossible, p.diag())
+			}
+			if !strings.Contains(p.stderr(), "display: missing") {
+				t.Errorf("the daemon's log does not say the display is missing\n%s", p.diag())
+			}
 			done := make(chan error, 1)
 			go func() {
-				_, err := c.Pay(context.Background(), money.New(1234, "DKK"))
-				done <- err
-			}()
-			waitUntil(t, 20*time.Second, "the payment to await the customer", func() bool {
-				out, _, code := run(t, "", "status", "--socket", sock)
-				return code == 0 && strings.Contains(out, `"state": "awaiting"`)
-			}, p.diag)
-			if abort {
-				go func() {
+				// The register waits on its link: an abort (answered or not), or a status
+				// enquiry, while the daemon stops.
+				if abort {
 					ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 					defer cancel()
-					c.Abort(ctx)
-				}()
-			}
+					_, err := c.Abort(ctx)
+					done <- err
+					return
+				}
+				done <- nil
+			}()
 			p.cmd.Process.Signal(syscall.SIGTERM)
-			if tc.twice {
-				p.waitLogged(t, 10*time.Second, "stopping in order")
-				p.cmd.Process.Signal(syscall.SIGTERM)
-			}
 			select {
 			case <-p.done:
 			case <-time.After(10 * time.Second):
@@ -648,26 +645,16 @@ func TestDaemonRunSigtermWhileRegisterWaits(t *testing.T) {
 				<-p.done
 				t.Fatalf("terminald run still running 10 s after SIGTERM\n%s", p.diag())
 			}
-			if tc.twice {
-				if code := p.cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(p.stderr(), "again: stopping at once") {
-					t.Fatalf("second SIGTERM: exit %d, want 1 with a line saying so\n%s", code, p.diag())
-				}
-			} else if want := "stopping with payments in flight"; abort {
-				// The register's abort settles the payment (cancelled, watched) within the
-				// settle time: nothing is left in flight.
-				if !strings.Contains(p.stderr(), "nothing in flight") {
-					t.Errorf("the stop did not let the aborted payment settle\n%s", p.diag())
-				}
-			} else if !strings.Contains(p.stderr(), want) || !strings.Contains(p.stderr(), "T9-000001") {
-				t.Errorf("the stop did not log the payment still in flight\n%s", p.diag())
+			if !strings.Contains(p.stderr(), "stopping in order") || !strings.Contains(p.stderr(), "nothing in flight") {
+				t.Errorf("the stop did not go through its order\n%s", p.diag())
 			}
 			select {
 			case <-done:
 			case <-time.After(5 * time.Second):
 				t.Fatal("register still waiting after the daemon exited")
 			}
-			if q := byAmount(payments(t, state), "12.34"); q == nil || q.State == "paid" || q.State == "new" {
-				t.Fatalf("payment after SIGTERM = %+v, want it in the store, not paid", q)
+			if q := byAmount(payments(t, state), "12.34"); q != nil {
+				t.Fatalf("a payment was started with no display: %+v", q)
 			}
 		})
 	}

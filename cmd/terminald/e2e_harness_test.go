@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -21,7 +22,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -136,12 +139,44 @@ func adminSock(t *testing.T) string {
 // freeAddr returns a loopback address with a port that was free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// A port from net.Listen(":0") is closed before terminald binds it, and the kernel may
+	// hand it to the next ":0" listener meanwhile (a sandbox, an httptest server): "address
+	// already in use". So pick below the kernel's ephemeral range, which it never hands
+	// out by itself, and never twice in this test process.
+	lo := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 11000 {
+				lo = n
+			}
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	freePorts.Lock()
+	defer freePorts.Unlock()
+	for range 200 {
+		port := 10000 + rand.IntN(lo-10000)
+		if freePorts.used[port] {
+			continue
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue // taken by someone else
+		}
+		ln.Close()
+		if freePorts.used == nil {
+			freePorts.used = map[int]bool{}
+		}
+		freePorts.used[port] = true
+		return ln.Addr().String()
+	}
+	t.Fatal("no free loopback port below the ephemeral range")
+	return ""
+}
+
+// freePorts are the ports freeAddr handed out in this test process.
+var freePorts struct {
+	sync.Mutex
+	used map[int]bool
 }
 
 // nullModem opens two ptys and relays the bytes between their masters like a null-modem

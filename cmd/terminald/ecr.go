@@ -22,11 +22,12 @@ type ecrSettings struct {
 	currency   string
 	baud       int
 	onState    func(reopen.State, error) // serial port state; nil: not reported
+	display    func() string             // the customer display's health state; nil: not checked
 }
 
 // startECR serves a cash register on addr (tcp://HOST:PORT or serial:/dev/ttyX) until ctx
 // ends. The returned function waits for the link to stop.
 func startECR(ctx context.Context, addr string, eng *flow.Engine, s ecrSettings, log *slog.Logger) (func(), error) {
 	return register.Start(ctx, eng, register.Config{Addr: addr, Password: s.password, TerminalID: s.terminalID,
-		Currency: s.currency, Baud: s.baud, Logger: log, OnState: s.onState})
+		Currency: s.currency, Baud: s.baud, Logger: log, OnState: s.onState, Display: s.display})
 }

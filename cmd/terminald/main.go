@@ -63,15 +63,16 @@ var errNoSim = errors.New("this build has no simulator; build with -tags sim or 
 
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
-	go stopOnSignal(cancel, os.Stderr, os.Exit)
+	sigc := make(chan os.Signal, 2)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	go stopOnSignal(sigc, cancel, os.Stderr, os.Exit)
 	os.Exit(Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// stopOnSignal cancels the command's context at the first SIGTERM or SIGINT (the stop
-// order: README "Stopping") and ends the process at once, with status 1, at the second.
-func stopOnSignal(cancel func(), stderr io.Writer, exit func(int)) {
-	sigc := make(chan os.Signal, 2)
-	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+// stopOnSignal cancels the command's context at the first SIGTERM or SIGINT on sigc (the
+// stop order: README "Stopping") and ends the process at once, with status 1, at the
+// second.
+func stopOnSignal(sigc <-chan os.Signal, cancel func(), stderr io.Writer, exit func(int)) {
 	s := <-sigc
 	fmt.Fprintf(stderr, "terminald: %v: stopping in order (the same signal again stops at once)\n", s)
 	cancel()

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/terminald/terminald/admin"
 	"github.com/terminald/terminald/clock"
 	"github.com/terminald/terminald/config"
 	"github.com/terminald/terminald/flow"
@@ -157,7 +158,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		defer c()
 		return chk.healthz(hctx, eng)
 	}
+	adminOpts, err := adminOptions(cfg.Admin)
+	if err != nil {
+		cancel()
+		wg.Wait()
+		return err
+	}
 	stopServices, err := serveServices(ctx, eng, services{st: st, locale: loc, adminSocket: cfg.Admin.Socket, adminGroup: cfg.Admin.Group,
+		adminOpts:  adminOpts,
 		httpListen: cfg.HTTP.Listen, webhooks: cfg.Webhooks.Listen, hooks: hooks(eng), report: chk.report}, metrics.Handler(reg, health), log)
 	if err != nil {
 		cancel()
@@ -167,7 +175,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer stopServices()
 	if cfg.ECR.Listen != "" {
 		stopECR, err := startECR(ctx, cfg.ECR.Listen, eng, ecrSettings{password: cfg.ECR.Password,
-			terminalID: cfg.ECR.TerminalID, currency: cfg.Terminal.Currency, baud: cfg.ECR.Baud, onState: chk.device("register")}, log)
+			terminalID: cfg.ECR.TerminalID, currency: cfg.Terminal.Currency, baud: cfg.ECR.Baud, onState: chk.device("register"), display: chk.display.Get}, log)
 		if err != nil {
 			cancel()
 			wg.Wait()
@@ -351,4 +359,14 @@ func buildInputs(cfg *config.Config, log *slog.Logger) ([]keypad.Input, error) {
 		in = append(in, &keypad.Scanner{Device: keypad.Device{Path: cfg.Scanner.Device, Logger: log}, Layout: layout})
 	}
 	return in, nil
+}
+
+// adminOptions turns the [admin] section into the admin socket's options: admin.admins
+// become the callers besides root and the daemon's user who may move money or paper.
+func adminOptions(a config.Admin) ([]admin.Option, error) {
+	access, err := admin.ParseAccess(a.Admins)
+	if err != nil {
+		return nil, fmt.Errorf("admin.%w", err)
+	}
+	return []admin.Option{admin.WithAccess(access)}, nil
 }

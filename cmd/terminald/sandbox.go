@@ -159,11 +159,12 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	level := fs.String("log-level", "info", "log level")
 	blockTime := fs.Duration("block-time", 0, "cryptogw: simulated chain `DURATION` per block confirmation (default 10s)")
 	refundWait := fs.Duration("refund-wait", 0, "cryptogw: refunds complete after this `DURATION` (default 2m)")
+	hold := fs.Bool("hold-confirmations", false, "cryptogw: start with the chain held: no payment confirms until POST /sandbox/hold?on=false")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if (*blockTime != 0 || *refundWait != 0) && *name != "cryptogw" {
-		return fmt.Errorf("%w: --block-time and --refund-wait are for --provider cryptogw", errUsage)
+	if (*blockTime != 0 || *refundWait != 0 || *hold) && *name != "cryptogw" {
+		return fmt.Errorf("%w: --block-time, --refund-wait and --hold-confirmations are for --provider cryptogw", errUsage)
 	}
 	if *blockTime < 0 || *refundWait < 0 {
 		return fmt.Errorf("%w: --block-time and --refund-wait must not be negative", errUsage)
@@ -184,8 +185,8 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	} else if h, err = sandboxHandler(*name, false, log); err != nil {
 		return err
 	}
-	if *blockTime != 0 || *refundWait != 0 {
-		h = cryptosb.New(cryptosb.Options{ConfirmationInterval: *blockTime, RefundWait: *refundWait})
+	if *blockTime != 0 || *refundWait != 0 || *hold {
+		h = cryptosb.New(cryptosb.Options{ConfirmationInterval: *blockTime, RefundWait: *refundWait, HoldConfirmations: *hold})
 	}
 	u, stop, err := listenHTTP(*listen, h)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/ecr/zvt"
 	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/health"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/store"
 )
@@ -42,6 +43,10 @@ var _ Engine = (*flow.Engine)(nil)
 // payment (Result.Reference empty).
 var ErrNoPayment = errors.New("register: result names no payment")
 
+// ErrNoDisplay is why a payment for the register is refused when the customer display
+// is missing (none configured) or failed: a QR payment nobody can scan is not started.
+var ErrNoDisplay = errors.New("register: no working customer display to show the QR code")
+
 // Terminal adapts an Engine to what a ZVT server asks of a terminal. Create it with New.
 type Terminal struct {
 	eng      Engine
@@ -51,6 +56,9 @@ type Terminal struct {
 	// RefundWait bounds how long a refund result waits for the provider's answer before
 	// the register is told "receiver not ready" (the refund stays queued).
 	refundWait time.Duration
+	// display returns the customer display's state (health.DeviceOK, DeviceMissing,
+	// DeviceError or DeviceUnknown); nil: not checked.
+	display func() string
 }
 
 var _ zvt.Terminal = (*Terminal)(nil)
@@ -68,7 +76,7 @@ func code(err error) byte {
 	switch {
 	case errors.Is(err, flow.ErrStopped), errors.Is(err, flow.ErrClosing):
 		return zvt.RCAborted // the terminal is stopping: nothing done
-	case errors.Is(err, flow.ErrBusy):
+	case errors.Is(err, flow.ErrBusy), errors.Is(err, ErrNoDisplay):
 		return zvt.RCNotPossible
 	case errors.Is(err, flow.ErrOffline):
 		return zvt.RCReceiverNotReady
@@ -122,8 +130,17 @@ func (z *Terminal) result(op zvt.Op, p *store.Payment) *zvt.Result {
 	return r
 }
 
-// Pay runs a payment for the register.
+// Pay runs a payment for the register. With no working customer display (missing or
+// failed) it starts nothing: the register gets "function not possible" (0x83) and a
+// status line naming the display's state.
 func (z *Terminal) Pay(ctx context.Context, amount money.Amount, progress func(zvt.Progress)) (*zvt.Result, error) {
+	if z.display != nil {
+		if st := z.display(); st == health.DeviceMissing || st == health.DeviceError {
+			r := z.refused(zvt.OpPay, amount, fmt.Errorf("%w (display: %s)", ErrNoDisplay, st))
+			r.Lines = []string{"NOT POSSIBLE", "No customer display", "Display: " + st}
+			return r, nil
+		}
+	}
 	p, err := z.eng.Pay(ctx, amount, func(p *store.Payment) {
 		status, text := zvt.StatusPleaseWait, "please wait"
 		if p.State == store.StateAwaiting {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/terminald/terminald/ecr/zvt"
 	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/health"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/store"
 )
@@ -258,5 +260,35 @@ func TestStartRefusesBadConfig(t *testing.T) {
 	}
 	if _, err := Start(ctx, &fakeEngine{}, Config{Addr: "tcp://127.0.0.1:0", TerminalID: "T1", Password: "000000", Currency: "EUR"}); err == nil {
 		t.Error("non-numeric terminal id accepted")
+	}
+}
+
+// With no working customer display the register's payment is refused before the engine
+// starts anything: "function not possible" and a status line naming the display's state.
+// A display that works, or is not checked yet, takes payments.
+func TestPayRefusedWithoutDisplay(t *testing.T) {
+	for _, st := range []string{health.DeviceMissing, health.DeviceError, health.DeviceOK, health.DeviceUnknown} {
+		started := false
+		eng := &fakeEngine{pay: func(context.Context, money.Amount, func(*store.Payment)) (*store.Payment, error) {
+			started = true
+			return paid("p1", 1), nil
+		}}
+		z := New(eng, "EUR", nil)
+		z.display = func() string { return st }
+		r, err := z.Pay(context.Background(), eur, nop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refuse := st == health.DeviceMissing || st == health.DeviceError
+		if refuse {
+			if started || r.Code != zvt.RCNotPossible {
+				t.Errorf("display %s: started %v, code %#x; want nothing started and %#x", st, started, r.Code, zvt.RCNotPossible)
+			}
+			if want := "Display: " + st; !slices.Contains(r.Lines, want) || !slices.Contains(r.Lines, "No customer display") {
+				t.Errorf("display %s: lines %q, want %q and \"No customer display\"", st, r.Lines, want)
+			}
+		} else if !started || r.Code != zvt.RCOK {
+			t.Errorf("display %s: started %v, code %#x; want the payment run and approved", st, started, r.Code)
+		}
 	}
 }

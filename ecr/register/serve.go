@@ -31,6 +31,10 @@ type Config struct {
 	// OnState, when set, hears whether the register's serial port is open, waiting or
 	// failed (see package reopen); nil: not reported.
 	OnState func(reopen.State, error)
+	// Display, when set, returns the customer display's state (health.DeviceOK,
+	// DeviceMissing, DeviceError, DeviceUnknown): a payment is refused while it is
+	// missing or failed (ErrNoDisplay). nil: not checked.
+	Display func() string
 }
 
 // Start serves a cash register for eng on cfg.Addr until ctx ends. The returned function
@@ -45,7 +49,9 @@ func Start(ctx context.Context, eng Engine, cfg Config) (wait func(), err error)
 	if err != nil {
 		return nil, fmt.Errorf("ecr: terminal id %q: %w", cfg.TerminalID, err)
 	}
-	srv, err := zvt.NewServer(New(eng, cfg.Currency, log), zvt.ServerConfig{Password: cfg.Password, Currency: cfg.Currency,
+	term := New(eng, cfg.Currency, log)
+	term.display = cfg.Display
+	srv, err := zvt.NewServer(term, zvt.ServerConfig{Password: cfg.Password, Currency: cfg.Currency,
 		TerminalID: tid, Logger: log.With("link", "zvt")})
 	if err != nil {
 		return nil, err

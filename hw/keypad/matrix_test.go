@@ -24,6 +24,7 @@ type fakePad struct {
 	sleeps  int
 	drained chan struct{}
 	waits   atomic.Int64
+	waited  chan struct{} // closed at the 20th edge wait
 }
 
 type colPin struct {
@@ -44,12 +45,14 @@ func (p *colPin) Read() gpio.Level {
 }
 
 func (p *colPin) WaitForEdge(d time.Duration) bool {
-	p.pad.waits.Add(1)
+	if p.pad.waits.Add(1) == 20 {
+		close(p.pad.waited)
+	}
 	return p.Pin.WaitForEdge(d)
 }
 
 func newFakePad(nrows, ncols int) *fakePad {
-	f := &fakePad{closed: map[[2]int]bool{}, drained: make(chan struct{})}
+	f := &fakePad{closed: map[[2]int]bool{}, drained: make(chan struct{}), waited: make(chan struct{})}
 	for i := range nrows {
 		f.rows = append(f.rows, &gpiotest.Pin{N: "ROW", Num: i})
 	}
@@ -197,8 +200,10 @@ func TestMatrixIdleWaitsForEdgeWithoutScanning(t *testing.T) {
 	}
 	got := runPad(t, m, f, func() {
 		// Idle: the columns are waited on, nothing is scanned or slept.
-		for f.waits.Load() < 20 {
-			time.Sleep(time.Millisecond)
+		select {
+		case <-f.waited:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the idle matrix waited for an edge %d times in 10 s, want 20", f.waits.Load())
 		}
 		f.mu.Lock()
 		sleeps := f.sleeps

@@ -54,6 +54,10 @@ type Options struct {
 	Underpayment Amount
 	Now          func() time.Time // clock; default time.Now
 	PublicURL    string           // base of qr_img and access_url links; default "http://127.0.0.1"
+	// HoldConfirmations starts the sandbox with the chain held (see Hold): transactions
+	// are seen but no payment confirms until Hold(false). Tests use it to act on a
+	// payment in progress without racing the clock.
+	HoldConfirmations bool
 	// WebhookClient delivers the webhook_test probe of Ping(webhook_url); default a
 	// client with a 5 s timeout.
 	WebhookClient *http.Client
@@ -126,6 +130,7 @@ func (p *sbPayment) paid() Amount {
 //	POST /sandbox/pay?address=..[&amount=..]      send a transaction to an address
 //	POST /sandbox/block?payment_id=..[&on=false]  raise (or clear) a KYT/double-spend alert
 //	POST /sandbox/fault?kind=500|garbage|delay&n=..[&delay=2s]
+//	POST /sandbox/hold[?on=false]                 hold (or release) confirmations
 //
 // The only outbound traffic is the webhook_test probe of Ping with a webhook_url. By
 // default it answers in the live shape (Options.Shape). It is safe for concurrent use.
@@ -141,6 +146,7 @@ type Sandbox struct {
 	byAddr map[string]*sbPayment
 	faults []fault
 	counts map[string]int
+	held   bool // the chain is held: confirmations stop short of confirming
 }
 
 // New returns a sandbox configured by opts.
@@ -176,8 +182,9 @@ func New(opts Options) *Sandbox {
 		opts.PublicURL = "http://127.0.0.1"
 	}
 	return &Sandbox{
-		opt: opts,
-		rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+		opt:  opts,
+		held: opts.HoldConfirmations,
+		rng:  rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 		curs: []*sbCurrency{
 			{code: "BTC", name: "Bitcoin", scheme: "bitcoin", prefix: "sb1q", rateCents: 6_000_000, fee: 152, enabled: true},
 			{code: "ETH", name: "Ethereum", scheme: "ethereum", prefix: "0x", rateCents: 300_000, fee: 2100, enabled: true},
@@ -321,11 +328,23 @@ func (s *Sandbox) eval(p *sbPayment, now time.Time) (string, int) {
 	case p.paid() < p.amount:
 		return "underpayment", confs
 	}
-	if min := s.minConf(p); confs >= min {
+	if min := s.minConf(p); s.held && confs >= min {
+		return "processing", max(min-1, 0)
+	} else if confs >= min {
 		p.confirmedAt = p.txs[len(p.txs)-1].at.Add(time.Duration(min) * s.opt.ConfirmationInterval)
 		return "confirmed", confs
 	}
 	return "processing", confs
+}
+
+// Hold holds (on) or releases the chain. While it is held, transactions arrive and
+// gather confirmations up to one short of the payment's minimum, and no payment
+// confirms; on release, confirmations count from each transaction's time again, so a
+// payment whose blocks have passed confirms at its next look.
+func (s *Sandbox) Hold(on bool) {
+	s.mu.Lock()
+	s.held = on
+	s.mu.Unlock()
 }
 
 func (s *Sandbox) minConf(p *sbPayment) int {
@@ -400,7 +419,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/pay":
 		s.servePage(w, r)
 		return
-	case "/sandbox/pay", "/sandbox/block", "/sandbox/fault":
+	case "/sandbox/pay", "/sandbox/block", "/sandbox/fault", "/sandbox/hold":
 		s.serveControl(w, r, path)
 		return
 	}
@@ -970,6 +989,14 @@ func (s *Sandbox) serveControl(w http.ResponseWriter, r *http.Request, path stri
 		}
 		if err == nil {
 			err = s.Block(q.Get("payment_id"), on)
+		}
+	case "/sandbox/hold":
+		on := true
+		if v := q.Get("on"); v != "" {
+			on, err = strconv.ParseBool(v)
+		}
+		if err == nil {
+			s.Hold(on)
 		}
 	case "/sandbox/fault":
 		n := 1

@@ -329,3 +329,34 @@ func TestLiveAcceptComparesText(t *testing.T) {
 		t.Fatalf("the gateway's own text: %d %s", resp.StatusCode, raw)
 	}
 }
+
+// While the chain is held a paid payment gathers confirmations up to one short of the
+// minimum and does not confirm, however long it waits; released, it confirms.
+func TestHoldKeepsConfirmationsShortUntilReleased(t *testing.T) {
+	s := newSB(t, "")
+	control := func(path string) {
+		t.Helper()
+		resp, err := s.srv.Client().Post(s.srv.URL+path, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	control("/sandbox/hold")
+	st := s.start("multipart")
+	ref := url.Values{"pos_id": {"POS1"}, "currency": {"BTC"}, "payment_id": {st["payment_id"].(string)}, "address": {st["address"].(string)}}
+	if err := s.sb.Pay(st["address"].(string), 0); err != nil {
+		t.Fatal(err)
+	}
+	s.now = s.now.Add(time.Hour) // hundreds of blocks
+	if c := s.get("CheckPayment", ref); c["confirmed"] != false || c["confirmations"] != "1" {
+		t.Fatalf("held: confirmed %v with %v confirmations, want unconfirmed at 1 (of 2)", c["confirmed"], c["confirmations"])
+	}
+	control("/sandbox/hold?on=false")
+	if c := s.get("CheckPayment", ref); c["confirmed"] != true {
+		t.Fatalf("released: confirmed %v (%v confirmations), want confirmed", c["confirmed"], c["confirmations"])
+	}
+}
