@@ -512,8 +512,8 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *drive
 
 func (e *Engine) noteReachability(prov string, err error) {
 	was := e.online[prov]
-	now := err == nil || !errors.Is(err, driver.ErrUnreachable)
-	e.online[prov] = now
+	// An answer that needs a person came from a provider that answers.
+	now := err == nil || !errors.Is(err, driver.ErrUnreachable) || driver.AttentionOf(err) != ""
 	if was != now {
 		e.log.Warn("provider reachability changed", "provider", prov, "online", now)
 		e.ui.show()

@@ -116,6 +116,13 @@ func (e *Engine) start(t *track) {
 	}
 	e.ui.waiting(t)
 	e.call(t, "start", e.providers[t.p.Provider].Start, func(u driver.Update, err error) {
+		if a := driver.AttentionOf(err); a != "" {
+			// The provider has the payment but a person must look (an amount that
+			// differs): keep it open, flagged and on screen, and ask again.
+			u.Remote, u.Attention, u.Detail = driver.RemotePending, a, "Needs attention: "+a
+			e.apply(t, u)
+			return
+		}
 		if err != nil && !errors.Is(err, driver.ErrUnreachable) {
 			e.finish(t, store.StateFailed, driver.CashierMessage(err))
 			return
@@ -152,6 +159,10 @@ func (e *Engine) check(t *track) {
 	e.call(t, "check", e.providers[t.p.Provider].Check, func(u driver.Update, err error) {
 		if err != nil {
 			e.backoff(t)
+			if a := driver.AttentionOf(err); a != "" {
+				e.flagged(t, a)
+				return
+			}
 			if !errors.Is(err, driver.ErrUnreachable) {
 				e.log.Warn("check failed", "payment", t.p.ID, "err", err)
 			}
@@ -293,13 +304,7 @@ func (e *Engine) apply(t *track, u driver.Update) {
 	if u.Detail != "" {
 		p.Detail = u.Detail
 	}
-	if u.Paid.Currency != "" && u.Paid != p.Amount {
-		if u.Paid.Currency != p.Amount.Currency || u.Paid.Minor <= 0 || u.Paid.Minor > p.Amount.Minor {
-			e.log.Error("provider reports a paid amount that does not fit the payment; ignored", "payment", p.ID, "paid", u.Paid.String())
-		} else {
-			p.Settled = u.Paid
-		}
-	}
+	e.applyAttention(t, u)
 	if len(u.Lines) == 0 && u.Remote == driver.RemotePending {
 		u.Lines = t.upd.Lines // keep what the provider said at start (amount, address)
 	}
@@ -355,6 +360,47 @@ func (e *Engine) apply(t *track, u driver.Update) {
 	}
 	e.notify(t)
 	e.ui.changed(t)
+}
+
+// applyAttention records what the provider says a person must look at (u.Attention,
+// the provider's latest word) and a paid amount that is not the amount asked: less is
+// recorded as settled (an underpayment, flagged unless the cashier accepted it), more
+// is recorded as what arrived and flagged.
+func (e *Engine) applyAttention(t *track, u driver.Update) {
+	p := t.p
+	was := p.Attention
+	p.Attention = u.Attention
+	if u.Paid.Currency != "" && u.Paid != p.Amount {
+		switch {
+		case u.Paid.Currency != p.Amount.Currency || u.Paid.Minor <= 0:
+			e.log.Error("provider reports a paid amount that does not fit the payment; ignored", "payment", p.ID, "paid", u.Paid.String())
+			p.Attention = orText(p.Attention, "Paid amount not understood")
+		case u.Paid.Minor < p.Amount.Minor:
+			p.Settled = u.Paid
+			if u.Remote == driver.RemotePaid && p.Decision != store.DecisionAccepted {
+				p.Attention = orText(p.Attention, "Underpaid")
+			}
+		default:
+			p.Settled = u.Paid
+			p.Attention = orText(p.Attention, "Overpaid")
+		}
+	}
+	if p.Attention != "" && p.Attention != was {
+		e.log.Warn("payment needs attention", "payment", p.ID, "provider", p.Provider, "attention", p.Attention)
+	}
+}
+
+// flagged records that a provider call answered with an error that needs a person
+// (driver.Attentioner): the payment stays open, is flagged and shown, and is asked again.
+func (e *Engine) flagged(t *track, reason string) {
+	p := t.p
+	if p.Attention != reason {
+		e.log.Warn("payment needs attention", "payment", p.ID, "provider", p.Provider, "attention", reason)
+	}
+	p.Attention = reason
+	p.Detail = "Needs attention: " + reason
+	e.save(p)
+	e.ui.show()
 }
 
 func orText(s, def string) string {

@@ -68,6 +68,7 @@ func (e *Engine) paymentReceipt(p *store.Payment, kind receipt.Kind, reprint boo
 	if p.Reason != "" && p.State != store.StatePaid {
 		ls = append(ls, receipt.Line{Text: p.Reason, Align: receipt.Center})
 	}
+	ls = append(ls, attentionLines(p)...)
 	if p.Refunded > 0 {
 		ls = append(ls, receipt.Line{Text: "Refunded", Right: money.New(p.Refunded, p.Amount.Currency).String()})
 	}
@@ -129,6 +130,26 @@ func (e *Engine) reportReceipt(rep Report) receipt.Receipt {
 		}
 	}
 	return receipt.Receipt{Kind: receipt.EndOfDay, Lines: ls, Cut: true}
+}
+
+// attentionLines are a payment receipt's lines for a paid amount that is not the amount
+// asked and for a payment flagged for a person (Payment.Attention); none otherwise. Kept
+// apart from the rest of the layout on purpose.
+func attentionLines(p *store.Payment) []receipt.Line {
+	var ls []receipt.Line
+	if p.State == store.StatePaid {
+		paid := p.Paid()
+		switch {
+		case paid.Minor < p.Amount.Minor:
+			ls = append(ls, receipt.Line{Text: "PAID LESS THAN ASKED: paid " + paid.String() + " of " + p.Amount.String(), Align: receipt.Center, Bold: true})
+		case paid.Minor > p.Amount.Minor:
+			ls = append(ls, receipt.Line{Text: "PAID MORE THAN ASKED: paid " + paid.String() + " of " + p.Amount.String(), Align: receipt.Center, Bold: true})
+		}
+	}
+	if p.Attention != "" {
+		ls = append(ls, receipt.Line{Text: "NEEDS ATTENTION: " + p.Attention, Align: receipt.Center, Bold: true})
+	}
+	return ls
 }
 
 // fmtReceipt formats a receipt number as printed and sent to the register (4 digits).

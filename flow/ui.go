@@ -129,6 +129,9 @@ func (u *ui) paymentScreen(t *track) screen.Screen {
 		status = t.note
 	}
 	lines := nonEmpty(status)
+	if a := "Needs attention: " + p.Attention; p.Attention != "" && status != a {
+		lines = append([]string{a}, lines...)
+	}
 	if ul := t.upd.Lines; len(ul) > 0 {
 		lines = append(append([]string{ul[0]}, lines...), ul[1:]...)
 	}
@@ -256,7 +259,35 @@ func (u *ui) result(p *store.Payment) {
 	u.shown = screen.Screen{Kind: kind, Title: title, Amount: p.Amount.String(), Provider: p.Provider, Lines: lines}
 	u.mode = modeResult
 	u.until = u.e.now().Add(u.e.cfg.ResultHold)
+	u.attention(p)
 }
+
+// attention adds to the result screen of p what a person must look at: a paid amount
+// that is not the amount asked, the provider's reason. Such a result stays on screen
+// until a key acknowledges it.
+func (u *ui) attention(p *store.Payment) {
+	var lines []string
+	if paid := p.Paid(); p.State == store.StatePaid && paid != p.Amount {
+		lines = append(lines, "Paid "+paid.String()+" of "+p.Amount.String())
+		if paid.Minor < p.Amount.Minor {
+			u.shown.Title = "Paid less than asked"
+		} else {
+			u.shown.Title = "Paid more than asked"
+		}
+	}
+	if p.Attention != "" {
+		lines = append(lines, "Needs attention: "+p.Attention)
+	}
+	if len(lines) == 0 {
+		return
+	}
+	u.shown.Lines = append(lines, u.shown.Lines...)
+	u.shown.Hint = "OK = seen"
+	u.until = u.e.now().Add(attentionHold)
+}
+
+// attentionHold is how long a flagged result stays on screen when no key acknowledges it.
+const attentionHold = 12 * time.Hour
 
 // untracked: the engine stopped following t.
 func (u *ui) untracked(t *track) {
