@@ -48,7 +48,7 @@ type paymentLine struct {
 	PaidLate  bool      `json:"paid_late,omitempty"`
 	Unconf    bool      `json:"unconfirmed,omitempty"`
 	Refunded  int64     `json:"refunded_minor,omitempty"`
-	Paid      string    `json:"paid,omitempty"` // what it settled for, when not the amount asked (underpayment, overpayment)
+	Paid      string    `json:"paid,omitempty"`      // what it settled for, when not the amount asked (underpayment, overpayment)
 	Attention string    `json:"attention,omitempty"` // why a person must look at it
 	Created   time.Time `json:"created"`
 	Updated   time.Time `json:"updated"`

@@ -45,7 +45,7 @@ type settlement struct {
 	// invoice amount when the gateway gives one above the amount asked, else the amount
 	// asked scaled by received/asked crypto); zero otherwise.
 	arrived money.Amount
-	lines []string
+	lines   []string
 }
 
 // settle works out what a confirmed payment settled for (see the package doc, Money).
