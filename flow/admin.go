@@ -25,6 +25,9 @@ type Status struct {
 	// Attention lists every open payment and every one of the last attentionRecent
 	// payments that needs a person (store.Payment.Attention), newest first.
 	Attention []*store.Payment `json:"attention,omitempty"`
+	// Checking counts the payments whose create outcome is unknown and still being asked
+	// (store.Payment.Checking): "checking", never failed for a fault.
+	Checking int `json:"checking"`
 }
 
 // attentionRecent is how many of the newest stored payments status looks through for
@@ -47,6 +50,11 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		s.Open, s.Refunds, s.Outbox = len(e.tracks), len(e.refunds), len(e.jobs)
 		s.InFlight = e.inFlight()
 		s.Attention = e.needAttention()
+		for _, t := range e.tracks {
+			if t.p.Checking {
+				s.Checking++
+			}
+		}
 	})
 	return s, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/terminald/terminald/driver"
@@ -138,5 +139,59 @@ func TestAttentionAtCreateKeepsPaymentFlagged(t *testing.T) {
 	}
 	if s := r.disp.last(); s.Kind == screen.Offline || !strings.Contains(strings.Join(s.Lines, "|"), "Needs attention") {
 		t.Fatalf("screen = %+v, want the payment with its attention line", s)
+	}
+}
+
+// A fault at create (outcome unknown) is followed by a check; the provider has the
+// payment, so it goes on as if the create had answered: no cancel, no second create.
+func TestCreateFaultIsAskedThenContinues(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil)
+	r.prov.start = func(*driver.Payment) (driver.Update, error) {
+		return driver.Update{}, fmt.Errorf("read: connection reset: %w", driver.ErrUnreachable)
+	}
+	r.prov.checkFn = func(p *driver.Payment) (driver.Update, error) {
+		return driver.Update{Remote: driver.RemotePending, ProviderID: "X" + p.ID, QR: "https://pay.example/" + p.ID}, nil
+	}
+	r.run()
+	r.keys("1000\n")
+	r.waitFor("QR", func() bool { return r.disp.last().Kind == screen.QR })
+	if p := r.payment(); p.State != store.StateAwaiting || p.Checking || p.Abandon != store.AbandonNone {
+		t.Fatalf("payment = %+v, want awaiting, no longer checking, not abandoned", p)
+	}
+	r.prov.set(func() {
+		r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
+	})
+	r.waitFor("paid", r.state(store.StatePaid))
+	if n, c := r.prov.count("start"), r.prov.count("cancel"); n != 1 || c != 0 {
+		t.Fatalf("%d creates and %d cancels, want 1 and 0", n, c)
+	}
+}
+
+// The check after a faulty create shows the provider never got it: the same create is
+// sent again (same reference) and the sale goes on.
+func TestCreateNeverReceivedIsSentAgain(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil)
+	var mu sync.Mutex
+	var ids []string
+	r.prov.start = func(p *driver.Payment) (driver.Update, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		ids = append(ids, p.ID)
+		if len(ids) == 1 {
+			return driver.Update{}, fmt.Errorf("503: %w", driver.ErrUnreachable)
+		}
+		return driver.Update{Remote: driver.RemotePending, QR: "q"}, nil
+	}
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemoteNotFound}, nil }
+	r.run()
+	r.keys("1000\n")
+	r.waitFor("QR", func() bool { return r.disp.last().Kind == screen.QR })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ids) != 2 || ids[0] != ids[1] {
+		t.Fatalf("creates %v, want the same reference twice", ids)
+	}
+	if p := r.payment(); p.State != store.StateAwaiting {
+		t.Fatalf("payment %s, want awaiting", p.State)
 	}
 }

@@ -207,6 +207,9 @@ type track struct {
 	// acceptPending: the cashier accepted an underpayment while a call was under way.
 	acceptPending bool
 	noteUntil     time.Time
+	// starts counts the create calls sent again after a check found the provider never
+	// got the payment (see maxStarts).
+	starts int
 }
 
 // rtrack is the in-memory companion of one open refund.
@@ -514,6 +517,7 @@ func (e *Engine) noteReachability(prov string, err error) {
 	was := e.online[prov]
 	// An answer that needs a person came from a provider that answers.
 	now := err == nil || !errors.Is(err, driver.ErrUnreachable) || driver.AttentionOf(err) != ""
+	e.online[prov] = now
 	if was != now {
 		e.log.Warn("provider reachability changed", "provider", prov, "online", now)
 		e.ui.show()

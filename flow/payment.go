@@ -128,14 +128,15 @@ func (e *Engine) start(t *track) {
 			return
 		}
 		if err != nil {
-			// Unknown outcome: the provider may or may not have the payment. Keep it
-			// open and find out in the background; the customer is told to try again.
-			e.log.Warn("create: provider unreachable; reconciling in background", "payment", t.p.ID, "err", err)
+			// Unknown outcome (a fault, not an answer): the provider may or may not have
+			// the payment. Ask it (Check finds it by its reference) and continue from its
+			// answer; meanwhile the payment stays on screen as "checking", never failed.
+			e.log.Warn("create: outcome unknown; asking the provider", "payment", t.p.ID, "err", err)
+			t.p.Checking = true
 			t.nextCheck = e.now().Add(e.cfg.PollMin)
 			t.interval = e.cfg.PollMin
-			t.p.Abandon = store.AbandonOffline
 			e.save(t.p)
-			e.ui.createdOffline(t)
+			e.ui.show()
 			e.notify(t)
 			return
 		}
@@ -204,6 +205,11 @@ func (e *Engine) cancel(t *track) {
 	}
 	if err := e.save(t.p); err != nil {
 		return
+	}
+	if t.p.State == store.StateCreating && t.p.Checking && t.foreground {
+		// The create's outcome is still being asked: the cashier need not wait for
+		// it. The cancel is sent once the provider answers.
+		e.ui.cancelPending(t)
 	}
 	if t.busy {
 		return // picked up when the call under way returns (see apply)
@@ -289,9 +295,14 @@ func (e *Engine) decline(t *track) {
 	e.cancel(t)
 }
 
+// maxStarts bounds how often a create is sent again after a check found that the
+// provider never got it.
+const maxStarts = 3
+
 // apply takes a provider update for t.
 func (e *Engine) apply(t *track, u driver.Update) {
 	p := t.p
+	p.Checking = false // the provider answered
 	if u.ProviderID != "" {
 		p.ProviderID = u.ProviderID
 	}
@@ -323,6 +334,14 @@ func (e *Engine) apply(t *track, u driver.Update) {
 		e.finish(t, store.StateCancelled, "Cancelled")
 		return
 	case driver.RemoteNotFound:
+		if p.State == store.StateCreating && !t.busy && !cancelRequested(p) && !e.recovering && t.starts < maxStarts {
+			// The check after a create whose outcome was unknown shows the provider never
+			// got it: send the same create again, with the same reference.
+			t.starts++
+			e.log.Info("create never reached the provider; sending it again", "payment", p.ID, "attempt", t.starts+1)
+			e.start(t)
+			return
+		}
 		if p.State == store.StateCreating || p.State == store.StateNew {
 			e.finish(t, store.StateFailed, "Not received by provider")
 			return

@@ -103,7 +103,11 @@ func (u *ui) screen() screen.Screen {
 		}
 		return s
 	case modeWait:
-		return screen.Screen{Kind: screen.Wait, Title: "Please wait", Amount: u.amount.String(), Provider: u.currentProvider(), Hint: "X = cancel"}
+		s := screen.Screen{Kind: screen.Wait, Title: "Please wait", Amount: u.amount.String(), Provider: u.currentProvider(), Hint: "X = cancel"}
+		if t := u.current(); t != nil && t.p.Checking {
+			s.Lines = []string{"Checking with " + t.p.Provider + "..."}
+		}
+		return s
 	case modeAwait, modeDecision:
 		t := u.current()
 		if t == nil {
@@ -300,15 +304,6 @@ func (u *ui) untracked(t *track) {
 func (u *ui) offline(prov string) {
 	u.hold(modeMessage, screen.Screen{Kind: screen.Offline, Title: "Offline", Provider: prov,
 		Lines: []string{prov + " cannot be reached.", "Try again in a moment."}, Hint: "OK = back"})
-}
-
-// createdOffline: t's create call did not reach its provider; it is reconciled in the
-// background and the cashier is told to try again.
-func (u *ui) createdOffline(t *track) {
-	if t.foreground {
-		u.release(t)
-		u.offline(t.p.Provider)
-	}
 }
 
 // cancelPending: t's cancel waits for its provider; t goes on in the background.

@@ -114,6 +114,9 @@ type Payment struct {
 	// short reason, e.g. "Underpaid", "Overpaid", "Amount differs at Accrue"). Shown on the
 	// terminal, in status and payments, and printed.
 	Attention string `json:"attention,omitempty"`
+	// Checking: the outcome of the create call is unknown (a fault, not an answer): the
+	// engine asks the provider until it answers, shows "checking", never fails it for that.
+	Checking bool `json:"checking,omitempty"`
 
 	// Seq is the payment's sequence number: its place in the order of payments (newest
 	// = highest), assigned by the store when the payment is first written and filled in
