@@ -54,7 +54,9 @@ func TestRestartReleasesUncapturedPayments(t *testing.T) {
 				return driver.Update{Remote: driver.RemotePaid}, nil
 			}},
 		{"acountpay mid-create", &store.Payment{ID: "T1-000003-aa", State: store.StateCreating, Source: "keypad"},
-			func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePending, QR: "q"}, nil }},
+			func(*driver.Payment) (driver.Update, error) {
+				return driver.Update{Remote: driver.RemotePending, QR: "q"}, nil
+			}},
 		{"crypto register payment", &store.Payment{ID: "T1-000004-aa", State: store.StateAwaiting, Source: "ecr", ECR: store.ECRPending, QR: "bitcoin:x"},
 			func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePending}, nil }},
 	}
