@@ -38,6 +38,8 @@ func TestRestartReleasesUncapturedPayments(t *testing.T) {
 		p    *store.Payment
 		// check is the provider's Check.
 		check func(p *driver.Payment) (driver.Update, error)
+		// noCancel: the provider has no cancel (AcountPay): cancelled here and watched.
+		noCancel bool
 	}{
 		{"accrue mid-create", &store.Payment{ID: "T1-000001-aa", State: store.StateCreating, Source: "keypad"},
 			func(p *driver.Payment) (driver.Update, error) {
@@ -45,26 +47,29 @@ func TestRestartReleasesUncapturedPayments(t *testing.T) {
 					return driver.Update{Remote: driver.RemotePending, Detail: "Cancelling at Accrue"}, nil
 				}
 				return driver.Update{Remote: driver.RemotePaid}, nil // authorized and captured
-			}},
+			}, false},
 		{"accrue register payment", &store.Payment{ID: "T1-000002-aa", State: store.StateAwaiting, Source: "ecr", ECR: store.ECRPending},
 			func(p *driver.Payment) (driver.Update, error) {
 				if p.CancelRequested() {
 					return driver.Update{Remote: driver.RemotePending}, nil
 				}
 				return driver.Update{Remote: driver.RemotePaid}, nil
-			}},
+			}, false},
 		{"acountpay mid-create", &store.Payment{ID: "T1-000003-aa", State: store.StateCreating, Source: "keypad"},
 			func(*driver.Payment) (driver.Update, error) {
 				return driver.Update{Remote: driver.RemotePending, QR: "q"}, nil
-			}},
+			}, true},
 		{"crypto register payment", &store.Payment{ID: "T1-000004-aa", State: store.StateAwaiting, Source: "ecr", ECR: store.ECRPending, QR: "bitcoin:x"},
-			func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePending}, nil }},
+			func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePending}, nil }, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := crashed(t, tc.p)
 			r.prov.checkFn = tc.check
 			r.prov.cancelFn = func(*driver.Payment) (driver.Update, error) {
+				if tc.noCancel {
+					return driver.Update{}, driver.ErrCannotCancel
+				}
 				return driver.Update{Remote: driver.RemoteCancelled}, nil
 			}
 			r.run()
@@ -73,8 +78,12 @@ func TestRestartReleasesUncapturedPayments(t *testing.T) {
 			if k := r.prn.printed()[0].Kind; k != receipt.Slip {
 				t.Fatalf("printed %s, want a slip", k)
 			}
-			if p := r.payment(); p.Abandon != store.AbandonRestart || r.prov.count("cancel") != 1 {
+			p := r.payment()
+			if p.Abandon != store.AbandonRestart || r.prov.count("cancel") != 1 {
 				t.Fatalf("payment %+v, %d cancels; want released at the provider once", p, r.prov.count("cancel"))
+			}
+			if watched := !p.WatchUntil.IsZero(); watched != tc.noCancel {
+				t.Fatalf("watched for a late payment: %v, want %v", watched, tc.noCancel)
 			}
 		})
 	}
