@@ -74,7 +74,9 @@ func hangUp(w http.ResponseWriter) {
 
 func (f *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	kind := ""
-	if !strings.HasPrefix(r.URL.Path, "/sandbox/") { // the simulated customer's own calls pass
+	// The simulated customer's own calls (crypto's /sandbox/pay, AcountPay's bank page
+	// /pay/...) pass: the faults are between the terminal and its provider.
+	if !strings.HasPrefix(r.URL.Path, "/sandbox/") && !strings.HasPrefix(r.URL.Path, "/pay/") {
 		kind = f.pick()
 	}
 	switch kind {
