@@ -197,7 +197,7 @@ func TestSoak(t *testing.T) {
 
 		ps := payments(t, d.state)
 		paid, open, doubled := 0, 0, 0
-		refs := map[string]int{}
+		refs, notPaid := map[string]int{}, map[string]int{}
 		for _, p := range ps {
 			switch p.State {
 			case "paid":
@@ -209,14 +209,15 @@ func TestSoak(t *testing.T) {
 					}
 				}
 			case "failed", "expired", "cancelled":
+				notPaid[p.State]++
 			default:
 				open++
 			}
 		}
 		dup := unlabelledDuplicates(t, d.rfile)
 		violations += open + doubled + dup
-		report = append(report, fmt.Sprintf("%-9s payments %3d  paid %3d (%3.0f%%)  kills %3d  runs not settled in 90s %d  faults %4d %v  left non-final %d  doubled %d  unlabelled duplicate receipts %d",
-			pv.name, len(ps), paid, 100*float64(paid)/float64(max(len(ps), 1)), kills, unsettled, fp.total(), fp.counts, open, doubled, dup))
+		report = append(report, fmt.Sprintf("%-9s payments %3d  paid %3d (%3.0f%%)  not paid %v  kills %3d  runs not settled in 90s %d  faults %4d %v  left non-final %d  doubled %d  unlabelled duplicate receipts %d",
+			pv.name, len(ps), paid, 100*float64(paid)/float64(max(len(ps), 1)), notPaid, kills, unsettled, fp.total(), fp.counts, open, doubled, dup))
 	}
 	for _, l := range report {
 		t.Log(l)
