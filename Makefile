@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 BIN       := bin
 PKGS      := ./...
 
-.PHONY: all run build build-sim cross test test-unit test-arm64 stress vet fmt-check bench fuzz deb check-deb verify-unit screens clean tools
+.PHONY: all run build build-sim cross test test-unit test-arm64 stress soak vet fmt-check bench fuzz deb check-deb verify-unit screens clean tools
 
 all: build
 
@@ -52,6 +52,13 @@ test-unit:
 
 ## stress: hunt flaky tests: the race-enabled suite 20 times over, the engine and
 ## daemon packages (concurrency and end-to-end runs) 100 times over
+## soak: the crash-and-fault soak (not in make test): the built simulator against each
+## provider's standalone sandbox behind a fault-injecting proxy (20% of calls), killed
+## with SIGKILL at random points; prints kills, faults, paid share, violations.
+## SOAK_PAYMENTS (per provider, default 10) and SOAK_SEED size and seed it.
+soak:
+	$(GO) test $(SIMTAGS),soak -run TestSoak -count=1 -v -timeout 60m ./cmd/terminald
+
 STRESS_COUNT     ?= 20
 STRESS_COUNT_HOT ?= 100
 STRESS_HOT       := ./flow ./cmd/terminald

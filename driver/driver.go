@@ -11,6 +11,13 @@
 // Errors: a provider wraps ErrUnreachable when the outcome of a call is unknown (network
 // error, timeout, 5xx or 429 after bounded retries) and ErrCannotCancel (or
 // ErrPaymentInProgress) when it cannot cancel; the engine matches them with errors.Is.
+//
+// Attention: an answer a person must look at (an amount that differs, a status word not
+// understood, a confirmed payment with nothing received) is reported either as
+// Update.Attention (with the update's Remote) or, when no outcome can be reported, as an
+// error carrying an Attentioner (AttentionError); the engine keeps such a payment open,
+// records the reason in the payment's record and shows it on the terminal, in status and
+// on the receipt.
 package driver
 
 import (
@@ -56,8 +63,14 @@ type Update struct {
 	Reason     string    // why it failed, for the cashier (short)
 	Lines      []string  // extra lines for the screen, e.g. received vs expected on underpayment
 	// Paid is what was received in the payment's currency when it is not the amount
-	// asked (an accepted underpayment); zero otherwise.
+	// asked: less (an accepted or gateway-settled underpayment) or more (an overpayment);
+	// zero otherwise.
 	Paid money.Amount
+	// Attention, when set, is a short reason a person must look at this payment (e.g.
+	// "Underpaid", "Overpaid", "Unknown status \"x\""). The engine records it with the
+	// payment, shows it and prints it. Each update says it anew: an update without it
+	// clears an earlier one (the provider's latest word counts).
+	Attention string
 }
 
 // Payment is a provider's view of one payment. The engine builds it for each call; the
@@ -238,6 +251,45 @@ func RetryAfter(err error) time.Duration {
 		return ra.After
 	}
 	return 0
+}
+
+// Attentioner is implemented by provider errors for an answer the provider understood
+// but cannot take as an outcome: a person must look (a confirmed crypto payment with
+// nothing received, an amount that differs from the sale). The engine keeps the payment
+// open, asks again, and records and shows Attention; the provider counts as reachable.
+type Attentioner interface {
+	Attention() string
+}
+
+// AttentionError wraps Err (the cause) with Reason, a short text for the cashier of why
+// a person must look at the payment. It implements Attentioner.
+type AttentionError struct {
+	Reason string // short, e.g. "Amount differs at Accrue"
+	Err    error
+}
+
+// Error implements error.
+func (e *AttentionError) Error() string {
+	if e.Err == nil {
+		return "needs attention: " + e.Reason
+	}
+	return e.Err.Error() + " (needs attention: " + e.Reason + ")"
+}
+
+// Unwrap returns the cause.
+func (e *AttentionError) Unwrap() error { return e.Err }
+
+// Attention returns Reason.
+func (e *AttentionError) Attention() string { return e.Reason }
+
+// AttentionOf returns the attention reason err carries (an Attentioner in its chain),
+// or "" when it carries none.
+func AttentionOf(err error) string {
+	var a Attentioner
+	if err != nil && errors.As(err, &a) {
+		return a.Attention()
+	}
+	return ""
 }
 
 // CashierMessager is implemented by provider errors that carry a short message fit for

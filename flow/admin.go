@@ -22,7 +22,17 @@ type Status struct {
 	InFlight  int             `json:"in_flight"`     // not final (whatever the abandon reason)
 	Refunds   int             `json:"open_refunds"`
 	Outbox    int             `json:"outbox_jobs"`
+	// Attention lists every open payment and every one of the last attentionRecent
+	// payments that needs a person (store.Payment.Attention), newest first.
+	Attention []*store.Payment `json:"attention,omitempty"`
+	// Checking counts the payments whose create outcome is unknown and still being asked
+	// (store.Payment.Checking): "checking", never failed for a fault.
+	Checking int `json:"checking"`
 }
+
+// attentionRecent is how many of the newest stored payments status looks through for
+// flagged ones (open payments are always included).
+const attentionRecent = 200
 
 // Status returns a snapshot of the terminal.
 func (e *Engine) Status(ctx context.Context) (Status, error) {
@@ -39,8 +49,37 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		}
 		s.Open, s.Refunds, s.Outbox = len(e.tracks), len(e.refunds), len(e.jobs)
 		s.InFlight = e.inFlight()
+		s.Attention = e.needAttention()
+		for _, t := range e.tracks {
+			if t.p.Checking {
+				s.Checking++
+			}
+		}
 	})
 	return s, err
+}
+
+// needAttention returns the open and recent payments flagged for a person, newest first.
+func (e *Engine) needAttention() []*store.Payment {
+	var out []*store.Payment
+	seen := map[string]bool{}
+	for _, t := range e.tracks {
+		if t.p.Attention != "" {
+			out = append(out, t.p.Clone())
+			seen[t.p.ID] = true
+		}
+	}
+	recent, err := List(e.st, attentionRecent)
+	if err != nil {
+		e.log.Warn("status: list recent payments", "err", err)
+	}
+	for _, p := range recent {
+		if p.Attention != "" && !seen[p.ID] {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out
 }
 
 // Payments returns up to limit payments, newest first.

@@ -246,6 +246,9 @@ type track struct {
 	acceptPending bool
 	noteUntil     time.Time
 	saved         *store.Payment // the record as last committed; save skips a write that changes nothing
+	// starts counts the create calls sent again after a check found the provider never
+	// got the payment (see maxStarts).
+	starts int
 }
 
 // rtrack is the in-memory companion of one open refund.
@@ -571,7 +574,8 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *drive
 
 func (e *Engine) noteReachability(prov string, err error) {
 	was := e.online[prov]
-	now := err == nil || !errors.Is(err, driver.ErrUnreachable)
+	// An answer that needs a person came from a provider that answers.
+	now := err == nil || !errors.Is(err, driver.ErrUnreachable) || driver.AttentionOf(err) != ""
 	e.online[prov] = now
 	if was != now {
 		e.log.Warn("provider reachability changed", "provider", prov, "online", now)

@@ -338,10 +338,22 @@ func TestProviderUnreachableAtCreate(t *testing.T) {
 	r.prov.pingErr = fmt.Errorf("dial: %w", driver.ErrUnreachable)
 	r.run()
 	r.keys("500\n")
-	r.waitFor("offline screen", func() bool { return r.disp.last().Kind == screen.Offline })
-	if p := r.payment(); p.State != store.StateCreating {
-		t.Fatalf("payment after unreachable create = %s, want still creating (outcome unknown)", p.State)
+	// The outcome is unknown: the payment stays on screen as "checking" while the
+	// provider is asked, never failed for the fault.
+	r.waitFor("checking screen", func() bool {
+		s := r.disp.last()
+		return s.Kind == screen.Wait && len(s.Lines) == 1 && s.Lines[0] == "Checking with script..."
+	})
+	r.waitFor("asked", func() bool { return r.prov.count("check") >= 1 })
+	if p := r.payment(); p.State != store.StateCreating || !p.Checking {
+		t.Fatalf("payment after unreachable create = %s (checking %v), want still creating and checking", p.State, p.Checking)
 	}
+	if s, _ := r.e.Status(context.Background()); s.Checking != 1 {
+		t.Fatalf("status checking = %d, want 1", s.Checking)
+	}
+	// The cashier gives up waiting: the cancel is sent once the provider answers.
+	r.keys("x")
+	r.waitFor("cancel pending", func() bool { return r.disp.last().Title == "Cancel pending" })
 	// A second payment while offline is refused at once, before any provider call.
 	starts := r.prov.count("start")
 	r.keys("700\n")

@@ -160,7 +160,7 @@ func receiptKind(p *store.Payment) receipt.Kind {
 		return receipt.Unconfirmed
 	case p.State == store.StatePaid && p.PaidLate:
 		return receipt.LatePaid
-	case p.State == store.StatePaid && p.Decision == store.DecisionAccepted:
+	case p.State == store.StatePaid && (p.Decision == store.DecisionAccepted || p.Paid().Minor < p.Amount.Minor):
 		return receipt.Underpaid
 	case p.State == store.StatePaid:
 		return receipt.Sale

@@ -117,19 +117,27 @@ func (e *Engine) start(t *track) {
 	}
 	e.ui.waiting(t)
 	e.call(t, "start", e.providers[t.p.Provider].Start, func(u driver.Update, err error) {
+		if a := driver.AttentionOf(err); a != "" {
+			// The provider has the payment but a person must look (an amount that
+			// differs): keep it open, flagged and on screen, and ask again.
+			u.Remote, u.Attention, u.Detail = driver.RemotePending, a, "Needs attention: "+a
+			e.apply(t, u)
+			return
+		}
 		if err != nil && !errors.Is(err, driver.ErrUnreachable) {
 			e.finish(t, store.StateFailed, driver.CashierMessage(err))
 			return
 		}
 		if err != nil {
-			// Unknown outcome: the provider may or may not have the payment. Keep it
-			// open and find out in the background; the customer is told to try again.
-			e.log.Warn("create: provider unreachable; reconciling in background", "payment", t.p.ID, "err", err)
+			// Unknown outcome (a fault, not an answer): the provider may or may not have
+			// the payment. Ask it (Check finds it by its reference) and continue from its
+			// answer; meanwhile the payment stays on screen as "checking", never failed.
+			e.log.Warn("create: outcome unknown; asking the provider", "payment", t.p.ID, "err", err)
+			t.p.Checking = true
 			t.interval = 0
 			e.schedule(t, err)
-			t.p.Abandon = store.AbandonOffline
 			e.save(t.p)
-			e.ui.createdOffline(t)
+			e.ui.show()
 			e.notify(t)
 			return
 		}
@@ -153,6 +161,10 @@ func (e *Engine) check(t *track) {
 	e.call(t, "check", e.providers[t.p.Provider].Check, func(u driver.Update, err error) {
 		if err != nil {
 			e.schedule(t, err)
+			if a := driver.AttentionOf(err); a != "" {
+				e.flagged(t, a)
+				return
+			}
 			if !errors.Is(err, driver.ErrUnreachable) {
 				e.log.Warn("check failed", "payment", t.p.ID, "err", err)
 			}
@@ -181,6 +193,11 @@ func (e *Engine) cancel(t *track) {
 	}
 	if err := e.save(t.p); err != nil {
 		return
+	}
+	if t.p.State == store.StateCreating && t.p.Checking && t.foreground {
+		// The create's outcome is still being asked: the cashier need not wait for
+		// it. The cancel is sent once the provider answers.
+		e.ui.cancelPending(t)
 	}
 	if t.busy {
 		return // picked up when the call under way returns (see apply)
@@ -267,9 +284,14 @@ func (e *Engine) decline(t *track) {
 	e.cancel(t)
 }
 
+// maxStarts bounds how often a create is sent again after a check found that the
+// provider never got it.
+const maxStarts = 3
+
 // apply takes a provider update for t.
 func (e *Engine) apply(t *track, u driver.Update) {
 	p := t.p
+	p.Checking = false // the provider answered
 	if u.ProviderID != "" {
 		p.ProviderID = u.ProviderID
 	}
@@ -282,13 +304,7 @@ func (e *Engine) apply(t *track, u driver.Update) {
 	if u.Detail != "" {
 		p.Detail = u.Detail
 	}
-	if u.Paid.Currency != "" && u.Paid != p.Amount {
-		if u.Paid.Currency != p.Amount.Currency || u.Paid.Minor <= 0 || u.Paid.Minor > p.Amount.Minor {
-			e.log.Error("provider reports a paid amount that does not fit the payment; ignored", "payment", p.ID, "paid", u.Paid.String())
-		} else {
-			p.Settled = u.Paid
-		}
-	}
+	e.applyAttention(t, u)
 	if len(u.Lines) == 0 && u.Remote == driver.RemotePending {
 		u.Lines = t.upd.Lines // keep what the provider said at start (amount, address)
 	}
@@ -307,6 +323,14 @@ func (e *Engine) apply(t *track, u driver.Update) {
 		e.finish(t, store.StateCancelled, "Cancelled")
 		return
 	case driver.RemoteNotFound:
+		if p.State == store.StateCreating && !t.busy && !cancelRequested(p) && !e.recovering && t.starts < maxStarts {
+			// The check after a create whose outcome was unknown shows the provider never
+			// got it: send the same create again, with the same reference.
+			t.starts++
+			e.log.Info("create never reached the provider; sending it again", "payment", p.ID, "attempt", t.starts+1)
+			e.start(t)
+			return
+		}
 		if p.State == store.StateCreating || p.State == store.StateNew {
 			e.finish(t, store.StateFailed, "Not received by provider")
 			return
@@ -339,6 +363,47 @@ func (e *Engine) apply(t *track, u driver.Update) {
 	}
 	e.notify(t)
 	e.ui.changed(t)
+}
+
+// applyAttention records what the provider says a person must look at (u.Attention,
+// the provider's latest word) and a paid amount that is not the amount asked: less is
+// recorded as settled (an underpayment, flagged unless the cashier accepted it), more
+// is recorded as what arrived and flagged.
+func (e *Engine) applyAttention(t *track, u driver.Update) {
+	p := t.p
+	was := p.Attention
+	p.Attention = u.Attention
+	if u.Paid.Currency != "" && u.Paid != p.Amount {
+		switch {
+		case u.Paid.Currency != p.Amount.Currency || u.Paid.Minor <= 0:
+			e.log.Error("provider reports a paid amount that does not fit the payment; ignored", "payment", p.ID, "paid", u.Paid.String())
+			p.Attention = orText(p.Attention, "Paid amount not understood")
+		case u.Paid.Minor < p.Amount.Minor:
+			p.Settled = u.Paid
+			if u.Remote == driver.RemotePaid && p.Decision != store.DecisionAccepted {
+				p.Attention = orText(p.Attention, "Underpaid")
+			}
+		default:
+			p.Settled = u.Paid
+			p.Attention = orText(p.Attention, "Overpaid")
+		}
+	}
+	if p.Attention != "" && p.Attention != was {
+		e.log.Warn("payment needs attention", "payment", p.ID, "provider", p.Provider, "attention", p.Attention)
+	}
+}
+
+// flagged records that a provider call answered with an error that needs a person
+// (driver.Attentioner): the payment stays open, is flagged and shown, and is asked again.
+func (e *Engine) flagged(t *track, reason string) {
+	p := t.p
+	if p.Attention != reason {
+		e.log.Warn("payment needs attention", "payment", p.ID, "provider", p.Provider, "attention", reason)
+	}
+	p.Attention = reason
+	p.Detail = "Needs attention: " + reason
+	e.save(p)
+	e.ui.show()
 }
 
 func orText(s, def string) string {

@@ -100,6 +100,7 @@ func (e *Engine) paymentReceipt(p *store.Payment, kind receipt.Kind, reprint boo
 	if p.Reason != "" && p.State != store.StatePaid {
 		ls = append(ls, receipt.Line{Text: p.Reason, Align: receipt.Center})
 	}
+	ls = append(ls, e.attentionLines(p)...)
 	if p.Refunded > 0 {
 		ls = append(ls, receipt.Line{Text: e.t("receipt.refunded"), Right: e.money(money.New(p.Refunded, p.Amount.Currency))})
 	}
@@ -168,6 +169,29 @@ func (e *Engine) reportReceipt(rep Report) receipt.Receipt {
 		}
 	}
 	return receipt.Receipt{Kind: receipt.EndOfDay, Lines: ls, Cut: true}
+}
+
+// attentionLines are a payment receipt's lines for a paid amount that is not the amount
+// asked and for a payment flagged for a person (Payment.Attention); none otherwise. Kept
+// apart from the rest of the layout on purpose.
+func (e *Engine) attentionLines(p *store.Payment) []receipt.Line {
+	var ls []receipt.Line
+	line := func(text string) { ls = append(ls, receipt.Line{Text: text, Align: receipt.Center, Bold: true}) }
+	if p.State == store.StatePaid {
+		paid := p.Paid()
+		switch {
+		case paid.Minor < p.Amount.Minor:
+			line(e.t("receipt.paid_less"))
+			line(e.money(paid) + " " + e.t("receipt.of") + " " + e.money(p.Amount))
+		case paid.Minor > p.Amount.Minor:
+			line(e.t("receipt.paid_more"))
+			line(e.money(paid) + " " + e.t("receipt.of") + " " + e.money(p.Amount))
+		}
+	}
+	if p.Attention != "" {
+		line(e.t("receipt.needs_attention") + ": " + p.Attention)
+	}
+	return ls
 }
 
 // fmtReceipt formats a receipt number as printed and sent to the register (4 digits).

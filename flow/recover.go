@@ -35,7 +35,16 @@ func (e *Engine) recover(ctx context.Context) error {
 		e.refunds[r.ID] = &rtrack{r: r}
 	}
 	pending := 0
-	var newest *track
+	// The one payment whose customer may still be at the counter: the newest keypad
+	// payment whose QR was on screen. It is shown again and goes on.
+	var newest *store.Payment
+	for _, p := range open {
+		if p.State == store.StateAwaiting && p.Source != "ecr" && p.Abandon == store.AbandonNone &&
+			(newest == nil || p.CreatedAt.After(newest.CreatedAt)) {
+			newest = p
+		}
+	}
+	var resume *track
 	for _, p := range open {
 		t := &track{p: p, saved: p.Clone()}
 		if _, ok := e.providers[p.Provider]; !ok {
@@ -48,12 +57,18 @@ func (e *Engine) recover(ctx context.Context) error {
 			e.finish(t, store.StateCancelled, "Interrupted")
 			continue
 		}
-		if p.Source == "ecr" && !p.State.Final() {
-			// The register that asked for it is gone with the restart.
+		if p == newest {
+			resume = t
+		} else if !p.State.Final() && p.Abandon == store.AbandonNone {
+			// Same crash, same outcome, whatever the provider: nobody waits for this
+			// one any more (its register is gone, it was being created, or another
+			// was on screen). Abandoned before it is asked, so the provider moves no
+			// money on (driver.Payment.CancelRequested): already captured, it is kept
+			// and printed; else it is released at the provider and a slip printed.
 			p.Abandon = store.AbandonRestart
-		}
-		if p.State == store.StateAwaiting && p.Abandon == store.AbandonNone && (newest == nil || p.CreatedAt.After(newest.p.CreatedAt)) {
-			newest = t
+			if err := e.save(p); err != nil {
+				return fmt.Errorf("flow: recovery: %w", err)
+			}
 		}
 		pending++
 		e.check(t)
@@ -67,11 +82,11 @@ func (e *Engine) recover(ctx context.Context) error {
 		return err
 	}
 	// Every open payment whose check finished is now in a known state.
-	if newest != nil && e.tracks[newest.p.ID] != nil && newest.p.State == store.StateAwaiting {
-		e.ui.resume(newest)
+	if resume != nil && e.tracks[resume.p.ID] != nil && resume.p.State == store.StateAwaiting {
+		e.ui.resume(resume)
 	}
 	for _, t := range e.tracks {
-		if t != newest && t.p.State == store.StateAwaiting {
+		if t != resume && t.p.State == store.StateAwaiting {
 			// Nobody is in front of the terminal for these any more.
 			t.p.Abandon = store.AbandonRestart
 			e.cancel(t)

@@ -119,7 +119,11 @@ func (u *ui) modeScreen() screen.Screen {
 		}
 		return s
 	case modeWait:
-		return screen.Screen{Kind: screen.Wait, Title: "Please wait", Amount: u.amount.String(), Provider: u.currentProvider(), Hint: "X = cancel"}
+		s := screen.Screen{Kind: screen.Wait, Title: "Please wait", Amount: u.amount.String(), Provider: u.currentProvider(), Hint: "X = cancel"}
+		if t := u.current(); t != nil && t.p.Checking {
+			s.Lines = []string{"Checking with " + t.p.Provider + "..."}
+		}
+		return s
 	case modeAwait, modeDecision:
 		t := u.current()
 		if t == nil {
@@ -145,6 +149,9 @@ func (u *ui) paymentScreen(t *track) screen.Screen {
 		status = t.note
 	}
 	lines := nonEmpty(status)
+	if a := "Needs attention: " + p.Attention; p.Attention != "" && status != a {
+		lines = append([]string{a}, lines...)
+	}
 	if ul := t.upd.Lines; len(ul) > 0 {
 		lines = append(append([]string{ul[0]}, lines...), ul[1:]...)
 	}
@@ -274,7 +281,35 @@ func (u *ui) result(p *store.Payment) {
 	u.shown = screen.Screen{Kind: kind, Title: title, Amount: p.Amount.String(), Provider: p.Provider, Lines: lines}
 	u.mode = modeResult
 	u.until = u.e.now().Add(u.e.cfg.ResultHold)
+	u.attention(p)
 }
+
+// attention adds to the result screen of p what a person must look at: a paid amount
+// that is not the amount asked, the provider's reason. Such a result stays on screen
+// until a key acknowledges it.
+func (u *ui) attention(p *store.Payment) {
+	var lines []string
+	if paid := p.Paid(); p.State == store.StatePaid && paid != p.Amount {
+		lines = append(lines, "Paid "+paid.String()+" of "+p.Amount.String())
+		if paid.Minor < p.Amount.Minor {
+			u.shown.Title = "Paid less than asked"
+		} else {
+			u.shown.Title = "Paid more than asked"
+		}
+	}
+	if p.Attention != "" {
+		lines = append(lines, "Needs attention: "+p.Attention)
+	}
+	if len(lines) == 0 {
+		return
+	}
+	u.shown.Lines = append(lines, u.shown.Lines...)
+	u.shown.Hint = "OK = seen"
+	u.until = u.e.now().Add(attentionHold)
+}
+
+// attentionHold is how long a flagged result stays on screen when no key acknowledges it.
+const attentionHold = 12 * time.Hour
 
 // untracked: the engine stopped following t.
 func (u *ui) untracked(t *track) {
@@ -287,15 +322,6 @@ func (u *ui) untracked(t *track) {
 func (u *ui) offline(prov string) {
 	u.hold(modeMessage, screen.Screen{Kind: screen.Offline, Title: "Offline", Provider: prov,
 		Lines: []string{prov + " cannot be reached.", "Try again in a moment."}, Hint: "OK = back"})
-}
-
-// createdOffline: t's create call did not reach its provider; it is reconciled in the
-// background and the cashier is told to try again.
-func (u *ui) createdOffline(t *track) {
-	if t.foreground {
-		u.release(t)
-		u.offline(t.p.Provider)
-	}
 }
 
 // cancelPending: t's cancel waits for its provider; t goes on in the background.

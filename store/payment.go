@@ -110,6 +110,13 @@ type Payment struct {
 	// cashier accepted); zero means Amount.
 	Settled     money.Amount `json:"settled,omitzero"`
 	ClockSynced bool         `json:"clock_synced,omitempty"` // the system clock was synced when it was created
+	// Attention, when set, is why a person must look at this payment (the provider's
+	// short reason, e.g. "Underpaid", "Overpaid", "Amount differs at Accrue"). Shown on the
+	// terminal, in status and payments, and printed.
+	Attention string `json:"attention,omitempty"`
+	// Checking: the outcome of the create call is unknown (a fault, not an answer): the
+	// engine asks the provider until it answers, shows "checking", never fails it for that.
+	Checking bool `json:"checking,omitempty"`
 
 	// Seq is the payment's sequence number: its place in the order of payments (newest
 	// = highest), assigned by the store when the payment is first written and filled in

@@ -48,7 +48,8 @@ type paymentLine struct {
 	PaidLate  bool      `json:"paid_late,omitempty"`
 	Unconf    bool      `json:"unconfirmed,omitempty"`
 	Refunded  int64     `json:"refunded_minor,omitempty"`
-	Paid      string    `json:"paid,omitempty"` // what it settled for, when not the amount asked (accepted underpayment)
+	Paid      string    `json:"paid,omitempty"`      // what it settled for, when not the amount asked (underpayment, overpayment)
+	Attention string    `json:"attention,omitempty"` // why a person must look at it
 	Created   time.Time `json:"created"`
 	Updated   time.Time `json:"updated"`
 }
@@ -60,7 +61,7 @@ func toLine(p *store.Payment) paymentLine {
 	}
 	return paymentLine{ID: p.ID, Paid: paid, State: string(p.State), Amount: p.Amount.Decimal(), Minor: p.Amount.Minor,
 		Currency: p.Amount.Currency, Provider: p.Provider, Reference: orDash(p.ProviderID), Receipt: p.Receipt,
-		PaidLate: p.PaidLate, Unconf: p.Unconfirmed, Refunded: p.Refunded, Created: p.CreatedAt, Updated: p.UpdatedAt}
+		PaidLate: p.PaidLate, Unconf: p.Unconfirmed, Refunded: p.Refunded, Attention: p.Attention, Created: p.CreatedAt, Updated: p.UpdatedAt}
 }
 
 func orDash(s string) string {
@@ -227,6 +228,9 @@ func (o *paymentPrinter) page(ps []*store.Payment) error {
 		}
 		if p.Unconfirmed {
 			st += " (not confirmed to register)"
+		}
+		if p.Attention != "" {
+			st += " (! " + p.Attention + ")"
 		}
 		fmt.Fprintf(o.tw, "%s\t%s\t%s\t%s\t%s\t%04d\t%s\n", p.ID, st, p.Amount, p.Provider, orDash(p.ProviderID), p.Receipt, p.CreatedAt.Local().Format(time.DateTime))
 	}

@@ -115,7 +115,7 @@ func (z *Terminal) result(op zvt.Op, p *store.Payment) *zvt.Result {
 		// Still open: not paid as far as the register is concerned; the terminal keeps
 		// watching and flags a late payment. Offline at create: receiver not ready.
 		r.Code = zvt.RCAborted
-		if p.Abandon == store.AbandonOffline {
+		if p.Abandon == store.AbandonOffline || p.Checking {
 			r.Code = zvt.RCReceiverNotReady
 		}
 	}

@@ -117,7 +117,8 @@
 //   - the Payment's amount is checked against the sale: a Payment whose amount is not the
 //     amount asked is never recorded as paid: Start/Check return an error wrapping
 //     ErrAmountMismatch, which keeps the payment open (the engine asks again and shows
-//     it), and nothing is captured.
+//     it), and nothing is captured. The error is a driver.Attentioner ("Amount differs
+//     at Accrue"): the engine flags the payment (store.Payment.Attention).
 //
 // # Choices where Accrue's document is silent
 //

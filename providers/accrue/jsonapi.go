@@ -562,6 +562,10 @@ func (e *AmountMismatchError) Unwrap() error { return driver.ErrUnreachable }
 // CashierMessage implements driver.CashierMessager.
 func (e *AmountMismatchError) CashierMessage() string { return "Amount differs at Accrue: check" }
 
+// Attention implements driver.Attentioner: the engine flags the payment, shows it and
+// counts Accrue as reachable.
+func (e *AmountMismatchError) Attention() string { return "Amount differs at Accrue" }
+
 // APIError is an error answer from Accrue: the HTTP status and its JSON:API error objects.
 // Inspect it with errors.As.
 type APIError struct {

@@ -379,6 +379,9 @@ func TestAmountMismatchKeepsPaymentOpenAndFlagged(t *testing.T) {
 	if !errors.Is(err, accrue.ErrAmountMismatch) || !errors.Is(err, driver.ErrUnreachable) || u.Remote == driver.RemotePaid {
 		t.Fatalf("Start = %+v, %v; want an amount mismatch that keeps it open", u, err)
 	}
+	if a := driver.AttentionOf(err); a != "Amount differs at Accrue" {
+		t.Fatalf("attention %q, want the engine to flag the payment", a)
+	}
 	if m := driver.CashierMessage(err); m != "Amount differs at Accrue: check" {
 		t.Fatalf("cashier message %q", m)
 	}

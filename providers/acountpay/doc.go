@@ -32,8 +32,9 @@
 //     status.go), which says for each word whether it is paid, failed, expired or needs a
 //     person: see "Status vocabulary" below. A word not in the table is never guessed: the
 //     payment stays pending and polled, Update.Detail says "Needs attention: AcountPay
-//     status "…"" (shown on the screen and in `terminald status`), and the word is logged
-//     once per payment, not on every poll.
+//     status "…"" and Update.Attention carries the reason (the engine flags the payment:
+//     screen, `terminald status`, `terminald payments`), and the word is logged once per
+//     payment, not on every poll.
 //   - When an answer carries an amount or currency that differ from the payment's, or an
 //     amount that is not an exact amount of the currency (more decimals than it has, as
 //     "1.499" for DKK; an exponent; text), Check returns an error wrapping

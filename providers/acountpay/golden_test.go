@@ -96,6 +96,9 @@ func TestGoldenStatusReplies(t *testing.T) {
 			if got := strings.HasPrefix(u.Detail, "Needs attention"); got != tc.attention {
 				t.Errorf("attention %v, want %v", got, tc.attention)
 			}
+			if got := u.Attention != ""; got != tc.attention {
+				t.Errorf("Update.Attention %q, want set %v", u.Attention, tc.attention)
+			}
 		})
 	}
 }

@@ -374,6 +374,9 @@ func (p *Provider) update(pay *driver.Payment, id string, w *wirePayment, create
 		} else if sw.attention {
 			p.attentionOnce(pay.ID, "payment status needs a person; kept open and polled", w.Status, w.InternalStatus)
 		}
+		if sw.attention {
+			u.Attention = strings.TrimPrefix(sw.detail, "Needs attention: ")
+		}
 	}
 	qr, err := w.url()
 	if err != nil {

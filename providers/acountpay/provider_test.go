@@ -497,3 +497,26 @@ func TestAmountsExactOnTheWire(t *testing.T) {
 		}
 	}
 }
+
+// After a restart the engine abandons a payment nobody waits for (README, "Same crash,
+// same outcome"): Check only reports it, and Cancel says AcountPay has none, so the
+// engine cancels it locally and watches it for a late payment.
+func TestRestartAbandonedPaymentIsOnlyReported(t *testing.T) {
+	e := newEnv(t, VariantOAuth, nil)
+	ctx := context.Background()
+	sv := &saver{}
+	if _, err := e.p.Start(ctx, e.payment("T1-RESTART", 4200), sv.save); err != nil {
+		t.Fatal(err)
+	}
+	disk := sv.last().Clone()
+	disk.StopRequested = func() bool { return true }
+	if u, err := e.p.Check(ctx, disk, sv.save); err != nil || u.Remote != driver.RemotePending {
+		t.Fatalf("Check after restart = %+v, %v", u, err)
+	}
+	if _, err := e.p.Cancel(ctx, disk, sv.save); !errors.Is(err, driver.ErrCannotCancel) {
+		t.Fatalf("Cancel = %v, want driver.ErrCannotCancel", err)
+	}
+	if n := e.sb.CreateCalls(); n != 1 {
+		t.Fatalf("%d create calls, want 1", n)
+	}
+}

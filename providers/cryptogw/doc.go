@@ -137,12 +137,14 @@
 // asked; the received crypto text is kept in the payment's data ("crypto.received"). Confirmed with nothing received
 // (payment 0 or null) is a *SettlementError with a pending update: the payment stays
 // open, is never paid, and the error names what the gateway said. Confirmed for more than asked (received > asked
-// or invoice_amount above the amount asked) is paid for the amount asked, and flagged:
-// Reason "Overpaid", Detail "Overpaid: received <crypto>", lines with received vs asked,
-// and the received crypto amount kept in the payment's data ("crypto.received",
-// "crypto.overpaid"). The engine has no typed flag for either yet: Reason is not kept
-// for a paid payment, so the flag lives in Detail, the lines and the data. An invoice_currency other
-// than the payment's is a *SettlementError too.
+// or invoice_amount above the amount asked) is paid with Update.Paid = what arrived (the
+// invoice amount when above the amount asked, else the amount asked scaled by received /
+// asked crypto), and flagged: Update.Attention "Overpaid: received <crypto>", Reason
+// "Overpaid", lines with received vs asked, and the received crypto amount kept in the
+// payment's data ("crypto.received", "crypto.overpaid"). Confirmed for less sets
+// Update.Attention "Underpaid"; a *SettlementError is a driver.Attentioner ("Check with
+// gateway: <problem>"). The engine records the flag as the payment's Attention, shows it
+// and prints it. An invoice_currency other than the payment's is a *SettlementError too.
 //
 // AcceptPayment's accepted_amount and RefundPayment's refund_amount repeat the gateway's
 // own text for that amount (CheckPayment's payment, refund_amount_opened) byte for byte:

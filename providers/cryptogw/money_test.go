@@ -85,7 +85,7 @@ func TestConfirmedForLessSettlesForTheGatewaysInvoiceAmount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Remote != driver.RemotePaid || u.Paid != money.New(1840, "EUR") || u.Reason != "Underpaid" ||
+	if u.Remote != driver.RemotePaid || u.Paid != money.New(1840, "EUR") || u.Reason != "Underpaid" || u.Attention != "Underpaid" ||
 		!strings.Contains(u.Detail, "18.40 EUR") || len(u.Lines) == 0 {
 		t.Fatalf("update = %+v, want paid, settled 18.40 EUR and flagged underpaid", u)
 	}
@@ -132,8 +132,8 @@ func TestConfirmedWithNothingReceivedStaysOpen(t *testing.T) {
 		p, d := startedPayment()
 		u, err := pr.Check(t.Context(), p, d.save)
 		var se *SettlementError
-		if !errors.As(err, &se) || errors.Is(err, driver.ErrUnreachable) {
-			t.Fatalf("payment %s: err = %v, want a *SettlementError", payment, err)
+		if !errors.As(err, &se) || errors.Is(err, driver.ErrUnreachable) || !strings.Contains(driver.AttentionOf(err), "nothing received") {
+			t.Fatalf("payment %s: err = %v (attention %q), want a *SettlementError that flags it", payment, err, driver.AttentionOf(err))
 		}
 		if u.Remote == driver.RemotePaid || !strings.Contains(u.Detail, "check") {
 			t.Errorf("payment %s: update = %+v, want open and flagged", payment, u)
@@ -159,8 +159,10 @@ func TestOverpaymentRecordedAndFlagged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Remote != driver.RemotePaid || u.Paid != (money.Amount{}) || u.Reason != "Overpaid" || !strings.Contains(u.Detail, "0.0004") {
-		t.Fatalf("update = %+v, want paid for the amount asked, flagged overpaid", u)
+	// 0.0004 of 0.0003125 asked for 20.00 EUR: 25.60 EUR arrived.
+	if u.Remote != driver.RemotePaid || u.Paid != money.New(2560, "EUR") || u.Reason != "Overpaid" || !strings.Contains(u.Detail, "0.0004") ||
+		!strings.HasPrefix(u.Attention, "Overpaid") {
+		t.Fatalf("update = %+v, want paid with what arrived (25.60), flagged overpaid", u)
 	}
 	if d.p == nil || d.p.Data[keyOverpaid] != "1" || d.p.Data[keyReceived] != "0.0004" {
 		t.Errorf("overpayment not recorded: %+v", d.p)

@@ -349,3 +349,29 @@ func TestPingAndNameAndReconcile(t *testing.T) {
 		t.Errorf("diffs outside window = %+v", diffs)
 	}
 }
+
+// After a restart the engine abandons a payment nobody waits for (README, "Same crash,
+// same outcome"): Check only reports it, and Cancel releases it at the gateway.
+func TestRestartReleasesAbandonedPayment(t *testing.T) {
+	e := newEnv(t, sandbox.Options{}, nil)
+	ctx := t.Context()
+	d := &disk{fail: 2} // the save after StartPayment never happens
+	if _, err := e.pr.Start(ctx, newPayment("restart-1", 999), d.save); !errors.Is(err, errSimulatedCrash) {
+		t.Fatalf("Start = %v", err)
+	}
+	d.fail = 0
+	rec := d.p.Clone()
+	rec.StopRequested = func() bool { return true }
+	if u, err := e.pr.Check(ctx, rec, d.save); err != nil || u.Remote != driver.RemotePending {
+		t.Fatalf("Check after restart = %+v, %v", u, err)
+	}
+	rec = d.p.Clone()
+	rec.StopRequested = func() bool { return true }
+	u, err := e.pr.Cancel(ctx, rec, d.save)
+	if err != nil || u.Remote != driver.RemoteCancelled {
+		t.Fatalf("Cancel = %+v, %v; want released", u, err)
+	}
+	if u, err := e.pr.Check(ctx, d.p.Clone(), d.save); err != nil || u.Remote != driver.RemoteCancelled {
+		t.Fatalf("Check after cancel = %+v, %v; want cancelled at the gateway", u, err)
+	}
+}

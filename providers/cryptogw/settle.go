@@ -33,12 +33,19 @@ func (e *SettlementError) Error() string {
 // CashierMessage is a short text for the screen.
 func (e *SettlementError) CashierMessage() string { return "Check with gateway" }
 
+// Attention implements driver.Attentioner: the engine keeps the payment open and flags it.
+func (e *SettlementError) Attention() string { return "Check with gateway: " + e.Problem }
+
 // settlement is what a confirmed payment settled for.
 type settlement struct {
 	paid  money.Amount // settled amount, in the payment's currency
 	under bool         // paid < asked
 	over  bool         // more than asked arrived
-	lines []string
+	// arrived is the fiat value of what arrived when more than asked arrived (the
+	// invoice amount when the gateway gives one above the amount asked, else the amount
+	// asked scaled by received/asked crypto); zero otherwise.
+	arrived money.Amount
+	lines   []string
 }
 
 // settle works out what a confirmed payment settled for (see the package doc, Money).
@@ -83,6 +90,17 @@ func settle(p *driver.Payment, paymentID string, st Status) (settlement, error) 
 	}
 	s.under = s.paid.Minor < asked.Minor
 	s.over = (askedCrypto > 0 && st.Payment > askedCrypto) || inv.Minor > asked.Minor
+	if s.over && !s.under {
+		s.arrived = money.Amount{Minor: inv.Minor, Currency: asked.Currency}
+		if inv.Minor <= asked.Minor && askedCrypto > 0 {
+			n := new(big.Int).Mul(big.NewInt(asked.Minor), big.NewInt(int64(st.Payment)))
+			n.Quo(n, big.NewInt(int64(askedCrypto)))
+			s.arrived.Minor = n.Int64()
+		}
+		if s.arrived.Minor <= asked.Minor {
+			s.arrived = money.Amount{}
+		}
+	}
 	cur := st.Currency
 	switch {
 	case s.under:
@@ -110,10 +128,12 @@ func confirmedUpdate(p *driver.Payment, u driver.Update, paymentID string, st St
 	}
 	if s.under {
 		u.Paid, u.Detail, u.Reason = s.paid, "Underpaid: settled "+s.paid.String(), "Underpaid"
+		u.Attention = "Underpaid"
 	}
 	if s.over {
 		p.Data[keyOverpaid] = "1"
 		u.Detail, u.Reason = "Overpaid: received "+st.PaymentText+" "+st.Currency, "Overpaid"
+		u.Paid, u.Attention = s.arrived, "Overpaid: received "+st.PaymentText+" "+st.Currency
 	}
 	return u, nil
 }
