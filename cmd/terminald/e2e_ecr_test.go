@@ -5,11 +5,14 @@ package main
 // written here that never acknowledges a result.
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -577,6 +580,30 @@ func ecrtSigtermWhileWaiting(t *testing.T, link string, abort bool) {
 	if p == nil || p.State == "paid" || p.State == "new" {
 		t.Fatalf("payment after SIGTERM = %+v, want it in the store, not paid", p)
 	}
+	if left := running(t, s.state); len(left) > 0 {
+		t.Fatalf("still running after the simulator exited: %v", left)
+	}
+}
+
+// running lists the processes whose command line mentions marker (a test's own state
+// directory): what a stopped terminald must not leave behind.
+func running(t *testing.T, marker string) []string {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && bytes.Contains(cmd, []byte(marker)) {
+			out = append(out, e.Name()+": "+string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '})))
+		}
+	}
+	return out
 }
 
 // The same through `terminald run`, which here has no display (driver "none"): the
