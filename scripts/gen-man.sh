@@ -12,8 +12,13 @@ set -eu
 bin=$1 version=$2
 help=$("$bin" help) || { echo "gen-man: $bin help failed" >&2; exit 1; }
 
-# roff-escape: backslashes, and a leading dot or quote on a line.
-esc() { sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/" -e 's/-/\\-/g'; }
+# roff-escape: backslashes, a leading dot or quote on a line, hyphens, and the few
+# non-ASCII characters the help uses (troff reads ASCII: they become roff glyphs).
+esc() {
+	sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/" -e 's/-/\\-/g' \
+		-e 's/—/\\(em/g' -e 's/–/\\(en/g' -e 's/…/.../g' -e 's/→/\\(->/g' \
+		-e 's/≤/\\(<=/g' -e 's/≥/\\(>=/g' -e 's/×/\\(mu/g' -e 's/€/\\[Eu]/g'
+}
 
 date=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%d 2>/dev/null || date -u +%Y-%m-%d)
 cat <<HEAD
