@@ -16,6 +16,7 @@ import (
 // `terminald payments` streams page by page from the store's indexes: all of a history
 // longer than a page, newest first across the millionth id, -n, and the filters.
 func TestPaymentsListingPagesAndFilters(t *testing.T) {
+	skipShort(t)
 	state := t.TempDir()
 	st, err := store.Open(filepath.Join(state, "terminald.db"), nil)
 	if err != nil {
@@ -90,6 +91,7 @@ func TestPaymentsListingPagesAndFilters(t *testing.T) {
 
 // `terminald compact` shrinks a pruned database and refuses while it is open.
 func TestCompactCommand(t *testing.T) {
+	skipShort(t)
 	state := t.TempDir()
 	path := filepath.Join(state, "terminald.db")
 	st, err := store.Open(path, nil)
