@@ -198,6 +198,14 @@ type Refunder interface {
 	RefundNeedsDestination() bool
 }
 
+// WholeRefunder is a Refunder that refunds whole payments only (what is left of the
+// payment, in one refund): the terminal asks no amount for it.
+type WholeRefunder interface {
+	Refunder
+	// RefundsWholeOnly reports whether every refund must be the whole amount left.
+	RefundsWholeOnly() bool
+}
+
 // Record is one of the terminal's payments of a period, as a Reconciler compares them.
 type Record struct {
 	ID         string

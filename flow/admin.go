@@ -28,6 +28,8 @@ type Status struct {
 	// Checking counts the payments whose create outcome is unknown and still being asked
 	// (store.Payment.Checking): "checking", never failed for a fault.
 	Checking int `json:"checking"`
+	// Warnings are settings a person should look at, e.g. no manager PIN configured.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // attentionRecent is how many of the newest stored payments status looks through for
@@ -49,6 +51,7 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		}
 		s.Open, s.Refunds, s.Outbox = len(e.tracks), len(e.refunds), len(e.jobs)
 		s.InFlight = e.inFlight()
+		s.Warnings = e.warnings()
 		s.Attention = e.needAttention()
 		for _, t := range e.tracks {
 			if t.p.Checking {

@@ -3,7 +3,6 @@ package flow
 import (
 	"strconv"
 
-	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
@@ -18,6 +17,7 @@ type adminState struct {
 func (u *ui) openAdmin() {
 	u.mode = modeAdmin
 	u.admin = adminState{step: "menu"}
+	u.pin = pinPrompt{} // a new visit of the menu asks for the PIN again
 	u.text = ""
 	u.show()
 }
@@ -30,8 +30,7 @@ func (u *ui) adminScreen() screen.Screen {
 	case "refund-receipt":
 		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: []string{"Receipt number:", u.text}, Hint: "OK = next   X = back"}
 	case "refund-amount":
-		return screen.Screen{Kind: screen.Admin, Title: "Refund", Amount: a.payment.Amount.String(),
-			Lines: []string{"Amount (empty = all):", u.text}, Hint: "OK = refund   X = back"}
+		return u.refundAmountScreen()
 	case "refund-dest":
 		lines := []string{"Scan the refund address"}
 		if u.scanAgain {
@@ -58,14 +57,12 @@ func (u *ui) adminKey(k Key) {
 		switch k {
 		case '1':
 			u.adminResult(e.reprint(0), "Reprint queued")
-		case '2':
-			a.step = "reprint"
+		case '2': // the last receipt stays open; older ones need the manager PIN
+			u.withPIN("Reprint receipt no.", func() { a.step = "reprint" })
 		case '3':
-			a.step = "refund-receipt"
+			u.withPIN("Refund", func() { a.step = "refund-receipt" })
 		case '4':
-			// Reconciling asks providers over the network: not on this goroutine.
-			e.spawn(func() { e.EndOfDay(e.ctx) })
-			u.adminResult(nil, "End of day: report printing")
+			u.withPIN("End of day", u.confirmEndOfDay)
 		}
 		u.show()
 		return
@@ -89,15 +86,10 @@ func (u *ui) adminKey(k Key) {
 				u.adminResult(err, "")
 				return
 			}
-			a.payment, a.step = p, "refund-amount"
+			u.refundPicked(p) // refundui.go
+			return
 		case "refund-amount":
-			a.minor = int64(n)
-			if e.refundNeedsDestination(a.payment.Provider) {
-				a.step = "refund-dest"
-				break
-			}
-			_, err := e.newRefund(a.payment, a.minor, "")
-			u.adminResult(err, "Refund of "+money.New(a.minor, a.payment.Amount.Currency).String()+" queued")
+			u.refundAmount(int64(n))
 			return
 		}
 	}
@@ -109,8 +101,7 @@ func (u *ui) adminScan(code string) bool {
 	if u.mode != modeAdmin || u.admin.step != "refund-dest" {
 		return false
 	}
-	_, err := u.e.newRefund(u.admin.payment, u.admin.minor, code)
-	u.adminResult(err, "Refund queued")
+	u.refundAddress(code) // shown back for confirmation before anything is sent
 	return true
 }
 

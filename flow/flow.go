@@ -135,6 +135,13 @@ type Config struct {
 	// the register's answer to the result (3 min); see ecr.go.
 	RegisterAnswerHold time.Duration
 
+	// PIN checks the manager PIN on the terminal (pinprompt.go): refunds, reprints of
+	// older receipts and end of day ask for it. Nil: no PIN is configured and these
+	// are open (Status warns).
+	PIN PINGuard
+	// Buzzer beeps when a result needing the cashier's attention shows; may be nil.
+	Buzzer Buzzer
+
 	Observer Observer // metrics; may be nil
 
 	Now         func() time.Time // clock; time.Now when nil
@@ -408,6 +415,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		return err
 	}
 	close(e.ready)
+	for _, w := range e.warnings() {
+		e.log.Warn(w)
+	}
 	e.ui.show()
 	if ps, ok := e.prn.(PrinterStatus); ok {
 		e.spawn(func() {

@@ -10,7 +10,7 @@ import (
 // Every cashier prompt ends. A prompt is any screen that waits for the cashier: amount
 // entry, provider choice, a provider's step (method choice, phone number, quote
 // confirmation, wallet or code scan), the underpayment decision and the admin menu with
-// its inputs (receipt number, refund amount, refund address). Each waits PromptTimeout
+// its inputs (manager PIN, receipt number, refund amount, refund address, confirmation). Each waits PromptTimeout
 // after it shows or after the last key, shown as a countdown; a register payment's
 // prompts end at the latest RegisterPromptLimit after the register asked, so the
 // register always gets its answer before its own timeout.
@@ -26,7 +26,7 @@ import (
 // promptMode reports whether m waits for the cashier.
 func promptMode(m mode) bool {
 	switch m {
-	case modeEntry, modeProvider, modeStep, modeDecision, modeAdmin:
+	case modeEntry, modeProvider, modeStep, modeDecision, modeAdmin, modePIN, modeConfirm:
 		return true
 	}
 	return false
@@ -65,8 +65,8 @@ func (u *ui) promptTick(now time.Time) bool {
 // or the end of the simulator's input): see the package comment above for what happens.
 func (u *ui) abandonPrompt(reason string) {
 	switch u.mode {
-	case modeEntry, modeProvider, modeAdmin:
-		u.mode, u.digits, u.text = modeIdle, "", ""
+	case modeEntry, modeProvider, modeAdmin, modePIN, modeConfirm:
+		u.mode, u.digits, u.text = modeIdle, "", "" // nothing was sent (a confirmation unanswered sends nothing)
 		u.show()
 	case modeStep:
 		t := u.current()

@@ -35,12 +35,7 @@ func (e *Engine) newRefund(p *store.Payment, minor int64, dest string) (*store.R
 		if err != nil {
 			return err
 		}
-		left := cur.Paid().Minor
-		for _, o := range others {
-			if o.State != store.RefundFailed {
-				left -= o.Amount.Minor
-			}
-		}
+		left := leftToRefund(cur, others).Minor
 		if minor == 0 {
 			minor = left
 		}

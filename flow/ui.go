@@ -58,6 +58,7 @@ type ui struct {
 	keysEnded   bool // no more keys will come (InputEnded)
 	scansLeft   bool // scans can still come after the keys ended
 	scanAgain   bool // the last scan was dropped: "Scan again" until the next key or scan
+	counter          // manager PIN, confirmations, results to acknowledge (pinprompt.go, confirm.go, attention.go)
 }
 
 // current returns the foreground payment's track, nil when there is none.
@@ -134,6 +135,10 @@ func (u *ui) modeScreen() screen.Screen {
 		return u.shown
 	case modeAdmin:
 		return u.adminScreen()
+	case modePIN:
+		return u.pinScreen()
+	case modeConfirm:
+		return u.confirmScreen()
 	}
 	return u.idleScreen()
 }
@@ -199,6 +204,7 @@ func nonEmpty(s ...string) []string {
 
 // hold shows s (a result or a notice) for ResultHold, then the idle screen.
 func (u *ui) hold(m mode, s screen.Screen) {
+	u.requeueAck()
 	u.shown = s
 	u.mode = m
 	u.until = u.e.now().Add(u.e.cfg.ResultHold)
@@ -217,6 +223,7 @@ func (u *ui) release(t *track) {
 
 // foreground puts t, just created, on screen while the provider is asked for it.
 func (u *ui) foreground(t *track) {
+	u.requeueAck()
 	t.foreground = true
 	u.pay, u.amount, u.ahead, u.mode = t.p.ID, t.p.Amount, nil, modeWait
 	u.show()
@@ -261,7 +268,11 @@ func (u *ui) finished(t *track) {
 		u.release(t)
 		u.show()
 	case p.State == store.StatePaid && p.PaidLate:
-		u.notice("Paid after cancel", p.Amount.String()+" via "+p.Provider, "Receipt "+fmt.Sprint(p.Receipt)+" printed")
+		u.alert(screen.Screen{Kind: screen.Paid, Title: "Paid after cancel", Amount: p.Paid().String(), Provider: p.Provider,
+			Lines: []string{p.Amount.String() + " via " + p.Provider, "Receipt " + fmt.Sprint(p.Receipt) + " printed"}})
+	case p.Attention != "":
+		u.alert(screen.Screen{Kind: screen.Message, Title: "Needs attention", Amount: p.Amount.String(), Provider: p.Provider,
+			Lines: []string{p.Attention, "Receipt " + fmt.Sprint(p.Receipt)}})
 	}
 }
 
@@ -279,6 +290,7 @@ func (u *ui) result(p *store.Payment) {
 		lines = []string{"Receipt " + strconv.FormatUint(p.Receipt, 10)}
 	}
 	u.shown = screen.Screen{Kind: kind, Title: title, Amount: p.Amount.String(), Provider: p.Provider, Lines: lines}
+	u.attn.ack = false
 	u.mode = modeResult
 	u.until = u.e.now().Add(u.e.cfg.ResultHold)
 	u.attention(p)
@@ -300,12 +312,11 @@ func (u *ui) attention(p *store.Payment) {
 	if p.Attention != "" {
 		lines = append(lines, "Needs attention: "+p.Attention)
 	}
-	if len(lines) == 0 {
+	if len(lines) == 0 && !(p.State == store.StatePaid && p.PaidLate) {
 		return
 	}
 	u.shown.Lines = append(lines, u.shown.Lines...)
-	u.shown.Hint = "OK = seen"
-	u.until = u.e.now().Add(attentionHold)
+	u.holdForAck() // attention.go: until OK, with a beep
 }
 
 // attentionHold is how long a flagged result stays on screen when no key acknowledges it.
@@ -387,7 +398,7 @@ func (u *ui) decision(underway bool) {
 
 // tick runs the UI's timers: result screens, the countdown, a step's refresh.
 func (u *ui) tick(now time.Time) {
-	if u.promptTick(now) || u.inputEndedTick() {
+	if u.promptTick(now) || u.inputEndedTick() || u.attentionTick() {
 		return
 	}
 	switch u.mode {
@@ -479,7 +490,14 @@ func (u *ui) key(k Key) {
 	switch u.mode {
 	case modeAdmin:
 		u.adminKey(k)
+	case modePIN:
+		u.pinKey(k)
+	case modeConfirm:
+		u.confirmKey(k)
 	case modeIdle, modeResult, modeMessage:
+		if u.ackKey(k) {
+			return // a result waits for OK (attention.go)
+		}
 		switch {
 		case k >= '0' && k <= '9' || k == KeyDot:
 			u.mode, u.digits, u.err = modeEntry, "", ""

@@ -144,6 +144,17 @@ func (e *LockedError) Error() string {
 // Unwrap makes errors.Is(err, ErrLocked) true.
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
+// WrongError is returned (wrapping ErrWrong) for a wrong PIN that did not lock the guard:
+// Left more wrong PINs in a row lock it.
+type WrongError struct{ Left int }
+
+func (e *WrongError) Error() string {
+	return fmt.Sprintf("pin: wrong PIN (%d tries left)", e.Left)
+}
+
+// Unwrap makes errors.Is(err, ErrWrong) true.
+func (e *WrongError) Unwrap() error { return ErrWrong }
+
 func (g *Guard) now() time.Time {
 	if g.Now != nil {
 		return g.Now()
@@ -151,8 +162,8 @@ func (g *Guard) now() time.Time {
 	return time.Now()
 }
 
-// Check tries pin. It returns nil for the right PIN; ErrWrong (wrapped, with the tries
-// left) for a wrong one; a *LockedError while locked, without looking at the PIN; an
+// Check tries pin. It returns nil for the right PIN; a *WrongError (wrapping ErrWrong,
+// with the tries left) for a wrong one; a *LockedError while locked, without looking at the PIN; an
 // error wrapping ErrHash when the guard's hash is malformed. A state file that cannot be
 // written is an error too, so a lockout is never silently forgotten.
 func (g *Guard) Check(pin string) error {
@@ -185,7 +196,7 @@ func (g *Guard) Check(pin string) error {
 		if serr := g.save(); serr != nil {
 			return serr
 		}
-		return fmt.Errorf("pin: %w (%d tries left)", ErrWrong, max-g.st.Failures)
+		return &WrongError{Left: max - g.st.Failures}
 	}
 	d := g.LockFor
 	if d <= 0 {

@@ -56,9 +56,11 @@ func TestLockout(t *testing.T) {
 	clk := &fakeClock{time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}
 	path := filepath.Join(t.TempDir(), "pin.json")
 	g := &Guard{Hash: h, MaxTries: 3, LockFor: 5 * time.Minute, MaxLock: 12 * time.Minute, Path: path, Now: clk.now}
-	for i, want := range []string{"2 tries left", "1 tries left"} {
-		if err := g.Check("0000"); !errors.Is(err, ErrWrong) || !strings.Contains(err.Error(), want) {
-			t.Fatalf("wrong PIN %d: %v", i+1, err)
+	for i, want := range []int{2, 1} {
+		err := g.Check("0000")
+		var we *WrongError
+		if !errors.Is(err, ErrWrong) || !errors.As(err, &we) || we.Left != want {
+			t.Fatalf("wrong PIN %d: %v, want %d tries left", i+1, err, want)
 		}
 	}
 	err := g.Check("0000")

@@ -622,6 +622,11 @@ func acceptedInvoice(st Status) (money.Amount, error) {
 // RefundNeedsDestination is true: the refund goes to a crypto address the customer gives.
 func (pr *Provider) RefundNeedsDestination() bool { return true }
 
+// RefundsWholeOnly is true (driver.WholeRefunder): the gateway refunds whole payments only.
+func (pr *Provider) RefundsWholeOnly() bool { return true }
+
+var _ driver.WholeRefunder = (*Provider)(nil)
+
 // Refund refunds the whole open refund amount (refund_amount_opened from CheckPayment,
 // or the received payment when the gateway does not report it) to r.Destination. The
 // gateway refunds whole payments only, so r.Amount must equal the payment's (accepted)
