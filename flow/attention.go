@@ -27,12 +27,15 @@ type attention struct {
 	waiting []screen.Screen // results to acknowledge that came while the cashier was busy
 }
 
+// ackHint is the hint of a result that waits for OK.
+const ackHint = "OK = seen"
+
 // beepTimeout bounds one beep (a printer's buzzer goes through the printer's queue).
 const beepTimeout = 5 * time.Second
 
 // holdForAck keeps the result or message on screen (u.shown) until OK, and beeps.
 func (u *ui) holdForAck() {
-	u.shown.Hint = "OK = seen"
+	u.shown.Hint = ackHint
 	u.until = u.e.now().Add(attentionHold)
 	u.attn.ack = true
 	u.beep()
@@ -46,9 +49,9 @@ func (u *ui) alert(s screen.Screen) {
 		u.attn.waiting = append(u.attn.waiting, s)
 		return
 	}
+	s.Hint = ackHint
 	u.hold(modeMessage, s)
 	u.holdForAck()
-	u.show()
 }
 
 // requeueAck puts a result waiting for OK back in the queue when something else must
@@ -88,9 +91,9 @@ func (u *ui) attentionTick() bool {
 	}
 	s := u.attn.waiting[0]
 	u.attn.waiting = u.attn.waiting[1:]
+	s.Hint = ackHint
 	u.hold(modeMessage, s)
 	u.holdForAck()
-	u.show()
 	return true
 }
 

@@ -332,6 +332,10 @@ func (e *Engine) apply(t *track, u driver.Update) {
 			return
 		}
 		if p.State == store.StateCreating || p.State == store.StateNew {
+			// The provider never had it: like a payment refused while offline it ends
+			// without a slip and without a receipt number (a "not paid" slip printed
+			// minutes later, after the customer left, would only puzzle the cashier).
+			p.State = store.StateNew
 			e.finish(t, store.StateFailed, "Not received by provider")
 			return
 		}
