@@ -234,7 +234,9 @@ func TestTerminalRefundShowsLeftAndConfirms(t *testing.T) {
 	r.shows("queued", func(s screen.Screen) bool { return hasLine(s, "Refund of 6.00 EUR queued") })
 	r.waitFor("refunded in full", func() bool { return r.payment().Refunded == 1000 })
 	r.menuKeys("3" + fmt.Sprint(p.Receipt) + "\n")
-	r.shows("nothing left", func(s screen.Screen) bool { return s.Title == "Refund not possible" && hasLine(s, "Nothing is left to refund.") })
+	r.shows("nothing left", func(s screen.Screen) bool {
+		return s.Title == "Refund not possible" && hasLine(s, "Nothing is left to refund.")
+	})
 }
 
 // wholeScript refunds whole payments only, to a scanned address (like the crypto gateway).
