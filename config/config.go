@@ -4,7 +4,7 @@
 // tags are the keys, its defaults the values of keys left out, its Validate the check.
 // A payment provider's section is that package's Config, given to Parse through
 // Options.Providers (cmd/terminald's registry); the hardware sections are
-// display.Section, keypad.Section, keypad.ScannerSection and printer.Section; the
+// display.Section, keypad.Section, keypad.ScannerSection, printer.Section and buzzer.Section; the
 // daemon's own sections (terminal, providers, ecr, admin, http, webhooks) are here. Decoding is strict: an unknown key is refused with its name.
 //
 // Validation is complete at start and reports every problem at once, each naming the
@@ -35,6 +35,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/terminald/terminald/admin"
+	"github.com/terminald/terminald/hw/buzzer"
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
@@ -99,6 +100,7 @@ type Config struct {
 	Keypad    keypad.Section        `toml:"keypad"`
 	Scanner   keypad.ScannerSection `toml:"scanner"`
 	Printer   printer.Section       `toml:"printer"`
+	Buzzer    buzzer.Section        `toml:"buzzer"`
 	ECR       ECR                   `toml:"ecr"`
 	Admin     Admin                 `toml:"admin"`
 	HTTP      HTTP                  `toml:"http"`
@@ -184,6 +186,7 @@ func Default() Config {
 		Keypad:    keypad.DefaultSection(),
 		Scanner:   keypad.DefaultScannerSection(),
 		Printer:   printer.DefaultSection(),
+		Buzzer:    buzzer.DefaultSection(),
 		ECR:       ECR{Baud: 9600, Password: "000000", TerminalID: "12345678"},
 		Admin:     Admin{Socket: "/run/terminald/admin.sock"},
 	}
@@ -235,7 +238,7 @@ func Parse(data []byte, name string, opt Options) (*Config, error) {
 	}
 	c := Default()
 	own := map[string]any{"terminal": &c.Terminal, "providers": &c.Providers, "display": &c.Display, "keypad": &c.Keypad,
-		"scanner": &c.Scanner, "printer": &c.Printer, "ecr": &c.ECR, "admin": &c.Admin, "http": &c.HTTP, "webhooks": &c.Webhooks}
+		"scanner": &c.Scanner, "printer": &c.Printer, "buzzer": &c.Buzzer, "ecr": &c.ECR, "admin": &c.Admin, "http": &c.HTTP, "webhooks": &c.Webhooks}
 	kinds := map[string]ProviderSection{}
 	sections := map[string]any{}
 	for name, dst := range own {
@@ -514,8 +517,11 @@ func (c *Config) validate() []error {
 	}
 
 	// The hardware sections are their packages' own.
-	for _, sec := range []Section{c.Display, c.Keypad, c.Scanner, c.Printer} {
+	for _, sec := range []Section{c.Display, c.Keypad, c.Scanner, c.Printer, c.Buzzer} {
 		errs = append(errs, flatten(sec.Validate())...)
+	}
+	if c.Buzzer.Driver == "printer" && c.Printer.Driver == "none" {
+		bad("buzzer.driver: \"printer\": no receipt printer configured (printer.driver = \"none\")")
 	}
 
 	if e := c.ECR; e.Listen != "" {
@@ -607,7 +613,7 @@ func Schema(opt Options) []Key {
 		secs = append(secs, sec{p.Name, p.New()})
 	}
 	secs = append(secs, []sec{{"display", &c.Display}, {"keypad", &c.Keypad}, {"scanner", &c.Scanner}, {"printer", &c.Printer},
-		{"ecr", &c.ECR}, {"admin", &c.Admin}, {"http", &c.HTTP}, {"webhooks", &c.Webhooks}}...)
+		{"buzzer", &c.Buzzer}, {"ecr", &c.ECR}, {"admin", &c.Admin}, {"http", &c.HTTP}, {"webhooks", &c.Webhooks}}...)
 	var out []Key
 	for _, s := range secs {
 		var buf strings.Builder

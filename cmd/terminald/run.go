@@ -15,12 +15,14 @@ import (
 	"github.com/terminald/terminald/clock"
 	"github.com/terminald/terminald/config"
 	"github.com/terminald/terminald/flow"
+	"github.com/terminald/terminald/hw/buzzer"
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/hw/reopen"
 	"github.com/terminald/terminald/locale"
 	"github.com/terminald/terminald/metrics"
+	"github.com/terminald/terminald/pin"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
@@ -86,7 +88,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	// The manager PIN's wrong tries and lock are kept in the state directory, so a restart
+	// does not open the lock.
+	var guard flow.PINGuard
+	if h := cfg.Admin.ManagerPINHash; h != "" {
+		guard = &pin.Guard{Hash: h, Path: filepath.Join(cfg.Terminal.StateDir, "pin-lockout.json"), Now: clk.Now}
+	}
+	bz, err := buzzer.Open(cfg.Buzzer, prn)
+	if err != nil {
+		return err
+	}
 	eng, err := flow.New(flow.Config{
+		PIN: guard, Buzzer: bz,
 		Locale: loc, VATID: cfg.Terminal.VATID, ReceiptFooter: cfg.Terminal.ReceiptFooter,
 		TerminalID: cfg.Terminal.ID, Merchant: cfg.Terminal.Merchant, MerchantInfo: cfg.Terminal.MerchantInfo,
 		Currency: cfg.Terminal.Currency, MinAmount: lo, MaxAmount: hi, MerchantCopy: cfg.Printer.MerchantCopy,
@@ -330,6 +343,15 @@ func buildPrinter(cfg *config.Config, log *slog.Logger) (flow.Printer, func(), e
 
 // statusPrinter adapts a printer.Device to flow.PrinterStatus.
 type statusPrinter struct{ printer.Device }
+
+// Beep sounds the printer's buzzer (buzzer.driver = "printer").
+func (p statusPrinter) Beep(ctx context.Context, times, units int) error {
+	b, ok := p.Device.(buzzer.Beeper)
+	if !ok {
+		return errors.New("printer: this printer driver has no buzzer command")
+	}
+	return b.Beep(ctx, times, units)
+}
 
 func (p statusPrinter) PrinterStatus(ctx context.Context) string {
 	s, err := p.Status(ctx)

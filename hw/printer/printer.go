@@ -303,6 +303,24 @@ func (p *Printer) write(ctx context.Context, data []byte) error {
 	return nil
 }
 
+// Beep sounds the printer's buzzer (escpos.Encoder.Beep: ESC B n t): times beeps of
+// units × 50 ms. It waits for a job under way to end; it sends no status request, so a
+// printer out of paper still beeps.
+func (p *Printer) Beep(ctx context.Context, times, units int) error {
+	data, err := escpos.NewEncoder(p.cfg.Layout.CodePage).Beep(times, units).Bytes()
+	if err != nil {
+		return err
+	}
+	if err := p.acquire(ctx); err != nil {
+		return err
+	}
+	defer p.release()
+	if err := p.write(ctx, data); err != nil {
+		return fmt.Errorf("printer: beep: %w", err)
+	}
+	return nil
+}
+
 // query sends DLE EOT n and waits up to timeout for the reply; ok is false without one.
 func (p *Printer) query(ctx context.Context, n byte, timeout time.Duration) (b byte, ok bool, err error) {
 	p.fmu.Lock()

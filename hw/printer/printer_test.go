@@ -507,3 +507,25 @@ func TestStuckWriteTimesOut(t *testing.T) {
 		t.Fatal("a second job went through while the first write was still stuck")
 	}
 }
+
+// The buzzer command goes out as ESC B n t (n beeps of t × 50 ms), clamped to 1-9, and
+// nothing else: no status request, so an empty printer still beeps.
+func TestBeepBytes(t *testing.T) {
+	port := newFakePort()
+	p := New(port, Config{Layout: testLayout})
+	defer p.Close()
+	ctx := context.Background()
+	if err := p.Beep(ctx, 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Beep(ctx, 0, 20); err != nil {
+		t.Fatal(err)
+	}
+	port.mu.Lock()
+	got := append([]byte(nil), port.out.Bytes()...)
+	port.mu.Unlock()
+	want := []byte{escpos.ESC, 'B', 2, 3, escpos.ESC, 'B', 1, 9}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("beep wrote % x, want % x", got, want)
+	}
+}

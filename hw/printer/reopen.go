@@ -48,6 +48,17 @@ func (r *Reopening) Print(ctx context.Context, rc receipt.Receipt) error {
 	return err
 }
 
+// Beep sounds the connected printer's buzzer (Printer.Beep).
+func (r *Reopening) Beep(ctx context.Context, times, units int) error {
+	p, err := r.port.Get()
+	if err != nil {
+		return fmt.Errorf("printer: %w", err)
+	}
+	err = p.Beep(ctx, times, units)
+	r.check(p, err)
+	return err
+}
+
 // Status asks the connected printer for its status; absent, it fails with ErrAbsent.
 func (r *Reopening) Status(ctx context.Context) (Status, error) {
 	p, err := r.port.Get()

@@ -169,6 +169,14 @@ func (e *Encoder) Cut(partial bool, n int) *Encoder {
 	return e.Raw(GS, 'V', m, byte(clamp(n, 0, 255)))
 }
 
+// Beep sounds the printer's buzzer times times (1-9), each for units × 50 ms (1-9):
+// ESC B n t, the buzzer command of the common Epson-compatible thermal printers (Xprinter,
+// Rongta, HPRT and the like; genuine Epson TM models use other commands and have no
+// buzzer as standard). Values out of range are clamped.
+func (e *Encoder) Beep(times, units int) *Encoder {
+	return e.Raw(ESC, 'B', byte(clamp(times, 1, 9)), byte(clamp(units, 1, 9)))
+}
+
 func (e *Encoder) fail(err error) *Encoder {
 	if e.err == nil {
 		e.err = err
