@@ -359,3 +359,17 @@ func TestOfflineRefusalPrintsNoSlipLater(t *testing.T) {
 		t.Fatalf("receipt number %d drawn for a payment never printed", p.Receipt)
 	}
 }
+
+// What is left to refund starts from what was paid — for an accepted underpayment the
+// amount received — less the refunds that did not fail.
+func TestLeftToRefund(t *testing.T) {
+	p := &store.Payment{Amount: money.New(1000, "EUR"), Settled: money.New(900, "EUR")}
+	others := []*store.Refund{
+		{Amount: money.New(400, "EUR"), State: store.RefundSent},
+		{Amount: money.New(100, "EUR"), State: store.RefundFailed},
+		{Amount: money.New(50, "EUR"), State: store.RefundPending},
+	}
+	if got := leftToRefund(p, others); got != money.New(450, "EUR") {
+		t.Fatalf("left %v, want 4.50 EUR (9.00 received - 4.00 sent - 0.50 pending)", got)
+	}
+}

@@ -45,6 +45,7 @@ const (
 // the results the cashier must acknowledge.
 type counter struct {
 	pin    pinPrompt
+	pinGen int // numbers the PIN screens, so a late check answers only its own
 	conf   confirmation
 	refund refundDraft
 	attn   attention
@@ -59,6 +60,7 @@ type pinPrompt struct {
 	locked   time.Time // no PIN is taken before then
 	then     func()    // runs once the PIN is right
 	unlocked bool      // the PIN was right during this visit of the admin menu
+	gen      int       // this screen's number (counter.pinGen)
 }
 
 // Texts of the PIN screen.
@@ -76,7 +78,8 @@ func (u *ui) withPIN(what string, then func()) {
 		then()
 		return
 	}
-	u.pin = pinPrompt{what: what, then: then}
+	u.pinGen++
+	u.pin = pinPrompt{what: what, then: then, gen: u.pinGen}
 	if st, err := u.e.cfg.PIN.State(); err == nil && u.e.now().Before(st.LockedUntil) {
 		u.pin.locked = st.LockedUntil
 	}
@@ -119,19 +122,19 @@ func (u *ui) pinKey(k Key) {
 func (u *ui) checkPIN(typed string) {
 	e := u.e
 	u.pin.busy = true
-	guard := e.cfg.PIN
+	guard, gen := e.cfg.PIN, u.pin.gen
 	e.spawn(func() {
 		err := guard.Check(typed)
-		e.post(e.ctx, func() { u.pinChecked(err) })
+		e.post(e.ctx, func() { u.pinChecked(gen, err) })
 	})
 }
 
-func (u *ui) pinChecked(err error) {
+func (u *ui) pinChecked(gen int, err error) {
 	p := &u.pin
-	p.busy = false
-	if u.mode != modePIN {
+	if u.mode != modePIN || p.gen != gen {
 		return // the prompt ended (timeout) while the PIN was checked
 	}
+	p.busy = false
 	var wrong *pin.WrongError
 	var locked *pin.LockedError
 	switch {
