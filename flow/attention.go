@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/terminald/terminald/screen"
@@ -111,4 +112,12 @@ func (u *ui) beep() {
 			e.log.Warn("buzzer", "err", err)
 		}
 	})
+}
+
+// receiptLine names receipt number n on a screen; empty when none was drawn.
+func receiptLine(n uint64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Receipt %d", n)
 }

@@ -10,10 +10,11 @@ import (
 // Every cashier prompt ends. A prompt is any screen that waits for the cashier: amount
 // entry, provider choice, a provider's step (method choice, phone number, quote
 // confirmation, wallet or code scan), the underpayment decision and the admin menu with
-// its inputs (manager PIN, receipt number, refund amount, refund address, confirmation). Each waits PromptTimeout
-// after it shows or after the last key, shown as a countdown; a register payment's
-// prompts end at the latest RegisterPromptLimit after the register asked, so the
-// register always gets its answer before its own timeout.
+// its inputs (manager PIN, receipt number, refund amount, refund address, the
+// confirmation of a money move). Each waits PromptTimeout after it shows or after the
+// last key, shown as a countdown; a register payment's prompts end at the latest
+// RegisterPromptLimit after the register asked, so the register always gets its answer
+// before its own timeout.
 //
 // When a prompt runs out:
 //   - amount entry, provider choice, admin menu: back to the idle screen; nothing was

@@ -272,7 +272,7 @@ func (u *ui) finished(t *track) {
 			Lines: []string{p.Amount.String() + " via " + p.Provider, "Receipt " + fmt.Sprint(p.Receipt) + " printed"}})
 	case p.Attention != "":
 		u.alert(screen.Screen{Kind: screen.Message, Title: "Needs attention", Amount: p.Amount.String(), Provider: p.Provider,
-			Lines: []string{p.Attention, "Receipt " + fmt.Sprint(p.Receipt)}})
+			Lines: nonEmpty(p.Attention, receiptLine(p.Receipt))})
 	}
 }
 
