@@ -373,3 +373,26 @@ func TestLeftToRefund(t *testing.T) {
 		t.Fatalf("left %v, want 4.50 EUR (9.00 received - 4.00 sent - 0.50 pending)", got)
 	}
 }
+
+// A result needing attention that arrives while the cashier types an amount does not
+// take the screen away: it shows once the terminal is back at idle.
+func TestAttentionWaitsWhileCashierIsBusy(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil).run()
+	r.keys("999\n")
+	r.shows("QR", func(s screen.Screen) bool { return s.Kind == screen.QR })
+	r.keys("x")
+	r.waitFor("cancelled", r.state(store.StateCancelled))
+	r.shows("idle", func(s screen.Screen) bool { return s.Kind == screen.Idle })
+	r.keys("12")
+	r.shows("amount being typed", func(s screen.Screen) bool { return s.Kind == screen.Amount })
+	r.prov.set(func() {
+		r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
+	})
+	r.waitFor("paid late", r.state(store.StatePaid))
+	r.e.Healthy(context.Background())
+	if s := r.disp.last(); s.Kind != screen.Amount || s.Amount != "0.12 EUR" {
+		t.Fatalf("screen %+v while typing, want the amount untouched", s)
+	}
+	r.keys("x")
+	r.shows("paid after cancel at idle", func(s screen.Screen) bool { return s.Title == "Paid after cancel" && s.Hint == "OK = seen" })
+}
