@@ -13,6 +13,7 @@ type adminState struct {
 	step    string // "menu", "reprint", "refund-receipt", "refund-amount", "refund-dest"
 	payment *store.Payment
 	minor   int64
+	view    viewState // recent payments and reports (recent.go, xreport.go)
 }
 
 func (u *ui) openAdmin() {
@@ -24,27 +25,33 @@ func (u *ui) openAdmin() {
 
 func (u *ui) adminScreen() screen.Screen {
 	a := u.admin
+	if s, ok := u.recentScreen(); ok {
+		return s
+	}
 	switch a.step {
 	case "reprint":
-		return screen.Screen{Kind: screen.Admin, Title: "Reprint receipt", Lines: []string{"Receipt number:", u.text}, Hint: "OK = print   X = back"}
+		return screen.Screen{Kind: screen.Admin, Title: "Reprint receipt", Lines: []string{"Receipt number:", u.text}, Hint: u.keyHint(use(KeyOK, "print"), use(KeyCancel, "back"))}
 	case "refund-receipt":
-		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: []string{"Receipt number:", u.text}, Hint: "OK = next   X = back"}
+		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: []string{"Receipt number:", u.text}, Hint: u.keyHint(use(KeyOK, "next"), use(KeyCancel, "back"))}
 	case "refund-amount":
 		return screen.Screen{Kind: screen.Admin, Title: "Refund", Amount: a.payment.Amount.String(),
-			Lines: []string{"Amount (empty = all):", u.text}, Hint: "OK = refund   X = back"}
+			Lines: []string{"Amount (empty = all):", u.text}, Hint: u.keyHint(use(KeyOK, "refund"), use(KeyCancel, "back"))}
 	case "refund-dest":
 		lines := []string{"Scan the refund address"}
 		if u.scanAgain {
 			lines = append(lines, ScanAgain)
 		}
-		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: lines, Hint: "X = back"}
+		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: lines, Hint: u.keyHint(use(KeyCancel, "back"))}
 	}
-	return screen.Screen{Kind: screen.Admin, Title: "Admin", Options: []string{"Reprint last receipt", "Reprint receipt no.", "Refund", "End of day"}, Hint: "1-4 = choose   X = exit"}
+	return screen.Screen{Kind: screen.Admin, Title: "Admin", Options: []string{"Reprint last receipt", "Reprint receipt no.", "Refund", "End of day", "Recent payments", "X report"}, Hint: "1-6 = choose   " + u.keyHint(use(KeyCancel, "exit"))}
 }
 
 func (u *ui) adminKey(k Key) {
 	a := &u.admin
 	e := u.e
+	if u.recentKey(k) {
+		return
+	}
 	if k == KeyCancel {
 		if a.step == "menu" {
 			u.mode = modeIdle
@@ -63,9 +70,14 @@ func (u *ui) adminKey(k Key) {
 		case '3':
 			a.step = "refund-receipt"
 		case '4':
-			// Reconciling asks providers over the network: not on this goroutine.
-			e.spawn(func() { e.EndOfDay(e.ctx) })
-			u.adminResult(nil, "End of day: report printing")
+			u.openEndOfDay()
+			return
+		case '5':
+			u.openRecent()
+			return
+		case '6':
+			u.openXReport()
+			return
 		}
 		u.show()
 		return
@@ -89,7 +101,7 @@ func (u *ui) adminKey(k Key) {
 				u.adminResult(err, "")
 				return
 			}
-			a.payment, a.step = p, "refund-amount"
+			u.startRefund(p)
 		case "refund-amount":
 			a.minor = int64(n)
 			if e.refundNeedsDestination(a.payment.Provider) {
@@ -102,6 +114,13 @@ func (u *ui) adminKey(k Key) {
 		}
 	}
 	u.show()
+}
+
+// startRefund asks for the refund of payment p: the refund steps after the receipt
+// number (also the recent-payments screen's "Refund").
+func (u *ui) startRefund(p *store.Payment) {
+	u.admin.payment, u.admin.step = p, "refund-amount"
+	u.text = ""
 }
 
 // adminScan takes a scanned refund address.
