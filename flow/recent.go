@@ -20,8 +20,9 @@ import (
 // one, whose screen offers a reprint of its receipt or a refund (the admin menu's own
 // verbs: the reprint and the refund steps).
 
-// recentPage is how many payments one screen lists (the keys 1-4 pick one).
-const recentPage = 4
+// recentPage is how many payments one screen lists (the keys 1-3 pick one): two lines
+// each, which a 320×240 screen still shows whole.
+const recentPage = 3
 
 // maxBack bounds the cursors kept to page back to newer payments; past it the oldest are
 // dropped and paging back ends at the newest page.
@@ -87,11 +88,8 @@ func (u *ui) recentScreen() (screen.Screen, bool) {
 func (u *ui) recentListScreen() screen.Screen {
 	v := u.admin.view
 	s := screen.Screen{Kind: screen.Admin, Title: "Recent payments"}
-	if n := len(v.back); n > 0 {
-		s.Title += " (" + strconv.Itoa(n+1) + ")"
-	}
-	for _, p := range v.page {
-		s.Options = append(s.Options, u.recentLine(p))
+	for i, p := range v.page {
+		s.Lines = append(s.Lines, u.recentLines(i+1, p)...)
 	}
 	switch {
 	case v.err != "":
@@ -132,9 +130,11 @@ func (u *ui) newerKey() Key {
 	return KeyClear
 }
 
-// recentLine is one payment of the list: "14:05 12,50 € AcountPay paid".
-func (u *ui) recentLine(p *store.Payment) string {
-	return u.shortTime(p.CreatedAt) + " " + u.e.money(p.Paid()) + " " + u.e.cfg.Locale.Brand(p.Provider) + " " + strings.Join(paymentStates(p), ", ")
+// recentLines are payment p, number n of the page, as the list shows it: two lines,
+// "1: 14:05 12,50 €" and "AcountPay, paid" (a small screen has no room for one).
+func (u *ui) recentLines(n int, p *store.Payment) []string {
+	return []string{strconv.Itoa(n) + ": " + u.shortTime(p.CreatedAt) + " " + u.e.money(p.Paid()),
+		u.e.cfg.Locale.Brand(p.Provider) + ", " + strings.Join(paymentStates(p), ", ")}
 }
 
 // shortTime is t as the list shows it: the time of day for today, else the day and the
