@@ -80,7 +80,8 @@ func (u *ui) recentScreen() (screen.Screen, bool) {
 	case "report":
 		return u.reportScreen(), true
 	case "eod-wait":
-		return screen.Screen{Kind: screen.Wait, Title: "End of day", Lines: []string{"Closing the day...", "The report prints."}}, true
+		return screen.Screen{Kind: screen.Wait, Title: "End of day", Lines: []string{"Closing the day...", "The report prints."},
+			Hint: u.keyHint(use(KeyCancel, "back"))}, true
 	}
 	return screen.Screen{}, false
 }
@@ -238,7 +239,10 @@ func (u *ui) recentKey(k Key) bool {
 		u.reportKey(k)
 		return true
 	case "eod-wait":
-		return true // the report comes back on its own
+		if k == KeyCancel { // stop waiting: the day is closed and the report prints all the same
+			u.openAdmin()
+		}
+		return true
 	default:
 		return false
 	}
