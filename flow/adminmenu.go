@@ -10,7 +10,7 @@ import (
 
 // adminState is the keypad admin menu's state.
 type adminState struct {
-	step    string // "menu", "reprint", "refund-receipt", "refund-amount", "refund-dest"
+	step    string // "menu", "reprint", "refund-receipt", "refund-amount", "refund-dest"; views: "recent", "recent-one", "report", "eod-wait"
 	payment *store.Payment
 	minor   int64
 	view    viewState // recent payments and reports (recent.go, xreport.go)
@@ -25,7 +25,7 @@ func (u *ui) openAdmin() {
 
 func (u *ui) adminScreen() screen.Screen {
 	a := u.admin
-	if s, ok := u.recentScreen(); ok {
+	if s, ok := u.viewScreen(); ok {
 		return s
 	}
 	switch a.step {
@@ -49,7 +49,7 @@ func (u *ui) adminScreen() screen.Screen {
 func (u *ui) adminKey(k Key) {
 	a := &u.admin
 	e := u.e
-	if u.recentKey(k) {
+	if u.viewKey(k) {
 		return
 	}
 	if k == KeyCancel {

@@ -69,8 +69,9 @@ func (u *ui) loadRecent(before store.Cursor) {
 	}
 }
 
-// recentScreen is the screen of the recent-payments steps; false for the other steps.
-func (u *ui) recentScreen() (screen.Screen, bool) {
+// viewScreen is the screen of the admin menu's views (recent payments, a report, the end
+// of day under way); false for the other steps.
+func (u *ui) viewScreen() (screen.Screen, bool) {
 	a := u.admin
 	switch a.step {
 	case "recent":
@@ -200,9 +201,9 @@ func (u *ui) recentOneScreen() screen.Screen {
 		Lines: lines, Options: []string{"Reprint receipt", "Refund"}, Hint: "1-2 = choose   " + u.keyHint(use(KeyCancel, "back"))}
 }
 
-// recentKey handles a key on the recent-payments and report steps; false for the other
-// steps.
-func (u *ui) recentKey(k Key) bool {
+// viewKey handles a key on the admin menu's views (recent payments, a report, the end of
+// day under way); false for the other steps.
+func (u *ui) viewKey(k Key) bool {
 	a := &u.admin
 	v := &a.view
 	switch a.step {

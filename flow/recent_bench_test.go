@@ -54,7 +54,7 @@ func BenchmarkRecentPage(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				e.ui.openRecent() // the engine does not run: the ui is called as its goroutine would
-				e.ui.recentKey(KeyDown)
+				e.ui.viewKey(KeyDown)
 			}
 		})
 	}
