@@ -187,12 +187,15 @@ type Report struct {
 }
 
 // EndOfDay builds the report since the last end-of-day (before the first one: since the
-// first payment settled), compares it with the providers
+// first payment settled, see periodStart), compares it with the providers
 // that keep their own records (driver.Reconciler), prints it, and starts a new day.
 func (e *Engine) EndOfDay(ctx context.Context) (Report, error) {
 	to := e.now()
+	// The providers are asked from the last end of day, before the first one about
+	// everything (zero): a payment a gateway has and the store missed may be older than the
+	// first one settled here.
 	var from time.Time
-	e.st.View(func(tx *store.Tx) error { from = periodStart(tx, to); return nil })
+	e.st.View(func(tx *store.Tx) error { from, _ = lastEndOfDay(tx); return nil })
 	var diffs []string
 	for _, name := range e.order {
 		rc, ok := e.providers[name].(driver.Reconciler)

@@ -362,3 +362,37 @@ func TestFirstReportWithoutPayments(t *testing.T) {
 		t.Fatalf("empty first report from %v to %v", rep.From, rep.To)
 	}
 }
+
+// fromRecorder is a reconciling provider that records the period it is asked about.
+type fromRecorder struct {
+	*script
+	froms chan time.Time
+}
+
+func (s fromRecorder) ReconcileDay(ctx context.Context, from, to time.Time, local []driver.Record) ([]string, error) {
+	s.froms <- from
+	return nil, nil
+}
+
+// The report's period starts at the first payment, but the providers are still asked
+// about everything before the first end of day: a payment a gateway has and the store
+// missed may be older than the first one settled here.
+func TestFirstEndOfDayReconcilesEverything(t *testing.T) {
+	froms := make(chan time.Time, 2)
+	r := newRig(t, "", testConfig(), func(s *script) driver.Provider { return fromRecorder{s, froms} })
+	seed(t, r.st, time.Now().Add(-time.Hour), &store.Payment{})
+	r.run()
+	rep, err := r.e.EndOfDay(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from := <-froms; !from.IsZero() || rep.From.IsZero() {
+		t.Errorf("first end of day asked the provider from %v, reported from %v; want zero and the first payment", from, rep.From)
+	}
+	if _, err := r.e.EndOfDay(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if from := <-froms; !from.Equal(rep.To) {
+		t.Errorf("second end of day asked the provider from %v, want the first's end %v", from, rep.To)
+	}
+}

@@ -22,16 +22,20 @@ import (
 // errStopWalk ends a store walk early; never returned to a caller.
 var errStopWalk = errors.New("flow: stop walk")
 
+// lastEndOfDay is when the last end of day closed (meta "eod"); false before the first.
+func lastEndOfDay(tx *store.Tx) (time.Time, bool) {
+	var t time.Time
+	v := tx.Meta("eod")
+	return t, v != nil && t.UnmarshalText(v) == nil
+}
+
 // periodStart is where the current day's report starts: the last end of day; before the
 // first end of day, the first payment settled (reports count payments by settle time), so
 // the first report does not claim to start at year 1. With nothing settled it is to: an
 // empty period.
 func periodStart(tx *store.Tx, to time.Time) time.Time {
-	if v := tx.Meta("eod"); v != nil {
-		var t time.Time
-		if t.UnmarshalText(v) == nil {
-			return t
-		}
+	if t, ok := lastEndOfDay(tx); ok {
+		return t
 	}
 	first := to
 	tx.Settled(time.Time{}, func(p *store.Payment) error {
