@@ -1,6 +1,9 @@
 package flow
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // More keys a keypad may deliver (see Key): the list screens page with them.
 const (
@@ -9,7 +12,7 @@ const (
 )
 
 // KeyNamer names the keys of the configured keypad, so that the screens' hints name keys
-// that exist on it ("Enter = pay   / = cancel" on a USB numpad, "# = pay   * = cancel" on
+// that exist on it ("Enter = pay   [/] = cancel" on a USB numpad, "[#] = pay   [*] = cancel" on
 // a matrix, the simulator's own keys on its stdin). The keypad drivers (package
 // hw/keypad) offer the names; the daemon hands them to the engine (Config.Keys).
 type KeyNamer interface {
@@ -64,13 +67,19 @@ type keyUse struct {
 func use(k Key, what string) keyUse { return keyUse{k, what} }
 
 // keyHint is a screen hint naming the keypad's own keys: "OK = pay   X = cancel". A key
-// the keypad does not have is left out.
+// the keypad does not have is left out. A key named by one symbol is bracketed, so that
+// "[/] = cancel" and "[-] = older" do not read as punctuation of the hint.
 func (u *ui) keyHint(uses ...keyUse) string {
 	var parts []string
 	for _, x := range uses {
-		if n := u.keyName(x.k); n != "" {
-			parts = append(parts, n+" = "+x.what)
+		n := u.keyName(x.k)
+		if n == "" {
+			continue
 		}
+		if r := []rune(n); len(r) == 1 && !unicode.IsLetter(r[0]) && !unicode.IsDigit(r[0]) {
+			n = "[" + n + "]"
+		}
+		parts = append(parts, n+" = "+x.what)
 	}
 	return strings.Join(parts, "   ")
 }

@@ -212,15 +212,15 @@ func TestHintsNameTheKeypadsKeys(t *testing.T) {
 	r := newRig(t, "", cfg, nil)
 	seed(t, r.st, time.Now().Add(-time.Hour), &store.Payment{}, &store.Payment{}, &store.Payment{}, &store.Payment{})
 	r.run()
-	if s := r.press('1'); s.Hint != "Enter = pay   / = cancel" {
+	if s := r.press('1'); s.Hint != "Enter = pay   [/] = cancel" {
 		t.Errorf("amount hint = %q", s.Hint)
 	}
 	r.press(KeyCancel)
 	// No Up or Down key: OK shows older payments, Clear newer ones.
-	if s := r.press(KeyMenu, '5'); s.Hint != "1-3 = choose   Enter = older   / = back" {
+	if s := r.press(KeyMenu, '5'); s.Hint != "1-3 = choose   Enter = older   [/] = back" {
 		t.Errorf("recent hint = %q", s.Hint)
 	}
-	if s := r.press(KeyOK); amountsOf(s) != "€1.00" || s.Hint != "1-1 = choose   * = newer   / = back" {
+	if s := r.press(KeyOK); amountsOf(s) != "€1.00" || s.Hint != "1-1 = choose   [*] = newer   [/] = back" {
 		t.Errorf("second page = %q, hint %q", s.Lines, s.Hint)
 	}
 	if s := r.press(KeyClear); amountsOf(s) != "€4.00 €3.00 €2.00" {
