@@ -396,3 +396,44 @@ func TestFirstEndOfDayReconcilesEverything(t *testing.T) {
 		t.Errorf("second end of day asked the provider from %v, want the first's end %v", from, rep.To)
 	}
 }
+
+// gatedReconciler holds end of day at the provider until the test lets it go.
+type gatedReconciler struct {
+	*script
+	gate chan struct{}
+}
+
+func (s gatedReconciler) ReconcileDay(ctx context.Context, from, to time.Time, local []driver.Record) ([]string, error) {
+	<-s.gate
+	return nil, nil
+}
+
+// While the providers are asked the screen says so; Cancel leaves it, and the report
+// still prints without taking the screen back.
+func TestEndOfDayWaitCanBeLeft(t *testing.T) {
+	gate := make(chan struct{})
+	r := newRig(t, "", testConfig(), func(s *script) driver.Provider { return gatedReconciler{s, gate} })
+	seed(t, r.st, time.Now().Add(-time.Hour), &store.Payment{})
+	r.run()
+	if s := r.press(KeyMenu, '4'); s.Title != "End of day" || s.Kind != screen.Wait || s.Hint != "X = back" {
+		t.Fatalf("end of day under way = %+v", s)
+	}
+	if s := r.press('1'); s.Kind != screen.Wait {
+		t.Fatalf("a digit left the wait: %+v", s)
+	}
+	if s := r.press(KeyCancel); s.Title != "Admin" {
+		t.Fatalf("Cancel led to %+v", s)
+	}
+	close(gate)
+	r.waitFor("the report printed", func() bool {
+		for _, rc := range r.prn.printed() {
+			if rc.Kind == receipt.EndOfDay {
+				return true
+			}
+		}
+		return false
+	})
+	if s := r.shown(); s.Title != "Admin" {
+		t.Errorf("the finished end of day took the screen: %+v", s)
+	}
+}
