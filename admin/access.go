@@ -19,11 +19,11 @@ type Cred struct {
 }
 
 // MovesMoney reports whether cmd moves money or produces a receipt (refund, reprint,
-// end-of-day): such commands need an admin caller. Read-only commands (status,
+// end-of-day, x-report): such commands need an admin caller. Read-only commands (status,
 // payments) are open to everyone who may connect to the socket (its group).
 func MovesMoney(cmd string) bool {
 	switch cmd {
-	case CmdRefund, CmdReprint, CmdEndOfDay:
+	case CmdRefund, CmdReprint, CmdEndOfDay, CmdXReport:
 		return true
 	}
 	return false

@@ -124,7 +124,7 @@ func TestPeerCredIsTheCaller(t *testing.T) {
 }
 
 func TestMovesMoney(t *testing.T) {
-	for cmd, want := range map[string]bool{CmdRefund: true, CmdReprint: true, CmdEndOfDay: true, CmdStatus: false, CmdPayments: false} {
+	for cmd, want := range map[string]bool{CmdRefund: true, CmdReprint: true, CmdEndOfDay: true, CmdXReport: true, CmdStatus: false, CmdPayments: false} {
 		if MovesMoney(cmd) != want {
 			t.Errorf("MovesMoney(%q) = %v", cmd, !want)
 		}

@@ -31,6 +31,7 @@ const (
 	CmdReprint  = "reprint"
 	CmdRefund   = "refund"
 	CmdEndOfDay = "end-of-day"
+	CmdXReport  = "x-report"
 )
 
 // Limits of the protocol.
@@ -64,6 +65,19 @@ type Handler interface {
 	Refund(ctx context.Context, paymentID, amount, destination string) (any, error)
 	// EndOfDay runs the end-of-day closing (ZVT end-of-day, totals).
 	EndOfDay(ctx context.Context) (any, error)
+}
+
+// XReportArgs are the arguments of "x-report".
+type XReportArgs struct {
+	// NoPrint only returns the report; by default it is also printed.
+	NoPrint bool `json:"no_print,omitempty"`
+}
+
+// XReporter is implemented by a Handler that serves "x-report": the totals of the day so
+// far without closing it, printed unless print is false. A server whose handler lacks it
+// answers "x-report" with an error.
+type XReporter interface {
+	XReport(ctx context.Context, print bool) (any, error)
 }
 
 // Request is one request line.
@@ -220,10 +234,20 @@ func dispatch(ctx context.Context, h Handler, req *Request) (any, error) {
 			return nil, err
 		}
 		return h.EndOfDay(ctx)
+	case CmdXReport:
+		var a XReportArgs
+		if err := decodeArgs(req.Args, &a); err != nil {
+			return nil, err
+		}
+		x, ok := h.(XReporter)
+		if !ok {
+			return nil, errors.New("x-report: not served by this daemon")
+		}
+		return x.XReport(ctx, !a.NoPrint)
 	case "":
 		return nil, errors.New(`bad request: missing "cmd"`)
 	default:
-		return nil, fmt.Errorf("unknown command %q (want status, payments, reprint, refund or end-of-day)", truncate(req.Cmd, 64))
+		return nil, fmt.Errorf("unknown command %q (want status, payments, reprint, refund, end-of-day or x-report)", truncate(req.Cmd, 64))
 	}
 }
 

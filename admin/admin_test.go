@@ -81,6 +81,11 @@ func (f *fakeHandler) EndOfDay(ctx context.Context) (any, error) {
 	return map[string]any{"total_minor": 4200}, nil
 }
 
+func (f *fakeHandler) XReport(ctx context.Context, print bool) (any, error) {
+	f.record("x-report " + strconv.FormatBool(print))
+	return map[string]any{"total_minor": 4200}, nil
+}
+
 func sockPath(t *testing.T) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "adm") // short: sun_path is 108 bytes
@@ -205,6 +210,8 @@ func TestCommands(t *testing.T) {
 		{CmdRefund, RefundArgs{PaymentID: "p1"}, "refund p1  "},
 		{CmdRefund, RefundArgs{PaymentID: "p1", Amount: "2.50", Destination: "bc1qxyz"}, "refund p1 2.50 bc1qxyz"},
 		{CmdEndOfDay, map[string]any{}, "end-of-day"},
+		{CmdXReport, nil, "x-report true"},
+		{CmdXReport, XReportArgs{NoPrint: true}, "x-report false"},
 	}
 	for _, tt := range tests {
 		var out any

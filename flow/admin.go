@@ -189,17 +189,16 @@ type Report struct {
 	ReceiptTo   uint64      `json:"receipt_to,omitempty"`   // last receipt of the period, in the order drawn
 }
 
-// EndOfDay builds the report since the last end-of-day, compares it with the providers
+// EndOfDay builds the report since the last end-of-day (before the first one: since the
+// first payment settled, see periodStart), compares it with the providers
 // that keep their own records (driver.Reconciler), prints it, and starts a new day.
 func (e *Engine) EndOfDay(ctx context.Context) (Report, error) {
-	var from time.Time
-	e.st.View(func(tx *store.Tx) error {
-		if v := tx.Meta("eod"); v != nil {
-			from.UnmarshalText(v)
-		}
-		return nil
-	})
 	to := e.now()
+	// The providers are asked from the last end of day, before the first one about
+	// everything (zero): a payment a gateway has and the store missed may be older than the
+	// first one settled here.
+	var from time.Time
+	e.st.View(func(tx *store.Tx) error { from, _ = lastEndOfDay(tx); return nil })
 	var diffs []string
 	for _, name := range e.order {
 		rc, ok := e.providers[name].(driver.Reconciler)
@@ -247,9 +246,7 @@ func (e *Engine) endOfDay(to time.Time, diffs []string) (Report, error) {
 	rep := Report{To: to, Differences: diffs}
 	b := reportBuilder{rep: &rep, rows: map[[3]string]*ReportRow{}}
 	err := e.st.Update(func(tx *store.Tx) error {
-		if v := tx.Meta("eod"); v != nil {
-			rep.From.UnmarshalText(v)
-		}
+		rep.From = periodStart(tx, to)
 		if err := b.collect(tx); err != nil {
 			return err
 		}

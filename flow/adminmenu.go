@@ -9,9 +9,10 @@ import (
 
 // adminState is the keypad admin menu's state.
 type adminState struct {
-	step    string // "menu", "reprint", "refund-receipt", "refund-amount", "refund-dest"
+	step    string // "menu", "reprint", "refund-receipt", "refund-amount", "refund-dest"; views: "recent", "recent-one", "report", "eod-wait"
 	payment *store.Payment
 	minor   int64
+	view    viewState // recent payments and reports (recent.go, xreport.go)
 }
 
 func (u *ui) openAdmin() {
@@ -24,11 +25,14 @@ func (u *ui) openAdmin() {
 
 func (u *ui) adminScreen() screen.Screen {
 	a := u.admin
+	if s, ok := u.viewScreen(); ok {
+		return s
+	}
 	switch a.step {
 	case "reprint":
-		return screen.Screen{Kind: screen.Admin, Title: "Reprint receipt", Lines: []string{"Receipt number:", u.text}, Hint: "OK = print   X = back"}
+		return screen.Screen{Kind: screen.Admin, Title: "Reprint receipt", Lines: []string{"Receipt number:", u.text}, Hint: u.keyHint(use(KeyOK, "print"), use(KeyCancel, "back"))}
 	case "refund-receipt":
-		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: []string{"Receipt number:", u.text}, Hint: "OK = next   X = back"}
+		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: []string{"Receipt number:", u.text}, Hint: u.keyHint(use(KeyOK, "next"), use(KeyCancel, "back"))}
 	case "refund-amount":
 		return u.refundAmountScreen()
 	case "refund-dest":
@@ -36,14 +40,17 @@ func (u *ui) adminScreen() screen.Screen {
 		if u.scanAgain {
 			lines = append(lines, ScanAgain)
 		}
-		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: lines, Hint: "X = back"}
+		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: lines, Hint: u.keyHint(use(KeyCancel, "back"))}
 	}
-	return screen.Screen{Kind: screen.Admin, Title: "Admin", Options: []string{"Reprint last receipt", "Reprint receipt no.", "Refund", "End of day"}, Hint: "1-4 = choose   X = exit"}
+	return screen.Screen{Kind: screen.Admin, Title: "Admin", Options: []string{"Reprint last receipt", "Reprint receipt no.", "Refund", "End of day", "Recent payments", "X report"}, Hint: "1-6 = choose   " + u.keyHint(use(KeyCancel, "exit"))}
 }
 
 func (u *ui) adminKey(k Key) {
 	a := &u.admin
 	e := u.e
+	if u.viewKey(k) {
+		return
+	}
 	if k == KeyCancel {
 		if a.step == "menu" {
 			u.mode = modeIdle
@@ -63,6 +70,12 @@ func (u *ui) adminKey(k Key) {
 			u.withPIN("Refund", func() { a.step = "refund-receipt" })
 		case '4':
 			u.withPIN("End of day", u.confirmEndOfDay)
+		case '5':
+			u.openRecent()
+			return
+		case '6':
+			u.openXReport()
+			return
 		}
 		u.show()
 		return
@@ -94,6 +107,12 @@ func (u *ui) adminKey(k Key) {
 		}
 	}
 	u.show()
+}
+
+// startRefund asks for the refund of payment p: the refund steps after the receipt
+// number (also the recent-payments screen's "Refund").
+func (u *ui) startRefund(p *store.Payment) {
+	u.withPIN("Refund", func() { u.refundPicked(p) })
 }
 
 // adminScan takes a scanned refund address.

@@ -29,14 +29,14 @@ type attention struct {
 }
 
 // ackHint is the hint of a result that waits for OK.
-const ackHint = "OK = seen"
+func (u *ui) ackHint() string { return u.keyHint(use(KeyOK, "seen")) }
 
 // beepTimeout bounds one beep (a printer's buzzer goes through the printer's queue).
 const beepTimeout = 5 * time.Second
 
 // holdForAck keeps the result or message on screen (u.shown) until OK, and beeps.
 func (u *ui) holdForAck() {
-	u.shown.Hint = ackHint
+	u.shown.Hint = u.ackHint()
 	u.until = u.e.now().Add(attentionHold)
 	u.attn.ack = true
 	u.beep()
@@ -50,7 +50,7 @@ func (u *ui) alert(s screen.Screen) {
 		u.attn.waiting = append(u.attn.waiting, s)
 		return
 	}
-	s.Hint = ackHint
+	s.Hint = u.ackHint()
 	u.hold(modeMessage, s)
 	u.holdForAck()
 }
@@ -92,7 +92,7 @@ func (u *ui) attentionTick() bool {
 	}
 	s := u.attn.waiting[0]
 	u.attn.waiting = u.attn.waiting[1:]
-	s.Hint = ackHint
+	s.Hint = u.ackHint()
 	u.hold(modeMessage, s)
 	u.holdForAck()
 	return true

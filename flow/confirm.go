@@ -50,7 +50,7 @@ func (u *ui) confirmKey(k Key) {
 func (u *ui) confirmScreen() screen.Screen {
 	c := u.conf
 	return screen.Screen{Kind: screen.Decision, Title: c.title, Amount: c.amount, Lines: c.lines,
-		Hint: "OK = " + c.verb + "   X = cancel"}
+		Hint: u.keyHint(use(KeyOK, c.verb), use(KeyCancel, "cancel"))}
 }
 
 // groupAddress writes a crypto address for reading back: groups of four characters,

@@ -149,6 +149,10 @@ func TestManagerPINOnTheTerminal(t *testing.T) {
 	}
 	r.keys("\n")
 	r.waitFor("report printed", func() bool { k := r.printedKinds(); return len(k) == 1 && k[0] == receipt.EndOfDay })
+	r.shows("end-of-day totals", func(s screen.Screen) bool { return s.Title == "End of day" && s.Kind == screen.Admin })
+	r.keys("x")
+	r.shows("menu after the totals", titled("Admin"))
+	r.keys("x")
 
 	// A new visit of the menu asks for the PIN again.
 	r.menuKeys("2")

@@ -145,6 +145,9 @@ type Config struct {
 	Buzzer Buzzer
 
 	Observer Observer // metrics; may be nil
+	// Keys names the configured keypad's keys in the screens' hints (keys.go); nil: the
+	// names "OK", "X" (cancel), "Clear", "Menu", "Up", "Down".
+	Keys KeyNamer
 
 	Now         func() time.Time // clock; time.Now when nil
 	ClockSynced func() bool      // whether the system clock is synced; always true when nil

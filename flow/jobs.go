@@ -2,7 +2,6 @@ package flow
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -122,11 +121,9 @@ func (e *Engine) document(j *store.Job) (receipt.Receipt, error) {
 		}
 		return e.refundReceipt(p, r, j.Arg == refundReprint), nil
 	case jobReport:
-		var rep Report
-		if err := json.Unmarshal([]byte(j.Arg), &rep); err != nil {
-			return receipt.Receipt{}, fmt.Errorf("report job: %w", err)
-		}
-		return e.reportReceipt(rep), nil
+		return e.reportDocument(j, receipt.EndOfDay)
+	case jobXReport:
+		return e.reportDocument(j, receipt.XReport)
 	}
 	return receipt.Receipt{}, fmt.Errorf("unknown job kind %q", j.Kind)
 }
@@ -139,10 +136,11 @@ type jobKind string
 
 // Print-job kinds.
 const (
-	jobPayment jobKind = "payment" // a payment's receipt or slip; Arg is its receipt.Kind (+ merchantCopy)
-	jobReprint jobKind = "reprint" // a payment's receipt again, marked as a reprint; Arg empty
-	jobRefund  jobKind = "refund"  // a refund's receipt; Arg refundReprint marks a reprint
-	jobReport  jobKind = "report"  // an end-of-day report; Arg is the Report as JSON
+	jobPayment jobKind = "payment"  // a payment's receipt or slip; Arg is its receipt.Kind (+ merchantCopy)
+	jobReprint jobKind = "reprint"  // a payment's receipt again, marked as a reprint; Arg empty
+	jobRefund  jobKind = "refund"   // a refund's receipt; Arg refundReprint marks a reprint
+	jobReport  jobKind = "report"   // an end-of-day report; Arg is the Report as JSON
+	jobXReport jobKind = "x-report" // an X report (the day so far, not closed); Arg is the Report as JSON
 )
 
 // refundReprint is the Arg of a refund job that reprints its receipt.

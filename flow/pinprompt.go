@@ -173,7 +173,7 @@ func (u *ui) pinScreen() screen.Screen {
 	s := screen.Screen{Kind: screen.Input, Title: pinTitle, Lines: []string{p.what}}
 	if left := p.locked.Sub(u.e.now()); left > 0 {
 		s.Lines = append(s.Lines, pinLocked, "Try again in "+clockTime(left))
-		s.Hint = "X = back"
+		s.Hint = u.keyHint(use(KeyCancel, "back"))
 		return s
 	}
 	switch {
@@ -183,7 +183,7 @@ func (u *ui) pinScreen() screen.Screen {
 		s.Lines = append(s.Lines, orText(strings.Repeat("*", len(p.digits)), "-"))
 		s.Lines = append(s.Lines, nonEmpty(p.msg)...)
 	}
-	s.Hint = "OK = enter   X = back"
+	s.Hint = u.keyHint(use(KeyOK, "enter"), use(KeyCancel, "back"))
 	return s
 }
 

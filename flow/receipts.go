@@ -142,8 +142,13 @@ func (e *Engine) refundReceipt(p *store.Payment, r *store.Refund, reprint bool) 
 	return receipt.Receipt{Kind: receipt.Refund, Number: r.Receipt, Lines: ls, QR: r.ID, Cut: true, Copy: e.t("receipt.copy")}
 }
 
-func (e *Engine) reportReceipt(rep Report) receipt.Receipt {
-	ls := e.header(receipt.EndOfDay, false)
+// reportReceipt lays out a report: kind receipt.EndOfDay, or receipt.XReport for the day
+// so far (not closed, and it says so).
+func (e *Engine) reportReceipt(rep Report, kind receipt.Kind) receipt.Receipt {
+	ls := e.header(kind, false)
+	if kind == receipt.XReport {
+		ls = append(ls, receipt.Line{Text: e.t("receipt.day_not_closed"), Align: receipt.Center})
+	}
 	ls = append(ls,
 		receipt.Line{Text: e.t("receipt.from"), Right: e.stamp(rep.From, true)},
 		receipt.Line{Text: e.t("receipt.until"), Right: e.stamp(rep.To, e.cfg.ClockSynced())},
@@ -168,7 +173,7 @@ func (e *Engine) reportReceipt(rep Report) receipt.Receipt {
 			ls = append(ls, receipt.Line{Text: d})
 		}
 	}
-	return receipt.Receipt{Kind: receipt.EndOfDay, Lines: ls, Cut: true}
+	return receipt.Receipt{Kind: kind, Lines: ls, Cut: true}
 }
 
 // attentionLines are a payment receipt's lines for a paid amount that is not the amount

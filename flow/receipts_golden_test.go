@@ -99,7 +99,8 @@ func TestReceiptsGolden(t *testing.T) {
 			{"crypto-underpaid", e.paymentReceipt(crypto, receipt.Underpaid, false)},
 			{"declined", e.paymentReceipt(declined, receipt.Slip, true)},
 			{"refund", e.refundReceipt(sale, refund, false)},
-			{"end-of-day", e.reportReceipt(rep)},
+			{"end-of-day", e.reportReceipt(rep, receipt.EndOfDay)},
+			{"x-report", e.reportReceipt(rep, receipt.XReport)},
 		}
 		for _, d := range docs {
 			name := filepath.Join("testdata", "receipts", tc.lang+"-"+d.name+".txt")

@@ -92,7 +92,7 @@ func (u *ui) refundPicked(p *store.Payment) {
 func (u *ui) refundAmountScreen() screen.Screen {
 	return screen.Screen{Kind: screen.Admin, Title: "Refund", Amount: u.refund.left.String(),
 		Lines: append([]string{"Left to refund: " + u.refund.left.String(), "Amount (empty = all):", u.text}, nonEmpty(u.refund.err)...),
-		Hint:  "OK = next   X = back"}
+		Hint:  u.keyHint(use(KeyOK, "next"), use(KeyCancel, "back"))}
 }
 
 // refundAmount takes the amount typed (minor units; 0 = all that is left).
@@ -156,17 +156,12 @@ func (u *ui) confirmRefund(dest string) {
 // refusal shows why the refund cannot be done here, on one screen the cashier can read:
 // short lines (the display wraps each), held until a key or the prompt time.
 func (u *ui) refusal(lines ...string) {
-	u.hold(modeMessage, screen.Screen{Kind: screen.Failed, Title: "Refund not possible", Lines: lines, Hint: "OK = back"})
+	u.hold(modeMessage, screen.Screen{Kind: screen.Failed, Title: "Refund not possible", Lines: lines, Hint: u.keyHint(use(KeyOK, "back"))})
 	u.until = u.e.now().Add(u.e.cfg.PromptTimeout)
 }
 
 // confirmEndOfDay asks before closing the day (from the admin menu, after the PIN).
 func (u *ui) confirmEndOfDay() {
-	e := u.e
 	u.confirm(confirmation{title: "End of day", lines: []string{"Closes the day and prints its report.", "Later payments count for the next day."},
-		verb: "close the day", do: func() {
-			// Reconciling asks providers over the network: not on this goroutine.
-			e.spawn(func() { e.EndOfDay(e.ctx) })
-			u.adminResult(nil, "End of day: report printing")
-		}})
+		verb: "close the day", do: u.openEndOfDay}) // xreport.go: totals on screen, report printed
 }

@@ -103,24 +103,24 @@ func (u *ui) modeScreen() screen.Screen {
 	switch u.mode {
 	case modeEntry:
 		return screen.Screen{Kind: screen.Amount, Title: "Amount", Amount: u.typedAmount().String(),
-			Lines: nonEmpty(u.err), Hint: "OK = pay   X = cancel"}
+			Lines: nonEmpty(u.err), Hint: u.keyHint(use(KeyOK, "pay"), use(KeyCancel, "cancel"))}
 	case modeProvider:
-		return screen.Screen{Kind: screen.Choose, Title: "Pay with", Amount: u.amount.String(), Options: u.e.order, Hint: "1-" + strconv.Itoa(len(u.e.order)) + " = choose   X = cancel"}
+		return screen.Screen{Kind: screen.Choose, Title: "Pay with", Amount: u.amount.String(), Options: u.e.order, Hint: "1-" + strconv.Itoa(len(u.e.order)) + " = choose   " + u.keyHint(use(KeyCancel, "cancel"))}
 	case modeStep:
 		st := u.step
 		s := screen.Screen{Kind: screen.Input, Title: st.Prompt, Amount: u.amount.String(), Provider: u.currentProvider()}
 		if len(st.Options) > 0 {
-			s.Kind, s.Options, s.Hint = screen.Choose, st.Options, "1-"+strconv.Itoa(len(st.Options))+" = choose   X = cancel"
+			s.Kind, s.Options, s.Hint = screen.Choose, st.Options, "1-"+strconv.Itoa(len(st.Options))+" = choose   "+u.keyHint(use(KeyCancel, "cancel"))
 		} else {
 			s.Lines = append(append([]string{}, u.stepLines...), nonEmpty(u.text)...)
-			s.Hint = "OK = continue   X = cancel"
+			s.Hint = u.keyHint(use(KeyOK, "continue"), use(KeyCancel, "cancel"))
 		}
 		if u.scanAgain {
 			s.Lines = append(s.Lines, ScanAgain)
 		}
 		return s
 	case modeWait:
-		s := screen.Screen{Kind: screen.Wait, Title: "Please wait", Amount: u.amount.String(), Provider: u.currentProvider(), Hint: "X = cancel"}
+		s := screen.Screen{Kind: screen.Wait, Title: "Please wait", Amount: u.amount.String(), Provider: u.currentProvider(), Hint: u.keyHint(use(KeyCancel, "cancel"))}
 		if t := u.current(); t != nil && t.p.Checking {
 			s.Lines = []string{"Checking with " + t.p.Provider + "..."}
 		}
@@ -165,13 +165,13 @@ func (u *ui) paymentScreen(t *track) screen.Screen {
 	}
 	if u.mode == modeDecision {
 		return screen.Screen{Kind: screen.Decision, Title: "Underpaid", Amount: p.Amount.String(), Provider: p.Provider,
-			Lines: lines, Hint: "OK = accept   X = cancel"}
+			Lines: lines, Hint: u.keyHint(use(KeyOK, "accept"), use(KeyCancel, "cancel"))}
 	}
 	if p.QR == "" {
-		return screen.Screen{Kind: screen.Wait, Title: "Waiting for customer", Amount: p.Amount.String(), Provider: p.Provider, Lines: lines, Deadline: p.ExpiresAt, Hint: "X = cancel"}
+		return screen.Screen{Kind: screen.Wait, Title: "Waiting for customer", Amount: p.Amount.String(), Provider: p.Provider, Lines: lines, Deadline: p.ExpiresAt, Hint: u.keyHint(use(KeyCancel, "cancel"))}
 	}
 	return screen.Screen{Kind: screen.QR, Title: "Scan to pay", Amount: p.Amount.String(), Provider: p.Provider,
-		QR: p.QR, Deadline: p.ExpiresAt, Lines: lines, Hint: "X = cancel"}
+		QR: p.QR, Deadline: p.ExpiresAt, Lines: lines, Hint: u.keyHint(use(KeyCancel, "cancel"))}
 }
 
 func (u *ui) currentProvider() string {
@@ -332,7 +332,7 @@ func (u *ui) untracked(t *track) {
 // offline: provider prov cannot be reached for a new payment.
 func (u *ui) offline(prov string) {
 	u.hold(modeMessage, screen.Screen{Kind: screen.Offline, Title: "Offline", Provider: prov,
-		Lines: []string{prov + " cannot be reached.", "Try again in a moment."}, Hint: "OK = back"})
+		Lines: []string{prov + " cannot be reached.", "Try again in a moment."}, Hint: u.keyHint(use(KeyOK, "back"))})
 }
 
 // cancelPending: t's cancel waits for its provider; t goes on in the background.

@@ -13,6 +13,7 @@ const (
 	Underpaid   Kind = "underpaid"   // underpayment accepted by the cashier
 	Refund      Kind = "refund"      // refund
 	EndOfDay    Kind = "end-of-day"  // totals report
+	XReport     Kind = "x-report"    // interim totals report: the day so far, not closed
 )
 
 // Align is the horizontal alignment of a line.

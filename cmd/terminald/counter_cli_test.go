@@ -41,7 +41,7 @@ func TestSetPINPrintsAHashOfThePIN(t *testing.T) {
 
 func TestEveryCommandHasHelp(t *testing.T) {
 	for _, cmd := range []string{"sim", "run", "sandbox", "check-config", "payments", "compact", "status", "reprint",
-		"refund", "end-of-day", "screens", "set-pin", "receipt"} {
+		"refund", "end-of-day", "x-report", "screens", "set-pin", "receipt"} {
 		out, errs, code := runMain(t, "", cmd, "-h")
 		if code != 0 || out+errs == "" {
 			t.Errorf("%s -h: exit %d, output %q; want 0 and a help text", cmd, code, out+errs)

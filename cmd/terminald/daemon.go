@@ -170,6 +170,13 @@ func (a adminHandler) Refund(ctx context.Context, id, amount, dest string) (any,
 
 func (a adminHandler) EndOfDay(ctx context.Context) (any, error) { return a.eng.EndOfDay(ctx) }
 
+// XReport serves "x-report": the day's totals so far, printed unless print is false.
+func (a adminHandler) XReport(ctx context.Context, print bool) (any, error) {
+	return a.eng.XReport(ctx, print)
+}
+
+var _ admin.XReporter = adminHandler{}
+
 // adminCall sends one request to a running daemon's admin socket.
 func adminCall(ctx context.Context, sock, cmd string, args any, out any) error {
 	c, err := admin.Dial(sock)
@@ -184,19 +191,23 @@ func adminCall(ctx context.Context, sock, cmd string, args any, out any) error {
 
 var errNoDaemon = errors.New("no running terminald answers on the admin socket")
 
-// cmdAdmin runs status, reprint, refund and end-of-day against a running daemon.
+// cmdAdmin runs status, reprint, refund, end-of-day and x-report against a running daemon.
 func cmdAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
 	fs := flags(cmd, stderr)
 	sock := fs.String("socket", "/run/terminald/admin.sock", "admin socket `PATH`")
 	dest := fs.String("to", "", "refund: destination address (crypto)")
+	noPrint := fs.Bool("no-print", false, "x-report: show the report without printing it")
 	if err := parseAnywhere(fs, args); err != nil {
 		return err
 	}
 	var req any
 	switch cmd {
-	case "status", "end-of-day":
+	case "status", "end-of-day", "x-report":
 		if fs.NArg() != 0 {
 			return fmt.Errorf("%w: %s takes no arguments", errUsage, cmd)
+		}
+		if cmd == "x-report" {
+			req = admin.XReportArgs{NoPrint: *noPrint}
 		}
 	case "reprint":
 		var n uint64

@@ -311,7 +311,28 @@ func TestDaemonRunRecoveryNotifyAdminMetrics(t *testing.T) {
 	}
 	dmnHealthzNoDisplay(t, addr)
 
-	// End of day reports the paid payment; reprint of the last receipt is accepted.
+	// The X report shows the day so far without closing it, from the first payment on.
+	out, errs, code = run(t, "", "x-report", "--no-print", "--socket", sock)
+	if code != 0 {
+		t.Fatalf("x-report: exit %d: %s", code, errs)
+	}
+	var xrep struct {
+		From time.Time `json:"from"`
+		Rows []struct {
+			Provider, Result string
+			Count            int
+			Total            json.Number
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(out), &xrep); err != nil {
+		t.Fatalf("x-report JSON: %v\n%s", err, out)
+	}
+	if len(xrep.Rows) != 1 || xrep.Rows[0].Count != 1 || xrep.Rows[0].Total.String() != "4200" || xrep.From.Year() < 2000 {
+		t.Errorf("x-report = %s, want one row of 4200 from the payment's day", out)
+	}
+
+	// End of day reports the paid payment (the X report did not close the day); reprint
+	// of the last receipt is accepted.
 	out, errs, code = run(t, "", "end-of-day", "--socket", sock)
 	if code != 0 {
 		t.Fatalf("end-of-day: exit %d: %s", code, errs)

@@ -37,6 +37,7 @@ Commands:
   reprint        reprint the last receipt, or receipt N (admin socket)
   refund         refund a payment: refund PAYMENT [AMOUNT] [--to ADDRESS] (admin socket)
   end-of-day     print the end-of-day report (admin socket)
+  x-report       show and print the day's totals so far without closing it (--no-print; admin socket)
   receipt        receipt render FILE: an ESC/POS file as text or PNG (--png OUT; simulator builds)
   set-pin        ask for a new manager PIN and print its admin.manager_pin_hash line
   screens        render every screen at every size to PNG (--out DIR; simulator builds)
@@ -103,7 +104,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdPayments(ctx, args, stdout, stderr)
 	case "compact":
 		err = cmdCompact(args, stdout, stderr)
-	case "status", "reprint", "refund", "end-of-day":
+	case "status", "reprint", "refund", "end-of-day", "x-report":
 		err = cmdAdmin(ctx, cmd, args, stdout, stderr)
 	case "screens":
 		err = cmdScreens(args, stdout, stderr)

@@ -106,6 +106,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: cfg.Terminal.ReverseLate,
 		PromptTimeout: cfg.Terminal.PromptTimeout.Duration,
 		Now:           clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m, chk},
+		Keys: keyNames(cfg.Keypad),
 	}, st, provs, chk.wrapDisplay(scr), prn)
 	if err != nil {
 		return err
@@ -369,7 +370,11 @@ func buildInputs(cfg *config.Config, log *slog.Logger) ([]keypad.Input, error) {
 	var in []keypad.Input
 	switch cfg.Keypad.Driver {
 	case "evdev":
-		in = append(in, &keypad.Keypad{Device: keypad.Device{Path: cfg.Keypad.Device, Logger: log}})
+		m, err := keypad.ParseKeymap(cfg.Keypad.Keys)
+		if err != nil {
+			return nil, err
+		}
+		in = append(in, &keypad.Keypad{Device: keypad.Device{Path: cfg.Keypad.Device, Logger: log}, Map: m})
 	case "matrix":
 		in = append(in, matrixInput{rows: cfg.Keypad.Rows, cols: cfg.Keypad.Cols, cfg: keypad.MatrixConfig{Layout: cfg.Keypad.Keymap, Logger: log}, log: log})
 	}

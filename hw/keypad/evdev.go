@@ -189,18 +189,24 @@ func (d *Decoder) Next() (InputEvent, error) {
 	return ParseInputEvent(d.buf)
 }
 
-// KeypadKey maps one evdev event of a USB numeric keypad to a Key. It
-// accepts keypad codes (KP0..KP9, KPDOT, KPENTER), the top-row digits some
-// keypads send, Enter, Backspace/Delete (clear), Esc (cancel), F1 and
-// keypad '*' (menu), keypad '+'/'-' and the arrow keys (up/down). NumLock and
-// everything else is ignored. A press gives a key; a release is ignored; an
-// auto-repeat gives a key only for digits, '.', clear and up/down, never for
-// OK, cancel or menu, so holding Enter cannot confirm twice.
+// KeypadKey maps one evdev event of a USB numeric keypad to a Key with the default
+// keymap (DefaultKeymap; Keymap.KeyOf with a configured one). NumLock and keys the map
+// does not know are ignored. A press gives a key; a release is ignored; an auto-repeat
+// gives a key only for digits, '.', clear and up/down, never for OK, cancel or menu, so
+// holding Enter cannot confirm twice.
 func KeypadKey(ev InputEvent) (Key, bool) {
+	return defaultKeys.KeyOf(ev)
+}
+
+// defaultKeys is DefaultKeymap, built once (a Keymap is never changed after it is made).
+var defaultKeys = DefaultKeymap()
+
+// KeyOf maps one evdev event to a Key with m, by the rules of KeypadKey.
+func (m *Keymap) KeyOf(ev InputEvent) (Key, bool) {
 	if ev.Type != EvKey || (ev.Value != ValuePress && ev.Value != ValueRepeat) {
 		return 0, false
 	}
-	k, ok := keypadCode(ev.Code)
+	k, ok := m.Key(ev.Code)
 	if !ok {
 		return 0, false
 	}
@@ -213,50 +219,33 @@ func KeypadKey(ev InputEvent) (Key, bool) {
 	return k, true
 }
 
-func keypadCode(c uint16) (Key, bool) {
-	switch {
-	case c >= code1 && c <= code1+8: // KEY_1..KEY_9
-		return Key('1' + c - code1), true
-	case c >= codeKP7 && c <= codeKP9:
-		return Key('7' + c - codeKP7), true
-	case c >= codeKP4 && c <= codeKP6:
-		return Key('4' + c - codeKP4), true
-	case c >= codeKP1 && c <= codeKP3:
-		return Key('1' + c - codeKP1), true
-	}
-	switch c {
-	case code0, codeKP0:
-		return Key0, true
-	case codeKPDot, codeDot, codeKPComma:
-		return KeyDot, true
-	case codeKPEnter, codeEnter:
-		return KeyOK, true
-	case codeBackspace, codeDelete:
-		return KeyClear, true
-	case codeEsc:
-		return KeyCancel, true
-	case codeKPAsterisk, codeF1:
-		return KeyMenu, true
-	case codeKPPlus, codeUp:
-		return KeyUp, true
-	case codeKPMinus, codeDown:
-		return KeyDown, true
-	}
-	return 0, false
-}
-
 // Keypad is a USB HID numeric keypad read through evdev. Configure Device
 // (at least Device.Path) and call Run.
 type Keypad struct {
 	Device Device
+	// Map maps its keys (keypad.keys: ParseKeymap); nil means DefaultKeymap.
+	Map *Keymap
 }
 
-// Run delivers the keypad's keys (see KeypadKey) to handle until ctx is
+func (k *Keypad) keymap() *Keymap {
+	if k.Map == nil {
+		return defaultKeys
+	}
+	return k.Map
+}
+
+// Run delivers the keypad's keys (see KeypadKey and Map) to handle until ctx is
 // cancelled, reopening the device after an unplug. It returns ctx.Err().
 func (k *Keypad) Run(ctx context.Context, handle func(Event)) error {
+	m := k.keymap()
 	return k.Device.Run(ctx, func(ev InputEvent) {
-		if key, ok := KeypadKey(ev); ok {
+		if key, ok := m.KeyOf(ev); ok {
 			handle(Event{Key: key})
 		}
 	})
 }
+
+// KeyName names the key that gives k on this keypad (Namer; see Keymap.KeyName).
+func (k *Keypad) KeyName(key Key) string { return k.keymap().KeyName(key) }
+
+var _ Namer = (*Keypad)(nil)

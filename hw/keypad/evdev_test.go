@@ -164,8 +164,8 @@ func TestKeypadStream(t *testing.T) {
 	evs = append(evs, press(codeKPEnter), repeat(codeKPEnter), release(codeKPEnter)) // OK once
 	evs = append(evs, press(codeEsc), repeat(codeEsc), release(codeEsc))             // cancel once
 	evs = append(evs, tap(code1, code1+4, code0, codeEnter, codeDelete, codeF1, codeKPAsterisk, codeKPPlus, codeKPMinus)...)
-	evs = append(evs, tap(30 /* KEY_A */, codeKPSlash)...) // not keypad keys
-	const want = "1 2 3 4 5 6 7 8 9 0 . 5 5 5 Clear Clear OK Cancel 1 5 0 OK Clear Menu Menu Up Down"
+	evs = append(evs, tap(30 /* KEY_A */, codeUp)...) // not a keypad key; arrow up
+	const want = "1 2 3 4 5 6 7 8 9 0 . 5 5 5 Clear Clear OK Cancel 1 5 0 OK Clear Menu Clear Menu Down Up"
 
 	o := &fakeOpener{script: []func() (io.ReadCloser, error){data(stream(24, evs...), io.EOF)}}
 	k := &Keypad{Device: Device{Path: "/dev/input/event7", Open: o.open, RecordSize: 24, MinBackoff: time.Millisecond}}

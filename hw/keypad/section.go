@@ -14,6 +14,7 @@ type Section struct {
 	Rows   []string `toml:"rows"`   // matrix: 4 row pin names
 	Cols   []string `toml:"cols"`   // matrix: 3 or 4 column pin names
 	Keymap string   `toml:"keymap"` // matrix: MatrixConfig.Layout; "" is Layout4x3 or Layout4x4 by the column count
+	Keys   []string `toml:"keys"`   // evdev: "KEY=function" entries over DefaultKeymap (ParseKeymap)
 }
 
 // DefaultSection returns the [keypad] section before the file is read.
@@ -28,6 +29,9 @@ func (s Section) Validate() error {
 	case "evdev":
 		if s.Device == "" {
 			bad("keypad.device: missing (driver \"evdev\" needs it)")
+		}
+		if _, err := ParseKeymap(s.Keys); err != nil {
+			errs = append(errs, err)
 		}
 	case "matrix":
 		if len(s.Rows) != 4 || (len(s.Cols) != 3 && len(s.Cols) != 4) {
@@ -45,7 +49,25 @@ func (s Section) Validate() error {
 	default:
 		bad("keypad.driver: %q: evdev, matrix or none", s.Driver)
 	}
+	if len(s.Keys) > 0 && s.Driver != "evdev" {
+		bad("keypad.keys: only for driver \"evdev\" (a matrix keypad's keys are keypad.keymap)")
+	}
 	return errors.Join(errs...)
+}
+
+// KeyNames returns the names of the configured keypad's keys for the screens' hints (see
+// Namer), nil for driver "none". The section must be valid (Validate).
+func (s Section) KeyNames() Namer {
+	switch s.Driver {
+	case "evdev":
+		if m, err := ParseKeymap(s.Keys); err == nil {
+			return m
+		}
+		return DefaultKeymap()
+	case "matrix":
+		return MatrixNames(s.Keymap, len(s.Cols), nil)
+	}
+	return nil
 }
 
 // ScannerSection is the [scanner] section of terminald.toml: a USB barcode scanner (an
