@@ -19,7 +19,6 @@ import (
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/hw/reopen"
-	"github.com/terminald/terminald/locale"
 	"github.com/terminald/terminald/metrics"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
@@ -81,19 +80,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer closePrinter()
 	chk := newChecked(provs, cfg.Display.Driver, prn, m, log)
 
-	lo, hi := cfg.Bounds()
-	loc, err := locale.New(locale.Options{Language: cfg.Terminal.Language, TimeZone: cfg.Terminal.TimeZone})
+	fc, err := cfg.Terminal.Section.Config()
 	if err != nil {
 		return err
 	}
-	eng, err := flow.New(flow.Config{
-		Locale: loc, VATID: cfg.Terminal.VATID, ReceiptFooter: cfg.Terminal.ReceiptFooter,
-		TerminalID: cfg.Terminal.ID, Merchant: cfg.Terminal.Merchant, MerchantInfo: cfg.Terminal.MerchantInfo,
-		Currency: cfg.Terminal.Currency, MinAmount: lo, MaxAmount: hi, MerchantCopy: cfg.Printer.MerchantCopy,
-		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: cfg.Terminal.ReverseLate,
-		PromptTimeout: cfg.Terminal.PromptTimeout.Duration,
-		Now:           clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m, chk},
-	}, st, provs, chk.wrapDisplay(scr), prn)
+	loc := fc.Locale
+	fc.MerchantCopy = cfg.Printer.MerchantCopy
+	fc.Now, fc.ClockSynced, fc.Logger, fc.Observer = clk.Now, synced, log, observer{m, chk}
+	eng, err := flow.New(fc, st, provs, chk.wrapDisplay(scr), prn)
 	if err != nil {
 		return err
 	}
@@ -174,8 +168,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer stopServices()
 	if cfg.ECR.Listen != "" {
-		stopECR, err := startECR(ctx, cfg.ECR.Listen, eng, ecrSettings{password: cfg.ECR.Password,
-			terminalID: cfg.ECR.TerminalID, currency: cfg.Terminal.Currency, baud: cfg.ECR.Baud, onState: chk.device("register"), display: chk.display.Get}, log)
+		rc := cfg.ECR.Config(cfg.Terminal.Currency)
+		rc.OnState, rc.Display = chk.device("register"), chk.display.Get
+		stopECR, err := startECR(ctx, eng, rc, log)
 		if err != nil {
 			cancel()
 			wg.Wait()
