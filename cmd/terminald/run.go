@@ -37,7 +37,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	cfg, err := config.Load(*path, configOptions(*creds))
 	if err != nil {
-		return fmt.Errorf("%w: %w", errConfig, err)
+		return configError{err}
 	}
 	log, err := newLogger(stderr, cfg.Terminal.LogLevel)
 	if err != nil {
