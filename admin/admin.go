@@ -122,9 +122,11 @@ type ReprintResult struct {
 
 // RefundArgs are the arguments of "refund".
 type RefundArgs struct {
-	// PaymentID names the payment to refund. Required.
+	// PaymentID names the payment to refund: its id, or (terminald's handler) its
+	// receipt number as printed ("0042" or "42"; the newest payment with it). Required.
 	PaymentID string `json:"payment_id"`
-	// Amount is a decimal string such as "12.50"; empty refunds in full.
+	// Amount is a decimal string in the terminal's format ("12,50" in Danish) or with a
+	// point ("12.50"); empty refunds what is left.
 	Amount string `json:"amount,omitempty"`
 	// Destination is where the refund goes, where the provider needs it.
 	Destination string `json:"destination,omitempty"`

@@ -32,11 +32,12 @@ Commands:
   sandbox        run a provider sandbox standalone (--provider NAME --listen ADDR); prints credentials and a config (simulator builds)
   acountpay      AcountPay tasks: onboard --company NAME --email ADDR (QR on the display and printer)
   check-config   validate a configuration file as run does (--credentials DIR; exit 1 on errors)
-  payments       list payments (--state DIR or --config FILE, --json, --only/--day/--receipt)
+  payments       list payments with what was refunded (--socket PATH, --state DIR or --config FILE;
+                 --json, --only/--day/--receipt N)
   compact        shrink the database file after pruning (daemon stopped; --state DIR or --config FILE)
-  status         show the running daemon's state (admin socket)
+  status         show the running daemon's state (admin socket: --socket PATH; --json)
   reprint        reprint the last receipt, or receipt N (admin socket)
-  refund         refund a payment: refund PAYMENT [AMOUNT] [--to ADDRESS] (admin socket)
+  refund         refund a payment: refund PAYMENT|RECEIPT [AMOUNT] [--to ADDRESS] (admin socket)
   end-of-day     print the end-of-day report (admin socket)
   receipt        receipt render FILE: an ESC/POS file as text or PNG (--png OUT; simulator builds)
   set-pin        ask for a new manager PIN and print its admin.manager_pin_hash line
