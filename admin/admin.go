@@ -5,6 +5,10 @@
 //
 // A request is one line {"cmd":"payments","args":{"limit":20}} and gets
 // one response line {"ok":true,"data":...} or {"ok":false,"error":"..."}.
+// Each command's data is a typed result (results.go): StatusResult,
+// PaymentsResult, ReprintResult, RefundResult, EndOfDayResult; the server
+// encodes them and a Client decodes them back (Client.Call with a pointer to
+// the result). Money is integer minor units with its currency (money.Amount).
 // Several requests may follow each other on one connection. Access is
 // controlled by the socket file: mode 0660, owned by the daemon's user and
 // the configured group, so only they can connect. Read-only commands
@@ -47,24 +51,23 @@ const (
 	MaxPaymentsLimit = 1000
 )
 
-// Handler carries out admin commands. Each method returns a value that is
-// encoded as the response's data (it must not contain float64 money) or
-// an error whose text is sent to the client. Methods are called
-// concurrently from different connections.
+// Handler carries out admin commands. Each method returns its command's result
+// (results.go), encoded as the response's data, or an error whose text is sent to
+// the client. Methods are called concurrently from different connections.
 type Handler interface {
 	// Status reports the daemon's state (providers, printer, display…).
-	Status(ctx context.Context) (any, error)
+	Status(ctx context.Context) (StatusResult, error)
 	// Payments lists up to limit recent payments, newest first.
-	Payments(ctx context.Context, limit int) (any, error)
+	Payments(ctx context.Context, limit int) (PaymentsResult, error)
 	// Reprint queues the receipt with the given number for printing
 	// again; 0 means the last receipt.
 	Reprint(ctx context.Context, receipt uint64) (ReprintResult, error)
 	// Refund refunds a payment: amount is a decimal string in the
 	// payment's currency ("" refunds the rest in full); destination is
 	// where the money goes where a provider needs it (e.g. an address).
-	Refund(ctx context.Context, paymentID, amount, destination string) (any, error)
+	Refund(ctx context.Context, paymentID, amount, destination string) (RefundResult, error)
 	// EndOfDay runs the end-of-day closing (ZVT end-of-day, totals).
-	EndOfDay(ctx context.Context) (any, error)
+	EndOfDay(ctx context.Context) (EndOfDayResult, error)
 }
 
 // XReportArgs are the arguments of "x-report".
@@ -74,10 +77,10 @@ type XReportArgs struct {
 }
 
 // XReporter is implemented by a Handler that serves "x-report": the totals of the day so
-// far without closing it, printed unless print is false. A server whose handler lacks it
+// far without closing it (the shape of an end-of-day report), printed unless print is false. A server whose handler lacks it
 // answers "x-report" with an error.
 type XReporter interface {
-	XReport(ctx context.Context, print bool) (any, error)
+	XReport(ctx context.Context, print bool) (EndOfDayResult, error)
 }
 
 // Request is one request line.
@@ -113,7 +116,7 @@ type PaymentsArgs struct {
 // server then calls QueryPayments (with Limit already defaulted and checked) instead of
 // Payments.
 type PaymentsQuerier interface {
-	QueryPayments(ctx context.Context, args PaymentsArgs) (any, error)
+	QueryPayments(ctx context.Context, args PaymentsArgs) (PaymentsResult, error)
 }
 
 // ReprintArgs are the arguments of "reprint".
@@ -133,9 +136,11 @@ type ReprintResult struct {
 
 // RefundArgs are the arguments of "refund".
 type RefundArgs struct {
-	// PaymentID names the payment to refund. Required.
+	// PaymentID names the payment to refund: its id, or (terminald's handler) its
+	// receipt number as printed ("0042" or "42"; the newest payment with it). Required.
 	PaymentID string `json:"payment_id"`
-	// Amount is a decimal string such as "12.50"; empty refunds in full.
+	// Amount is a decimal string in the terminal's format ("12,50" in Danish) or with a
+	// point ("12.50"); empty refunds what is left.
 	Amount string `json:"amount,omitempty"`
 	// Destination is where the refund goes, where the provider needs it.
 	Destination string `json:"destination,omitempty"`
@@ -186,7 +191,7 @@ func dispatch(ctx context.Context, h Handler, req *Request) (any, error) {
 		if err := noArgs(req.Args); err != nil {
 			return nil, err
 		}
-		return h.Status(ctx)
+		return result(h.Status(ctx))
 	case CmdPayments:
 		var a PaymentsArgs
 		if err := decodeArgs(req.Args, &a); err != nil {
@@ -203,23 +208,28 @@ func dispatch(ctx context.Context, h Handler, req *Request) (any, error) {
 				return nil, fmt.Errorf("bad args: day %q is not YYYY-MM-DD", truncate(a.Day, 32))
 			}
 		}
+		var ps PaymentsResult
+		var err error
 		if q, ok := h.(PaymentsQuerier); ok {
-			return q.QueryPayments(ctx, a)
-		}
-		if a.Before != 0 || a.State != "" || a.Day != "" || a.Receipt != 0 {
+			ps, err = q.QueryPayments(ctx, a)
+		} else if a.Before != 0 || a.State != "" || a.Day != "" || a.Receipt != 0 {
 			return nil, errors.New("bad args: this server lists without paging or filters")
+		} else {
+			ps, err = h.Payments(ctx, a.Limit)
 		}
-		return h.Payments(ctx, a.Limit)
+		if err != nil {
+			return nil, err
+		}
+		if ps == nil {
+			ps = PaymentsResult{} // [] on the wire, not null
+		}
+		return ps, nil
 	case CmdReprint:
 		var a ReprintArgs
 		if err := decodeArgs(req.Args, &a); err != nil {
 			return nil, err
 		}
-		r, err := h.Reprint(ctx, a.Receipt)
-		if err != nil {
-			return nil, err
-		}
-		return r, nil
+		return result(h.Reprint(ctx, a.Receipt))
 	case CmdRefund:
 		var a RefundArgs
 		if err := decodeArgs(req.Args, &a); err != nil {
@@ -228,12 +238,12 @@ func dispatch(ctx context.Context, h Handler, req *Request) (any, error) {
 		if strings.TrimSpace(a.PaymentID) == "" {
 			return nil, errors.New("bad args: payment_id is required")
 		}
-		return h.Refund(ctx, a.PaymentID, a.Amount, a.Destination)
+		return result(h.Refund(ctx, a.PaymentID, a.Amount, a.Destination))
 	case CmdEndOfDay:
 		if err := noArgs(req.Args); err != nil {
 			return nil, err
 		}
-		return h.EndOfDay(ctx)
+		return result(h.EndOfDay(ctx))
 	case CmdXReport:
 		var a XReportArgs
 		if err := decodeArgs(req.Args, &a); err != nil {
@@ -243,12 +253,20 @@ func dispatch(ctx context.Context, h Handler, req *Request) (any, error) {
 		if !ok {
 			return nil, errors.New("x-report: not served by this daemon")
 		}
-		return x.XReport(ctx, !a.NoPrint)
+		return result(x.XReport(ctx, !a.NoPrint))
 	case "":
 		return nil, errors.New(`bad request: missing "cmd"`)
 	default:
 		return nil, fmt.Errorf("unknown command %q (want status, payments, reprint, refund, end-of-day or x-report)", truncate(req.Cmd, 64))
 	}
+}
+
+// result is a command's typed result as the response's data, or its error alone.
+func result[T any](v T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 func truncate(s string, n int) string {

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/terminald/terminald/money"
 )
 
 // fakeHandler records what each command was called with.
@@ -40,7 +42,7 @@ func (f *fakeHandler) last() string {
 	return f.calls[len(f.calls)-1]
 }
 
-func (f *fakeHandler) Status(ctx context.Context) (any, error) {
+func (f *fakeHandler) Status(ctx context.Context) (StatusResult, error) {
 	f.record("status")
 	if f.entered != nil {
 		f.entered <- struct{}{}
@@ -49,15 +51,15 @@ func (f *fakeHandler) Status(ctx context.Context) (any, error) {
 		select {
 		case <-f.block:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return StatusResult{}, ctx.Err()
 		}
 	}
-	return map[string]any{"state": "idle", "printer": "ok"}, nil
+	return StatusResult{Ready: true, Printer: "ok"}, nil
 }
 
-func (f *fakeHandler) Payments(ctx context.Context, limit int) (any, error) {
+func (f *fakeHandler) Payments(ctx context.Context, limit int) (PaymentsResult, error) {
 	f.record("payments " + strconv.Itoa(limit))
-	return []map[string]any{{"id": "p1", "amount": json.Number("1250"), "currency": "EUR"}}, nil
+	return PaymentsResult{{ID: "p1", Amount: money.New(1250, "EUR")}}, nil
 }
 
 func (f *fakeHandler) Reprint(ctx context.Context, receipt uint64) (ReprintResult, error) {
@@ -71,19 +73,19 @@ func (f *fakeHandler) Reprint(ctx context.Context, receipt uint64) (ReprintResul
 	return ReprintResult{Queued: true, Receipt: receipt}, nil
 }
 
-func (f *fakeHandler) Refund(ctx context.Context, paymentID, amount, destination string) (any, error) {
+func (f *fakeHandler) Refund(ctx context.Context, paymentID, amount, destination string) (RefundResult, error) {
 	f.record("refund " + paymentID + " " + amount + " " + destination)
-	return map[string]any{"refund_id": "r1"}, nil
+	return RefundResult{ID: "r1", PaymentID: paymentID}, nil
 }
 
-func (f *fakeHandler) EndOfDay(ctx context.Context) (any, error) {
+func (f *fakeHandler) EndOfDay(ctx context.Context) (EndOfDayResult, error) {
 	f.record("end-of-day")
-	return map[string]any{"total_minor": 4200}, nil
+	return EndOfDayResult{Totals: []ReportRow{{Currency: "EUR", Count: 1, Total: 4200}}}, nil
 }
 
-func (f *fakeHandler) XReport(ctx context.Context, print bool) (any, error) {
+func (f *fakeHandler) XReport(ctx context.Context, print bool) (EndOfDayResult, error) {
 	f.record("x-report " + strconv.FormatBool(print))
-	return map[string]any{"total_minor": 4200}, nil
+	return EndOfDayResult{Totals: []ReportRow{{Currency: "EUR", Count: 1, Total: 4200}}}, nil
 }
 
 func sockPath(t *testing.T) string {
@@ -231,8 +233,17 @@ func TestCommands(t *testing.T) {
 	if err := c.Call(ctx, CmdPayments, PaymentsArgs{Limit: 1}, &payments); err != nil {
 		t.Fatal(err)
 	}
-	if len(payments) != 1 || payments[0]["id"] != "p1" || payments[0]["amount"] != json.Number("1250") {
+	if len(payments) != 1 || payments[0]["id"] != "p1" || payments[0]["amount"].(map[string]any)["minor"] != json.Number("1250") {
 		t.Errorf("payments data = %#v", payments)
+	}
+	// Typed results decode into the same types.
+	var typed PaymentsResult
+	if err := c.Call(ctx, CmdPayments, PaymentsArgs{Limit: 1}, &typed); err != nil || len(typed) != 1 || typed[0].Amount != money.New(1250, "EUR") {
+		t.Errorf("payments as PaymentsResult = %+v, %v", typed, err)
+	}
+	var eod EndOfDayResult
+	if err := c.Call(ctx, CmdEndOfDay, nil, &eod); err != nil || len(eod.Totals) != 1 || eod.Totals[0].Total != 4200 {
+		t.Errorf("end-of-day = %+v, %v", eod, err)
 	}
 }
 
@@ -400,9 +411,11 @@ type queryHandler struct {
 	got chan PaymentsArgs
 }
 
-func (q *queryHandler) QueryPayments(ctx context.Context, a PaymentsArgs) (any, error) {
+var _ PaymentsQuerier = (*queryHandler)(nil)
+
+func (q *queryHandler) QueryPayments(ctx context.Context, a PaymentsArgs) (PaymentsResult, error) {
 	q.got <- a
-	return []map[string]any{}, nil
+	return nil, nil // sent as []
 }
 
 func TestPaymentsPagingAndFilters(t *testing.T) {
@@ -412,8 +425,12 @@ func TestPaymentsPagingAndFilters(t *testing.T) {
 	want := PaymentsArgs{Limit: DefaultPaymentsLimit, Before: 41, State: "paid", Day: "2026-11-30", Receipt: 7}
 	args := want
 	args.Limit = 0
-	if err := c.Call(ctx, CmdPayments, args, nil); err != nil {
+	var raw json.RawMessage
+	if err := c.Call(ctx, CmdPayments, args, &raw); err != nil {
 		t.Fatal(err)
+	}
+	if string(raw) != "[]" {
+		t.Errorf("an empty listing is %s on the wire, want []", raw)
 	}
 	if got := <-q.got; got != want {
 		t.Fatalf("QueryPayments got %+v, want %+v", got, want)

@@ -32,6 +32,9 @@ const (
 	MaxConns = 16
 )
 
+// DefaultSocket is where the daemon serves the admin socket (admin.socket).
+const DefaultSocket = "/run/terminald/admin.sock"
+
 // SocketMode is the permission of the socket file: the daemon's user and
 // the admin group may connect, nobody else.
 const SocketMode = 0o660

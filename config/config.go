@@ -5,7 +5,9 @@
 // A payment provider's section is that package's Config, given to Parse through
 // Options.Providers (cmd/terminald's registry); the hardware sections are
 // display.Section, keypad.Section, keypad.ScannerSection, printer.Section and buzzer.Section; the
-// daemon's own sections (terminal, providers, ecr, admin, http, webhooks) are here. Decoding is strict: an unknown key is refused with its name.
+// engine's keys of [terminal] are flow.Section, embedded in Terminal next to the
+// daemon's own keys; [ecr] is register.Section (package ecr/register); the daemon's
+// own sections (providers, admin, http, webhooks) are here. Decoding is strict: an unknown key is refused with its name.
 //
 // Validation is complete at start and reports every problem at once, each naming the
 // TOML key and the bad value: `terminald check-config` and `terminald run` share
@@ -24,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,11 +36,12 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/terminald/terminald/admin"
+	"github.com/terminald/terminald/ecr/register"
+	"github.com/terminald/terminald/flow"
 	"github.com/terminald/terminald/hw/buzzer"
 	"github.com/terminald/terminald/hw/display"
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
-	"github.com/terminald/terminald/locale"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/pin"
 )
@@ -101,7 +103,7 @@ type Config struct {
 	Scanner   keypad.ScannerSection `toml:"scanner"`
 	Printer   printer.Section       `toml:"printer"`
 	Buzzer    buzzer.Section        `toml:"buzzer"`
-	ECR       ECR                   `toml:"ecr"`
+	ECR       register.Section      `toml:"ecr"`
 	Admin     Admin                 `toml:"admin"`
 	HTTP      HTTP                  `toml:"http"`
 	Webhooks  Webhooks              `toml:"webhooks"`
@@ -115,41 +117,19 @@ type Config struct {
 // must end well within the unit's TimeoutStopSec=90s.
 const MaxStopSettle = 60 * time.Second
 
-// Terminal holds the terminal's identity and payment limits.
+// Terminal is the [terminal] section: the engine's keys (flow.Section: identity, amount
+// limits, language, prompts, late payments) and the daemon's own.
 type Terminal struct {
-	ID           string   `toml:"id"`            // terminal id, prefix of payment references
-	Merchant     string   `toml:"merchant"`      // merchant name (idle screen, receipts)
-	MerchantInfo []string `toml:"merchant_info"` // address lines on receipts
-	Currency     string   `toml:"currency"`      // ISO 4217 code
-	MinAmount    string   `toml:"min_amount"`    // decimal, e.g. "1.00"
-	MaxAmount    string   `toml:"max_amount"`    // decimal, e.g. "10000.00"
-	StateDir     string   `toml:"state_dir"`     // bbolt database directory
-	Retention    Duration `toml:"retention"`     // prune final payments older than this
-	WatchWindow  Duration `toml:"watch_window"`  // watch cancelled payments for late payment this long
-	ReverseLate  bool     `toml:"reverse_late"`  // refund late payments where the provider can
-	StopSettle   Duration `toml:"stop_settle"`   // on stop, let payments in flight settle this long
-	// PromptTimeout ends a cashier prompt nobody answers (amount, method, phone number,
-	// quote, underpayment decision, admin menu); 60 s after it shows or the last key.
-	PromptTimeout Duration `toml:"prompt_timeout"`
-	LogLevel      string   `toml:"log_level"` // debug, info, warn, error
-
-	Language      string `toml:"language"`       // receipts' language: a file of package locale (da, de, en)
-	TimeZone      string `toml:"timezone"`       // IANA zone receipts are stamped in; the system's when empty
-	VATID         string `toml:"vat_id"`         // VAT/CVR/USt-IdNr printed under the address; none when empty
-	ReceiptFooter string `toml:"receipt_footer"` // text at the end of sale receipts (\n starts a new line)
+	flow.Section
+	StateDir   string   `toml:"state_dir"`   // bbolt database directory
+	Retention  Duration `toml:"retention"`   // prune final payments older than this
+	StopSettle Duration `toml:"stop_settle"` // on stop, let payments in flight settle this long
+	LogLevel   string   `toml:"log_level"`   // debug, info, warn, error
 }
 
 // Providers chooses the enabled providers.
 type Providers struct {
 	Enabled []string `toml:"enabled"` // in keypad order; the first is the register's default
-}
-
-// ECR configures the cash-register link (ZVT).
-type ECR struct {
-	Listen     string `toml:"listen"` // "tcp://0.0.0.0:20007", "serial:/dev/ttyUSB1", "" = off
-	Baud       int    `toml:"baud"`
-	Password   string `toml:"password" secret:"true"`
-	TerminalID string `toml:"terminal_id"` // 8 digits (BMP 29)
 }
 
 // Admin configures the local admin socket.
@@ -178,16 +158,15 @@ type Webhooks struct {
 // Default returns the daemon's own sections as they are when a key is not set.
 func Default() Config {
 	return Config{
-		Terminal: Terminal{ID: "T1", Merchant: "terminald", Currency: "EUR", Language: "en", MinAmount: "0.01", MaxAmount: "10000.00",
-			StateDir: "/var/lib/terminald", Retention: Duration{90 * 24 * time.Hour}, WatchWindow: Duration{24 * time.Hour}, ReverseLate: true,
-			StopSettle: Duration{20 * time.Second}, PromptTimeout: Duration{time.Minute}, LogLevel: "info"},
+		Terminal: Terminal{Section: flow.DefaultSection(), StateDir: "/var/lib/terminald", Retention: Duration{90 * 24 * time.Hour},
+			StopSettle: Duration{20 * time.Second}, LogLevel: "info"},
 		Providers: Providers{Enabled: []string{"acountpay"}},
 		Display:   display.DefaultSection(),
 		Keypad:    keypad.DefaultSection(),
 		Scanner:   keypad.DefaultScannerSection(),
 		Printer:   printer.DefaultSection(),
 		Buzzer:    buzzer.DefaultSection(),
-		ECR:       ECR{Baud: 9600, Password: "000000", TerminalID: "12345678"},
+		ECR:       register.DefaultSection(),
 		Admin:     Admin{Socket: "/run/terminald/admin.sock"},
 	}
 }
@@ -249,6 +228,7 @@ func Parse(data []byte, name string, opt Options) (*Config, error) {
 		sections[k.Name] = k.New()
 	}
 	var errs []error
+	failed := map[string]bool{} // sections whose decoding stopped at a bad value
 	for _, name := range sortedKeys(tables) {
 		dst, ok := sections[name]
 		if !ok {
@@ -261,6 +241,7 @@ func Parse(data []byte, name string, opt Options) (*Config, error) {
 		}
 		if err := md.PrimitiveDecode(tables[name], dst); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			failed[name] = true
 		}
 	}
 	creds := opt.Credentials
@@ -276,7 +257,8 @@ func Parse(data []byte, name string, opt Options) (*Config, error) {
 		errs = append(errs, resolveSecrets(name, sections[name], table, md, creds, consumed)...)
 	}
 	for _, k := range md.Undecoded() {
-		if _, known := sections[k[0]]; known && !consumed[k.String()] {
+		// The keys after a bad value were not decoded: they are not unknown.
+		if _, known := sections[k[0]]; known && !consumed[k.String()] && !failed[k[0]] {
 			errs = append(errs, fmt.Errorf("%s: unknown key", k))
 		}
 	}
@@ -471,42 +453,18 @@ func (c *Config) validate() []error {
 		}
 	}
 	t := &c.Terminal
-	cur, err := money.Lookup(t.Currency)
-	if err != nil {
-		bad("terminal.currency: %q: not an ISO 4217 code", t.Currency)
-	} else {
+	errs = append(errs, flatten(t.Section.Validate())...)
+	if cur, err := money.Lookup(t.Currency); err == nil {
 		t.Currency = cur.Code
-		minA, err1 := money.Parse(t.MinAmount, cur.Code)
-		maxA, err2 := money.Parse(t.MaxAmount, cur.Code)
-		if err1 != nil {
-			bad("terminal.min_amount: %q: %v", t.MinAmount, err1)
-		}
-		if err2 != nil {
-			bad("terminal.max_amount: %q: %v", t.MaxAmount, err2)
-		}
-		if err1 == nil && err2 == nil && (minA.Minor <= 0 || minA.Minor > maxA.Minor || maxA.Minor > money.MaxMinor) {
-			bad("terminal.min_amount/max_amount: %q and %q: need 0 < min ≤ max ≤ 9999999999.99", t.MinAmount, t.MaxAmount)
-		}
-	}
-	if t.ID == "" || strings.ContainsAny(t.ID, " /\\") || len(t.ID) > 16 {
-		bad("terminal.id: %q: 1-16 characters without spaces or slashes", t.ID)
 	}
 	if t.StateDir == "" {
 		bad("terminal.state_dir: must not be empty")
 	}
 	positive("terminal.retention", t.Retention)
-	if _, err := locale.New(locale.Options{Language: t.Language}); err != nil {
-		bad("terminal.language: %q: one of %s", t.Language, strings.Join(locale.Languages(), ", "))
-	}
-	if _, err := time.LoadLocation(t.TimeZone); err != nil || strings.EqualFold(t.TimeZone, "local") {
-		bad("terminal.timezone: %q: not an IANA time zone (e.g. \"Europe/Copenhagen\")", t.TimeZone)
-	}
-	positive("terminal.watch_window", t.WatchWindow)
 	positive("terminal.stop_settle", t.StopSettle)
 	if t.StopSettle.Duration > MaxStopSettle {
 		bad("terminal.stop_settle: %v: at most %v, so that a stop ends before systemd's TimeoutStopSec (90s) kills it", t.StopSettle.Duration, MaxStopSettle)
 	}
-	positive("terminal.prompt_timeout", t.PromptTimeout)
 	switch t.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -524,29 +482,7 @@ func (c *Config) validate() []error {
 		bad("buzzer.driver: \"printer\": no receipt printer configured (printer.driver = \"none\")")
 	}
 
-	if e := c.ECR; e.Listen != "" {
-		switch {
-		case strings.HasPrefix(e.Listen, "tcp://"):
-			if err := checkListen(strings.TrimPrefix(e.Listen, "tcp://")); err != nil {
-				bad("ecr.listen: %q: %v", e.Listen, err)
-			}
-		case strings.HasPrefix(e.Listen, "serial:"):
-			if strings.TrimPrefix(e.Listen, "serial:") == "" {
-				bad("ecr.listen: %q: name the serial device, e.g. serial:/dev/ttyUSB1", e.Listen)
-			}
-		default:
-			bad("ecr.listen: %q: tcp://HOST:PORT or serial:/dev/ttyX", e.Listen)
-		}
-		if len(e.Password) != 6 || strings.Trim(e.Password, "0123456789") != "" {
-			bad("ecr.password: 6 digits")
-		}
-		if len(e.TerminalID) != 8 || strings.Trim(e.TerminalID, "0123456789") != "" {
-			bad("ecr.terminal_id: %q: 8 digits", e.TerminalID)
-		}
-		if !slices.Contains([]int{9600, 19200, 38400, 57600, 115200}, e.Baud) {
-			bad("ecr.baud: %d: 9600, 19200, 38400, 57600 or 115200", e.Baud)
-		}
-	}
+	errs = append(errs, flatten(c.ECR.Validate())...)
 	if c.Admin.Socket == "" {
 		bad("admin.socket: must not be empty")
 	}
@@ -560,7 +496,7 @@ func (c *Config) validate() []error {
 	}
 	for key, v := range map[string]string{"http.listen": c.HTTP.Listen, "webhooks.listen": c.Webhooks.Listen} {
 		if v != "" {
-			if err := checkListen(v); err != nil {
+			if err := register.CheckListen(v); err != nil {
 				bad("%s: %q: %v", key, v, err)
 			}
 		}
@@ -568,28 +504,8 @@ func (c *Config) validate() []error {
 	return errs
 }
 
-// checkListen checks a HOST:PORT listen address; port 0 means any free port.
-func checkListen(addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("want HOST:PORT, e.g. 127.0.0.1:9120")
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("port %q: 0 to 65535", port)
-	}
-	if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, " /") {
-		return fmt.Errorf("host %q is not an address or a name", host)
-	}
-	return nil
-}
-
 // Bounds returns the configured amount limits in minor units.
-func (c *Config) Bounds() (minMinor, maxMinor int64) {
-	a, _ := money.Parse(c.Terminal.MinAmount, c.Terminal.Currency)
-	b, _ := money.Parse(c.Terminal.MaxAmount, c.Terminal.Currency)
-	return a.Minor, b.Minor
-}
+func (c *Config) Bounds() (minMinor, maxMinor int64) { return c.Terminal.Bounds() }
 
 // Key is one key of the configuration file's schema.
 type Key struct {

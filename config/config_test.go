@@ -274,3 +274,16 @@ func TestIsPlaceholder(t *testing.T) {
 		}
 	}
 }
+
+// A bad value stops the decoding of its table: the keys after it are not decoded, and
+// are not reported as unknown for it (they are known; the bad value is the problem).
+func TestKeysAfterABadValueAreNotUnknown(t *testing.T) {
+	text := strings.Replace(minimal, "[terminal]\n", "[terminal]\nwatch_window = \"soon\"\nprompt_timeout = \"30s\"\nmin_amount = \"1.00\"\n", 1)
+	_, err := parse(t, text)
+	if err == nil {
+		t.Fatal("bad duration accepted")
+	}
+	if !strings.Contains(err.Error(), "terminal.watch_window") || strings.Contains(err.Error(), "unknown key") {
+		t.Errorf("error %q: want terminal.watch_window named, no unknown key", err)
+	}
+}

@@ -24,7 +24,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/terminald/terminald/money"
@@ -317,7 +316,7 @@ func CashierMessage(err error) string {
 	if errors.Is(err, ErrUnreachable) {
 		return "Provider offline"
 	}
-	s := strings.TrimPrefix(err.Error(), "flow: ")
+	s := err.Error()
 	if len(s) > 60 {
 		s = s[:60]
 	}

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -117,11 +118,14 @@ func (e *Engine) reprint(n uint64) error {
 		if n == 0 {
 			n = receiptNumber(tx.Counter("receipt"))
 			if n == 0 {
-				return fmt.Errorf("flow: nothing printed yet")
+				return errors.New("nothing printed yet")
 			}
 		}
 		var err error
 		kind, id, err = tx.ByReceipt(n)
+		if errors.Is(err, store.ErrNotFound) {
+			return because(err, "no receipt %04d", n)
+		}
 		return err
 	})
 	if err != nil {
@@ -139,7 +143,7 @@ func (e *Engine) Payment(ctx context.Context, id string) (*store.Payment, error)
 	var p *store.Payment
 	err := e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return })
 	if err != nil {
-		return nil, fmt.Errorf("flow: payment %s: %w", id, err)
+		return nil, noPayment(err, id)
 	}
 	return p, nil
 }
@@ -154,10 +158,11 @@ func (e *Engine) Refund(ctx context.Context, id string, amount money.Amount, des
 	derr := e.do(ctx, func() {
 		var p *store.Payment
 		if err = e.st.View(func(tx *store.Tx) (err error) { p, err = tx.Payment(id); return }); err != nil {
+			err = noPayment(err, id)
 			return
 		}
 		if amount.Minor != 0 && amount.Currency != p.Amount.Currency {
-			err = fmt.Errorf("flow: refund in %s of a payment in %s", amount.Currency, p.Amount.Currency)
+			err = fmt.Errorf("refund in %s of a payment in %s", amount.Currency, p.Amount.Currency)
 			return
 		}
 		r, err = e.newRefund(p, amount.Minor, dest)

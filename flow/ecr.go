@@ -278,7 +278,7 @@ func (e *Engine) Reverse(ctx context.Context, n uint64) (*store.Payment, *store.
 				return err
 			}
 			if kind != "p" {
-				return fmt.Errorf("flow: receipt %d is a refund, not a payment", n)
+				return fmt.Errorf("receipt %04d is a refund, not a payment", n)
 			}
 			p, err = tx.Payment(id)
 			return err

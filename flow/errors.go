@@ -5,44 +5,47 @@ import (
 	"fmt"
 
 	"github.com/terminald/terminald/money"
+	"github.com/terminald/terminald/store"
 )
 
 // Errors of the engine's verbs, matched with errors.Is (the register link turns them into
-// ZVT result codes; nothing matches their text).
+// ZVT result codes; nothing matches their text). Their text is the answer to the person
+// or register that asked, shown as it is (terminald refund: …, the cashier's screen):
+// no package prefix.
 var (
 	// ErrStopped is returned by calls into an engine that has stopped (or stops while
 	// they wait).
-	ErrStopped = errors.New("flow: engine stopped")
+	ErrStopped = errors.New("engine stopped")
 	// ErrClosing is returned for new work (a payment from the keypad or the register) once
 	// Close was called: the terminal is stopping and lets what is in flight settle.
-	ErrClosing = errors.New("flow: terminal is closing")
+	ErrClosing = errors.New("terminal is closing")
 	// ErrBusy is returned when a payment is asked for while another one is on screen.
-	ErrBusy = errors.New("flow: terminal busy with another payment")
+	ErrBusy = errors.New("terminal busy with another payment")
 	// ErrOffline is returned when a payment is asked for while its provider is unreachable.
-	ErrOffline = errors.New("flow: provider offline, try again")
+	ErrOffline = errors.New("provider offline, try again")
 	// ErrAmountTooSmall is wrapped by an AmountError for an amount below the minimum.
-	ErrAmountTooSmall = errors.New("flow: amount below the minimum")
+	ErrAmountTooSmall = errors.New("amount below the minimum")
 	// ErrAmountTooLarge is wrapped by an AmountError for an amount above the maximum.
-	ErrAmountTooLarge = errors.New("flow: amount above the maximum")
+	ErrAmountTooLarge = errors.New("amount above the maximum")
 	// ErrNotStored is returned by Pay when the new payment's state could not be committed:
 	// nothing was sent to a provider.
-	ErrNotStored = errors.New("flow: payment not started: its state could not be stored")
+	ErrNotStored = errors.New("payment not started: its state could not be stored")
 	// ErrNotReversible is returned for a reversal of a payment that is not paid or already
 	// (partly) refunded.
-	ErrNotReversible = errors.New("flow: payment cannot be reversed")
+	ErrNotReversible = errors.New("payment cannot be reversed")
 	// ErrAlreadyRefunded is returned for a reversal of a payment already (partly)
 	// refunded; it also matches ErrNotReversible.
 	ErrAlreadyRefunded = fmt.Errorf("%w: already (partly) refunded", ErrNotReversible)
 	// ErrNotRefundable is returned for a refund of a payment whose provider cannot refund
 	// from the terminal (refund in the provider's back office).
-	ErrNotRefundable = errors.New("flow: payments of this provider cannot be refunded from the terminal")
+	ErrNotRefundable = errors.New("payments of this provider cannot be refunded from the terminal")
 	// ErrNotPaid is returned for a refund of a payment that is not paid.
-	ErrNotPaid = errors.New("flow: only paid payments can be refunded")
+	ErrNotPaid = errors.New("only paid payments can be refunded")
 	// ErrNothingToRefund is returned by RefundLatest when no paid payment has the amount
 	// left to refund.
-	ErrNothingToRefund = errors.New("flow: no paid payment to refund this amount from")
+	ErrNothingToRefund = errors.New("no paid payment to refund this amount from")
 	// ErrRefundTooLarge is returned for a refund above what is left of its payment.
-	ErrRefundTooLarge = errors.New("flow: refund above what is left of the payment")
+	ErrRefundTooLarge = errors.New("refund above what is left of the payment")
 )
 
 // AmountError is a payment amount outside the configured range. It matches
@@ -55,9 +58,9 @@ type AmountError struct {
 
 func (e *AmountError) Error() string {
 	if errors.Is(e.Err, ErrAmountTooSmall) {
-		return fmt.Sprintf("flow: amount %s below the minimum %s", e.Amount, e.Limit)
+		return fmt.Sprintf("amount %s below the minimum %s", e.Amount, e.Limit)
 	}
-	return fmt.Sprintf("flow: amount %s above the maximum %s", e.Amount, e.Limit)
+	return fmt.Sprintf("amount %s above the maximum %s", e.Amount, e.Limit)
 }
 
 // Unwrap returns ErrAmountTooSmall or ErrAmountTooLarge.
@@ -82,6 +85,15 @@ type reason struct {
 
 func (r *reason) Error() string { return r.msg }
 func (r *reason) Unwrap() error { return r.err }
+
+// noPayment is a store error for payment id as the person who asked reads it: "no
+// payment ID" when it does not exist (matching store.ErrNotFound), else err unchanged.
+func noPayment(err error, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return because(err, "no payment %s", id)
+	}
+	return err
+}
 
 // because returns an error with the formatted text that matches sentinel.
 func because(sentinel error, format string, args ...any) error {

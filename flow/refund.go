@@ -17,13 +17,13 @@ import (
 func (e *Engine) newRefund(p *store.Payment, minor int64, dest string) (*store.Refund, error) {
 	rf, ok := e.providers[p.Provider].(driver.Refunder)
 	if !ok {
-		return nil, because(ErrNotRefundable, "flow: %s payments cannot be refunded from the terminal: refund in the provider's back office", p.Provider)
+		return nil, because(ErrNotRefundable, "%s payments cannot be refunded from the terminal: refund in the provider's back office", p.Provider)
 	}
 	if p.State != store.StatePaid {
-		return nil, because(ErrNotPaid, "flow: payment %s is %s, only paid payments can be refunded", p.ID, p.State)
+		return nil, because(ErrNotPaid, "payment %s is %s, only paid payments can be refunded", p.ID, p.State)
 	}
 	if rf.RefundNeedsDestination() && dest == "" {
-		return nil, fmt.Errorf("flow: a %s refund needs a destination address", p.Provider)
+		return nil, fmt.Errorf("a %s refund needs a destination address", p.Provider)
 	}
 	var r *store.Refund
 	err := e.st.Update(func(tx *store.Tx) error {
@@ -40,7 +40,7 @@ func (e *Engine) newRefund(p *store.Payment, minor int64, dest string) (*store.R
 			minor = left
 		}
 		if minor <= 0 || minor > left {
-			return because(ErrRefundTooLarge, "flow: refund of %s asked, %s left to refund on %s",
+			return because(ErrRefundTooLarge, "refund of %s asked, %s left to refund on %s",
 				money.New(minor, cur.Amount.Currency), money.New(left, cur.Amount.Currency), p.ID)
 		}
 		n, err := tx.Next("refund")

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -30,6 +31,10 @@ func Compact(path string, timeout time.Duration) (before, after int64, err error
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return 0, 0, fmt.Errorf("store: compact %s: %w", path, ErrLocked)
+		}
+		// "open PATH: …" would say the path a second time.
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Path == path {
+			err = pe.Err
 		}
 		return 0, 0, fmt.Errorf("store: compact %s: %w", path, err)
 	}

@@ -179,7 +179,7 @@ func (t *Tx) Payment(id string) (*Payment, error) {
 func (t *Tx) bySeq(seq uint64) (*Payment, error) {
 	data := t.tx.Bucket(bPay).Get(u64(seq))
 	if data == nil {
-		return nil, fmt.Errorf("sequence %d: %w", seq, ErrNotFound)
+		return nil, fmt.Errorf("store: sequence %d: %w", seq, ErrNotFound)
 	}
 	p := new(Payment)
 	if err := decodePayment(data, p); err != nil {

@@ -49,10 +49,10 @@ const (
 const SchemaVersion = 3
 
 // ErrNotFound is returned when a record does not exist.
-var ErrNotFound = errors.New("store: not found")
+var ErrNotFound = errors.New("not found")
 
 // ErrLocked is returned by Open when another process holds the database.
-var ErrLocked = errors.New("store: database is locked by another process (is terminald running?)")
+var ErrLocked = errors.New("database is locked by another process (is terminald running?)")
 
 // Options configure Open.
 type Options struct {

@@ -17,13 +17,20 @@ import (
 // endOfDayOnly answers every admin command; the test counts the end-of-day runs.
 type endOfDayOnly struct{ runs atomic.Int32 }
 
-func (h *endOfDayOnly) Status(context.Context) (any, error)        { return "ok", nil }
-func (h *endOfDayOnly) Payments(context.Context, int) (any, error) { return nil, nil }
+func (h *endOfDayOnly) Status(context.Context) (admin.StatusResult, error) {
+	return admin.StatusResult{Ready: true}, nil
+}
+func (h *endOfDayOnly) Payments(context.Context, int) (admin.PaymentsResult, error) { return nil, nil }
 func (h *endOfDayOnly) Reprint(context.Context, uint64) (admin.ReprintResult, error) {
 	return admin.ReprintResult{}, nil
 }
-func (h *endOfDayOnly) Refund(context.Context, string, string, string) (any, error) { return nil, nil }
-func (h *endOfDayOnly) EndOfDay(context.Context) (any, error)                       { h.runs.Add(1); return "closed", nil }
+func (h *endOfDayOnly) Refund(context.Context, string, string, string) (admin.RefundResult, error) {
+	return admin.RefundResult{}, nil
+}
+func (h *endOfDayOnly) EndOfDay(context.Context) (admin.EndOfDayResult, error) {
+	h.runs.Add(1)
+	return admin.EndOfDayResult{}, nil
+}
 
 // admin.admins in the configuration reaches the admin socket: a listed uid may run
 // end-of-day, an unlisted one is refused.

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/terminald/terminald/locale"
 	"github.com/terminald/terminald/pin"
 )
 
@@ -39,19 +41,55 @@ func TestSetPINPrintsAHashOfThePIN(t *testing.T) {
 	}
 }
 
-func TestEveryCommandHasHelp(t *testing.T) {
-	for _, cmd := range []string{"sim", "run", "sandbox", "check-config", "payments", "compact", "status", "reprint",
-		"refund", "end-of-day", "x-report", "screens", "set-pin", "receipt"} {
-		out, errs, code := runMain(t, "", cmd, "-h")
-		if code != 0 || out+errs == "" {
-			t.Errorf("%s -h: exit %d, output %q; want 0 and a help text", cmd, code, out+errs)
+// helpCommands are the commands `terminald help` lists.
+func helpCommands(t *testing.T) []string {
+	t.Helper()
+	out, _, code := runMain(t, "", "help")
+	_, list, ok := strings.Cut(out, "Commands:\n")
+	if code != 0 || !ok {
+		t.Fatalf("help: exit %d, no command list:\n%s", code, out)
+	}
+	var cmds []string
+	for _, line := range strings.Split(list, "\n") {
+		if line == "" {
+			break
 		}
+		if strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "   ") {
+			cmds = append(cmds, strings.Fields(line)[0])
+		}
+	}
+	if len(cmds) < 15 {
+		t.Fatalf("help lists %d commands (%v): is the list still read right?", len(cmds), cmds)
+	}
+	return cmds
+}
+
+// Every command `terminald help` lists answers -h with a help text and exit 0, and an
+// unknown flag with exit status 2, nothing on stdout and the mistake said once.
+func TestEveryCommandHelpAndUnknownFlag(t *testing.T) {
+	for _, cmd := range helpCommands(t) {
+		t.Run(cmd, func(t *testing.T) {
+			out, errs, code := runMain(t, "", cmd, "-h")
+			if code != 0 || out+errs == "" {
+				t.Errorf("%s -h: exit %d, output %q; want 0 and a help text", cmd, code, out+errs)
+			}
+			out, errs, code = runMain(t, "", cmd, "--bogus-flag")
+			said := strings.Count(errs, "bogus-flag")
+			if strings.Contains(errs, errNoSim.Error()) && strings.Count(strings.TrimSpace(errs), "\n") == 0 {
+				said = 1 // a production build answers a simulator command in one line without reading its flags
+			}
+			if code != 2 || out != "" || said != 1 {
+				t.Errorf("%s --bogus-flag: exit %d, stdout %q, stderr %q; want 2, nothing on stdout and the mistake said once", cmd, code, out, errs)
+			}
+		})
 	}
 }
 
-// An unknown flag is said once, in one line, with exit status 2.
+// An unknown flag among a command's arguments is said once, in one line, with exit
+// status 2.
 func TestUnknownFlagSaidOnce(t *testing.T) {
-	for _, args := range [][]string{{"refund", "--bogus", "X"}, {"payments", "--bogus"}, {"set-pin", "--bogus"}, {"run", "--bogus"}} {
+	for _, args := range [][]string{{"refund", "--bogus", "X"}, {"payments", "--bogus"}, {"set-pin", "--bogus"}, {"run", "--bogus"},
+		{"status", "--json", "--bogus"}, {"version", "--bogus"}} {
 		out, errs, code := runMain(t, "", args...)
 		if code != 2 || out != "" || strings.Count(errs, "not defined") != 1 || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2 and one line", args, code, out, errs)
@@ -73,7 +111,16 @@ func TestRefundAmountInTheShopsFormat(t *testing.T) {
 	if _, err := parseRefundAmount(da, "1,2,3", "DKK"); err == nil || !strings.Contains(err.Error(), `"1.234,56"`) {
 		t.Errorf("bad amount: %v, want an error showing the form", err)
 	}
-	if a, err := parseRefundAmount(nil, "1,234.56", "USD"); err != nil || a.Minor != 123456 {
-		t.Errorf("English: %v, %v", a, err)
+	en := mustLocale(t, "en")
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{{"1,234.56", 123456}, {"1.00", 100}, {"1,00", 100}, {"1,5", 150}, {"1,000", 100000}} {
+		if a, err := parseRefundAmount(en, tc.in, "USD"); err != nil || a.Minor != tc.want {
+			t.Errorf("en %q = %v, %v; want %d", tc.in, a, err, tc.want)
+		}
+	}
+	if _, err := parseRefundAmount(nil, "1,2,3", "USD"); !errors.Is(err, locale.ErrAmount) || strings.HasPrefix(err.Error(), "locale:") {
+		t.Errorf("bad amount in English: %v; want locale.ErrAmount without the package's prefix", err)
 	}
 }

@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,21 +106,22 @@ type adminHandler struct {
 	loc    *locale.Locale // reads refund amounts as the shop writes them; nil: English
 }
 
-var _ admin.PaymentsQuerier = adminHandler{}
+var (
+	_ admin.Handler         = adminHandler{}
+	_ admin.PaymentsQuerier = adminHandler{}
+)
 
-// statusResult is `terminald status`: the engine's snapshot and, in the daemon, the
-// checked health (provider probes, display, printer, why degraded).
-type statusResult struct {
-	flow.Status
-	Health *health.Report `json:"health,omitempty"`
-}
-
-func (a adminHandler) Status(ctx context.Context) (any, error) {
+// Status is the engine's snapshot and, in the daemon, the checked health (provider
+// probes, display, printer, why degraded).
+func (a adminHandler) Status(ctx context.Context) (admin.StatusResult, error) {
 	s, err := a.eng.Status(ctx)
 	if err != nil {
-		return nil, err
+		return admin.StatusResult{}, err
 	}
-	out := statusResult{Status: s}
+	out := adminStatus(s)
+	if a.loc != nil {
+		out.Language = a.loc.Language()
+	}
 	if a.report != nil {
 		r := a.report()
 		out.Health = &r
@@ -127,12 +129,13 @@ func (a adminHandler) Status(ctx context.Context) (any, error) {
 	return out, nil
 }
 
-func (a adminHandler) Payments(ctx context.Context, limit int) (any, error) {
-	return a.eng.Payments(ctx, limit)
+func (a adminHandler) Payments(ctx context.Context, limit int) (admin.PaymentsResult, error) {
+	ps, err := a.eng.Payments(ctx, limit)
+	return adminPayments(ps), err
 }
 
 // QueryPayments lists one page of payments, newest first, through the store's indexes.
-func (a adminHandler) QueryPayments(ctx context.Context, args admin.PaymentsArgs) (any, error) {
+func (a adminHandler) QueryPayments(ctx context.Context, args admin.PaymentsArgs) (admin.PaymentsResult, error) {
 	q, err := paymentsQuery(args.Limit, args.Before, args.State, args.Day, args.Receipt)
 	if err != nil {
 		return nil, err
@@ -141,10 +144,7 @@ func (a adminHandler) QueryPayments(ctx context.Context, args admin.PaymentsArgs
 	if err != nil {
 		return nil, err
 	}
-	if page.Payments == nil {
-		page.Payments = []*store.Payment{}
-	}
-	return page.Payments, nil
+	return adminPayments(page.Payments), nil
 }
 
 func (a adminHandler) Reprint(ctx context.Context, n uint64) (admin.ReprintResult, error) {
@@ -154,31 +154,79 @@ func (a adminHandler) Reprint(ctx context.Context, n uint64) (admin.ReprintResul
 	return admin.ReprintResult{Queued: true, Receipt: n}, nil
 }
 
-func (a adminHandler) Refund(ctx context.Context, id, amount, dest string) (any, error) {
+// Refund refunds the payment id, or the newest payment with that receipt number when id
+// is one as printed ("0042", "42"); amount is read in the shop's format.
+func (a adminHandler) Refund(ctx context.Context, id, amount, dest string) (admin.RefundResult, error) {
+	if looksLikeReceipt(id) && a.st != nil {
+		n, err := parseUint(id)
+		if err != nil {
+			return admin.RefundResult{}, err
+		}
+		page, err := a.st.List(ctx, store.Query{Limit: 1, Receipt: n})
+		if err != nil {
+			return admin.RefundResult{}, err
+		}
+		if len(page.Payments) == 0 {
+			return admin.RefundResult{}, fmt.Errorf("no payment with receipt number %s", receiptNo(n))
+		}
+		id = page.Payments[0].ID
+	}
 	var amt money.Amount // zero: all that is left
 	if amount != "" {
 		p, err := a.eng.Payment(ctx, id)
 		if err != nil {
-			return nil, err
+			return admin.RefundResult{}, err
 		}
 		if amt, err = parseRefundAmount(a.loc, amount, p.Amount.Currency); err != nil {
-			return nil, err
+			return admin.RefundResult{}, err
 		}
 	}
-	return a.eng.Refund(ctx, id, amt, dest)
+	r, err := a.eng.Refund(ctx, id, amt, dest)
+	if err != nil {
+		return admin.RefundResult{}, err
+	}
+	return adminRefund(r), nil
 }
 
-func (a adminHandler) EndOfDay(ctx context.Context) (any, error) { return a.eng.EndOfDay(ctx) }
+func (a adminHandler) EndOfDay(ctx context.Context) (admin.EndOfDayResult, error) {
+	r, err := a.eng.EndOfDay(ctx)
+	if err != nil {
+		return admin.EndOfDayResult{}, err
+	}
+	return adminReport(r), nil
+}
 
 // XReport serves "x-report": the day's totals so far, printed unless print is false.
-func (a adminHandler) XReport(ctx context.Context, print bool) (any, error) {
-	return a.eng.XReport(ctx, print)
+func (a adminHandler) XReport(ctx context.Context, print bool) (admin.EndOfDayResult, error) {
+	r, err := a.eng.XReport(ctx, print)
+	if err != nil {
+		return admin.EndOfDayResult{}, err
+	}
+	return adminReport(r), nil
 }
 
 var _ admin.XReporter = adminHandler{}
 
-// adminCall sends one request to a running daemon's admin socket.
+// adminCall sends one request to a running daemon's admin socket. A daemon's refusal
+// is a daemonError; no daemon on sock is errNoDaemon with the system's reason.
 func adminCall(ctx context.Context, sock, cmd string, args any, out any) error {
+	err := adminCallRaw(ctx, sock, cmd, args, out)
+	if err == nil {
+		return nil
+	}
+	var ae *admin.Error
+	if errors.As(err, &ae) {
+		return daemonError{ae}
+	}
+	// "dial unix PATH: connect: ..." says the path the message already names.
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		err = op.Err
+	}
+	return fmt.Errorf("%w (%s): %w", errNoDaemon, sock, err)
+}
+
+func adminCallRaw(ctx context.Context, sock, cmd string, args any, out any) error {
 	c, err := admin.Dial(sock)
 	if err != nil {
 		return err
@@ -191,24 +239,60 @@ func adminCall(ctx context.Context, sock, cmd string, args any, out any) error {
 
 var errNoDaemon = errors.New("no running terminald answers on the admin socket")
 
-// cmdAdmin runs status, reprint, refund, end-of-day and x-report against a running daemon.
+// cmdAdmin runs status, reprint, refund, end-of-day and x-report against a running
+// daemon: a table or key/value lines with amounts in the terminal's format, or with
+// --json the command's result (package admin) as the socket sent it.
 func cmdAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
 	fs := flags(cmd, stderr)
-	sock := fs.String("socket", "/run/terminald/admin.sock", "admin socket `PATH`")
-	dest := fs.String("to", "", "refund: destination address (crypto)")
-	noPrint := fs.Bool("no-print", false, "x-report: show the report without printing it")
+	sock := fs.String("socket", admin.DefaultSocket, "admin socket `PATH` of the daemon or simulator")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	var dest *string
+	if cmd == "refund" {
+		dest = fs.String("to", "", "destination `ADDRESS` (crypto refunds)")
+	}
+	var noPrint *bool
+	if cmd == "x-report" {
+		noPrint = fs.Bool("no-print", false, "show the report without printing it")
+	}
 	if err := parseAnywhere(fs, args); err != nil {
 		return err
 	}
-	var req any
+	call := func(req, out any) error { return adminCall(ctx, *sock, cmd, req, out) }
+	var loc *locale.Locale
+	if !*asJSON && cmd != "reprint" {
+		loc = daemonLocale(ctx, *sock)
+	}
 	switch cmd {
 	case "status", "end-of-day", "x-report":
 		if fs.NArg() != 0 {
 			return fmt.Errorf("%w: %s takes no arguments", errUsage, cmd)
 		}
+		if cmd == "status" {
+			var r admin.StatusResult
+			if err := call(nil, &r); err != nil {
+				return err
+			}
+			if *asJSON {
+				return printJSON(stdout, r)
+			}
+			return printStatus(stdout, loc, r)
+		}
+		var req any
 		if cmd == "x-report" {
 			req = admin.XReportArgs{NoPrint: *noPrint}
 		}
+		var r admin.EndOfDayResult
+		if err := call(req, &r); err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(stdout, r)
+		}
+		title := "End of day"
+		if cmd == "x-report" {
+			title = "X report (day not closed)"
+		}
+		return printEndOfDay(stdout, title, loc, r)
 	case "reprint":
 		var n uint64
 		if fs.NArg() > 1 {
@@ -221,33 +305,35 @@ func cmdAdmin(ctx context.Context, cmd string, args []string, stdout, stderr io.
 			}
 			n = v
 		}
-		req = admin.ReprintArgs{Receipt: n}
-	case "refund":
+		var r admin.ReprintResult
+		if err := call(admin.ReprintArgs{Receipt: n}, &r); err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(stdout, r)
+		}
+		return printReprint(stdout, r)
+	default: // refund
 		if fs.NArg() < 1 || fs.NArg() > 2 {
-			return fmt.Errorf("%w: refund PAYMENT [AMOUNT] [--to ADDRESS]", errUsage)
+			return fmt.Errorf("%w: refund PAYMENT|RECEIPT [AMOUNT] [--to ADDRESS]", errUsage)
 		}
-		req = admin.RefundArgs{PaymentID: fs.Arg(0), Amount: fs.Arg(1), Destination: *dest}
-	}
-	var out any
-	if err := adminCall(ctx, *sock, cmd, req, &out); err != nil {
-		var ae *admin.Error
-		if errors.As(err, &ae) {
-			return daemonError{ae}
+		var r admin.RefundResult
+		if err := call(admin.RefundArgs{PaymentID: fs.Arg(0), Amount: fs.Arg(1), Destination: *dest}, &r); err != nil {
+			return err
 		}
-		return fmt.Errorf("%w (%s): %v", errNoDaemon, *sock, err)
+		if *asJSON {
+			return printJSON(stdout, r)
+		}
+		return printRefund(stdout, loc, r)
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }
 
+// parseUint reads a decimal number as printed; leading zeros are not octal ("0042" is 42).
 func parseUint(s string) (uint64, error) {
-	var n uint64
 	if s == "" || strings.Trim(s, "0123456789") != "" {
 		return 0, errors.New("not a number")
 	}
-	_, err := fmt.Sscan(s, &n)
-	return n, err
+	return strconv.ParseUint(s, 10, 64)
 }
 
 // parseAnywhere is parse that also takes flags after the arguments, as the usage shows

@@ -169,7 +169,7 @@ func dmnWaitAdmin(t *testing.T, p *proc, socket string) map[string]any {
 	code := -1
 	last := func() string { return fmt.Sprintf("last: exit %d %s; daemon %s", code, errs, p.diag()) }
 	waitUntil(t, 30*time.Second, "the admin socket to answer", func() bool {
-		out, errs, code = run(t, "", "status", "--socket", socket)
+		out, errs, code = run(t, "", "status", "--socket", socket, "--json")
 		return code == 0 || p.exited()
 	}, last)
 	if code != 0 {
@@ -312,7 +312,7 @@ func TestDaemonRunRecoveryNotifyAdminMetrics(t *testing.T) {
 	dmnHealthzNoDisplay(t, addr)
 
 	// The X report shows the day so far without closing it, from the first payment on.
-	out, errs, code = run(t, "", "x-report", "--no-print", "--socket", sock)
+	out, errs, code = run(t, "", "x-report", "--no-print", "--socket", sock, "--json")
 	if code != 0 {
 		t.Fatalf("x-report: exit %d: %s", code, errs)
 	}
@@ -333,7 +333,7 @@ func TestDaemonRunRecoveryNotifyAdminMetrics(t *testing.T) {
 
 	// End of day reports the paid payment (the X report did not close the day); reprint
 	// of the last receipt is accepted.
-	out, errs, code = run(t, "", "end-of-day", "--socket", sock)
+	out, errs, code = run(t, "", "end-of-day", "--socket", sock, "--json")
 	if code != 0 {
 		t.Fatalf("end-of-day: exit %d: %s", code, errs)
 	}
@@ -352,7 +352,7 @@ func TestDaemonRunRecoveryNotifyAdminMetrics(t *testing.T) {
 		t.Errorf("end-of-day = %s, want one row acountpay paid DKK count 1 total 4200", out)
 	}
 	out, errs, code = run(t, "", "reprint", "--socket", sock)
-	if code != 0 || !strings.Contains(out, `"queued": true`) {
+	if code != 0 || out != "the last receipt is queued for printing\n" {
 		t.Errorf("reprint of the last receipt: exit %d, out %q, err %q", code, out, errs)
 	}
 
@@ -398,7 +398,7 @@ func TestDaemonRunAdminFresh(t *testing.T) {
 	if code != 1 || errs == "" {
 		t.Errorf("reprint of a receipt that does not exist: exit %d, out %q, err %q; want exit 1 with an error", code, out, errs)
 	}
-	out, errs, code = run(t, "", "end-of-day", "--socket", sock)
+	out, errs, code = run(t, "", "end-of-day", "--socket", sock, "--json")
 	var rep map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
 		t.Fatalf("end-of-day: exit %d, out %q, err %q", code, out, errs)

@@ -477,13 +477,13 @@ func (s *simProc) waitShot(t *testing.T, kind screen.Kind) string {
 	return f[len(f)-1]
 }
 
-// admin runs `terminald ARGS... --socket S` against the simulator's admin socket.
+// admin runs `terminald ARGS... --socket S --json` against the simulator's admin socket.
 func (s *simProc) admin(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	if s.sock == "" {
 		t.Fatal("the simulator was started without --admin-socket")
 	}
-	return run(t, "", append(append([]string(nil), args...), "--socket", s.sock)...)
+	return run(t, "", append(append([]string(nil), args...), "--socket", s.sock, "--json")...)
 }
 
 // openRefunds is the open_refunds count `terminald status` reports (failing unless the

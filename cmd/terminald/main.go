@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -31,11 +32,12 @@ Commands:
   sandbox        run a provider sandbox standalone (--provider NAME --listen ADDR); prints credentials and a config (simulator builds)
   acountpay      AcountPay tasks: onboard --company NAME --email ADDR (QR on the display and printer)
   check-config   validate a configuration file as run does (--credentials DIR; exit 1 on errors)
-  payments       list payments (--state DIR or --config FILE, --json, --only/--day/--receipt)
+  payments       list payments with what was refunded (--socket PATH, --state DIR or --config FILE;
+                 --json, --only/--day/--receipt N)
   compact        shrink the database file after pruning (daemon stopped; --state DIR or --config FILE)
-  status         show the running daemon's state (admin socket)
+  status         show the running daemon's state (admin socket: --socket PATH; --json)
   reprint        reprint the last receipt, or receipt N (admin socket)
-  refund         refund a payment: refund PAYMENT [AMOUNT] [--to ADDRESS] (admin socket)
+  refund         refund a payment: refund PAYMENT|RECEIPT [AMOUNT] [--to ADDRESS] (admin socket)
   end-of-day     print the end-of-day report (admin socket)
   x-report       show and print the day's totals so far without closing it (--no-print; admin socket)
   receipt        receipt render FILE: an ESC/POS file as text or PNG (--png OUT; simulator builds)
@@ -54,6 +56,14 @@ var errUsage = errors.New("usage")
 // errConfig marks a configuration `run` refuses: exit status 78 (EX_CONFIG), which
 // the systemd unit does not restart on (RestartPreventExitStatus=78).
 var errConfig = errors.New("configuration")
+
+// configError is a refused configuration: it says the configuration's own error (which
+// names the file and every key) and matches errConfig, without a second prefix.
+type configError struct{ err error }
+
+func (e configError) Error() string        { return e.err.Error() }
+func (e configError) Unwrap() error        { return e.err }
+func (e configError) Is(target error) bool { return target == errConfig }
 
 // exitConfig is the exit status for errConfig.
 const exitConfig = 78
@@ -114,10 +124,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdSetPIN(args, stdin, stdout, stderr)
 	case "ecr":
 		return cmdECR(ctx, args, stdout, stderr)
-	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "terminald", version)
-	case "help", "-h", "--help", "-help":
-		fmt.Fprint(stdout, usage)
+	case "version", "--version", "-version", "help", "-h", "--help", "-help":
+		err = cmdVersionHelp(cmd, args, stdout)
 	default:
 		if len(cmd) > 0 && cmd[0] == '-' {
 			// Flags without a command belong to the default command.
@@ -144,6 +152,26 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stderr, "terminald %s: %v\n", cmd, err)
 		return 1
 	}
+}
+
+// cmdVersionHelp prints the version or the usage; they take no flags but -h.
+func cmdVersionHelp(cmd string, args []string, stdout io.Writer) error {
+	verb := strings.TrimLeft(cmd, "-")
+	fs := flag.NewFlagSet("terminald "+verb, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() { fmt.Fprintf(fs.Output(), "Usage: terminald %s\n", verb) }
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if verb == "version" {
+		fmt.Fprintln(stdout, "terminald", version)
+	} else {
+		fmt.Fprint(stdout, usage)
+	}
+	return nil
 }
 
 // flags returns a FlagSet for cmd that reports errors as usage errors.

@@ -31,7 +31,7 @@ func cmdAcountPay(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case "onboard":
 		return cmdOnboard(ctx, args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("%w: acountpay: unknown subcommand %q (onboard)", errUsage, args[0])
+	return fmt.Errorf("%w: unknown subcommand %q (onboard)", errUsage, args[0])
 }
 
 // onboardScreen is what the terminal's display shows for an onboarding.

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/terminald/terminald/hw/printer/escpos"
 	"github.com/terminald/terminald/hw/printer/escposdoc"
@@ -18,7 +19,10 @@ func cmdReceipt(args []string, stdout, stderr io.Writer) error {
 		if receiptHelp(args, stderr) {
 			return nil
 		}
-		return fmt.Errorf("%w: want: receipt render [--png OUT] FILE (receipt -h for help)", errUsage)
+		if len(args) > 0 && strings.HasPrefix(args[0], "-") {
+			return fmt.Errorf("%w: flag provided but not defined: %s (terminald receipt -h for help)", errUsage, args[0])
+		}
+		return fmt.Errorf("%w: want: receipt render [--png OUT] FILE (terminald receipt -h for help)", errUsage)
 	}
 	fs := flags("receipt render", stderr)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), receiptUsage) }

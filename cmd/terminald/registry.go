@@ -1,10 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/terminald/terminald/config"
 	"github.com/terminald/terminald/driver"
@@ -96,12 +94,11 @@ func buildProviders(cfg *config.Config, hc *http.Client, log *slog.Logger) ([]dr
 			if k.name != name {
 				continue
 			}
+			// A provider package's errors name the package ("cryptogw: …"): wrapping
+			// them again would say it twice.
 			p, hook, err := k.build(cfg.Provider[name], env)
 			if err != nil {
-				if strings.HasPrefix(err.Error(), name+": ") {
-					return nil, nil, err // the package names itself already: one prefix, not "cryptogw: cryptogw:"
-				}
-				return nil, nil, fmt.Errorf("%s: %w", name, err)
+				return nil, nil, err
 			}
 			out = append(out, p)
 			if hook != nil {

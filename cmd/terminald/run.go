@@ -20,7 +20,6 @@ import (
 	"github.com/terminald/terminald/hw/keypad"
 	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/hw/reopen"
-	"github.com/terminald/terminald/locale"
 	"github.com/terminald/terminald/metrics"
 	"github.com/terminald/terminald/pin"
 	"github.com/terminald/terminald/screen"
@@ -40,7 +39,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	cfg, err := config.Load(*path, configOptions(*creds))
 	if err != nil {
-		return fmt.Errorf("%w: %w", errConfig, err)
+		return configError{err}
 	}
 	log, err := newLogger(stderr, cfg.Terminal.LogLevel)
 	if err != nil {
@@ -83,8 +82,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer closePrinter()
 	chk := newChecked(provs, cfg.Display.Driver, prn, m, log)
 
-	lo, hi := cfg.Bounds()
-	loc, err := locale.New(locale.Options{Language: cfg.Terminal.Language, TimeZone: cfg.Terminal.TimeZone})
+	fc, err := cfg.Terminal.Section.Config()
 	if err != nil {
 		return err
 	}
@@ -98,16 +96,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	eng, err := flow.New(flow.Config{
-		PIN: guard, Buzzer: bz,
-		Locale: loc, VATID: cfg.Terminal.VATID, ReceiptFooter: cfg.Terminal.ReceiptFooter,
-		TerminalID: cfg.Terminal.ID, Merchant: cfg.Terminal.Merchant, MerchantInfo: cfg.Terminal.MerchantInfo,
-		Currency: cfg.Terminal.Currency, MinAmount: lo, MaxAmount: hi, MerchantCopy: cfg.Printer.MerchantCopy,
-		WatchWindow: cfg.Terminal.WatchWindow.Duration, ReverseLate: cfg.Terminal.ReverseLate,
-		PromptTimeout: cfg.Terminal.PromptTimeout.Duration,
-		Now:           clk.Now, ClockSynced: synced, Logger: log, Observer: observer{m, chk},
-		Keys: keyNames(cfg.Keypad),
-	}, st, provs, chk.wrapDisplay(scr), prn)
+	loc := fc.Locale
+	fc.PIN, fc.Buzzer, fc.Keys = guard, bz, keyNames(cfg.Keypad)
+	fc.MerchantCopy = cfg.Printer.MerchantCopy
+	fc.Now, fc.ClockSynced, fc.Logger, fc.Observer = clk.Now, synced, log, observer{m, chk}
+	eng, err := flow.New(fc, st, provs, chk.wrapDisplay(scr), prn)
 	if err != nil {
 		return err
 	}
@@ -188,8 +181,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer stopServices()
 	if cfg.ECR.Listen != "" {
-		stopECR, err := startECR(ctx, cfg.ECR.Listen, eng, ecrSettings{password: cfg.ECR.Password,
-			terminalID: cfg.ECR.TerminalID, currency: cfg.Terminal.Currency, baud: cfg.ECR.Baud, onState: chk.device("register"), display: chk.display.Get}, log)
+		rc := cfg.ECR.Config(cfg.Terminal.Currency)
+		rc.OnState, rc.Display = chk.device("register"), chk.display.Get
+		stopECR, err := startECR(ctx, eng, rc, log)
 		if err != nil {
 			cancel()
 			wg.Wait()

@@ -170,7 +170,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	fmt.Fprintln(stderr, "keys: digits . Enter=OK Backspace=clear Esc/c=cancel m=menu; a line 'scan:CODE' is a scanned code")
 
 	if o.ecr != "" {
-		stopECR, err := startECR(ctx, o.ecr, eng, ecrSettings{password: "000000", terminalID: "12345678", currency: o.currency}, log)
+		stopECR, err := startECR(ctx, eng, simECRConfig(o.ecr, o.currency), log)
 		if err != nil {
 			return err
 		}

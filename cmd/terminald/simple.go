@@ -12,6 +12,7 @@ import (
 
 	"github.com/terminald/terminald/admin"
 	"github.com/terminald/terminald/config"
+	"github.com/terminald/terminald/locale"
 	"github.com/terminald/terminald/store"
 )
 
@@ -37,31 +38,33 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 
 // paymentLine is one line of `terminald payments --json`.
 type paymentLine struct {
-	ID        string    `json:"id"`
-	State     string    `json:"state"`
-	Amount    string    `json:"amount"`
-	Minor     int64     `json:"amount_minor"`
-	Currency  string    `json:"currency"`
-	Provider  string    `json:"provider"`
-	Reference string    `json:"reference"`
-	Receipt   uint64    `json:"receipt,omitempty"`
-	PaidLate  bool      `json:"paid_late,omitempty"`
-	Unconf    bool      `json:"unconfirmed,omitempty"`
-	Refunded  int64     `json:"refunded_minor,omitempty"`
-	Paid      string    `json:"paid,omitempty"`      // what it settled for, when not the amount asked (underpayment, overpayment)
-	Attention string    `json:"attention,omitempty"` // why a person must look at it
-	Created   time.Time `json:"created"`
-	Updated   time.Time `json:"updated"`
+	ID          string    `json:"id"`
+	State       string    `json:"state"`
+	Amount      string    `json:"amount"`
+	Minor       int64     `json:"amount_minor"`
+	Currency    string    `json:"currency"`
+	Provider    string    `json:"provider"`
+	Reference   string    `json:"reference"`
+	Receipt     uint64    `json:"receipt,omitempty"`
+	PaidLate    bool      `json:"paid_late,omitempty"`
+	Unconf      bool      `json:"unconfirmed,omitempty"`
+	Refunded    int64     `json:"refunded_minor,omitempty"`
+	RefundState string    `json:"refunded,omitempty"`  // "part" or "all" of what was paid
+	Paid        string    `json:"paid,omitempty"`      // what it settled for, when not the amount asked (underpayment, overpayment)
+	Attention   string    `json:"attention,omitempty"` // why a person must look at it
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
 }
 
-func toLine(p *store.Payment) paymentLine {
+func toLine(p admin.Payment) paymentLine {
 	paid := ""
 	if p.Paid() != p.Amount {
 		paid = p.Paid().Decimal()
 	}
-	return paymentLine{ID: p.ID, Paid: paid, State: string(p.State), Amount: p.Amount.Decimal(), Minor: p.Amount.Minor,
+	return paymentLine{ID: p.ID, Paid: paid, State: p.State, Amount: p.Amount.Decimal(), Minor: p.Amount.Minor,
 		Currency: p.Amount.Currency, Provider: p.Provider, Reference: orDash(p.ProviderID), Receipt: p.Receipt,
-		PaidLate: p.PaidLate, Unconf: p.Unconfirmed, Refunded: p.Refunded, Attention: p.Attention, Created: p.CreatedAt, Updated: p.UpdatedAt}
+		PaidLate: p.PaidLate, Unconf: p.Unconfirmed, Refunded: p.Refunded, RefundState: p.RefundState(), Attention: p.Attention,
+		Created: p.CreatedAt, Updated: p.UpdatedAt}
 }
 
 func orDash(s string) string {
@@ -103,13 +106,19 @@ const listPageSize = 200
 
 func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("payments", stderr)
-	stateDir := fs.String("state", "", "state directory (default: terminal.state_dir of --config)")
-	cfgPath := fs.String("config", config.DefaultPath, "configuration file")
+	stateDir := fs.String("state", "", "state `DIR` of a stopped terminal (default: terminal.state_dir of --config)")
+	cfgPath := fs.String("config", config.DefaultPath, "configuration `FILE`: asks its daemon over admin.socket, else reads terminal.state_dir")
+	sock := fs.String("socket", "", "ask the running daemon or simulator on its admin socket `PATH`")
 	asJSON := fs.Bool("json", false, "one JSON object per line")
-	limit := fs.Int("n", 0, "at most N payments, newest first (0 = all)")
+	limit := fs.Int("n", 0, "at most `N` payments, newest first (0 = all)")
 	only := fs.String("only", "", "only payments in `STATE` (paid, failed, expired, cancelled, awaiting, …)")
 	day := fs.String("day", "", "only payments created on `YYYY-MM-DD` (local time)")
-	receipt := fs.Uint64("receipt", 0, "only the payment with receipt number `N`")
+	var receipt uint64
+	fs.Func("receipt", "only the payment with receipt number `N` as printed (0042 or 42)", func(s string) error {
+		v, err := parseUint(s)
+		receipt = v
+		return err
+	})
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -119,45 +128,61 @@ func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *limit < 0 {
 		return fmt.Errorf("%w: -n %d: want 0 (all) or more", errUsage, *limit)
 	}
-	q, err := paymentsQuery(0, 0, *only, *day, *receipt)
+	q, err := paymentsQuery(0, 0, *only, *day, receipt)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	out := newPaymentPrinter(stdout, *asJSON)
+	// A running daemon holds the database: ask it over the admin socket, page by page.
+	overSocket := func(sock string) func(before uint64, n int) (admin.PaymentsResult, error) {
+		return func(before uint64, n int) (admin.PaymentsResult, error) {
+			var ps admin.PaymentsResult
+			err := adminCall(ctx, sock, admin.CmdPayments, admin.PaymentsArgs{Limit: n, Before: before, State: *only, Day: *day, Receipt: receipt}, &ps)
+			return ps, err
+		}
+	}
+	if *sock != "" {
+		fetch := overSocket(*sock)
+		first, err := fetch(0, pageSize(*limit, 0))
+		if err != nil {
+			return err
+		}
+		loc := cliLocale("")
+		if !*asJSON {
+			loc = daemonLocale(ctx, *sock)
+		}
+		return streamPayments(newPaymentPrinter(stdout, *asJSON, loc), *limit, first, fetch)
+	}
+	loc := cliLocale("")
 	if *stateDir == "" {
 		c, err := config.Load(*cfgPath, configOptions(""))
 		if err != nil {
-			return fmt.Errorf("which terminal? give --state DIR, or --config FILE of an installed one (%w)", err)
+			return fmt.Errorf("which terminal? give --socket PATH, --state DIR, or --config FILE of an installed one (%w)", err)
 		}
 		*stateDir = c.Terminal.StateDir
-		// A running daemon holds the database: ask it over the admin socket, page by page.
-		fetch := func(before uint64, n int) ([]*store.Payment, error) {
-			var ps []*store.Payment
-			err := adminCall(ctx, c.Admin.Socket, "payments", admin.PaymentsArgs{Limit: n, Before: before, State: *only, Day: *day, Receipt: *receipt}, &ps)
-			return ps, err
-		}
+		loc = cliLocale(c.Terminal.Language)
+		fetch := overSocket(c.Admin.Socket)
 		if first, err := fetch(0, pageSize(*limit, 0)); err == nil {
-			return streamPayments(out, *limit, first, fetch)
+			return streamPayments(newPaymentPrinter(stdout, *asJSON, loc), *limit, first, fetch)
 		}
 	}
 	st, err := store.Open(filepath.Join(*stateDir, "terminald.db"), &store.Options{ReadOnly: true, Timeout: 2 * time.Second})
 	if err != nil {
 		if errors.Is(err, store.ErrLocked) {
-			return fmt.Errorf("%w; with the daemon running use --config so the list comes over its admin socket", err)
+			return fmt.Errorf("%w; with the daemon running use --config or --socket so the list comes over its admin socket", err)
 		}
 		return err
 	}
 	defer st.Close()
-	fetch := func(before uint64, n int) ([]*store.Payment, error) {
+	fetch := func(before uint64, n int) (admin.PaymentsResult, error) {
 		q.Before, q.Limit = store.Cursor(before), n
 		page, err := st.List(ctx, q)
-		return page.Payments, err
+		return adminPayments(page.Payments), err
 	}
 	first, err := fetch(0, pageSize(*limit, 0))
 	if err != nil {
 		return err
 	}
-	return streamPayments(out, *limit, first, fetch)
+	return streamPayments(newPaymentPrinter(stdout, *asJSON, loc), *limit, first, fetch)
 }
 
 // pageSize is the next page's size when limit (0: all) payments are wanted and done
@@ -171,7 +196,7 @@ func pageSize(limit, done int) int {
 
 // streamPayments prints first and the pages that follow it (fetch(before, n)) until
 // limit payments (0: all) are out or the listing ends. One page is in memory at a time.
-func streamPayments(out *paymentPrinter, limit int, first []*store.Payment, fetch func(before uint64, n int) ([]*store.Payment, error)) error {
+func streamPayments(out *paymentPrinter, limit int, first admin.PaymentsResult, fetch func(before uint64, n int) (admin.PaymentsResult, error)) error {
 	ps, done := first, 0
 	for {
 		want := pageSize(limit, done)
@@ -193,13 +218,14 @@ func streamPayments(out *paymentPrinter, limit int, first []*store.Payment, fetc
 // JSON object per line.
 type paymentPrinter struct {
 	w      io.Writer
+	loc    *locale.Locale // amounts in the terminal's format
 	json   *json.Encoder
 	tw     *tabwriter.Writer
 	header bool
 }
 
-func newPaymentPrinter(w io.Writer, asJSON bool) *paymentPrinter {
-	p := &paymentPrinter{w: w}
+func newPaymentPrinter(w io.Writer, asJSON bool, loc *locale.Locale) *paymentPrinter {
+	p := &paymentPrinter{w: w, loc: loc}
 	if asJSON {
 		p.json = json.NewEncoder(w)
 	} else {
@@ -208,7 +234,7 @@ func newPaymentPrinter(w io.Writer, asJSON bool) *paymentPrinter {
 	return p
 }
 
-func (o *paymentPrinter) page(ps []*store.Payment) error {
+func (o *paymentPrinter) page(ps admin.PaymentsResult) error {
 	if o.json != nil {
 		for _, p := range ps {
 			if err := o.json.Encode(toLine(p)); err != nil {
@@ -218,11 +244,11 @@ func (o *paymentPrinter) page(ps []*store.Payment) error {
 		return nil
 	}
 	if !o.header {
-		fmt.Fprintln(o.tw, "ID\tSTATE\tAMOUNT\tPROVIDER\tREFERENCE\tRECEIPT\tCREATED")
+		fmt.Fprintln(o.tw, "RECEIPT\tID\tSTATE\tAMOUNT\tREFUNDED\tPROVIDER\tREFERENCE\tCREATED")
 		o.header = true
 	}
 	for _, p := range ps {
-		st := string(p.State)
+		st := p.State
 		if p.PaidLate {
 			st += " (late)"
 		}
@@ -232,7 +258,12 @@ func (o *paymentPrinter) page(ps []*store.Payment) error {
 		if p.Attention != "" {
 			st += " (! " + p.Attention + ")"
 		}
-		fmt.Fprintf(o.tw, "%s\t%s\t%s\t%s\t%s\t%04d\t%s\n", p.ID, st, p.Amount, p.Provider, orDash(p.ProviderID), p.Receipt, p.CreatedAt.Local().Format(time.DateTime))
+		amount := o.loc.Money(p.Amount)
+		if p.Paid() != p.Amount {
+			amount += " (paid " + o.loc.Money(p.Paid()) + ")"
+		}
+		fmt.Fprintf(o.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", receiptNo(p.Receipt), p.ID, st, amount, refundedText(o.loc, p),
+			p.Provider, orDash(p.ProviderID), o.loc.Time(p.CreatedAt))
 	}
 	return o.tw.Flush()
 }

@@ -45,16 +45,25 @@ type options struct {
 	abortAfter time.Duration
 }
 
-func parse(args []string, stderr io.Writer) (*options, error) {
+// parse reads the command line; -h prints the usage and the flags on help and returns
+// flag.ErrHelp.
+func parse(args []string, help io.Writer) (*options, error) {
 	if len(args) > 0 && args[0] == "ecr" {
 		args = args[1:]
 	}
 	if len(args) == 0 {
 		return nil, usageError{"no command given"}
 	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(help, usage)
+		return nil, flag.ErrHelp
+	}
 	o := &options{cmd: args[0]}
 	fs := flag.NewFlagSet("ecr "+o.cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package's own message is held back: Main says a mistake once; -h prints
+	// the flags on stdout.
+	fs.SetOutput(io.Discard)
 	fs.StringVar(&o.to, "to", "", "terminal: tcp://HOST:PORT or serial:/dev/ttyX")
 	fs.StringVar(&o.password, "password", "000000", "6-digit ZVT password")
 	fs.StringVar(&o.currency, "currency", "", "currency to send (BMP 49); EUR amounts when empty")
@@ -66,6 +75,12 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	rest := args[1:]
 	for {
 		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(help, usage)
+				fs.SetOutput(help)
+				fs.PrintDefaults()
+				return nil, err
+			}
 			return nil, usageError{err.Error()}
 		}
 		if fs.NArg() == 0 {
@@ -102,11 +117,12 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 
 // Main runs the ecr command with args (without the program name) and returns the exit status.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, err := parse(args, stderr)
+	o, err := parse(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stderr, "ecr: %v\n", err)
-		}
+		fmt.Fprintf(stderr, "ecr: %v\n", err)
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}

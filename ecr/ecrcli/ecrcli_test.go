@@ -103,3 +103,18 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+// -h prints the usage (and a command's flags) on stdout and exits 0; an unknown flag is
+// said once, with exit status 2.
+func TestHelpAndUnknownFlag(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"pay", "-h"}} {
+		code, out, errs := runMain(t, args...)
+		if code != 0 || !strings.Contains(out, "usage: ecr") || errs != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 0 and the usage on stdout", args, code, out, errs)
+		}
+	}
+	code, out, errs := runMain(t, "pay", "1", "--bogus", "--to", "tcp://127.0.0.1:1")
+	if code != 2 || out != "" || strings.Count(errs, "not defined") != 1 {
+		t.Errorf("unknown flag: exit %d, stdout %q, stderr %q; want 2 and the mistake said once", code, out, errs)
+	}
+}

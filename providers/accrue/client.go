@@ -203,7 +203,10 @@ func (cl *Client) do(ctx context.Context, c call) (*document, error) {
 	for attempt := 1; attempt <= cl.cfg.MaxAttempts; attempt++ {
 		if attempt > 1 {
 			if err := cl.sleep(ctx, attempt-1, wait); err != nil {
-				return nil, fmt.Errorf("accrue: %s: %w: %w (last: %v)", c.op, driver.ErrUnreachable, err, last)
+				if last != nil {
+					return nil, fmt.Errorf("%w (%w: %w)", last, driver.ErrUnreachable, err)
+				}
+				return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, driver.ErrUnreachable, err)
 			}
 			if c.lookup != nil {
 				if d, done := ask(); done {
@@ -219,8 +222,9 @@ func (cl *Client) do(ctx context.Context, c call) (*document, error) {
 			}
 			if errors.Is(err, ErrBadResponse) && !c.repeatable() {
 				// The server answered, but not with a document we can use, and the call
-				// cannot safely be sent again: the caller asks again later.
-				return nil, fmt.Errorf("accrue: %s: %w: %w", c.op, driver.ErrUnreachable, err)
+				// cannot safely be sent again: the caller asks again later. err names
+				// accrue and the operation already.
+				return nil, fmt.Errorf("%w (%w)", err, driver.ErrUnreachable)
 			}
 			last = err
 			cl.log.Warn("accrue: request failed", "op", c.op, "attempt", attempt, "err", err)
@@ -259,7 +263,12 @@ func (cl *Client) do(ctx context.Context, c call) (*document, error) {
 			return d, nil
 		}
 	}
-	return nil, fmt.Errorf("accrue: %s: %w after %d attempts: %w", c.op, driver.ErrUnreachable, cl.cfg.MaxAttempts, last)
+	// last names accrue and the operation ("accrue: get wallet: HTTP 500 …").
+	attempts := fmt.Sprintf("%d attempts", cl.cfg.MaxAttempts)
+	if cl.cfg.MaxAttempts == 1 {
+		attempts = "1 attempt"
+	}
+	return nil, fmt.Errorf("%w (%w after %s)", last, driver.ErrUnreachable, attempts)
 }
 
 // retryable reports whether Accrue asks for a retry of an answer with status s.

@@ -530,7 +530,7 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 
 // ErrBadResponse is wrapped by errors for answers that are not the JSON:API document the
 // call expects (garbage, wrong type, too large).
-var ErrBadResponse = errors.New("accrue: bad response")
+var ErrBadResponse = errors.New("bad response")
 
 // ErrCaptureDeclined is wrapped by the error of a capture Accrue refused with 402.
 var ErrCaptureDeclined = errors.New("accrue: capture declined")

@@ -241,3 +241,16 @@ func TestConfigErrorsNameField(t *testing.T) {
 		t.Errorf("good config: %v", err)
 	}
 }
+
+// An error says "cryptogw:" once, whichever layer it passed ("cryptogw: currencies:
+// cryptogw: GetCurrencyList: …" was what a person read).
+func TestErrorsSayCryptogwOnce(t *testing.T) {
+	e := newEnv(t, sandbox.Options{}, func(c *Config) { c.MaxAttempts = 2 })
+	e.sb.InjectFault(sandbox.Fault500, 2, 0)
+	p := &driver.Payment{ID: "T1-000001-abcdef", Amount: money.New(1000, "EUR")}
+	_, err := e.pr.NextStep(t.Context(), p)
+	t.Log(err)
+	if err == nil || strings.Count(err.Error(), "cryptogw:") != 1 {
+		t.Errorf("currencies unreachable: %v; want cryptogw: said once", err)
+	}
+}

@@ -144,7 +144,7 @@ func (pr *Provider) NextStep(ctx context.Context, p *driver.Payment) (*driver.St
 	if p.Data[KeyCurrency] == "" {
 		curs, err := pr.Currencies(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("cryptogw: currencies: %w", err)
+			return nil, err // names cryptogw and GetCurrencyList already
 		}
 		switch len(curs) {
 		case 0:
@@ -198,7 +198,7 @@ func (pr *Provider) rateRequest(p *driver.Payment, cur string) RateRequest {
 func (pr *Provider) currency(ctx context.Context, p *driver.Payment) (string, error) {
 	curs, err := pr.Currencies(ctx)
 	if err != nil {
-		return "", fmt.Errorf("cryptogw: currencies: %w", err)
+		return "", err // names cryptogw and GetCurrencyList already
 	}
 	cur := strings.ToUpper(p.Data[KeyCurrency])
 	if cur == "" && len(curs) == 1 {
@@ -270,7 +270,7 @@ func (pr *Provider) Start(ctx context.Context, p *driver.Payment, save driver.Sa
 		}
 		if sent >= pr.cfg.MaxAttempts {
 			// Not started, and no sends left: a failure the gateway confirms.
-			err = fmt.Errorf("cryptogw: StartPayment failed %d times, the gateway has no payment: %w", sent, err)
+			err = fmt.Errorf("%w (sent %d times, the gateway has no payment)", err, sent)
 			break
 		}
 		sent++
