@@ -34,12 +34,12 @@ func TestTerminalMapping(t *testing.T) {
 		{"scan:ab\x7fc\n", "code:ac"},
 		{"scan:\n", ""},
 		{"scan:unterminated", ""},
-		{"sc\r", "Cancel OK"},          // not a scan line: the bytes are keys
-		{"s", ""},                      // held prefix replayed at EOF
-		{"sca", "Cancel"},              // likewise
-		{"1scan:9\n", "1 code:9"},      // a raw terminal has no lines: after a key too
+		{"sc\r", "Cancel OK"},     // not a scan line: the bytes are keys
+		{"s", ""},                 // held prefix replayed at EOF
+		{"sca", "Cancel"},         // likewise
+		{"1scan:9\n", "1 code:9"}, // a raw terminal has no lines: after a key too
 		{"1scan:WALLET-42\r7", "1 code:WALLET-42 7"},
-		{"ssscan:A\n", "code:A"},  // a broken prefix restarts at 's'
+		{"ssscan:A\n", "code:A"}, // a broken prefix restarts at 's'
 		{"sc1\n", "Cancel 1 OK"}, // not a scan: the held bytes are keys
 		{"scan:" + strings.Repeat("x", MaxTerminalCodeLen+1) + "\nscan:ok\n", "code:ok"},
 	} {
