@@ -94,6 +94,17 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if (o.width != 240 || (o.height != 320 && o.height != 240)) && !(o.width == 320 && o.height == 240) {
 		return fmt.Errorf("%w: --width/--height: 240x320, 240x240 or 320x240", errUsage)
 	}
+	// On a terminal the display is drawn live at the bottom of the window; the receipts
+	// and log lines written to the same terminal go above it (simTerm).
+	var view *simTerm
+	if f, ok := stdout.(*os.File); ok {
+		if view = newSimTerm(f, stderr); view != nil {
+			defer view.stop()
+			if ef, ok := stderr.(*os.File); ok && sameTerminal(f, ef) {
+				stderr = view
+			}
+		}
+	}
 	loc, err := locale.New(locale.Options{Language: o.language, TimeZone: o.timeZone})
 	if err != nil {
 		return fmt.Errorf("%w: --language/--timezone: %v", errUsage, err)
@@ -149,7 +160,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	defer st.Close()
 
-	disp, err := newSimDisplay(o, stdout)
+	disp, err := newSimDisplay(o, view)
 	if err != nil {
 		return err
 	}
@@ -374,12 +385,14 @@ type simDisplay struct {
 	w, h   int
 	frame  func() *image.RGBA
 	dir    string
-	tty    io.Writer
+	view   *simTerm // the terminal the display is drawn on; nil when stdout is none
 	frames chan shown
 
-	mu   sync.Mutex
-	n    int
-	last screen.Screen
+	mu     sync.Mutex
+	n      int
+	last   screen.Screen
+	lay    screen.Layout // of last, for the QR's position in the terminal drawing
+	layFor string        // the QR payload lay was computed for
 }
 
 // shown is one displayed frame with the screen model it came from.
@@ -388,7 +401,7 @@ type shown struct {
 	img *image.RGBA
 }
 
-func newSimDisplay(o simOptions, stdout io.Writer) (*simDisplay, error) {
+func newSimDisplay(o simOptions, view *simTerm) (*simDisplay, error) {
 	r, err := screen.NewRenderer()
 	if err != nil {
 		return nil, err
@@ -414,9 +427,7 @@ func newSimDisplay(o simOptions, stdout io.Writer) (*simDisplay, error) {
 			return nil, fmt.Errorf("--display-dir: %w", err)
 		}
 	}
-	if f, ok := stdout.(*os.File); ok && isTerminal(f) {
-		d.tty = f
-	}
+	d.view = view
 	return d, nil
 }
 
@@ -446,16 +457,14 @@ func (d *simDisplay) Show(s screen.Screen) error {
 		}
 		writeAtomic(filepath.Join(d.dir, "screen.png"), buf.Bytes())
 	}
-	if d.tty != nil {
-		// One character cell per QR module keeps the code scannable from a phone; other
-		// screens are scaled down by 3 to fit an 80-column terminal.
-		scale := 3
-		if m := d.r.Layout(s, d.w, d.h).QRModule; m > 0 {
-			scale = m
+	if d.view != nil {
+		d.mu.Lock()
+		if s.QR != d.layFor || d.n == 1 {
+			d.lay, d.layFor = d.r.Layout(s, d.w, d.h), s.QR
 		}
-		fmt.Fprint(d.tty, "\x1b[H\x1b[2J")
-		display.ANSIScaled(d.tty, img, scale)
-		fmt.Fprint(d.tty, "\r\n")
+		lay := d.lay
+		d.mu.Unlock()
+		d.view.show(s, img, lay)
 	}
 	select {
 	case <-d.frames:
