@@ -267,9 +267,10 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	return nil
 }
 
-// simKeys names the simulator's keys as the stdin keypad maps them (keypad.Terminal):
-// the screens' hints say "OK" and "X".
-const simKeys = "0-9 . digits | Enter = OK | Backspace = clear | x, c or Esc = cancel (X) | m = menu | arrows = up/down | scan:CODE Enter = a scanned code"
+// simKeys names the simulator's keys as the stdin keypad maps them (keypad.Terminal);
+// the screens' hints say "OK" and "X". Two lines that fit 80 columns.
+const simKeys = "0-9 . | Enter = OK | Backspace = clear | x, c or Esc = cancel (X) | m = menu\n" +
+	"      arrows = up/down | scan:CODE Enter = a scanned code"
 
 // resumeHint says how to resume the payments left open in dir, when open. The built-in
 // sandbox forgets its payments at exit; a standalone one (--sandbox) keeps them.
