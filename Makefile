@@ -16,9 +16,14 @@ all: build
 # (build, cross, deb) is built without them; cmd/terminald/deps_test.go holds that.
 SIMTAGS   := -tags sim
 
-## run: the simulator, interactive (keys on stdin, screen drawn in the terminal)
+## run: the simulator, interactive (keys on stdin, screen drawn in the terminal). Its state
+## stays in bin/sim-state, so a payment left open resumes at the next make run; the screen
+## PNGs of the previous run are removed first. SIMFLAGS adds flags, e.g.
+## make run SIMFLAGS='--language da' or SIMFLAGS='--provider accrue'
+SIMFLAGS  ?=
 run: build-sim
-	./$(BIN)/terminald-sim sim --display-dir $(BIN)/screens --receipt-file $(BIN)/receipts.escpos
+	@mkdir -p $(BIN)/screens && rm -f $(BIN)/screens/screen-*.png $(BIN)/screens/screen.png
+	./$(BIN)/terminald-sim sim --state $(BIN)/sim-state --display-dir $(BIN)/screens --receipt-file $(BIN)/receipts.escpos $(SIMFLAGS)
 
 ## build: the production binary for this machine (no simulator)
 build:

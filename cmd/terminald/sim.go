@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,8 @@ import (
 	"github.com/terminald/terminald/hw/printer/escpos"
 	"github.com/terminald/terminald/hw/printer/escposdoc"
 	"github.com/terminald/terminald/internal/qrread"
+	"github.com/terminald/terminald/locale"
+	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/screen"
 	"github.com/terminald/terminald/store"
 )
@@ -42,6 +45,8 @@ type simOptions struct {
 	logLevel    string
 	merchant    string
 	currency    string
+	language    string
+	timeZone    string
 	terminalID  string
 	wallet      string
 	paysPercent int64
@@ -54,7 +59,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	var o simOptions
 	fs.StringVar(&o.displayDir, "display-dir", "", "write every screen change as PNG into `DIR` (latest also as screen.png)")
 	fs.StringVar(&o.receiptFile, "receipt-file", "", "append the printer's ESC/POS bytes to `FILE`")
-	fs.StringVar(&o.stateDir, "state", "", "state `DIR` (default: a new temporary directory)")
+	fs.StringVar(&o.stateDir, "state", "", "state `DIR`, kept across runs (default: a new temporary directory, removed at exit unless a payment is still open)")
 	fs.StringVar(&o.sandboxURL, "sandbox", "", "use the provider sandbox at `URL` instead of starting one")
 	fs.StringVar(&o.provider, "provider", "acountpay", "provider: acountpay, accrue or cryptogw")
 	fs.StringVar(&o.payAfter, "pay-after", "3s", "the simulated customer pays this long after the QR shows (`DURATION` or never)")
@@ -64,7 +69,9 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	fs.IntVar(&o.height, "height", 320, "display height in pixels")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	fs.StringVar(&o.merchant, "merchant", "Demo Shop", "merchant name")
-	fs.StringVar(&o.currency, "currency", "", "currency (default: the provider's)")
+	fs.StringVar(&o.currency, "currency", "", "ISO 4217 `CODE` of the amounts keyed (terminal.currency; default: the provider's, DKK, USD or EUR)")
+	fs.StringVar(&o.language, "language", "en", "terminal.language: receipts (and translated screens) in `LANG`: "+strings.Join(locale.Languages(), ", "))
+	fs.StringVar(&o.timeZone, "timezone", "", "terminal.timezone: IANA `ZONE` receipts are stamped in (default: the system's)")
 	fs.StringVar(&o.terminalID, "terminal-id", "SIM1", "terminal id")
 	fs.StringVar(&o.wallet, "wallet", "rich", "Accrue: the demo wallet the customer shows: rich, poor, unverified or decline")
 	fs.Int64Var(&o.paysPercent, "customer-pays", 100, "crypto: the customer sends this `PERCENT` of the asked amount (less is an underpayment)")
@@ -87,18 +94,49 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if (o.width != 240 || (o.height != 320 && o.height != 240)) && !(o.width == 320 && o.height == 240) {
 		return fmt.Errorf("%w: --width/--height: 240x320, 240x240 or 320x240", errUsage)
 	}
+	// On a terminal the display is drawn live at the bottom of the window; the receipts
+	// and log lines written to the same terminal go above it (simTerm).
+	var view *simTerm
+	if f, ok := stdout.(*os.File); ok {
+		if view = newSimTerm(f, stderr); view != nil {
+			defer view.stop()
+			if ef, ok := stderr.(*os.File); ok && sameTerminal(f, ef) {
+				stderr = view
+			}
+		}
+	}
+	loc, err := locale.New(locale.Options{Language: o.language, TimeZone: o.timeZone})
+	if err != nil {
+		return fmt.Errorf("%w: --language/--timezone: %v", errUsage, err)
+	}
+	if o.currency != "" {
+		o.currency = strings.ToUpper(o.currency)
+		if _, err := money.Lookup(o.currency); err != nil {
+			return fmt.Errorf("%w: --currency: %v", errUsage, err)
+		}
+	}
 	log, err := newLogger(stderr, o.logLevel)
 	if err != nil {
 		return fmt.Errorf("%w: --log-level: %v", errUsage, err)
 	}
-	if o.stateDir == "" {
+	tempState := o.stateDir == ""
+	if tempState {
 		dir, err := os.MkdirTemp("", "terminald-sim-")
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
 		o.stateDir = dir
+	} else if err := os.MkdirAll(o.stateDir, 0o755); err != nil {
+		return fmt.Errorf("--state: %w", err)
 	}
+	// keepState is set when a payment stayed open: a temporary state directory then
+	// stays, so the payment can be resumed with --state.
+	keepState := false
+	defer func() {
+		if tempState && !keepState {
+			os.RemoveAll(o.stateDir)
+		}
+	}()
 
 	// Provider: the real client against a sandbox on loopback.
 	if o.settle <= 0 {
@@ -122,7 +160,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	defer st.Close()
 
-	disp, err := newSimDisplay(o, stdout)
+	disp, err := newSimDisplay(o, view)
 	if err != nil {
 		return err
 	}
@@ -143,7 +181,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 
 	eng, err := flow.New(flow.Config{
 		TerminalID: o.terminalID, Merchant: o.merchant, MerchantInfo: []string{"terminald simulator"},
-		Currency: o.currency, MaxAmount: 100_000_00, Logger: log, ReverseLate: true,
+		Currency: o.currency, Locale: loc, MaxAmount: 100_000_00, Logger: log, ReverseLate: true,
 		PollMin: 500 * time.Millisecond, PollMax: 2 * time.Second, WatchPoll: 10 * time.Second,
 	}, st, []driver.Provider{sb.provider}, disp, prn)
 	if err != nil {
@@ -166,8 +204,13 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return err
 	}
 	defer stopServices()
-	fmt.Fprintf(stderr, "terminald sim: ready (provider %s at %s, state %s)\n", o.provider, sb.url, o.stateDir)
-	fmt.Fprintln(stderr, "keys: digits . Enter=OK Backspace=clear Esc/c=cancel m=menu; a line 'scan:CODE' is a scanned code")
+	fmt.Fprintf(stderr, "terminald sim: ready (provider %s at %s, %s %s, state %s)\n", o.provider, sb.url, o.language, o.currency, o.stateDir)
+	if tempState {
+		fmt.Fprintln(stderr, "terminald sim: the state is a temporary directory, removed at exit unless a payment stays open; --state DIR keeps it")
+	} else {
+		fmt.Fprintf(stderr, "terminald sim: a payment left open resumes when you start again with --state %s\n", o.stateDir)
+	}
+	fmt.Fprintln(stderr, "keys: "+simKeys)
 
 	if o.ecr != "" {
 		stopECR, err := startECR(ctx, eng, simECRConfig(o.ecr, o.currency), log)
@@ -213,12 +256,51 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		settled := settle(ctx, eng, o.settle)
 		cancel()
 		wg.Wait()
-		reportEnd(stderr, st, started, settled, o.settle)
+		keepState = reportEnd(stderr, st, started, settled, o.settle)
+		resumeHint(stderr, keepState, o.stateDir, o.sandboxURL == "")
 		return nil
 	}
 	cancel()
 	wg.Wait()
+	keepState = reportOpen(stderr, st)
+	resumeHint(stderr, keepState, o.stateDir, o.sandboxURL == "")
 	return nil
+}
+
+// simKeys names the simulator's keys as the stdin keypad maps them (keypad.Terminal);
+// the screens' hints say "OK" and "X". Two lines that fit 80 columns.
+const simKeys = "0-9 . | Enter = OK | Backspace = clear | x, c or Esc = cancel (X) | m = menu\n" +
+	"      arrows = up/down | scan:CODE Enter = a scanned code"
+
+// resumeHint says how to resume the payments left open in dir, when open. The built-in
+// sandbox forgets its payments at exit; a standalone one (--sandbox) keeps them.
+func resumeHint(w io.Writer, open bool, dir string, ownSandbox bool) {
+	if !open {
+		return
+	}
+	fmt.Fprintf(w, "terminald sim: a payment is still open; resume it with: terminald sim --state %s (make run: run it again)\n", dir)
+	if ownSandbox {
+		fmt.Fprintln(w, "terminald sim: the built-in sandbox forgets its payments at exit; to resume against the provider's side, run `terminald sandbox` apart and pass --sandbox URL")
+	}
+}
+
+// reportOpen writes one line per payment not yet final (after an interrupt) and
+// reports whether there was one.
+func reportOpen(w io.Writer, st *store.Store) bool {
+	open := false
+	err := st.View(func(tx *store.Tx) error {
+		return tx.Payments(func(p *store.Payment) bool {
+			if !p.State.Final() {
+				open = true
+				fmt.Fprintf(w, "terminald sim: still open: %s %s via %s: %s\n", p.ID, p.Amount, p.Provider, p.State)
+			}
+			return true
+		})
+	})
+	if err != nil {
+		fmt.Fprintf(w, "terminald sim: cannot list the payments: %v\n", err)
+	}
+	return open
 }
 
 // settle waits until eng is idle, at most bound; it reports whether it became idle.
@@ -242,8 +324,9 @@ func settle(ctx context.Context, eng *flow.Engine, bound time.Duration) bool {
 }
 
 // reportEnd writes one line per payment of this run (touched since started) saying how
-// it ended, and what is still open when the simulator did not settle within bound.
-func reportEnd(w io.Writer, st *store.Store, started time.Time, settled bool, bound time.Duration) {
+// it ended, and what is still open when the simulator did not settle within bound. It
+// reports whether a payment is still open.
+func reportEnd(w io.Writer, st *store.Store, started time.Time, settled bool, bound time.Duration) bool {
 	var open []string
 	err := st.View(func(tx *store.Tx) error {
 		return tx.Payments(func(p *store.Payment) bool {
@@ -267,7 +350,7 @@ func reportEnd(w io.Writer, st *store.Store, started time.Time, settled bool, bo
 	})
 	if err != nil {
 		fmt.Fprintf(w, "terminald sim: cannot list the payments: %v\n", err)
-		return
+		return false
 	}
 	for _, l := range open {
 		if settled {
@@ -279,6 +362,7 @@ func reportEnd(w io.Writer, st *store.Store, started time.Time, settled bool, bo
 	if len(open) == 0 {
 		fmt.Fprintln(w, "terminald sim: nothing open; exiting")
 	}
+	return !settled && len(open) > 0
 }
 
 // printerStatus adapts a printer with a Status method to flow.PrinterStatus.
@@ -302,12 +386,14 @@ type simDisplay struct {
 	w, h   int
 	frame  func() *image.RGBA
 	dir    string
-	tty    io.Writer
+	view   *simTerm // the terminal the display is drawn on; nil when stdout is none
 	frames chan shown
 
-	mu   sync.Mutex
-	n    int
-	last screen.Screen
+	mu     sync.Mutex
+	n      int
+	last   screen.Screen
+	lay    screen.Layout // of last, for the QR's position in the terminal drawing
+	layFor string        // the QR payload lay was computed for
 }
 
 // shown is one displayed frame with the screen model it came from.
@@ -316,7 +402,7 @@ type shown struct {
 	img *image.RGBA
 }
 
-func newSimDisplay(o simOptions, stdout io.Writer) (*simDisplay, error) {
+func newSimDisplay(o simOptions, view *simTerm) (*simDisplay, error) {
 	r, err := screen.NewRenderer()
 	if err != nil {
 		return nil, err
@@ -342,9 +428,7 @@ func newSimDisplay(o simOptions, stdout io.Writer) (*simDisplay, error) {
 			return nil, fmt.Errorf("--display-dir: %w", err)
 		}
 	}
-	if f, ok := stdout.(*os.File); ok && isTerminal(f) {
-		d.tty = f
-	}
+	d.view = view
 	return d, nil
 }
 
@@ -374,16 +458,14 @@ func (d *simDisplay) Show(s screen.Screen) error {
 		}
 		writeAtomic(filepath.Join(d.dir, "screen.png"), buf.Bytes())
 	}
-	if d.tty != nil {
-		// One character cell per QR module keeps the code scannable from a phone; other
-		// screens are scaled down by 3 to fit an 80-column terminal.
-		scale := 3
-		if m := d.r.Layout(s, d.w, d.h).QRModule; m > 0 {
-			scale = m
+	if d.view != nil {
+		d.mu.Lock()
+		if s.QR != d.layFor || d.n == 1 {
+			d.lay, d.layFor = d.r.Layout(s, d.w, d.h), s.QR
 		}
-		fmt.Fprint(d.tty, "\x1b[H\x1b[2J")
-		display.ANSIScaled(d.tty, img, scale)
-		fmt.Fprint(d.tty, "\r\n")
+		lay := d.lay
+		d.mu.Unlock()
+		d.view.show(s, img, lay)
 	}
 	select {
 	case <-d.frames:

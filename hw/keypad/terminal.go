@@ -21,10 +21,16 @@ const scanPrefix = "scan:"
 //	'0'..'9', '.'          digits and dot
 //	'\r' or '\n'           OK (a "\r\n" pair counts once)
 //	0x7f or 0x08           clear (Backspace)
-//	Esc or 'c'             cancel
-//	'm'                    menu
+//	Esc, 'x', 'X', 'c', 'C' cancel (the screens' hints say "X = cancel")
+//	'm', 'M'               menu
 //	Esc [ A / Esc [ B      up / down (arrow keys)
-//	"scan:TEXT" + newline  a scanned code TEXT (at the start of a line)
+//	"scan:TEXT" + newline  a scanned code TEXT
+//
+// "scan:" starts a scan wherever it is typed, at the start of a line or after
+// other keys (a raw terminal has no lines: "1" to choose a scan step, then
+// "scan:CODE" Enter, is one scan, and the 'c' of "scan" is no cancel). While
+// the prefix is being matched its bytes are held; a byte that breaks it
+// replays them as keys ("sc1" is Cancel, 1).
 //
 // Other bytes are ignored. Within a scan line Backspace deletes the last
 // character; surrounding spaces are trimmed and an empty or over-long
@@ -107,9 +113,8 @@ func (t TerminalInput) Run(ctx context.Context, handle func(Event)) error {
 
 // termMapper is the byte-to-event state machine behind Terminal.
 type termMapper struct {
-	midLine  bool // not at the start of a line
 	afterCR  bool // previous byte was '\r': swallow one '\n'
-	prefix   int  // bytes of scanPrefix matched at line start
+	prefix   int  // bytes of scanPrefix matched
 	scanning bool // inside a "scan:" line
 	overflow bool // the scan line is too long
 	code     []byte
@@ -154,7 +159,6 @@ func (m *termMapper) byte(c byte, emit func(Event)) {
 				emit(Event{Code: code})
 			}
 			m.scanning, m.overflow, m.code = false, false, m.code[:0]
-			m.midLine = false
 		case c == 0x7f || c == 0x08:
 			if len(m.code) > 0 {
 				// Drop the last UTF-8 sequence.
@@ -174,7 +178,7 @@ func (m *termMapper) byte(c byte, emit func(Event)) {
 		return
 	}
 
-	if !m.midLine && m.esc == 0 && (m.prefix > 0 || c == scanPrefix[0]) {
+	if m.esc == 0 && (m.prefix > 0 || c == scanPrefix[0]) {
 		if c == scanPrefix[m.prefix] {
 			m.prefix++
 			if m.prefix == len(scanPrefix) {
@@ -183,10 +187,13 @@ func (m *termMapper) byte(c byte, emit func(Event)) {
 			}
 			return
 		}
-		// Not a scan line after all: replay the held bytes as keys.
+		// Not a scan after all: replay the held bytes as keys.
 		m.replayPrefix(emit)
+		if c == scanPrefix[0] {
+			m.prefix = 1
+			return
+		}
 	}
-	m.midLine = !newline
 	m.key(c, emit)
 }
 
@@ -197,7 +204,6 @@ func (m *termMapper) replayPrefix(emit func(Event)) {
 	if held == "" {
 		return
 	}
-	m.midLine = true
 	for i := 0; i < len(held); i++ {
 		m.key(held[i], emit)
 	}
@@ -235,9 +241,9 @@ func (m *termMapper) key(c byte, emit func(Event)) {
 		emit(Event{Key: KeyClear})
 	case c == 0x1b:
 		m.esc = 1
-	case c == 'c':
+	case c == 'x' || c == 'X' || c == 'c' || c == 'C':
 		emit(Event{Key: KeyCancel})
-	case c == 'm':
+	case c == 'm' || c == 'M':
 		emit(Event{Key: KeyMenu})
 	}
 }

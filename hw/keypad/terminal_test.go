@@ -25,17 +25,22 @@ func TestTerminalMapping(t *testing.T) {
 		{"7\n8\r\n9\n", "7 OK 8 OK 9 OK"}, // CRLF is one Enter
 		{"12\x7f3\x08c", "1 2 Clear 3 Clear Cancel"},
 		{"\x1b", "Cancel"},
-		{"m4xyz \t5", "Menu 4 5"},
+		{"m4yz \t5", "Menu 4 5"},
+		{"xXcC\x1b", "Cancel Cancel Cancel Cancel Cancel"}, // the hints' "X = cancel"
+		{"M", "Menu"},
 		{"\x1b[A\x1b[B\x1bOA\x1b[1;5C", "Up Down Up"},
 		{"scan:ABC-123/xy\n", "code:ABC-123/xy"},
 		{"5\nscan:  wallet:42 \r\n1", "5 OK code:wallet:42 1"},
 		{"scan:ab\x7fc\n", "code:ac"},
 		{"scan:\n", ""},
 		{"scan:unterminated", ""},
-		{"sc\r", "Cancel OK"},          // not a scan line: the bytes are keys
-		{"s", ""},                      // held prefix replayed at EOF
-		{"sca", "Cancel"},              // likewise
-		{"1scan:9\n", "1 Cancel 9 OK"}, // "scan:" counts at line start only
+		{"sc\r", "Cancel OK"},     // not a scan line: the bytes are keys
+		{"s", ""},                 // held prefix replayed at EOF
+		{"sca", "Cancel"},         // likewise
+		{"1scan:9\n", "1 code:9"}, // a raw terminal has no lines: after a key too
+		{"1scan:WALLET-42\r7", "1 code:WALLET-42 7"},
+		{"ssscan:A\n", "code:A"}, // a broken prefix restarts at 's'
+		{"sc1\n", "Cancel 1 OK"}, // not a scan: the held bytes are keys
 		{"scan:" + strings.Repeat("x", MaxTerminalCodeLen+1) + "\nscan:ok\n", "code:ok"},
 	} {
 		if got := terminalKeys(t, strings.NewReader(tc.in)); got != tc.want {
@@ -47,8 +52,8 @@ func TestTerminalMapping(t *testing.T) {
 func TestTerminalByteByByte(t *testing.T) {
 	// A raw terminal delivers one key per read; a lone Esc at the end of a
 	// read is the Esc key.
-	in := "3scan" + "\r" + "scan:AB\r\x1b4"
-	if got, want := terminalKeys(t, iotest.OneByteReader(strings.NewReader(in))), "3 Cancel OK code:AB Cancel 4"; got != want {
+	in := "3scan" + "\r" + "scan:AB\r\x1b4" + "1scan:C-9\r"
+	if got, want := terminalKeys(t, iotest.OneByteReader(strings.NewReader(in))), "3 Cancel OK code:AB Cancel 4 1 code:C-9"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }

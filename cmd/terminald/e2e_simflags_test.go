@@ -1,0 +1,112 @@
+package main
+
+// End-to-end tests of the simulator's flags a newcomer uses: --language and --currency
+// (the terminal's language and currency: the receipts follow), and where the state is
+// kept and how to resume what stayed open.
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// `terminald sim --language da|de` prints the receipt in that language with the
+// locale's amount format, in the currency --currency gives.
+func TestSimLanguageAndCurrency(t *testing.T) {
+	skipShort(t)
+	for _, tc := range []struct {
+		args []string
+		want []string // on the printed receipt
+		not  string
+	}{
+		{[]string{"--language", "da"}, []string{"KUNDEKOPI", "BELØB", "25,00 kr.", "GODKENDT"}, "APPROVED"},
+		{[]string{"--language", "de", "--currency", "eur"}, []string{"KUNDENBELEG", "BETRAG", "25,00 €", "GENEHMIGT"}, "APPROVED"},
+		{[]string{"--language", "en", "--currency", "USD"}, []string{"CUSTOMER COPY", "AMOUNT", "APPROVED"}, "GODKENDT"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			d := simDirsIn(t.TempDir())
+			errs := runSim(t, d, "2500\n", append([]string{"--provider", "acountpay", "--pay-after", "200ms"}, tc.args...)...)
+			text := d.printout(t).Text()
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("the receipt has no %q:\n%s", w, text)
+				}
+			}
+			if strings.Contains(text, tc.not) {
+				t.Errorf("the receipt has %q, another language's word:\n%s", tc.not, text)
+			}
+			if t.Failed() {
+				t.Log(errs)
+			}
+		})
+	}
+}
+
+// A language or currency the simulator does not know is a usage error naming the flag.
+func TestSimLanguageUnknown(t *testing.T) {
+	skipShort(t)
+	for _, args := range [][]string{{"--language", "xx"}, {"--currency", "XXQ"}} {
+		_, errs, code := run(t, "", append([]string{"sim"}, args...)...)
+		if code != 2 || !strings.Contains(errs, args[0]) {
+			t.Errorf("sim %v: exit %d, stderr %q; want exit 2 naming %s", args, code, errs, args[0])
+		}
+	}
+}
+
+// With --state the simulator says at start how to resume, and at exit names the
+// payment left open and the command that resumes it; the next run finds it there.
+func TestSimSaysHowToResume(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	d := simDirsIn(t.TempDir())
+	errs := runSim(t, d, "2500\n", "--provider", "acountpay", "--pay-after", "never", "--settle", "1s")
+	if want := "resumes when you start again with --state " + d.state; !strings.Contains(errs, want) {
+		t.Errorf("the start does not say how to resume (%q):\n%s", want, errs)
+	}
+	if want := "resume it with: terminald sim --state " + d.state; !strings.Contains(errs, want) {
+		t.Errorf("the exit does not say how to resume the open payment (%q):\n%s", want, errs)
+	}
+	p := onePayment(t, d.state)
+	errs = runSim(t, d, "", "--provider", "acountpay", "--pay-after", "never", "--settle", "1s")
+	if !strings.Contains(errs, p.ID) {
+		t.Errorf("the next run does not name the open payment %s:\n%s", p.ID, errs)
+	}
+}
+
+// Without --state the state is a temporary directory: removed at exit when nothing is
+// open, kept (and named) when a payment is.
+func TestSimTemporaryStateKeptWhileOpen(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	stateRe := regexp.MustCompile(`state (\S+)\)`)
+	dirOf := func(errs string) string {
+		m := stateRe.FindStringSubmatch(errs)
+		if m == nil {
+			t.Fatalf("the ready line names no state directory:\n%s", errs)
+		}
+		return m[1]
+	}
+	for _, tc := range []struct {
+		payAfter string
+		kept     bool
+	}{{"200ms", false}, {"never", true}} {
+		_, errs, code := run(t, "2500\n", "sim", "--provider", "acountpay", "--pay-after", tc.payAfter, "--settle", "1s")
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, errs)
+		}
+		dir := dirOf(errs)
+		_, err := os.Stat(filepath.Join(dir, "terminald.db"))
+		if kept := err == nil; kept != tc.kept {
+			t.Errorf("--pay-after %s: state %s kept = %v, want %v\n%s", tc.payAfter, dir, kept, tc.kept, errs)
+		}
+		if tc.kept {
+			if !strings.Contains(errs, "--state "+dir) {
+				t.Errorf("the kept state %s is not named with --state:\n%s", dir, errs)
+			}
+			os.RemoveAll(dir)
+		}
+	}
+}
