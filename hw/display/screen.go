@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,9 +25,11 @@ type Options struct {
 
 // Stats counts what a Screen sent to its panel.
 type Stats struct {
-	Frames int64 // Show calls that rendered
-	Rects  int64 // rectangles drawn
-	Pixels int64 // pixels drawn
+	Frames   int64 // Show calls that rendered (the whole screen or its countdown)
+	Rects    int64 // rectangles drawn
+	Pixels   int64 // pixels drawn
+	Rendered int64 // pixels rendered into the frame buffer (a whole screen: width×height)
+	Same     int64 // Show calls of the screen already shown: nothing rendered or sent
 }
 
 // Screen shows screen.Screens on a Panel: it renders each one, sends only the
@@ -43,6 +46,7 @@ type Screen struct {
 	prev   *image.RGBA
 	spare  *image.RGBA // the frame before prev, drawn over by the next Show
 	last   screen.Screen
+	lastAt time.Time // the time prev was rendered for
 	shown  bool
 	idleAt time.Time // when the idle screen came up; zero while not idle
 	level  int       // backlight level set, -1 unknown
@@ -81,16 +85,72 @@ func idle(k screen.Kind) bool { return k == screen.Idle }
 
 // Show renders s and sends the changed parts to the panel. Showing a
 // non-idle screen turns the backlight to full; showing the idle screen starts
-// the idle timer (unless it was already up).
+// the idle timer (unless it was already up). The screen already shown costs
+// nothing (no render, nothing sent) unless its countdown changed; then only
+// the characters of the countdown that change are rendered (see
+// screen.Renderer.ClockRegion) and compared.
 func (d *Screen) Show(s screen.Screen) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.o.Now()
+	if d.prev != nil && d.shown && sameScreen(d.last, s) {
+		if screen.Clock(s, d.lastAt) == screen.Clock(s, now) {
+			d.stats.Same++
+			return d.showed(s, now)
+		}
+		if done, err := d.showClock(s, now); done {
+			return err
+		}
+	}
 	b := d.p.Bounds()
 	img := d.r.RenderInto(d.spare, s, b.Dx(), b.Dy(), now)
 	d.spare = nil
+	d.stats.Rendered += int64(b.Dx() * b.Dy())
+	if err := d.send(s, Diff(d.prev, img, d.o.Tile), img); err != nil {
+		d.prev, d.spare = nil, img // resend everything next time
+		return err
+	}
+	d.prev, d.spare = img, d.prev
+	d.lastAt = now
+	return d.showed(s, now)
+}
+
+// showClock redraws only the countdown of the screen shown (s equals d.last) and
+// sends what changed; false when the whole screen must be rendered instead. d.mu held.
+func (d *Screen) showClock(s screen.Screen, now time.Time) (bool, error) {
+	b := d.p.Bounds()
+	region, ok := d.r.ClockRegion(s, b.Dx(), b.Dy(), d.lastAt, now)
+	if !ok {
+		return false, nil
+	}
+	if d.spare == nil || d.spare.Rect != d.prev.Rect {
+		d.spare = image.NewRGBA(d.prev.Rect)
+	}
+	// The region's old pixels go into the spare frame (drawn over whole by the next
+	// full render anyway) to compare the new ones with.
+	for y := region.Min.Y; y < region.Max.Y; y++ {
+		i, j := d.prev.PixOffset(region.Min.X, y), d.prev.PixOffset(region.Max.X, y)
+		copy(d.spare.Pix[i:j], d.prev.Pix[i:j])
+	}
+	d.r.RenderRegion(d.prev, s, now, region)
+	d.stats.Rendered += int64(region.Dx() * region.Dy())
+	var rects []image.Rectangle
+	if !region.Empty() {
+		rects = Diff(d.spare.SubImage(region).(*image.RGBA), d.prev.SubImage(region).(*image.RGBA), d.o.Tile)
+	}
+	if err := d.send(s, rects, d.prev); err != nil {
+		d.prev = nil // resend everything next time
+		return true, err
+	}
+	d.lastAt = now
+	return true, d.showed(s, now)
+}
+
+// send draws rects of img on the panel and counts the frame. d.mu held.
+func (d *Screen) send(s screen.Screen, rects []image.Rectangle, img *image.RGBA) error {
+	b := d.p.Bounds()
 	var errs []error
-	for _, rect := range Diff(d.prev, img, d.o.Tile) {
+	for _, rect := range rects {
 		if err := d.p.Draw(rect.Add(b.Min), img, rect.Min); err != nil {
 			errs = append(errs, err)
 			continue
@@ -100,10 +160,13 @@ func (d *Screen) Show(s screen.Screen) error {
 	}
 	d.stats.Frames++
 	if len(errs) > 0 {
-		d.prev, d.spare = nil, img // resend everything next time
 		return fmt.Errorf("display: show %s: %w", s.Kind, errors.Join(errs...))
 	}
-	d.prev, d.spare = img, d.prev
+	return nil
+}
+
+// showed records s as the screen shown at now and runs the backlight. d.mu held.
+func (d *Screen) showed(s screen.Screen, now time.Time) error {
 	if !idle(s.Kind) {
 		d.idleAt = time.Time{}
 	} else if !d.shown || !idle(d.last.Kind) || d.idleAt.IsZero() {
@@ -111,6 +174,13 @@ func (d *Screen) Show(s screen.Screen) error {
 	}
 	d.last, d.shown = s, true
 	return d.backlight(now)
+}
+
+// sameScreen reports whether a and b draw the same, but for the time.
+func sameScreen(a, b screen.Screen) bool {
+	return a.Kind == b.Kind && a.Title == b.Title && a.Amount == b.Amount && a.Provider == b.Provider &&
+		a.QR == b.QR && a.Deadline.Equal(b.Deadline) && a.Status == b.Status && a.Hint == b.Hint &&
+		slices.Equal(a.Lines, b.Lines) && slices.Equal(a.Options, b.Options)
 }
 
 // Tick applies idle dimming at the current time.
