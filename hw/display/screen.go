@@ -21,7 +21,19 @@ type Options struct {
 	Tile     int              // diff tile size in pixels; 0 means 16
 	Now      func() time.Time // clock; nil means time.Now
 	Logger   *slog.Logger     // nil means no logging
+	// WaitDelay holds a "please wait" screen (screen.Wait) back this long: the screen
+	// that follows within it (a provider's answer: the QR) replaces it without the wait
+	// screen ever being rendered or sent. 0 draws it at once (the simulator, whose
+	// frames are published per Show); the daemon uses DefaultWaitDelay.
+	WaitDelay time.Duration
+	// AfterFunc runs f after d unless the returned stop is called first; nil means
+	// time.AfterFunc (tests replace it).
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
 }
+
+// DefaultWaitDelay is the daemon's Options.WaitDelay: shorter than a person notices a
+// screen not changing after a key, longer than a provider answering at once takes.
+const DefaultWaitDelay = 150 * time.Millisecond
 
 // Stats counts what a Screen sent to its panel.
 type Stats struct {
@@ -30,6 +42,7 @@ type Stats struct {
 	Pixels   int64 // pixels drawn
 	Rendered int64 // pixels rendered into the frame buffer (a whole screen: width×height)
 	Same     int64 // Show calls of the screen already shown: nothing rendered or sent
+	Held     int64 // wait screens held back (Options.WaitDelay), drawn later or never
 }
 
 // Screen shows screen.Screens on a Panel: it renders each one, sends only the
@@ -51,6 +64,10 @@ type Screen struct {
 	idleAt time.Time // when the idle screen came up; zero while not idle
 	level  int       // backlight level set, -1 unknown
 	stats  Stats
+	// A wait screen held back (Options.WaitDelay): pending until drawn or replaced.
+	pending    *screen.Screen
+	pendingGen uint64
+	stopWait   func() bool
 }
 
 // New returns a Screen drawing on p with r.
@@ -77,6 +94,9 @@ func New(p Panel, r *screen.Renderer, opts *Options) *Screen {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.AfterFunc == nil {
+		o.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
+	}
 	return &Screen{p: p, r: r, o: o, level: -1}
 }
 
@@ -88,10 +108,59 @@ func idle(k screen.Kind) bool { return k == screen.Idle }
 // the idle timer (unless it was already up). The screen already shown costs
 // nothing (no render, nothing sent) unless its countdown changed; then only
 // the characters of the countdown that change are rendered (see
-// screen.Renderer.ClockRegion) and compared.
+// screen.Renderer.ClockRegion) and compared. A "please wait" screen is held
+// back for Options.WaitDelay and dropped if another screen comes first.
 func (d *Screen) Show(s screen.Screen) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if s.Kind == screen.Wait && d.o.WaitDelay > 0 && d.shown {
+		return d.holdWait(s)
+	}
+	d.dropWait()
+	return d.show(s)
+}
+
+// holdWait keeps wait screen s back for Options.WaitDelay; it is drawn then unless a
+// Show replaced it. The backlight goes to full at once. d.mu held.
+func (d *Screen) holdWait(s screen.Screen) error {
+	if d.pending != nil && sameScreen(*d.pending, s) {
+		return nil
+	}
+	d.dropWait()
+	d.pending = &s
+	d.pendingGen++
+	gen := d.pendingGen
+	d.stopWait = d.o.AfterFunc(d.o.WaitDelay, func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.pending == nil || d.pendingGen != gen {
+			return // replaced meanwhile
+		}
+		s := *d.pending
+		d.pending, d.stopWait = nil, nil
+		if err := d.show(s); err != nil && d.o.Logger != nil {
+			d.o.Logger.Warn("display", "err", err)
+		}
+	})
+	d.stats.Held++
+	d.idleAt = time.Time{}
+	return d.backlight(d.o.Now())
+}
+
+// dropWait forgets a wait screen held back. d.mu held.
+func (d *Screen) dropWait() {
+	if d.pending == nil {
+		return
+	}
+	if d.stopWait != nil {
+		d.stopWait()
+	}
+	d.pending, d.stopWait = nil, nil
+	d.pendingGen++
+}
+
+// show is Show without the wait hold. d.mu held.
+func (d *Screen) show(s screen.Screen) error {
 	now := d.o.Now()
 	if d.prev != nil && d.shown && sameScreen(d.last, s) {
 		if screen.Clock(s, d.lastAt) == screen.Clock(s, now) {

@@ -129,3 +129,64 @@ func TestCountdownTickRendersItsDigitsOnly(t *testing.T) {
 		}
 	}
 }
+
+// fakeTimer is an Options.AfterFunc that fires only when told to.
+type fakeTimer struct {
+	f       func()
+	stopped bool
+}
+
+func (ft *fakeTimer) after(_ time.Duration, f func()) func() bool {
+	ft.f, ft.stopped = f, false
+	return func() bool { ft.stopped = true; return true }
+}
+
+// With WaitDelay a "please wait" screen that the provider's answer replaces at once is
+// never rendered or sent (the panel goes from the amount straight to the QR); one that
+// is not replaced in time is drawn when its delay passes; without WaitDelay it is drawn
+// at once.
+func TestWaitScreenHeldBack(t *testing.T) {
+	r := renderer(t)
+	s := screen.Samples(t0)
+	amount, wait, qr := s[1], s[4], s[5]
+	ft := &fakeTimer{}
+	mem := display.NewMemory(240, 320)
+	d := display.New(mem, r, &display.Options{Now: func() time.Time { return t0 }, WaitDelay: display.DefaultWaitDelay, AfterFunc: ft.after})
+	show := func(s screen.Screen) {
+		t.Helper()
+		if err := d.Show(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	show(amount)
+	st0 := d.Stats()
+	show(wait)
+	if st := d.Stats(); st.Rendered != st0.Rendered || st.Rects != st0.Rects || st.Held != 1 {
+		t.Fatalf("wait screen drawn at once: %+v", st)
+	}
+	show(qr) // the provider answered within the delay
+	if !ft.stopped {
+		t.Error("the held wait screen's timer was not stopped")
+	}
+	ft.f() // a timer that fired anyway draws nothing
+	if p, ok := sameImage(mem.Snapshot(), r.Render(qr, 240, 320, t0)); !ok {
+		t.Fatalf("panel is not the QR screen (differs at %v)", p)
+	}
+	if st := d.Stats(); st.Rendered != st0.Rendered+240*320 {
+		t.Errorf("rendered %d pixels for amount → QR, want one frame", st.Rendered-st0.Rendered)
+	}
+	// A provider that takes longer: the wait screen comes up when the delay passes.
+	show(amount)
+	show(wait)
+	ft.f()
+	if p, ok := sameImage(mem.Snapshot(), r.Render(wait, 240, 320, t0)); !ok {
+		t.Fatalf("panel is not the wait screen after the delay (differs at %v)", p)
+	}
+	// Without WaitDelay (the simulator) it is drawn at once.
+	d = display.New(mem, r, &display.Options{Now: func() time.Time { return t0 }})
+	show(amount)
+	show(wait)
+	if p, ok := sameImage(mem.Snapshot(), r.Render(wait, 240, 320, t0)); !ok {
+		t.Fatalf("wait screen not drawn at once without WaitDelay (differs at %v)", p)
+	}
+}
