@@ -59,21 +59,30 @@ func bandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
 		if bytes.Equal(pa, pb) {
 			continue
 		}
-		x := 0
-		for ; x+2 <= w; x += 2 { // two pixels per comparison
-			d := binary.LittleEndian.Uint64(pa[4*x:]) ^ binary.LittleEndian.Uint64(pb[4*x:])
-			if d == 0 {
+		for k := range row { // 64 pixels a word, two per comparison
+			x0, x1 := 64*k, min(64*k+64, w)
+			qa, qb := pa[4*x0:4*x1], pb[4*x0:4*x1]
+			if bytes.Equal(qa, qb) {
 				continue
 			}
-			if uint32(d) != 0 {
-				row[x/64] |= 1 << (x % 64)
+			var m uint64
+			j := 0
+			for ; j+8 <= len(qa); j += 8 {
+				d := binary.LittleEndian.Uint64(qa[j:]) ^ binary.LittleEndian.Uint64(qb[j:])
+				if d == 0 {
+					continue
+				}
+				if uint32(d) != 0 {
+					m |= 1 << (j / 4)
+				}
+				if d>>32 != 0 {
+					m |= 2 << (j / 4)
+				}
 			}
-			if d>>32 != 0 {
-				row[(x+1)/64] |= 1 << ((x + 1) % 64)
+			if j < len(qa) && binary.LittleEndian.Uint32(qa[j:]) != binary.LittleEndian.Uint32(qb[j:]) {
+				m |= 1 << (j / 4)
 			}
-		}
-		if x < w && binary.LittleEndian.Uint32(pa[4*x:]) != binary.LittleEndian.Uint32(pb[4*x:]) {
-			row[x/64] |= 1 << (x % 64)
+			row[k] = m
 		}
 	}
 	// Consecutive rows that change in the same columns (a QR module row,
