@@ -58,9 +58,10 @@
 // customer pays at once; each further check of a pending payment adds nothing):
 //
 //	provider   before  after  the commits that remain
-//	AcountPay  7       7      new (draws sequence and trace), creating (intent), create_sent
-//	                          (provider: before its POST), awaiting (QR, id, expiry),
-//	                          paid + receipt job, job started (before printing), job done
+//	AcountPay  7       6      new and creating in one (draws sequence and trace; the create
+//	                          intent: AcountPay asks nothing first), create_sent (provider:
+//	                          before its POST), awaiting (QR, id, expiry), paid + receipt
+//	                          job, job started (before printing), job done
 //	Accrue     13      11     new, creating, the provider's six write-aheads (intent key,
 //	                          intent id, authorize asked, payment id, capture asked, capture
 //	                          done: each before or after a call that moves money), paid +
@@ -75,9 +76,11 @@
 // schedule (30 s doubling to 5 min) and commits only when its state changes: over a
 // 30-minute AcountPay life (a minute at the counter, then watched until the provider
 // expires it) 25 provider calls and 8 commits (TestWatchedPaymentCadence in flow), where
-// it was about 7,000 of each. "new" and "creating" stay apart because the steps between
-// them (Accrue's scan, crypto's quote) happen with a payment id the register already
-// knows; the job's two commits keep "print once, or say it was printed again".
+// it was about 7,000 of each. "new" and "creating" stay apart for a provider with input
+// steps (Accrue's scan, crypto's quote: they happen with a payment id the register already
+// knows); a provider without steps gets its payment committed as creating at once
+// (flow's newPayment). The job's two commits keep "print once, or say it was printed
+// again".
 //
 // # Schema and migration
 //
