@@ -186,3 +186,38 @@ func TestReadyBeforeHistoryMigrates(t *testing.T) {
 		t.Errorf("prune after migration: %d, %v", pruned, err)
 	}
 }
+
+// The daemon's Pruner moves a schema-2 history first, also while the clock is not yet
+// trusted (pruning waits for that; the migration does not need it).
+func TestPrunerMigratesHistoryFirst(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	v2History(t, path, 2*historyBatch+5, 3)
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	done := make(chan struct{})
+	s.afterMigrateBatch = func(int) {
+		if m, _ := s.MigratingHistory(); !m {
+			close(done)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := &Pruner{Store: s, Retention: time.Hour, Now: time.Now, Trusted: func() bool { return false }, Pause: time.Millisecond}
+	stopped := make(chan error)
+	go func() { stopped <- p.Run(ctx) }()
+	select {
+	case <-done:
+	case err := <-stopped:
+		t.Fatalf("pruner stopped before the history moved: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("history not moved by the pruner within 30 s")
+	}
+	cancel()
+	<-stopped
+	if got := countPay(t, s); got != 2*historyBatch+5 {
+		t.Errorf("%d payments in sequence order after the pruner's migration, want all", got)
+	}
+}
