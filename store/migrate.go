@@ -288,13 +288,13 @@ func (s *Store) MigratingHistory() (bool, error) {
 }
 
 // paymentV2 reads payment id from the schema-2 bucket while the history waits; nil when
-// it is not there.
+// it is not there or has moved (the old record stays until the bucket goes whole).
 func (t *Tx) paymentV2(id []byte) (*Payment, error) {
 	if !t.migrating() {
 		return nil, nil
 	}
 	old := t.tx.Bucket(bPaymentsV2)
-	if old == nil {
+	if old == nil || t.tx.Bucket(bPayID).Get(id) != nil {
 		return nil, nil
 	}
 	v := old.Get(id)
