@@ -123,10 +123,12 @@ func (d *Screen) Show(s screen.Screen) error {
 // holdWait keeps wait screen s back for Options.WaitDelay; it is drawn then unless a
 // Show replaced it. The backlight goes to full at once. d.mu held.
 func (d *Screen) holdWait(s screen.Screen) error {
-	if d.pending != nil && sameScreen(*d.pending, s) {
+	if d.pending != nil {
+		// Another wait screen while one is held: it replaces it, on the first one's
+		// timer (wait screens changing quickly never postpone each other for ever).
+		d.pending = &s
 		return nil
 	}
-	d.dropWait()
 	d.pending = &s
 	d.pendingGen++
 	gen := d.pendingGen

@@ -134,10 +134,12 @@ func TestCountdownTickRendersItsDigitsOnly(t *testing.T) {
 type fakeTimer struct {
 	f       func()
 	stopped bool
+	n       int // timers started
 }
 
 func (ft *fakeTimer) after(_ time.Duration, f func()) func() bool {
 	ft.f, ft.stopped = f, false
+	ft.n++
 	return func() bool { ft.stopped = true; return true }
 }
 
@@ -175,12 +177,20 @@ func TestWaitScreenHeldBack(t *testing.T) {
 	if st := d.Stats(); st.Rendered != st0.Rendered+240*320 {
 		t.Errorf("rendered %d pixels for amount → QR, want one frame", st.Rendered-st0.Rendered)
 	}
-	// A provider that takes longer: the wait screen comes up when the delay passes.
+	// A provider that takes longer: the wait screen comes up when the delay passes; one
+	// changed meanwhile replaces it without starting the delay again.
 	show(amount)
 	show(wait)
+	timers := ft.n
+	checking := wait
+	checking.Lines = []string{"Checking with Lightning…"}
+	show(checking)
+	if ft.n != timers {
+		t.Error("a second wait screen started a new delay")
+	}
 	ft.f()
-	if p, ok := sameImage(mem.Snapshot(), r.Render(wait, 240, 320, t0)); !ok {
-		t.Fatalf("panel is not the wait screen after the delay (differs at %v)", p)
+	if p, ok := sameImage(mem.Snapshot(), r.Render(checking, 240, 320, t0)); !ok {
+		t.Fatalf("panel is not the latest wait screen after the delay (differs at %v)", p)
 	}
 	// Without WaitDelay (the simulator) it is drawn at once.
 	d = display.New(mem, r, &display.Options{Now: func() time.Time { return t0 }})
