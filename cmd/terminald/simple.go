@@ -124,6 +124,7 @@ func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	out := newPaymentPrinter(stdout, *asJSON)
+	var viaSocket error // why the daemon's answer was not used
 	if *stateDir == "" {
 		c, err := config.Load(*cfgPath, configOptions(""))
 		if err != nil {
@@ -136,12 +137,19 @@ func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			err := adminCall(ctx, c.Admin.Socket, "payments", admin.PaymentsArgs{Limit: n, Before: before, State: *only, Day: *day, Receipt: *receipt}, &ps)
 			return ps, err
 		}
-		if first, err := fetch(0, pageSize(*limit, 0)); err == nil {
+		first, err := fetch(0, pageSize(*limit, 0))
+		if err == nil {
 			return streamPayments(out, *limit, first, fetch)
 		}
+		viaSocket = err
 	}
 	st, err := store.Open(filepath.Join(*stateDir, "terminald.db"), &store.Options{ReadOnly: true, Timeout: 2 * time.Second})
 	if err != nil {
+		if errors.Is(err, store.ErrLocked) && viaSocket != nil {
+			// The daemon holds the database and answered (e.g. older payments still
+			// being migrated after an upgrade): its answer is the one to show.
+			return fmt.Errorf("%w (over the admin socket: %w)", err, viaSocket)
+		}
 		if errors.Is(err, store.ErrLocked) {
 			return fmt.Errorf("%w; with the daemon running use --config so the list comes over its admin socket", err)
 		}
@@ -155,9 +163,23 @@ func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	first, err := fetch(0, pageSize(*limit, 0))
 	if err != nil {
-		return err
+		return printThen(out, first, err)
 	}
 	return streamPayments(out, *limit, first, fetch)
+}
+
+// printThen prints ps, what a listing got before err (store.ErrMigrating: the newest
+// payments, the older ones still being migrated), and returns err.
+func printThen(out *paymentPrinter, ps []*store.Payment, err error) error {
+	if len(ps) > 0 {
+		if perr := out.page(ps); perr != nil {
+			return perr
+		}
+		if perr := out.flush(); perr != nil {
+			return perr
+		}
+	}
+	return err
 }
 
 // pageSize is the next page's size when limit (0: all) payments are wanted and done
@@ -184,7 +206,7 @@ func streamPayments(out *paymentPrinter, limit int, first []*store.Payment, fetc
 		}
 		var err error
 		if ps, err = fetch(ps[len(ps)-1].Seq, pageSize(limit, done)); err != nil {
-			return err
+			return printThen(out, ps, err)
 		}
 	}
 }
