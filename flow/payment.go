@@ -13,7 +13,8 @@ import (
 	"github.com/terminald/terminald/store"
 )
 
-// newPayment commits a new payment for amount at provider prov (state new).
+// newPayment commits a new payment for amount at provider prov: state new, or creating
+// when prov asks nothing before its create call.
 func (e *Engine) newPayment(amount money.Amount, prov, source string) (*track, error) {
 	if e.closing {
 		return nil, ErrClosing
@@ -27,6 +28,13 @@ func (e *Engine) newPayment(amount money.Amount, prov, source string) (*track, e
 	p := &store.Payment{
 		Provider: prov, Amount: amount, State: store.StateNew, Source: source,
 		CreatedAt: now, UpdatedAt: now, ClockSynced: e.cfg.ClockSynced(),
+	}
+	if _, asks := e.providers[prov].(driver.Asker); !asks {
+		// No input steps: start follows at once, so this commit is already the create
+		// intent (start's own commit then has nothing to write). One fsync less between
+		// OK and the QR; a crash before the call leaves a creating payment, which
+		// recovery asks the provider about, as after a crash during the call.
+		p.State = store.StateCreating
 	}
 	err := e.st.Update(func(tx *store.Tx) error {
 		seq, err := tx.Next("payment")

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -61,7 +62,9 @@ func (u *ui) loadRecent(before store.Cursor) {
 	if err != nil {
 		u.e.log.Warn("recent payments: read page", "err", err)
 		v.err = driver.CashierMessage(err)
-		page = store.Page{}
+		if !errors.Is(err, store.ErrMigrating) {
+			page = store.Page{} // after an upgrade the newest moved so far are still shown
+		}
 	}
 	v.page, v.before, v.next = page.Payments, before, page.Next
 	if len(page.Payments) < recentPage {

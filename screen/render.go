@@ -183,6 +183,37 @@ type Layout struct {
 	QRLevel   string          // error correction level used: "L", "M", "Q" or "H"
 	QRTooBig  bool            // the payload does not fit at MinQRModule; an error text is shown
 	Countdown image.Rectangle // the mm:ss countdown
+
+	clock clockText // how the countdown's text was drawn (RenderClock)
+}
+
+// clockText records how a countdown's text was drawn: RenderClock redraws only the
+// pixels of the characters that change.
+type clockText struct {
+	text string
+	face font.Face
+	dot  fixed.Point26_6
+	col  color.Color
+}
+
+// ink returns the pixels the characters of the text from byte index from on cover,
+// glyph by glyph as font.Drawer.DrawString places them.
+func (t clockText) ink(from int) image.Rectangle {
+	var ink image.Rectangle
+	dot := t.dot
+	prev := rune(-1)
+	for i, c := range t.text {
+		if prev >= 0 {
+			dot.X += t.face.Kern(prev, c)
+		}
+		dr, _, _, adv, _ := t.face.Glyph(dot, c)
+		if i >= from {
+			ink = ink.Union(dr)
+		}
+		dot.X += adv
+		prev = c
+	}
+	return ink
 }
 
 // Layout computes where the parts of s go on a w×h display without drawing.
@@ -214,6 +245,73 @@ func (r *Renderer) RenderInto(dst *image.RGBA, s Screen, w, h int, now time.Time
 	return dst
 }
 
+// Clock returns what of s depends on the time: the countdown's text and colour at now
+// ("" when s has none). Two renders of s whose Clock is the same are identical.
+func Clock(s Screen, now time.Time) string {
+	if s.Deadline.IsZero() {
+		return ""
+	}
+	if s.Deadline.Sub(now) <= 30*time.Second {
+		return Countdown(s.Deadline, now) + " red"
+	}
+	return Countdown(s.Deadline, now)
+}
+
+// ClockRegion returns the pixels of a w×h render of s that change from was to now: the
+// characters of the countdown that change, old and new (empty when none does). False
+// when s has no countdown or those characters cannot be redrawn alone (they would cut
+// into the QR code): render the whole screen then.
+func (r *Renderer) ClockRegion(s Screen, w, h int, was, now time.Time) (image.Rectangle, bool) {
+	if s.Deadline.IsZero() {
+		return image.Rectangle{}, false
+	}
+	bounds := &image.RGBA{Rect: image.Rect(0, 0, w, h)} // not painted: layout only
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, b := r.draw(bounds, s, was, false), r.draw(bounds, s, now, false)
+	if a.clock.face == nil || b.clock.face == nil {
+		return image.Rectangle{}, false
+	}
+	from := 0
+	if a.clock.dot == b.clock.dot && a.clock.col == b.clock.col && len(a.clock.text) == len(b.clock.text) {
+		for from < len(a.clock.text) && a.clock.text[from] == b.clock.text[from] {
+			from++
+		}
+	}
+	region := a.clock.ink(from).Union(b.clock.ink(from)).Intersect(bounds.Rect)
+	if region.Overlaps(b.QR) {
+		return image.Rectangle{}, false
+	}
+	return region, true
+}
+
+// RenderRegion redraws only region of dst (a render of a screen at the origin) as
+// RenderInto would draw s at now: the screen is replayed with every paint clipped to
+// region, nothing outside it is touched. region must not overlap the QR code (a
+// ClockRegion never does).
+func (r *Renderer) RenderRegion(dst *image.RGBA, s Screen, now time.Time, region image.Rectangle) {
+	if region = region.Intersect(dst.Rect); region.Empty() {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.drawClipped(dst, s, now, true, region)
+}
+
+// RenderClock brings dst, which holds s rendered at was (as RenderInto drew it), to s
+// at now by redrawing only ClockRegion, and returns that region; false, with dst
+// untouched, when ClockRegion is.
+func (r *Renderer) RenderClock(dst *image.RGBA, s Screen, was, now time.Time) (image.Rectangle, bool) {
+	if dst == nil || dst.Rect.Min != (image.Point{}) {
+		return image.Rectangle{}, false
+	}
+	region, ok := r.ClockRegion(s, dst.Rect.Dx(), dst.Rect.Dy(), was, now)
+	if ok {
+		r.RenderRegion(dst, s, now, region)
+	}
+	return region, ok
+}
+
 // Countdown formats the time left until deadline as mm:ss, rounded up to the
 // next second and never negative.
 func Countdown(deadline, now time.Time) string {
@@ -230,12 +328,24 @@ type canvas struct {
 	r     *Renderer
 	img   *image.RGBA
 	paint bool
+	// clip, when not empty, limits every paint to it (RenderClock): what lies inside
+	// comes out as a full render would draw it, nothing outside is touched.
+	clip image.Rectangle
+	// clock is set while the countdown's text is drawn; its drawing is recorded in lay.
+	clock bool
+	lay   *Layout
 }
 
 func (c *canvas) fill(rect image.Rectangle, col color.Color) {
-	if c.paint {
-		draw.Draw(c.img, rect, image.NewUniform(col), image.Point{}, draw.Src)
+	if !c.paint {
+		return
 	}
+	if !c.clip.Empty() {
+		if rect = rect.Intersect(c.clip); rect.Empty() {
+			return
+		}
+	}
+	draw.Draw(c.img, rect, image.NewUniform(col), image.Point{}, draw.Src)
 }
 
 // text draws s with its left edge at x and its line box top at top; it returns
@@ -243,9 +353,19 @@ func (c *canvas) fill(rect image.Rectangle, col color.Color) {
 func (c *canvas) text(s string, bold bool, size, x, top int, col color.Color) int {
 	f := c.r.face(bold, size)
 	m := f.Metrics()
+	dot := fixed.Point26_6{X: fixed.I(x), Y: fixed.I(top) + m.Ascent}
+	if c.clock && c.lay != nil {
+		c.lay.clock = clockText{text: s, face: f, dot: dot, col: col}
+	}
 	if c.paint {
-		d := font.Drawer{Dst: c.img, Src: image.NewUniform(col), Face: f,
-			Dot: fixed.Point26_6{X: fixed.I(x), Y: fixed.I(top) + m.Ascent}}
+		dst := c.img
+		if !c.clip.Empty() {
+			if !(clockText{text: s, face: f, dot: dot}).ink(0).Overlaps(c.clip) {
+				return (m.Ascent + m.Descent).Ceil()
+			}
+			dst = c.img.SubImage(c.clip).(*image.RGBA)
+		}
+		d := font.Drawer{Dst: dst, Src: image.NewUniform(col), Face: f, Dot: dot}
 		d.DrawString(s)
 	}
 	return (m.Ascent + m.Descent).Ceil()
@@ -356,10 +476,15 @@ func accent(k Kind) (band color.RGBA, title string, banded bool) {
 }
 
 func (r *Renderer) draw(img *image.RGBA, s Screen, now time.Time, paint bool) Layout {
-	c := &canvas{r: r, img: img, paint: paint}
+	return r.drawClipped(img, s, now, paint, image.Rectangle{})
+}
+
+// drawClipped is draw with every paint limited to clip (none when empty).
+func (r *Renderer) drawClipped(img *image.RGBA, s Screen, now time.Time, paint bool, clip image.Rectangle) Layout {
+	var lay Layout
+	c := &canvas{r: r, img: img, paint: paint, clip: clip, lay: &lay}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	var lay Layout
 	c.fill(b, colWhite)
 
 	// Status bar.
@@ -467,7 +592,9 @@ func (r *Renderer) generic(c *canvas, s Screen, body image.Rectangle, now time.T
 		}
 		cw := c.width("00:00", true, cs) + 8
 		lay.Countdown = image.Rect(body.Min.X+(w-cw)/2, bottom, body.Min.X+(w+cw)/2, bottom+lh)
+		c.clock = true
 		c.centered(txt, true, cs, x0, x1, bottom, col)
+		c.clock = false
 		bottom -= 4
 	}
 
@@ -779,7 +906,8 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 		lay.QRModule = mod
 		lay.QRLevel = level
 		c.fill(lay.QR, colWhite)
-		if c.paint {
+		if c.paint && c.clip.Empty() {
+			// RenderClock never clips into the code (it checks first).
 			drawModules(c.img, code, image.Pt(x+QRQuietZone*mod, y+QRQuietZone*mod), mod)
 		}
 	}
@@ -822,7 +950,9 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 				cy = y
 			}
 			lay.Countdown = image.Rect(info.Min.X, cy, info.Max.X, cy+lh)
+			c.clock = true
 			c.centered(left, true, cs, x0, x1, cy, ccol)
+			c.clock = false
 		}
 		if s.Hint != "" {
 			lines := c.wrap(s.Hint, false, 13, x1-x0, 3)
@@ -871,7 +1001,9 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 	}
 	if !s.Deadline.IsZero() {
 		lay.Countdown = image.Rect(x1-cw-4, by, body.Max.X, by+lh)
+		c.clock = true
 		c.text(left, true, cs, x1-cw, by+(30-lh)/2, ccol)
+		c.clock = false
 	} else {
 		cw = 0
 	}

@@ -192,9 +192,44 @@ func lenPrefixed(b []byte) ([]byte, []byte, error) {
 	return rest[:n], rest[n:], nil
 }
 
+// fieldIndex maps the JSON names of the struct types a Payment record holds (Payment
+// and the structs inside it) to their field indexes, built once: decoding looks a field
+// up per key instead of parsing every field's tag again. Read only after init.
+var fieldIndex = func() map[reflect.Type]map[string]int {
+	m := map[reflect.Type]map[string]int{}
+	var add func(t reflect.Type)
+	add = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || t == timeType || m[t] != nil {
+			return
+		}
+		idx := map[string]int{}
+		m[t] = idx
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if n := jsonName(f); n != "" && !notStored[n] {
+				if _, dup := idx[n]; !dup {
+					idx[n] = i
+				}
+			}
+			add(f.Type)
+		}
+	}
+	add(reflect.TypeFor[Payment]())
+	return m
+}()
+
 // fieldByName returns v's field whose JSON name is name (invalid when none).
 func fieldByName(v reflect.Value, name string) reflect.Value {
 	t := v.Type()
+	if idx, ok := fieldIndex[t]; ok {
+		if i, ok := idx[name]; ok {
+			return v.Field(i)
+		}
+		return reflect.Value{}
+	}
 	for i := range t.NumField() {
 		if n := jsonName(t.Field(i)); n == name && !notStored[n] {
 			return v.Field(i)

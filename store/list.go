@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"time"
 )
@@ -65,7 +66,7 @@ func (t *Tx) List(ctx context.Context, q Query) (Page, error) {
 	if !q.From.IsZero() || !q.To.IsZero() {
 		l, h, ok := t.hourRange(q.From, q.To)
 		if !ok {
-			return Page{}, nil
+			return Page{}, t.migratingErr()
 		}
 		lo, hi = max(lo, l), min(hi, h)
 	}
@@ -106,7 +107,12 @@ func (t *Tx) List(ctx context.Context, q Query) (Page, error) {
 		}
 		seq, err := t.seqOf(id)
 		if errors.Is(err, ErrNotFound) {
-			return page, nil
+			// Maybe a payment of the schema-2 history not moved yet.
+			p, err := t.paymentV2([]byte(id))
+			if p != nil && match(p) {
+				page.Payments = append(page.Payments, p)
+			}
+			return page, err
 		}
 		if err != nil || seq < lo || seq > hi {
 			return page, err
@@ -151,7 +157,16 @@ func (t *Tx) List(ctx context.Context, q Query) (Page, error) {
 			}
 		}
 	}
-	return page, nil
+	return page, t.migratingErr()
+}
+
+// migratingErr is ErrMigrating, with how far the migration is, while a schema-2 history
+// waits (a listing that ran out of payments may be missing older ones), else nil.
+func (t *Tx) migratingErr() error {
+	if !t.migrating() {
+		return nil
+	}
+	return fmt.Errorf("%w (%d moved so far); list again in a while", ErrMigrating, t.historyMoved())
 }
 
 // hourRange returns the sequence range of the payments created in the hours that

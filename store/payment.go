@@ -121,6 +121,8 @@ type Payment struct {
 	// Seq is the payment's sequence number: its place in the order of payments (newest
 	// = highest), assigned by the store when the payment is first written and filled in
 	// on every read. It is the listing's cursor (Query.Before). Not part of the record.
+	// 0 for a payment of a schema-2 history that MigrateHistory has not moved yet (read
+	// by id, receipt or settled time from the old layout).
 	Seq uint64 `json:"seq,omitempty"`
 }
 

@@ -59,10 +59,32 @@ func (t *Tx) putPayment(p *Payment, receipts bool) error {
 	if p.ID == "" {
 		return errors.New("store: payment without id")
 	}
+	if t.migrating() && t.tx.Bucket(bPayID).Get([]byte(p.ID)) == nil {
+		// Maybe a payment of the schema-2 history MigrateHistory has not moved yet: it
+		// is written where it is, or moved now when it is open again.
+		prev, err := t.paymentV2([]byte(p.ID))
+		if err != nil {
+			return err
+		}
+		if prev != nil {
+			if ok, err := t.putV2(p, receipts); ok || err != nil {
+				return err
+			}
+			return t.moveV2(p, prev.SettledAt, 0)
+		}
+	}
+	return t.putPaymentSeq(p, 0, receipts)
+}
+
+// putPaymentSeq is putPayment in the sequence-keyed layout; a payment not there yet gets
+// sequence number seq, or the next one when seq is 0.
+func (t *Tx) putPaymentSeq(p *Payment, seq uint64, receipts bool) error {
+	if p.ID == "" {
+		return errors.New("store: payment without id")
+	}
 	id := []byte(p.ID)
 	pay, ids := t.bucket(bPay), t.bucket(bPayID)
 	var prev *Payment
-	var seq uint64
 	if sb := ids.Get(id); sb != nil {
 		seq = be64(sb)
 		if old := pay.Get(sb); old != nil {
@@ -72,9 +94,11 @@ func (t *Tx) putPayment(p *Payment, receipts bool) error {
 			}
 		}
 	} else {
-		var err error
-		if seq, err = pay.NextSequence(); err != nil {
-			return fmt.Errorf("store: payment %s: sequence: %w", p.ID, err)
+		if seq == 0 {
+			var err error
+			if seq, err = pay.NextSequence(); err != nil {
+				return fmt.Errorf("store: payment %s: sequence: %w", p.ID, err)
+			}
 		}
 		if err := ids.Put(id, u64(seq)); err != nil {
 			return fmt.Errorf("store: payment %s: id index: %w", p.ID, err)
@@ -165,6 +189,11 @@ func (t *Tx) seqOf(id string) (uint64, error) {
 // Payment reads the payment with id.
 func (t *Tx) Payment(id string) (*Payment, error) {
 	seq, err := t.seqOf(id)
+	if errors.Is(err, ErrNotFound) {
+		if p, err2 := t.paymentV2([]byte(id)); p != nil || err2 != nil {
+			return p, err2 // history not moved yet (Seq 0)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -224,8 +253,17 @@ func (t *Tx) Payments(fn func(*Payment) bool) error {
 func (t *Tx) Settled(since time.Time, fn func(*Payment) error) error {
 	c := t.tx.Bucket(bSettled).Cursor()
 	start := u64(uint64(max(since.UnixNano(), 0)))
-	for k, _ := c.Seek(start); k != nil; k, _ = c.Next() {
-		p, err := t.bySeq(be64(k[8:]))
+	for k, v := c.Seek(start); k != nil; k, v = c.Next() {
+		var p *Payment
+		var err error
+		if len(v) > 0 {
+			// A schema-2 entry (time + id → id): a payment of the history not moved yet.
+			if p, err = t.paymentV2(v); err == nil && p == nil {
+				continue // moved meanwhile: its own entry counts
+			}
+		} else {
+			p, err = t.bySeq(be64(k[8:]))
+		}
 		if err != nil {
 			return fmt.Errorf("store: settled payment: %w", err)
 		}

@@ -34,6 +34,9 @@ func (s *Store) PruneBatch(cutoff time.Time, batch int) (pruned int, more bool, 
 	}
 	err = s.db.Update(func(btx *bolt.Tx) error {
 		t := &Tx{btx}
+		if t.migrating() {
+			return nil // MigrateHistory first: the history is not in sequence order yet
+		}
 		meta := btx.Bucket(bMeta)
 		var eod time.Time
 		reported := false
@@ -204,11 +207,24 @@ type Pruner struct {
 	afterBatch func(pruned int)
 }
 
-// Run prunes now and then every p.Every until ctx ends. It returns ctx's error.
+// Run moves a schema-2 history left by Open (Store.MigrateHistory), then prunes now and
+// then every p.Every until ctx ends. It returns ctx's error.
 func (p *Pruner) Run(ctx context.Context) error {
 	every := p.Every
 	if every <= 0 {
 		every = 6 * time.Hour
+	}
+	pause := p.Pause
+	if pause <= 0 {
+		pause = 20 * time.Millisecond
+	}
+	// A schema-2 history left for after READY moves first (pruning walks the sequence
+	// order); it needs no trusted clock.
+	if err := p.Store.MigrateHistory(ctx, pause); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p.log().Error("migrate history", "err", err)
 	}
 	for {
 		wait := every

@@ -206,8 +206,9 @@ func writeV2(t testing.TB, path string, ps []*Payment, refunds []*Refund) {
 	}
 }
 
-// A schema-2 database with ids across the million (their text order wrong) migrates in
-// batches to creation order, also when the migration is cut short and resumed.
+// A schema-2 database whose migration an earlier terminald began before READY and did not
+// finish (ids across the million, their text order wrong) is finished by Open, in creation
+// order, as that version would have.
 func TestMigrateFromV2(t *testing.T) {
 	const n = 2*migrateBatch + 500
 	var ps []*Payment
@@ -227,13 +228,13 @@ func TestMigrateFromV2(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	writeV2(t, path, ps, []*Refund{refund})
 
-	// Cut the migration short after a few batches (as a power cut would).
+	// Cut the earlier version's migration short after a few batches (as a power cut would).
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 4 {
-		if err := db.Update(func(tx *bolt.Tx) error { _, err := migrateV3(tx); return err }); err != nil {
+		if err := db.Update(func(tx *bolt.Tx) error { _, err := legacyMigrateV3(tx); return err }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -68,6 +68,10 @@ type Options struct {
 type Store struct {
 	db      *bolt.DB
 	commits atomic.Uint64 // read-write transactions committed by Update
+	// historyMoved counts the schema-2 history payments MigrateHistory moved since Open.
+	historyMoved atomic.Uint64
+	// afterMigrateBatch is called after each batch of MigrateHistory (tests).
+	afterMigrateBatch func(moved int)
 }
 
 // Open opens (creating if needed) the database at path and migrates it to SchemaVersion.

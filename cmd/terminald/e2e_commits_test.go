@@ -36,7 +36,7 @@ func TestCommitsPerPayment(t *testing.T) {
 		provider, keys string
 		max            int
 	}{
-		{"acountpay", "1234\n", 7},
+		{"acountpay", "1234\n", 6},
 		{"accrue", "1234\n1", 11},
 		{"cryptogw", "2000\n\n", 8},
 	} {

@@ -199,6 +199,10 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	case err := <-errc:
 		return err
 	}
+	// A schema-2 state directory's history moves in the background (the daemon's
+	// Pruner does this first); nothing when there is none.
+	wg.Add(1)
+	go func() { defer wg.Done(); st.MigrateHistory(ctx, 20*time.Millisecond) }()
 	stopServices, err := serveServices(ctx, eng, services{st: st, adminSocket: o.adminSocket}, nil, log)
 	if err != nil {
 		return err

@@ -153,6 +153,7 @@ func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return streamPayments(newPaymentPrinter(stdout, *asJSON, loc), *limit, first, fetch)
 	}
 	loc := cliLocale("")
+	var viaSocket error // why the daemon's answer was not used
 	if *stateDir == "" {
 		c, err := config.Load(*cfgPath, configOptions(""))
 		if err != nil {
@@ -161,12 +162,19 @@ func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		*stateDir = c.Terminal.StateDir
 		loc = cliLocale(c.Terminal.Language)
 		fetch := overSocket(c.Admin.Socket)
-		if first, err := fetch(0, pageSize(*limit, 0)); err == nil {
+		first, err := fetch(0, pageSize(*limit, 0))
+		if err == nil {
 			return streamPayments(newPaymentPrinter(stdout, *asJSON, loc), *limit, first, fetch)
 		}
+		viaSocket = err
 	}
 	st, err := store.Open(filepath.Join(*stateDir, "terminald.db"), &store.Options{ReadOnly: true, Timeout: 2 * time.Second})
 	if err != nil {
+		if errors.Is(err, store.ErrLocked) && viaSocket != nil {
+			// The daemon holds the database and answered (e.g. older payments still
+			// being migrated after an upgrade): its answer is the one to show.
+			return fmt.Errorf("%w (over the admin socket: %w)", err, viaSocket)
+		}
 		if errors.Is(err, store.ErrLocked) {
 			return fmt.Errorf("%w; with the daemon running use --config or --socket so the list comes over its admin socket", err)
 		}
@@ -179,10 +187,25 @@ func cmdPayments(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return adminPayments(page.Payments), err
 	}
 	first, err := fetch(0, pageSize(*limit, 0))
+	out := newPaymentPrinter(stdout, *asJSON, loc)
 	if err != nil {
-		return err
+		return printThen(out, first, err)
 	}
-	return streamPayments(newPaymentPrinter(stdout, *asJSON, loc), *limit, first, fetch)
+	return streamPayments(out, *limit, first, fetch)
+}
+
+// printThen prints ps, what a listing got before err (store.ErrMigrating: the newest
+// payments, the older ones still being migrated), and returns err.
+func printThen(out *paymentPrinter, ps admin.PaymentsResult, err error) error {
+	if len(ps) > 0 {
+		if perr := out.page(ps); perr != nil {
+			return perr
+		}
+		if perr := out.flush(); perr != nil {
+			return perr
+		}
+	}
+	return err
 }
 
 // pageSize is the next page's size when limit (0: all) payments are wanted and done
@@ -209,7 +232,7 @@ func streamPayments(out *paymentPrinter, limit int, first admin.PaymentsResult, 
 		}
 		var err error
 		if ps, err = fetch(ps[len(ps)-1].Seq, pageSize(limit, done)); err != nil {
-			return err
+			return printThen(out, ps, err)
 		}
 	}
 }

@@ -59,10 +59,30 @@ func bandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
 		if bytes.Equal(pa, pb) {
 			continue
 		}
-		for x := 0; x < w; x++ {
-			if binary.NativeEndian.Uint32(pa[4*x:]) != binary.NativeEndian.Uint32(pb[4*x:]) {
-				row[x/64] |= 1 << (x % 64)
+		for k := range row { // 64 pixels a word, two per comparison
+			x0, x1 := 64*k, min(64*k+64, w)
+			qa, qb := pa[4*x0:4*x1], pb[4*x0:4*x1]
+			if bytes.Equal(qa, qb) {
+				continue
 			}
+			var m uint64
+			j := 0
+			for ; j+8 <= len(qa); j += 8 {
+				d := binary.LittleEndian.Uint64(qa[j:]) ^ binary.LittleEndian.Uint64(qb[j:])
+				if d == 0 {
+					continue
+				}
+				if uint32(d) != 0 {
+					m |= 1 << (j / 4)
+				}
+				if d>>32 != 0 {
+					m |= 2 << (j / 4)
+				}
+			}
+			if j < len(qa) && binary.LittleEndian.Uint32(qa[j:]) != binary.LittleEndian.Uint32(qb[j:]) {
+				m |= 1 << (j / 4)
+			}
+			row[k] = m
 		}
 	}
 	// Consecutive rows that change in the same columns (a QR module row,
@@ -83,6 +103,7 @@ func bandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
 		best[j] = inf
 	}
 	or := make([]uint64, words)
+	tmp := make([]uint64, 3*words)
 	for s := 0; s < g; s++ {
 		clear(or)
 		for e := s; e < g && (e == s || group[e+1]-group[s] <= maxBand); e++ {
@@ -101,7 +122,7 @@ func bandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
 					continue
 				}
 			}
-			c := best[s] + bandCost(or, w, h, nil, 0, 0)
+			c := best[s] + bandCostBits(or, w, h, tmp)
 			if c < best[e+1] {
 				best[e+1], from[e+1] = c, s
 			}
@@ -155,6 +176,61 @@ func bandCost(cols []uint64, w, h int, out *[]image.Rectangle, x0, y0 int) int {
 			return n
 		}
 		start, end = next, nextClear(cols, next, w)
+	}
+}
+
+// bandCostBits is bandCost(cols, w, h, nil, 0, 0) computed word by word: the
+// gaps bandCost sends rather than split (2·gap·h ≤ window: at most 3 columns
+// for h = 1, 1 for h = 2 or 3, none above) are filled by shifting the column
+// set against itself, then the band costs RASET, a window per run of the
+// filled set and 2·h bytes per filled column. tmp holds 3·len(cols) words.
+func bandCostBits(cols []uint64, w, h int, tmp []uint64) int {
+	const window = setCost + ramwrCost
+	n := len(cols)
+	filled, up, down := tmp[:n], tmp[n:2*n], tmp[2*n:3*n]
+	copy(filled, cols)
+	maxGap := window / (2 * h) // longest gap sent rather than split
+	// A column in a gap of length ≤ maxGap has a set column a to its left and b to
+	// its right with a + b ≤ maxGap + 1.
+	for a := 1; a <= maxGap; a++ {
+		shiftUp(up, cols, a)
+		for b := 1; a+b <= maxGap+1; b++ {
+			shiftDown(down, cols, b)
+			for k := range filled {
+				filled[k] |= up[k] & down[k]
+			}
+		}
+	}
+	pop, runs := 0, 0
+	var carry uint64 // bit 63 of the previous word
+	for _, v := range filled {
+		pop += bits.OnesCount64(v)
+		runs += bits.OnesCount64(v &^ (v<<1 | carry))
+		carry = v >> 63
+	}
+	if pop == 0 {
+		return 0
+	}
+	return setCost + window*runs + 2*h*pop
+}
+
+// shiftUp sets dst to src with every bit moved from x to x+s (0 < s < 64).
+func shiftUp(dst, src []uint64, s int) {
+	var carry uint64
+	for k, v := range src {
+		dst[k] = v<<s | carry
+		carry = v >> (64 - s)
+	}
+}
+
+// shiftDown sets dst to src with every bit moved from x to x-s (0 < s < 64).
+func shiftDown(dst, src []uint64, s int) {
+	for k := range src {
+		v := src[k] >> s
+		if k+1 < len(src) {
+			v |= src[k+1] << (64 - s)
+		}
+		dst[k] = v
 	}
 }
 

@@ -132,3 +132,25 @@ func BenchmarkDiff(b *testing.B) {
 		})
 	}
 }
+
+// bandCostBits, the DP's word-parallel cost, agrees with bandCost, which builds the
+// rectangles, on random column sets of every density, width and band height.
+func TestBandCostBitsMatchesBandCost(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 20000; i++ {
+		w := 1 + rng.IntN(320)
+		h := 1 + rng.IntN(8)
+		words := (w + 63) / 64
+		cols := make([]uint64, words)
+		density := rng.Float64()
+		for x := 0; x < w; x++ {
+			if rng.Float64() < density*density {
+				cols[x/64] |= 1 << (x % 64)
+			}
+		}
+		want := bandCost(cols, w, h, nil, 0, 0)
+		if got := bandCostBits(cols, w, h, make([]uint64, 3*words)); got != want {
+			t.Fatalf("w=%d h=%d cols=%x: bandCostBits = %d, bandCost = %d", w, h, cols, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,13 +21,28 @@ type Options struct {
 	Tile     int              // diff tile size in pixels; 0 means 16
 	Now      func() time.Time // clock; nil means time.Now
 	Logger   *slog.Logger     // nil means no logging
+	// WaitDelay holds a "please wait" screen (screen.Wait) back this long: the screen
+	// that follows within it (a provider's answer: the QR) replaces it without the wait
+	// screen ever being rendered or sent. 0 draws it at once (the simulator, whose
+	// frames are published per Show); the daemon uses DefaultWaitDelay.
+	WaitDelay time.Duration
+	// AfterFunc runs f after d unless the returned stop is called first; nil means
+	// time.AfterFunc (tests replace it).
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
 }
+
+// DefaultWaitDelay is the daemon's Options.WaitDelay: shorter than a person notices a
+// screen not changing after a key, longer than a provider answering at once takes.
+const DefaultWaitDelay = 150 * time.Millisecond
 
 // Stats counts what a Screen sent to its panel.
 type Stats struct {
-	Frames int64 // Show calls that rendered
-	Rects  int64 // rectangles drawn
-	Pixels int64 // pixels drawn
+	Frames   int64 // Show calls that rendered (the whole screen or its countdown)
+	Rects    int64 // rectangles drawn
+	Pixels   int64 // pixels drawn
+	Rendered int64 // pixels rendered into the frame buffer (a whole screen: width×height)
+	Same     int64 // Show calls of the screen already shown: nothing rendered or sent
+	Held     int64 // wait screens held back (Options.WaitDelay), drawn later or never
 }
 
 // Screen shows screen.Screens on a Panel: it renders each one, sends only the
@@ -43,10 +59,15 @@ type Screen struct {
 	prev   *image.RGBA
 	spare  *image.RGBA // the frame before prev, drawn over by the next Show
 	last   screen.Screen
+	lastAt time.Time // the time prev was rendered for
 	shown  bool
 	idleAt time.Time // when the idle screen came up; zero while not idle
 	level  int       // backlight level set, -1 unknown
 	stats  Stats
+	// A wait screen held back (Options.WaitDelay): pending until drawn or replaced.
+	pending    *screen.Screen
+	pendingGen uint64
+	stopWait   func() bool
 }
 
 // New returns a Screen drawing on p with r.
@@ -73,6 +94,9 @@ func New(p Panel, r *screen.Renderer, opts *Options) *Screen {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.AfterFunc == nil {
+		o.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
+	}
 	return &Screen{p: p, r: r, o: o, level: -1}
 }
 
@@ -81,16 +105,123 @@ func idle(k screen.Kind) bool { return k == screen.Idle }
 
 // Show renders s and sends the changed parts to the panel. Showing a
 // non-idle screen turns the backlight to full; showing the idle screen starts
-// the idle timer (unless it was already up).
+// the idle timer (unless it was already up). The screen already shown costs
+// nothing (no render, nothing sent) unless its countdown changed; then only
+// the characters of the countdown that change are rendered (see
+// screen.Renderer.ClockRegion) and compared. A "please wait" screen is held
+// back for Options.WaitDelay and dropped if another screen comes first.
 func (d *Screen) Show(s screen.Screen) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if s.Kind == screen.Wait && d.o.WaitDelay > 0 && d.shown {
+		return d.holdWait(s)
+	}
+	d.dropWait()
+	return d.show(s)
+}
+
+// holdWait keeps wait screen s back for Options.WaitDelay; it is drawn then unless a
+// Show replaced it. The backlight goes to full at once. d.mu held.
+func (d *Screen) holdWait(s screen.Screen) error {
+	if d.pending != nil {
+		// Another wait screen while one is held: it replaces it, on the first one's
+		// timer (wait screens changing quickly never postpone each other for ever).
+		d.pending = &s
+		return nil
+	}
+	d.pending = &s
+	d.pendingGen++
+	gen := d.pendingGen
+	d.stopWait = d.o.AfterFunc(d.o.WaitDelay, func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.pending == nil || d.pendingGen != gen {
+			return // replaced meanwhile
+		}
+		s := *d.pending
+		d.pending, d.stopWait = nil, nil
+		if err := d.show(s); err != nil && d.o.Logger != nil {
+			d.o.Logger.Warn("display", "err", err)
+		}
+	})
+	d.stats.Held++
+	d.idleAt = time.Time{}
+	return d.backlight(d.o.Now())
+}
+
+// dropWait forgets a wait screen held back. d.mu held.
+func (d *Screen) dropWait() {
+	if d.pending == nil {
+		return
+	}
+	if d.stopWait != nil {
+		d.stopWait()
+	}
+	d.pending, d.stopWait = nil, nil
+	d.pendingGen++
+}
+
+// show is Show without the wait hold. d.mu held.
+func (d *Screen) show(s screen.Screen) error {
 	now := d.o.Now()
+	if d.prev != nil && d.shown && sameScreen(d.last, s) {
+		if screen.Clock(s, d.lastAt) == screen.Clock(s, now) {
+			d.stats.Same++
+			return d.showed(s, now)
+		}
+		if done, err := d.showClock(s, now); done {
+			return err
+		}
+	}
 	b := d.p.Bounds()
 	img := d.r.RenderInto(d.spare, s, b.Dx(), b.Dy(), now)
 	d.spare = nil
+	d.stats.Rendered += int64(b.Dx() * b.Dy())
+	if err := d.send(s, Diff(d.prev, img, d.o.Tile), img); err != nil {
+		d.prev, d.spare = nil, img // resend everything next time
+		return err
+	}
+	d.prev, d.spare = img, d.prev
+	d.lastAt = now
+	return d.showed(s, now)
+}
+
+// showClock redraws only the countdown of the screen shown (s equals d.last) and
+// sends what changed; false when the whole screen must be rendered instead. d.mu held.
+func (d *Screen) showClock(s screen.Screen, now time.Time) (bool, error) {
+	b := d.p.Bounds()
+	region, ok := d.r.ClockRegion(s, b.Dx(), b.Dy(), d.lastAt, now)
+	if !ok {
+		return false, nil
+	}
+	if d.spare == nil || d.spare.Rect != d.prev.Rect {
+		d.spare = image.NewRGBA(d.prev.Rect)
+	}
+	// The region's old pixels go into the spare frame (drawn over whole by the next
+	// full render anyway) to compare the new ones with.
+	for y := region.Min.Y; y < region.Max.Y; y++ {
+		i, j := d.prev.PixOffset(region.Min.X, y), d.prev.PixOffset(region.Max.X, y)
+		copy(d.spare.Pix[i:j], d.prev.Pix[i:j])
+	}
+	d.r.RenderRegion(d.prev, s, now, region)
+	d.stats.Rendered += int64(region.Dx() * region.Dy())
+	var rects []image.Rectangle
+	if !region.Empty() {
+		rects = Diff(d.spare.SubImage(region).(*image.RGBA), d.prev.SubImage(region).(*image.RGBA), d.o.Tile)
+	}
+	if err := d.send(s, rects, d.prev); err != nil {
+		d.prev = nil // resend everything next time
+		return true, err
+	}
+	d.lastAt = now
+	return true, d.showed(s, now)
+}
+
+// send draws rects of img on the panel and counts the frame. d.mu held.
+func (d *Screen) send(s screen.Screen, rects []image.Rectangle, img *image.RGBA) error {
+	b := d.p.Bounds()
 	var errs []error
-	for _, rect := range Diff(d.prev, img, d.o.Tile) {
+	for _, rect := range rects {
 		if err := d.p.Draw(rect.Add(b.Min), img, rect.Min); err != nil {
 			errs = append(errs, err)
 			continue
@@ -100,10 +231,13 @@ func (d *Screen) Show(s screen.Screen) error {
 	}
 	d.stats.Frames++
 	if len(errs) > 0 {
-		d.prev, d.spare = nil, img // resend everything next time
 		return fmt.Errorf("display: show %s: %w", s.Kind, errors.Join(errs...))
 	}
-	d.prev, d.spare = img, d.prev
+	return nil
+}
+
+// showed records s as the screen shown at now and runs the backlight. d.mu held.
+func (d *Screen) showed(s screen.Screen, now time.Time) error {
 	if !idle(s.Kind) {
 		d.idleAt = time.Time{}
 	} else if !d.shown || !idle(d.last.Kind) || d.idleAt.IsZero() {
@@ -111,6 +245,13 @@ func (d *Screen) Show(s screen.Screen) error {
 	}
 	d.last, d.shown = s, true
 	return d.backlight(now)
+}
+
+// sameScreen reports whether a and b draw the same, but for the time.
+func sameScreen(a, b screen.Screen) bool {
+	return a.Kind == b.Kind && a.Title == b.Title && a.Amount == b.Amount && a.Provider == b.Provider &&
+		a.QR == b.QR && a.Deadline.Equal(b.Deadline) && a.Status == b.Status && a.Hint == b.Hint &&
+		slices.Equal(a.Lines, b.Lines) && slices.Equal(a.Options, b.Options)
 }
 
 // Tick applies idle dimming at the current time.

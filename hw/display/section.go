@@ -113,5 +113,5 @@ func (s Section) Config() Config {
 
 // Options returns the Screen options of the section.
 func (s Section) Options(log *slog.Logger) *Options {
-	return &Options{DimAfter: s.DimAfter, OffAfter: s.SleepAfter, Logger: log}
+	return &Options{DimAfter: s.DimAfter, OffAfter: s.SleepAfter, Logger: log, WaitDelay: DefaultWaitDelay}
 }
