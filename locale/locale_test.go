@@ -143,7 +143,7 @@ func TestMessages(t *testing.T) {
 			t.Errorf("%s %s = %q, want %q", tc.lang, tc.key, got, tc.want)
 		}
 	}
-	if got := mustNew(t, "de", "").T("screen.pin_locked", "5 min"); got != "Gesperrt für 5 min" {
+	if got := mustNew(t, "de", "").T("ui.try_again_in", "4:59"); got != "Erneut versuchen in 4:59" {
 		t.Errorf("with an argument: %q", got)
 	}
 	l, _ := New(Options{Brands: map[string]string{"cryptogw": "ForumPay"}})
