@@ -22,14 +22,10 @@ import (
 // Amounts are in the locale's money format ("12,50 €", "1.234,56 kr.", "$12.50") and
 // providers by their display names (locale.Brand: "AcountPay", not "acountpay").
 
-// textHook, when set (tests), sees every key the ui asks for and every text it shows
-// as it came because no [step] or [phrase] message matched it (key "").
-var textHook func(key, text string)
-
 // t returns the message of key with args filled in.
 func (u *ui) t(key string, args ...any) string {
-	if textHook != nil {
-		textHook(key, "")
+	if u.textHook != nil {
+		u.textHook(key, "")
 	}
 	return u.e.cfg.Locale.T(key, args...)
 }
@@ -42,8 +38,8 @@ func (u *ui) phrase(s string) string {
 	}
 	key, args, ok := u.e.cfg.Locale.PhraseKey(s)
 	if !ok {
-		if textHook != nil {
-			textHook("", s)
+		if u.textHook != nil {
+			u.textHook("", s)
 		}
 		return s
 	}

@@ -57,7 +57,11 @@ type ui struct {
 	keysEnded   bool // no more keys will come (InputEnded)
 	scansLeft   bool // scans can still come after the keys ended
 	scanAgain   bool // the last scan was dropped: "Scan again" until the next key or scan
-	counter          // manager PIN, confirmations, results to acknowledge (pinprompt.go, confirm.go, attention.go)
+	// textHook, when set (tests of the translations), sees every message key the ui asks
+	// for, and every text it shows as it came because no [step] or [phrase] message
+	// matched it (with key "").
+	textHook func(key, text string)
+	counter  // manager PIN, confirmations, results to acknowledge (pinprompt.go, confirm.go, attention.go)
 }
 
 // current returns the foreground payment's track, nil when there is none.
@@ -83,13 +87,18 @@ func (u *ui) show() {
 	if u.e.ctx == nil {
 		return
 	}
+	if err := u.e.disp.Show(u.full()); err != nil {
+		u.e.log.Warn("display", "err", err)
+	}
+}
+
+// full is the screen for the current mode with its status bar, as the display gets it.
+func (u *ui) full() screen.Screen {
 	s := u.screen()
 	s.Status = u.status()
 	s.Words = u.words()
 	s.Words.Printer = u.t("status.printer", u.printerState(s.Status.Printer))
-	if err := u.e.disp.Show(s); err != nil {
-		u.e.log.Warn("display", "err", err)
-	}
+	return s
 }
 
 func (u *ui) screen() screen.Screen {
