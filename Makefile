@@ -99,7 +99,7 @@ check-deb: deb
 verify-unit:
 	scripts/verify-unit.sh
 
-## screens: every screen at every size as PNG
+## screens: every screen the flow draws, in every language (DIR/LANG), at every size as PNG
 screens: build-sim
 	./$(BIN)/terminald-sim screens --out $(BIN)/screens-all
 

@@ -33,6 +33,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 	"github.com/terminald/terminald/admin"
@@ -127,9 +128,39 @@ type Terminal struct {
 	LogLevel   string   `toml:"log_level"`   // debug, info, warn, error
 }
 
-// Providers chooses the enabled providers.
+// Providers chooses the enabled providers and the names the terminal shows for them.
 type Providers struct {
 	Enabled []string `toml:"enabled"` // in keypad order; the first is the register's default
+	// Names are the providers' display names on screens and receipts by provider
+	// ("cryptogw" = "ForumPay"), over locale.DefaultBrands ("AcountPay", "Accrue",
+	// "Crypto"); a key must be a known provider.
+	Names map[string]string `toml:"names"`
+}
+
+// MaxProviderName bounds a providers.names entry: it must fit a screen line and a
+// receipt's column next to its label.
+const MaxProviderName = 20
+
+// checkNames reports bad providers.names entries: an unknown provider, an empty or
+// overlong name, a control character.
+func (p Providers) checkNames(known map[string]ProviderSection) []error {
+	var errs []error
+	for _, id := range sortedKeys(p.Names) {
+		name := p.Names[id]
+		if _, ok := known[id]; !ok {
+			errs = append(errs, fmt.Errorf("providers.names: unknown provider %q", id))
+		}
+		switch n := len([]rune(strings.TrimSpace(name))); {
+		case n == 0:
+			errs = append(errs, fmt.Errorf("providers.names.%s: must not be empty", id))
+		case n > MaxProviderName:
+			errs = append(errs, fmt.Errorf("providers.names.%s: %q: at most %d characters", id, name, MaxProviderName))
+		}
+		if strings.IndexFunc(name, unicode.IsControl) >= 0 {
+			errs = append(errs, fmt.Errorf("providers.names.%s: %q: no control characters", id, name))
+		}
+	}
+	return errs
 }
 
 // Admin configures the local admin socket.
@@ -276,6 +307,7 @@ func Parse(data []byte, name string, opt Options) (*Config, error) {
 	if c.ECR.Listen != "" {
 		errs = append(errs, placeholders("ecr", &c.ECR)...)
 	}
+	errs = append(errs, c.Providers.checkNames(kinds)...)
 	if len(c.Providers.Enabled) > 0 {
 		known := make([]string, 0, len(opt.Providers))
 		for _, k := range opt.Providers {

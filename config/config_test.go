@@ -71,6 +71,17 @@ func TestMinimal(t *testing.T) {
 	}
 }
 
+// providers.names gives the display names; a provider not enabled may be named too.
+func TestProviderNames(t *testing.T) {
+	c, err := parse(t, strings.Replace(minimal, "[providers]\n", "[providers]\nnames = { demo = \"Demo Pay\", other = \"Other\" }\n", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Providers.Names["demo"] != "Demo Pay" || c.Providers.Names["other"] != "Other" {
+		t.Fatalf("names = %v", c.Providers.Names)
+	}
+}
+
 // Each refused value is reported with its key and the value.
 func TestErrorsNameKeyAndValue(t *testing.T) {
 	logo := filepath.Join(t.TempDir(), "logo.txt")
@@ -98,6 +109,9 @@ func TestErrorsNameKeyAndValue(t *testing.T) {
 		{"http nonsense", add("[http]\nlisten = \"nonsense\""), "http.listen", `"nonsense"`},
 		{"webhooks nonsense", add("[webhooks]\nlisten = \"x\""), "webhooks.listen", `"x"`},
 		{"stop bits", add("[printer]\nstop_bits = 3"), "printer.stop_bits", "3"},
+		{"name of unknown provider", set("providers", `names = { paypal = "PayPal" }`), "providers.names", `"paypal"`},
+		{"empty provider name", set("providers", `names = { demo = " " }`), "providers.names.demo", "empty"},
+		{"long provider name", set("providers", `names = { demo = "A Very Long Provider Name" }`), "providers.names.demo", "20 characters"},
 		{"printer baud", add("[printer]\nbaud = 12345"), "printer.baud", "12345"},
 		{"qr size", add("[printer]\nqr_module_size = 40"), "printer.qr_module_size", "40"},
 		{"status timeout", add("[printer]\nstatus_timeout = \"0s\""), "printer.status_timeout", `"0s"`},

@@ -30,20 +30,29 @@ func (u *ui) adminScreen() screen.Screen {
 	}
 	switch a.step {
 	case "reprint":
-		return screen.Screen{Kind: screen.Admin, Title: "Reprint receipt", Lines: []string{"Receipt number:", u.text}, Hint: u.keyHint(use(KeyOK, "print"), use(KeyCancel, "back"))}
+		return screen.Screen{Kind: screen.Admin, Title: u.t("screen.reprint"), Lines: []string{u.t("ui.receipt_number"), u.text},
+			Hint: u.keyHint(use(KeyOK, "print"), use(KeyCancel, "back"))}
 	case "refund-receipt":
-		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: []string{"Receipt number:", u.text}, Hint: u.keyHint(use(KeyOK, "next"), use(KeyCancel, "back"))}
+		return screen.Screen{Kind: screen.Admin, Title: u.t("screen.refund"), Lines: []string{u.t("ui.receipt_number"), u.text},
+			Hint: u.keyHint(use(KeyOK, "next"), use(KeyCancel, "back"))}
 	case "refund-amount":
 		return u.refundAmountScreen()
 	case "refund-dest":
-		lines := []string{"Scan the refund address"}
+		lines := []string{u.t("ui.scan_refund_address")}
 		if u.scanAgain {
-			lines = append(lines, ScanAgain)
+			lines = append(lines, u.t("ui.scan_again"))
 		}
-		return screen.Screen{Kind: screen.Admin, Title: "Refund", Lines: lines, Hint: u.keyHint(use(KeyCancel, "back"))}
+		return screen.Screen{Kind: screen.Admin, Title: u.t("screen.refund"), Lines: lines, Hint: u.keyHint(use(KeyCancel, "back"))}
 	}
-	return screen.Screen{Kind: screen.Admin, Title: "Admin", Options: []string{"Reprint last receipt", "Reprint receipt no.", "Refund", "End of day", "Recent payments", "X report"}, Hint: "1-6 = choose   " + u.keyHint(use(KeyCancel, "exit"))}
+	var opts []string
+	for _, k := range adminMenu {
+		opts = append(opts, u.t(k))
+	}
+	return screen.Screen{Kind: screen.Admin, Title: u.t("screen.admin"), Options: opts, Hint: u.chooseHint(len(opts), use(KeyCancel, "exit"))}
 }
+
+// adminMenu are the admin menu's entries (keys 1-6), as message keys.
+var adminMenu = []string{"ui.menu.reprint_last", "ui.menu.reprint", "ui.menu.refund", "ui.menu.end_of_day", "ui.menu.recent", "ui.menu.x_report"}
 
 func (u *ui) adminKey(k Key) {
 	a := &u.admin
@@ -63,13 +72,13 @@ func (u *ui) adminKey(k Key) {
 	if a.step == "menu" {
 		switch k {
 		case '1':
-			u.adminResult(e.reprint(0), "Reprint queued")
+			u.adminResult(e.reprint(0), u.t("ui.reprint_queued"))
 		case '2': // the last receipt stays open; older ones need the manager PIN
-			u.withPIN("Reprint receipt no.", func() { a.step = "reprint" })
+			u.withPIN(u.t("ui.menu.reprint"), func() { a.step = "reprint" })
 		case '3':
-			u.withPIN("Refund", func() { a.step = "refund-receipt" })
+			u.withPIN(u.t("ui.menu.refund"), func() { a.step = "refund-receipt" })
 		case '4':
-			u.withPIN("End of day", u.confirmEndOfDay)
+			u.withPIN(u.t("ui.menu.end_of_day"), u.confirmEndOfDay)
 		case '5':
 			u.openRecent()
 			return
@@ -92,7 +101,7 @@ func (u *ui) adminKey(k Key) {
 		u.text = ""
 		switch a.step {
 		case "reprint":
-			u.adminResult(e.reprint(n), "Reprint queued")
+			u.adminResult(e.reprint(n), u.t("ui.reprint_queued"))
 		case "refund-receipt":
 			p, err := e.paymentByReceipt(n)
 			if err != nil {
@@ -112,7 +121,7 @@ func (u *ui) adminKey(k Key) {
 // startRefund asks for the refund of payment p: the refund steps after the receipt
 // number (also the recent-payments screen's "Refund").
 func (u *ui) startRefund(p *store.Payment) {
-	u.withPIN("Refund", func() { u.refundPicked(p) })
+	u.withPIN(u.t("ui.menu.refund"), func() { u.refundPicked(p) })
 }
 
 // adminScan takes a scanned refund address.
@@ -124,11 +133,16 @@ func (u *ui) adminScan(code string) bool {
 	return true
 }
 
+// adminResult shows the outcome of an admin verb: ok (in the shop's language), or err.
 func (u *ui) adminResult(err error, ok string) {
 	u.mode = modeIdle
 	if err != nil {
-		u.notice("Admin", "Error: "+err.Error())
+		u.notice(u.t("screen.admin"), u.errorLine(err))
 		return
 	}
-	u.notice("Admin", ok)
+	u.notice(u.t("screen.admin"), ok)
 }
+
+// errorLine is err as the cashier reads it: "Error: …", in the shop's language where a
+// [phrase] message matches its text.
+func (u *ui) errorLine(err error) string { return u.t("ui.error", u.phrase(err.Error())) }

@@ -2,7 +2,6 @@ package flow
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/terminald/terminald/screen"
@@ -115,9 +114,9 @@ func (u *ui) beep() {
 }
 
 // receiptLine names receipt number n on a screen; empty when none was drawn.
-func receiptLine(n uint64) string {
+func (u *ui) receiptLine(n uint64) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("Receipt %d", n)
+	return u.t("ui.receipt", receiptNo(n))
 }

@@ -17,10 +17,10 @@ import (
 
 // confirmation is a money move waiting for the cashier's OK.
 type confirmation struct {
-	title  string   // "Confirm refund"
-	amount string   // what moves; may be empty
-	lines  []string // the payment and the destination
-	verb   string   // what OK does: "refund"
+	title  string   // "Confirm refund", in the shop's language
+	amount string   // what moves, in the shop's money format; may be empty
+	lines  []string // the payment and the destination, in the shop's language
+	verb   string   // what OK does: a [key] message, "refund"
 	do     func()   // the move itself; runs only after OK
 }
 

@@ -116,7 +116,7 @@ func TestManagerPINOnTheTerminal(t *testing.T) {
 	r.keys("\n")
 	r.shows("wrong PIN", func(s screen.Screen) bool { return hasLine(s, "Wrong PIN, 2 tries left") })
 	r.keys("1111\n")
-	r.shows("wrong PIN again", func(s screen.Screen) bool { return hasLine(s, "Wrong PIN, 1 tries left") })
+	r.shows("wrong PIN again", func(s screen.Screen) bool { return hasLine(s, "Wrong PIN, 1 try left") })
 	r.keys("0000\n")
 	r.shows("locked", func(s screen.Screen) bool { return hasLine(s, "PIN locked") && hasLine(s, "Try again in 5:00") })
 
@@ -212,13 +212,13 @@ func TestTerminalRefundShowsLeftAndConfirms(t *testing.T) {
 	r.waitFor("earlier refund sent", func() bool { return len(r.refundsSent()) == 1 })
 
 	r.menuKeys("3" + fmt.Sprint(p.Receipt) + "\n")
-	r.shows("amount screen with what is left", func(s screen.Screen) bool { return hasLine(s, "Left to refund: 6.00 EUR") })
+	r.shows("amount screen with what is left", func(s screen.Screen) bool { return hasLine(s, "Left to refund: €6.00") })
 	r.keys("700\n")
-	r.shows("too much refused", func(s screen.Screen) bool { return hasLine(s, "At most 6.00 EUR") })
+	r.shows("too much refused", func(s screen.Screen) bool { return hasLine(s, "At most €6.00") })
 	r.keys("250\n")
 	s := r.shows("confirmation", titled("Confirm refund"))
-	if s.Amount != "2.50 EUR" || !strings.HasPrefix(s.Lines[0], fmt.Sprintf("Receipt %d, ", p.Receipt)) ||
-		s.Lines[1] != "Paid 10.00 EUR via script" || s.Lines[2] != "Back to the customer's script account" || s.Hint != "OK = refund   X = cancel" {
+	if s.Amount != "€2.50" || !strings.HasPrefix(s.Lines[0], fmt.Sprintf("Receipt %d, ", p.Receipt)) ||
+		s.Lines[1] != "Paid €10.00 via script" || s.Lines[2] != "Back to the customer's script account" || s.Hint != "OK = refund   X = cancel" {
 		t.Fatalf("confirmation %+v", s)
 	}
 	r.keys("x")
@@ -230,12 +230,12 @@ func TestTerminalRefundShowsLeftAndConfirms(t *testing.T) {
 	// Empty amount: all that is left.
 	r.keys("3" + fmt.Sprint(p.Receipt) + "\n\n")
 	s = r.shows("confirmation of the rest", titled("Confirm refund"))
-	if s.Amount != "6.00 EUR" {
+	if s.Amount != "€6.00" {
 		t.Fatalf("confirmation of an empty amount: %+v, want the 6.00 EUR left", s)
 	}
 	r.keys("\n")
 	r.waitFor("second refund sent", func() bool { return len(r.refundsSent()) == 2 })
-	r.shows("queued", func(s screen.Screen) bool { return hasLine(s, "Refund of 6.00 EUR queued") })
+	r.shows("queued", func(s screen.Screen) bool { return hasLine(s, "Refund of €6.00 queued") })
 	r.waitFor("refunded in full", func() bool { return r.payment().Refunded == 1000 })
 	r.menuKeys("3" + fmt.Sprint(p.Receipt) + "\n")
 	r.shows("nothing left", func(s screen.Screen) bool {
@@ -262,8 +262,8 @@ func TestWholeRefundToScannedAddress(t *testing.T) {
 	r.e.Scan(addr)
 	s := r.shows("confirmation", titled("Confirm refund"))
 	want := []string{"To address:", "bc1q w508 d6qe jxtd", "g4y5 r3za rvar y0c5", "xw7k v8f3 t4"}
-	if s.Amount != "12.34 EUR" || strings.Join(s.Lines[2:], "|") != strings.Join(want, "|") {
-		t.Fatalf("confirmation %+v, want 12.34 EUR to %q", s, want)
+	if s.Amount != "€12.34" || strings.Join(s.Lines[2:], "|") != strings.Join(want, "|") {
+		t.Fatalf("confirmation %+v, want €12.34 to %q", s, want)
 	}
 	r.e.Healthy(context.Background())
 	if n := len(r.refundsSent()); n != 0 {
@@ -280,7 +280,7 @@ func TestWholeRefundToScannedAddress(t *testing.T) {
 		return err
 	})
 	if rf == nil || rf.Destination != addr || rf.Amount != money.New(1234, "EUR") {
-		t.Fatalf("refund %+v, want 12.34 EUR to %s", rf, addr)
+		t.Fatalf("refund %+v, want €12.34 to %s", rf, addr)
 	}
 }
 
@@ -394,7 +394,7 @@ func TestAttentionWaitsWhileCashierIsBusy(t *testing.T) {
 	})
 	r.waitFor("paid late", r.state(store.StatePaid))
 	r.e.Healthy(context.Background())
-	if s := r.disp.last(); s.Kind != screen.Amount || s.Amount != "0.12 EUR" {
+	if s := r.disp.last(); s.Kind != screen.Amount || s.Amount != "€0.12" {
 		t.Fatalf("screen %+v while typing, want the amount untouched", s)
 	}
 	r.keys("x")

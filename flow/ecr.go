@@ -186,11 +186,12 @@ func (e *Engine) unconfirmed(p *store.Payment) {
 			e.log.Error("reverse unconfirmed payment", "payment", p.ID, "err", err)
 		}
 	}
-	line := "Check with the customer"
+	u := e.ui
+	line := u.t("ui.check_customer")
 	if reversed {
-		line = "Reversal sent to " + p.Provider
+		line = u.t("ui.reversal_sent", u.brand(p.Provider))
 	}
-	e.ui.notice("Paid, not confirmed to register", p.Amount.String()+" receipt "+fmtReceipt(p.Receipt), line)
+	u.notice(u.t("screen.unconfirmed"), u.t("ui.amount_receipt", u.money(p.Amount), fmtReceipt(p.Receipt)), line)
 }
 
 // Receipts of a register payment. A paid register payment's receipt (and merchant copy)

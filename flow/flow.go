@@ -18,10 +18,10 @@
 // and the terminal's user interface (ui: keypad modes, amount entry, provider steps, the
 // keypad admin menu, the screens; ui.go, adminmenu.go; the manager PIN, the confirmation
 // before money moves, refunds and results to acknowledge in pinprompt.go, confirm.go,
-// refundui.go, attention.go) are separate types on the same
-// goroutine. The engine reports payment changes to the ui (waiting, changed, finished,
-// offline, ...) and the ui drives the engine with verbs (begin, ask, answer, cancel,
-// accept, decline); the state machine never sets a mode or builds a screen. The register
+// refundui.go, attention.go; every text in the shop's language through text.go) are
+// separate types on the same goroutine. The engine reports payment changes to the ui
+// (waiting, changed, finished, offline, ...) and the ui drives the engine with verbs
+// (begin, ask, answer, cancel, accept, decline); the state machine never sets a mode or builds a screen. The register
 // (Pay, Confirm, RefundLatest, ...) and the admin socket (Status, Refund, Reprint,
 // EndOfDay) call exported methods; their refusals are the sentinels in errors.go.
 //

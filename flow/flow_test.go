@@ -272,7 +272,7 @@ func TestKeypadPaymentPaid(t *testing.T) {
 	r.waitFor("QR on screen", func() bool { return r.disp.last().Kind == screen.QR })
 	s := r.disp.last()
 	p := r.payment()
-	if s.Amount != "12.34 EUR" || s.QR != "https://pay.example/"+p.ID || s.Deadline.IsZero() {
+	if s.Amount != "€12.34" || s.QR != "https://pay.example/"+p.ID || s.Deadline.IsZero() {
 		t.Fatalf("QR screen = %+v", s)
 	}
 	if p.State != store.StateAwaiting || p.ProviderID != "X"+p.ID || p.Amount != money.New(1234, "EUR") {
@@ -307,14 +307,14 @@ func TestAmountEntry(t *testing.T) {
 		return s
 	}
 	for _, tc := range []struct{ keys, want string }{
-		{"00012", "0.12 EUR|"},
-		{"<", "0.01 EUR|"},
-		{"x5", "0.05 EUR|"},
-		{"x12.5", "12.50 EUR|"},
-		{"x12.345", "12.34 EUR|Too many decimals"},
-		{"x1234567890123", "1234567890.12 EUR|Too many digits"},
-		{"x50\n", "0.50 EUR|Minimum 1.00 EUR"},
-		{"x50001\n", "500.01 EUR|Maximum 500.00 EUR"},
+		{"00012", "€0.12|"},
+		{"<", "€0.01|"},
+		{"x5", "€0.05|"},
+		{"x12.5", "€12.50|"},
+		{"x12.345", "€12.34|Too many decimals"},
+		{"x1234567890123", "€1,234,567,890.12|Too many digits"},
+		{"x50\n", "€0.50|Minimum €1.00"},
+		{"x50001\n", "€500.01|Maximum €500.00"},
 	} {
 		r.keys(tc.keys)
 		r.e.Healthy(context.Background())

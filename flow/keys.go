@@ -60,10 +60,10 @@ func (u *ui) keyName(k Key) string {
 // keyUse is one entry of a hint: a key and what it does.
 type keyUse struct {
 	k    Key
-	what string
+	what string // a key of the [key] messages: "pay", "cancel"
 }
 
-// use is a hint entry: key k does what.
+// use is a hint entry: key k does what (a [key] message: "pay" is key.pay).
 func use(k Key, what string) keyUse { return keyUse{k, what} }
 
 // keyHint is a screen hint naming the keypad's own keys: "OK = pay   X = cancel". A key
@@ -79,7 +79,7 @@ func (u *ui) keyHint(uses ...keyUse) string {
 		if r := []rune(n); len(r) == 1 && !unicode.IsLetter(r[0]) && !unicode.IsDigit(r[0]) {
 			n = "[" + n + "]"
 		}
-		parts = append(parts, n+" = "+x.what)
+		parts = append(parts, n+" = "+u.t("key."+x.what))
 	}
 	return strings.Join(parts, "   ")
 }

@@ -53,22 +53,15 @@ type counter struct {
 
 // pinPrompt is the PIN screen's state.
 type pinPrompt struct {
-	what     string    // the entry the PIN opens, e.g. "Refund"
+	what     string    // the entry the PIN opens, e.g. "Refund" (in the shop's language)
 	digits   string    // typed so far, never shown
-	msg      string    // last outcome: "Wrong PIN, 2 tries left"
+	msg      string    // last outcome, in the shop's language: "Wrong PIN, 2 tries left"
 	busy     bool      // the PIN is being checked (argon2id takes ~50 ms)
 	locked   time.Time // no PIN is taken before then
 	then     func()    // runs once the PIN is right
 	unlocked bool      // the PIN was right during this visit of the admin menu
 	gen      int       // this screen's number (counter.pinGen)
 }
-
-// Texts of the PIN screen.
-const (
-	pinTitle     = "Manager PIN"
-	pinLocked    = "PIN locked"
-	pinCheckFail = "PIN cannot be checked"
-)
 
 // withPIN runs then (from the admin menu) once the manager PIN is entered: at once when
 // no PIN is configured or it was entered earlier in this visit of the menu. Cancel on
@@ -109,7 +102,7 @@ func (u *ui) pinKey(k Key) {
 	case k == KeyClear && p.digits != "":
 		p.digits = p.digits[:len(p.digits)-1]
 	case k == KeyOK && pin.Valid(p.digits) != nil:
-		p.msg, p.digits = "4 to 12 digits", ""
+		p.msg, p.digits = u.t("ui.pin_digits"), ""
 	case k == KeyOK:
 		u.checkPIN(p.digits)
 		p.digits = ""
@@ -149,10 +142,13 @@ func (u *ui) pinChecked(gen int, err error) {
 		p.locked, p.msg = locked.Until, ""
 	case errors.As(err, &wrong):
 		u.e.log.Warn("wrong manager PIN", "for", p.what, "tries_left", wrong.Left)
-		p.msg = fmt.Sprintf("Wrong PIN, %d tries left", wrong.Left)
+		p.msg = u.t("ui.pin_wrong", wrong.Left)
+		if wrong.Left == 1 {
+			p.msg = u.t("ui.pin_wrong_one")
+		}
 	default:
 		u.e.log.Error("manager PIN check failed", "err", err)
-		p.msg = pinCheckFail
+		p.msg = u.t("ui.pin_check_failed")
 	}
 	u.armPrompt()
 	u.show()
@@ -170,15 +166,15 @@ func (u *ui) backToMenu() {
 // outcome; while locked, the time left instead.
 func (u *ui) pinScreen() screen.Screen {
 	p := u.pin
-	s := screen.Screen{Kind: screen.Input, Title: pinTitle, Lines: []string{p.what}}
+	s := screen.Screen{Kind: screen.Input, Title: u.t("screen.pin"), Lines: []string{p.what}}
 	if left := p.locked.Sub(u.e.now()); left > 0 {
-		s.Lines = append(s.Lines, pinLocked, "Try again in "+clockTime(left))
+		s.Lines = append(s.Lines, u.t("ui.pin_locked"), u.t("ui.try_again_in", clockTime(left)))
 		s.Hint = u.keyHint(use(KeyCancel, "back"))
 		return s
 	}
 	switch {
 	case p.busy:
-		s.Lines = append(s.Lines, strings.Repeat("*", 4), "Checking...")
+		s.Lines = append(s.Lines, strings.Repeat("*", 4), u.t("ui.checking"))
 	default:
 		s.Lines = append(s.Lines, orText(strings.Repeat("*", len(p.digits)), "-"))
 		s.Lines = append(s.Lines, nonEmpty(p.msg)...)

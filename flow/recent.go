@@ -84,7 +84,7 @@ func (u *ui) viewScreen() (screen.Screen, bool) {
 	case "report":
 		return u.reportScreen(), true
 	case "eod-wait":
-		return screen.Screen{Kind: screen.Wait, Title: "End of day", Lines: []string{"Closing the day...", "The report prints."},
+		return screen.Screen{Kind: screen.Wait, Title: u.t("screen.end_of_day"), Lines: []string{u.t("ui.closing_day"), u.t("ui.report_prints")},
 			Hint: u.keyHint(use(KeyCancel, "back"))}, true
 	}
 	return screen.Screen{}, false
@@ -92,17 +92,17 @@ func (u *ui) viewScreen() (screen.Screen, bool) {
 
 func (u *ui) recentListScreen() screen.Screen {
 	v := u.admin.view
-	s := screen.Screen{Kind: screen.Admin, Title: "Recent payments"}
+	s := screen.Screen{Kind: screen.Admin, Title: u.t("screen.recent")}
 	for i, p := range v.page {
 		s.Lines = append(s.Lines, u.recentLines(i+1, p)...)
 	}
 	switch {
 	case v.err != "":
-		s.Lines = []string{"Cannot read the payments:", v.err}
+		s.Lines = []string{u.t("ui.cannot_read"), u.phrase(v.err)}
 	case len(v.page) == 0 && len(v.back) == 0:
-		s.Lines = []string{"No payments yet"}
+		s.Lines = []string{u.t("ui.no_payments")}
 	case len(v.page) == 0:
-		s.Lines = []string{"No older payments"}
+		s.Lines = []string{u.t("ui.no_older")}
 	}
 	var uses []keyUse
 	if v.next != 0 {
@@ -114,7 +114,7 @@ func (u *ui) recentListScreen() screen.Screen {
 	uses = append(uses, use(KeyCancel, "back"))
 	s.Hint = u.keyHint(uses...)
 	if len(v.page) > 0 {
-		s.Hint = "1-" + strconv.Itoa(len(v.page)) + " = choose   " + s.Hint
+		s.Hint = u.chooseHint(len(v.page), uses...)
 	}
 	return s
 }
@@ -138,8 +138,8 @@ func (u *ui) newerKey() Key {
 // recentLines are payment p, number n of the page, as the list shows it: two lines,
 // "1: 14:05 12,50 €" and "AcountPay, paid" (a small screen has no room for one).
 func (u *ui) recentLines(n int, p *store.Payment) []string {
-	return []string{strconv.Itoa(n) + ": " + u.shortTime(p.CreatedAt) + " " + u.e.money(p.Paid()),
-		u.e.cfg.Locale.Brand(p.Provider) + ", " + strings.Join(paymentStates(p), ", ")}
+	return []string{strconv.Itoa(n) + ": " + u.shortTime(p.CreatedAt) + " " + u.money(p.Paid()),
+		u.brand(p.Provider) + ", " + strings.Join(u.stateWords(p), ", ")}
 }
 
 // shortTime is t as the list shows it: the time of day for today, else the day and the
@@ -158,12 +158,13 @@ func (u *ui) shortTime(t time.Time) string {
 
 // paymentStates are what the cashier needs to know about p, most important first: paid,
 // paid after cancel, failed, expired, cancelled or open; refunded (all or part); not
-// confirmed to the register; flagged for a person.
+// confirmed to the register; flagged for a person. Each is a ui.state message's name
+// (stateWords shows them).
 func paymentStates(p *store.Payment) []string {
 	var out []string
 	switch {
 	case p.State == store.StatePaid && p.PaidLate:
-		out = append(out, "paid after cancel")
+		out = append(out, "paid-late")
 	case p.State == store.StatePaid:
 		out = append(out, "paid")
 	case !p.State.Final():
@@ -175,11 +176,11 @@ func paymentStates(p *store.Payment) []string {
 		if p.Refunded >= p.Paid().Minor {
 			out = append(out, "refunded")
 		} else {
-			out = append(out, "refunded part")
+			out = append(out, "refunded-part")
 		}
 	}
 	if p.Unconfirmed {
-		out = append(out, "not confirmed to register")
+		out = append(out, "unconfirmed")
 	}
 	if p.Attention != "" {
 		out = append(out, "flagged")
@@ -189,19 +190,19 @@ func paymentStates(p *store.Payment) []string {
 
 func (u *ui) recentOneScreen() screen.Screen {
 	p := u.admin.view.sel
-	title := "Payment"
+	title := u.t("screen.payment")
 	if p.Receipt != 0 {
-		title = "Receipt " + fmtReceipt(p.Receipt)
+		title = u.t("screen.receipt", fmtReceipt(p.Receipt))
 	}
-	lines := []string{u.e.cfg.Locale.Time(p.CreatedAt), strings.Join(paymentStates(p), ", ")}
+	lines := []string{u.e.cfg.Locale.Time(p.CreatedAt), strings.Join(u.stateWords(p), ", ")}
 	if p.Refunded > 0 {
-		lines = append(lines, "Refunded "+u.e.money(money.New(p.Refunded, p.Amount.Currency))+" of "+u.e.money(p.Paid()))
+		lines = append(lines, u.t("ui.refunded_of", u.money(money.New(p.Refunded, p.Amount.Currency)), u.money(p.Paid())))
 	}
 	if p.Attention != "" {
-		lines = append(lines, "Needs attention: "+p.Attention)
+		lines = append(lines, u.t("ui.needs_attention", u.phrase(p.Attention)))
 	}
-	return screen.Screen{Kind: screen.Admin, Title: title, Amount: u.e.money(p.Paid()), Provider: u.e.cfg.Locale.Brand(p.Provider),
-		Lines: lines, Options: []string{"Reprint receipt", "Refund"}, Hint: "1-2 = choose   " + u.keyHint(use(KeyCancel, "back"))}
+	return screen.Screen{Kind: screen.Admin, Title: title, Amount: u.money(p.Paid()), Provider: u.brand(p.Provider),
+		Lines: lines, Options: []string{u.t("ui.option.reprint"), u.t("ui.option.refund")}, Hint: u.chooseHint(2, use(KeyCancel, "back"))}
 }
 
 // viewKey handles a key on the admin menu's views (recent payments, a report, the end of
@@ -235,7 +236,7 @@ func (u *ui) viewKey(k Key) bool {
 			u.loadRecent(v.before)
 		case '1': // an older receipt: the manager PIN, as the menu's reprint by number
 			sel := v.sel
-			u.withPIN("Reprint receipt no.", func() { u.adminResult(u.e.reprintPayment(sel), "Reprint queued") })
+			u.withPIN(u.t("ui.menu.reprint"), func() { u.adminResult(u.e.reprintPayment(sel), u.t("ui.reprint_queued")) })
 			if u.mode == modePIN {
 				u.show()
 			}

@@ -177,7 +177,7 @@ func TestRecentPaymentRefundHandsOver(t *testing.T) {
 	seed(t, r.st, time.Now().Add(-time.Hour), &store.Payment{}, &store.Payment{})
 	r.run()
 	s := r.press(KeyMenu, '5', '2', '2')
-	if s.Title != "Refund" || s.Amount != "1.00 EUR" {
+	if s.Title != "Refund" || s.Amount != "€1.00" {
 		t.Fatalf("refund step = %+v", s)
 	}
 	r.keys("50\n")

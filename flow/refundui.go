@@ -1,8 +1,6 @@
 package flow
 
 import (
-	"fmt"
-
 	"github.com/terminald/terminald/driver"
 	"github.com/terminald/terminald/money"
 	"github.com/terminald/terminald/screen"
@@ -58,14 +56,14 @@ type refundDraft struct {
 // refundPicked: the cashier chose payment p (by its receipt number) to refund.
 func (u *ui) refundPicked(p *store.Payment) {
 	e := u.e
-	brand := e.cfg.Locale.Brand(p.Provider)
+	brand := u.brand(p.Provider)
 	rf, ok := e.providers[p.Provider].(driver.Refunder)
 	if !ok {
-		u.refusal(brand+" payments cannot be refunded from the terminal.", "Refund it in "+brand+"'s back office.")
+		u.refusal(u.t("ui.not_refundable", brand), u.t("ui.refund_back_office", brand))
 		return
 	}
 	if p.State != store.StatePaid {
-		u.refusal(fmt.Sprintf("Receipt %d was not paid (%s).", p.Receipt, p.State), "Only paid payments can be refunded.")
+		u.refusal(u.t("ui.not_paid", receiptNo(p.Receipt), u.stateWords(p)[0]), u.t("ui.only_paid"))
 		return
 	}
 	left, err := e.refundLeft(p.ID)
@@ -74,7 +72,7 @@ func (u *ui) refundPicked(p *store.Payment) {
 		return
 	}
 	if left.Minor <= 0 {
-		u.refusal(fmt.Sprintf("Receipt %d is refunded in full.", p.Receipt), "Nothing is left to refund.")
+		u.refusal(u.t("ui.refunded_full", receiptNo(p.Receipt)), u.t("ui.nothing_left"))
 		return
 	}
 	a := &u.admin
@@ -90,8 +88,8 @@ func (u *ui) refundPicked(p *store.Payment) {
 
 // refundAmountScreen asks the amount, showing what is left.
 func (u *ui) refundAmountScreen() screen.Screen {
-	return screen.Screen{Kind: screen.Admin, Title: "Refund", Amount: u.refund.left.String(),
-		Lines: append([]string{"Left to refund: " + u.refund.left.String(), "Amount (empty = all):", u.text}, nonEmpty(u.refund.err)...),
+	return screen.Screen{Kind: screen.Admin, Title: u.t("screen.refund"), Amount: u.money(u.refund.left),
+		Lines: append([]string{u.t("ui.left_to_refund", u.money(u.refund.left)), u.t("ui.refund_amount"), u.text}, nonEmpty(u.refund.err)...),
 		Hint:  u.keyHint(use(KeyOK, "next"), use(KeyCancel, "back"))}
 }
 
@@ -102,7 +100,7 @@ func (u *ui) refundAmount(minor int64) {
 		minor = left.Minor
 	}
 	if minor > left.Minor {
-		u.refund.err = "At most " + left.String()
+		u.refund.err = u.t("ui.at_most", u.money(left))
 		u.show()
 		return
 	}
@@ -134,21 +132,20 @@ func (u *ui) confirmRefund(dest string) {
 	e := u.e
 	p, minor := u.admin.payment, u.admin.minor
 	amount := money.New(minor, p.Paid().Currency)
-	brand := e.cfg.Locale.Brand(p.Provider)
+	brand := u.brand(p.Provider)
 	at := p.SettledAt
 	if at.IsZero() {
 		at = p.CreatedAt
 	}
-	lines := []string{fmt.Sprintf("Receipt %d, %s", p.Receipt, e.cfg.Locale.Time(at)),
-		"Paid " + p.Paid().String() + " via " + brand}
+	lines := []string{u.t("ui.receipt_at", receiptNo(p.Receipt), e.cfg.Locale.Time(at)), u.t("ui.paid_via", u.money(p.Paid()), brand)}
 	if dest == "" {
-		lines = append(lines, "Back to the customer's "+brand+" account")
+		lines = append(lines, u.t("ui.back_to_account", brand))
 	} else {
-		lines = append(append(lines, "To address:"), groupAddress(dest)...)
+		lines = append(append(lines, u.t("ui.to_address")), groupAddress(dest)...)
 	}
-	u.confirm(confirmation{title: "Confirm refund", amount: amount.String(), lines: lines, verb: "refund", do: func() {
+	u.confirm(confirmation{title: u.t("screen.confirm_refund"), amount: u.money(amount), lines: lines, verb: "refund", do: func() {
 		_, err := e.newRefund(p, minor, dest)
-		u.adminResult(err, "Refund of "+amount.String()+" queued")
+		u.adminResult(err, u.t("ui.refund_queued", u.money(amount)))
 	}})
 	u.show()
 }
@@ -156,12 +153,12 @@ func (u *ui) confirmRefund(dest string) {
 // refusal shows why the refund cannot be done here, on one screen the cashier can read:
 // short lines (the display wraps each), held until a key or the prompt time.
 func (u *ui) refusal(lines ...string) {
-	u.hold(modeMessage, screen.Screen{Kind: screen.Failed, Title: "Refund not possible", Lines: lines, Hint: u.keyHint(use(KeyOK, "back"))})
+	u.hold(modeMessage, screen.Screen{Kind: screen.Failed, Title: u.t("screen.refund_refused"), Lines: lines, Hint: u.keyHint(use(KeyOK, "back"))})
 	u.until = u.e.now().Add(u.e.cfg.PromptTimeout)
 }
 
 // confirmEndOfDay asks before closing the day (from the admin menu, after the PIN).
 func (u *ui) confirmEndOfDay() {
-	u.confirm(confirmation{title: "End of day", lines: []string{"Closes the day and prints its report.", "Later payments count for the next day."},
-		verb: "close the day", do: u.openEndOfDay}) // xreport.go: totals on screen, report printed
+	u.confirm(confirmation{title: u.t("screen.end_of_day"), lines: []string{u.t("ui.eod_closes"), u.t("ui.eod_later")},
+		verb: "close_day", do: u.openEndOfDay}) // xreport.go: totals on screen, report printed
 }

@@ -3,7 +3,6 @@ package flow
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -58,7 +57,11 @@ type ui struct {
 	keysEnded   bool // no more keys will come (InputEnded)
 	scansLeft   bool // scans can still come after the keys ended
 	scanAgain   bool // the last scan was dropped: "Scan again" until the next key or scan
-	counter          // manager PIN, confirmations, results to acknowledge (pinprompt.go, confirm.go, attention.go)
+	// textHook, when set (tests of the translations), sees every message key the ui asks
+	// for, and every text it shows as it came because no [step] or [phrase] message
+	// matched it (with key "").
+	textHook func(key, text string)
+	counter  // manager PIN, confirmations, results to acknowledge (pinprompt.go, confirm.go, attention.go)
 }
 
 // current returns the foreground payment's track, nil when there is none.
@@ -84,11 +87,18 @@ func (u *ui) show() {
 	if u.e.ctx == nil {
 		return
 	}
-	s := u.screen()
-	s.Status = u.status()
-	if err := u.e.disp.Show(s); err != nil {
+	if err := u.e.disp.Show(u.full()); err != nil {
 		u.e.log.Warn("display", "err", err)
 	}
+}
+
+// full is the screen for the current mode with its status bar, as the display gets it.
+func (u *ui) full() screen.Screen {
+	s := u.screen()
+	s.Status = u.status()
+	s.Words = u.words()
+	s.Words.Printer = u.t("status.printer", u.printerState(s.Status.Printer))
+	return s
 }
 
 func (u *ui) screen() screen.Screen {
@@ -102,27 +112,29 @@ func (u *ui) screen() screen.Screen {
 func (u *ui) modeScreen() screen.Screen {
 	switch u.mode {
 	case modeEntry:
-		return screen.Screen{Kind: screen.Amount, Title: "Amount", Amount: u.typedAmount().String(),
+		return screen.Screen{Kind: screen.Amount, Title: u.t("screen.amount"), Amount: u.money(u.typedAmount()),
 			Lines: nonEmpty(u.err), Hint: u.keyHint(use(KeyOK, "pay"), use(KeyCancel, "cancel"))}
 	case modeProvider:
-		return screen.Screen{Kind: screen.Choose, Title: "Pay with", Amount: u.amount.String(), Options: u.e.order, Hint: "1-" + strconv.Itoa(len(u.e.order)) + " = choose   " + u.keyHint(use(KeyCancel, "cancel"))}
+		return screen.Screen{Kind: screen.Choose, Title: u.t("screen.pay_with"), Amount: u.money(u.amount), Options: u.brands(u.e.order),
+			Hint: u.chooseHint(len(u.e.order), use(KeyCancel, "cancel"))}
 	case modeStep:
 		st := u.step
-		s := screen.Screen{Kind: screen.Input, Title: st.Prompt, Amount: u.amount.String(), Provider: u.currentProvider()}
+		s := screen.Screen{Kind: screen.Input, Title: u.phrase(st.Prompt), Amount: u.money(u.amount), Provider: u.brand(u.currentProvider())}
 		if len(st.Options) > 0 {
-			s.Kind, s.Options, s.Hint = screen.Choose, st.Options, "1-"+strconv.Itoa(len(st.Options))+" = choose   "+u.keyHint(use(KeyCancel, "cancel"))
+			s.Kind, s.Options, s.Hint = screen.Choose, u.phrases(st.Options), u.chooseHint(len(st.Options), use(KeyCancel, "cancel"))
 		} else {
-			s.Lines = append(append([]string{}, u.stepLines...), nonEmpty(u.text)...)
+			s.Lines = append(u.phrases(u.stepLines), nonEmpty(u.text)...)
 			s.Hint = u.keyHint(use(KeyOK, "continue"), use(KeyCancel, "cancel"))
 		}
 		if u.scanAgain {
-			s.Lines = append(s.Lines, ScanAgain)
+			s.Lines = append(s.Lines, u.t("ui.scan_again"))
 		}
 		return s
 	case modeWait:
-		s := screen.Screen{Kind: screen.Wait, Title: "Please wait", Amount: u.amount.String(), Provider: u.currentProvider(), Hint: u.keyHint(use(KeyCancel, "cancel"))}
+		s := screen.Screen{Kind: screen.Wait, Title: u.t("screen.please_wait"), Amount: u.money(u.amount), Provider: u.brand(u.currentProvider()),
+			Hint: u.keyHint(use(KeyCancel, "cancel"))}
 		if t := u.current(); t != nil && t.p.Checking {
-			s.Lines = []string{"Checking with " + t.p.Provider + "..."}
+			s.Lines = []string{u.t("ui.checking_with", u.brand(t.p.Provider))}
 		}
 		return s
 	case modeAwait, modeDecision:
@@ -153,24 +165,26 @@ func (u *ui) paymentScreen(t *track) screen.Screen {
 	if t.note != "" && u.e.now().Before(t.noteUntil) {
 		status = t.note
 	}
-	lines := nonEmpty(status)
-	if a := "Needs attention: " + p.Attention; p.Attention != "" && status != a {
-		lines = append([]string{a}, lines...)
+	lines := nonEmpty(u.phrase(status))
+	if p.Attention != "" && status != "Needs attention: "+p.Attention {
+		lines = append([]string{u.t("ui.needs_attention", u.phrase(p.Attention))}, lines...)
 	}
-	if ul := t.upd.Lines; len(ul) > 0 {
+	if ul := u.phrases(t.upd.Lines); len(ul) > 0 {
 		lines = append(append([]string{ul[0]}, lines...), ul[1:]...)
 	}
 	if p.State == store.StateCancelling {
-		lines = []string{"Cancelling..."}
+		lines = []string{u.t("ui.cancelling")}
 	}
+	amount, prov := u.money(p.Amount), u.brand(p.Provider)
 	if u.mode == modeDecision {
-		return screen.Screen{Kind: screen.Decision, Title: "Underpaid", Amount: p.Amount.String(), Provider: p.Provider,
+		return screen.Screen{Kind: screen.Decision, Title: u.t("screen.underpaid"), Amount: amount, Provider: prov,
 			Lines: lines, Hint: u.keyHint(use(KeyOK, "accept"), use(KeyCancel, "cancel"))}
 	}
 	if p.QR == "" {
-		return screen.Screen{Kind: screen.Wait, Title: "Waiting for customer", Amount: p.Amount.String(), Provider: p.Provider, Lines: lines, Deadline: p.ExpiresAt, Hint: u.keyHint(use(KeyCancel, "cancel"))}
+		return screen.Screen{Kind: screen.Wait, Title: u.t("screen.waiting_customer"), Amount: amount, Provider: prov, Lines: lines,
+			Deadline: p.ExpiresAt, Hint: u.keyHint(use(KeyCancel, "cancel"))}
 	}
-	return screen.Screen{Kind: screen.QR, Title: "Scan to pay", Amount: p.Amount.String(), Provider: p.Provider,
+	return screen.Screen{Kind: screen.QR, Title: u.t("screen.scan_to_pay"), Amount: amount, Provider: prov,
 		QR: p.QR, Deadline: p.ExpiresAt, Lines: lines, Hint: u.keyHint(use(KeyCancel, "cancel"))}
 }
 
@@ -182,12 +196,12 @@ func (u *ui) currentProvider() string {
 }
 
 func (u *ui) idleScreen() screen.Screen {
-	lines := []string{"Key an amount to start"}
+	lines := []string{u.t("ui.idle")}
 	if !u.e.allOnline() {
-		lines = []string{"Provider offline", "New payments refused"}
+		lines = []string{u.t("ui.provider_offline"), u.t("ui.payments_refused")}
 	}
 	if p := u.e.printer; p != "ok" && p != "unknown" && p != "" {
-		lines = append(lines, "Printer: "+p)
+		lines = append(lines, u.t("ui.printer", u.printerState(p)))
 	}
 	return screen.Screen{Kind: screen.Idle, Title: u.e.cfg.Merchant, Lines: lines}
 }
@@ -268,11 +282,11 @@ func (u *ui) finished(t *track) {
 		u.release(t)
 		u.show()
 	case p.State == store.StatePaid && p.PaidLate:
-		u.alert(screen.Screen{Kind: screen.Paid, Title: "Paid after cancel", Amount: p.Paid().String(), Provider: p.Provider,
-			Lines: []string{p.Amount.String() + " via " + p.Provider, "Receipt " + fmt.Sprint(p.Receipt) + " printed"}})
+		u.alert(screen.Screen{Kind: screen.Paid, Title: u.t("screen.paid_late"), Amount: u.money(p.Paid()), Provider: u.brand(p.Provider),
+			Lines: []string{u.t("ui.amount_via", u.money(p.Amount), u.brand(p.Provider)), u.t("ui.receipt_printed", receiptNo(p.Receipt))}})
 	case p.Attention != "":
-		u.alert(screen.Screen{Kind: screen.Message, Title: "Needs attention", Amount: p.Amount.String(), Provider: p.Provider,
-			Lines: nonEmpty(p.Attention, receiptLine(p.Receipt))})
+		u.alert(screen.Screen{Kind: screen.Message, Title: u.t("screen.needs_attention"), Amount: u.money(p.Amount), Provider: u.brand(p.Provider),
+			Lines: nonEmpty(u.phrase(p.Attention), u.receiptLine(p.Receipt))})
 	}
 }
 
@@ -280,16 +294,16 @@ func (u *ui) finished(t *track) {
 func (u *ui) result(p *store.Payment) {
 	kind := map[store.State]screen.Kind{store.StatePaid: screen.Paid, store.StateFailed: screen.Failed,
 		store.StateExpired: screen.Expired, store.StateCancelled: screen.Cancelled}[p.State]
-	title := map[store.State]string{store.StatePaid: "Paid", store.StateFailed: "Failed",
-		store.StateExpired: "Expired", store.StateCancelled: "Cancelled"}[p.State]
+	title := map[store.State]string{store.StatePaid: "screen.paid", store.StateFailed: "screen.failed",
+		store.StateExpired: "screen.expired", store.StateCancelled: "screen.cancelled"}[p.State]
 	if p.PaidLate {
-		title = "Paid after cancel"
+		title = "screen.paid_late"
 	}
-	lines := nonEmpty(p.Reason)
+	lines := nonEmpty(u.phrase(p.Reason))
 	if p.State == store.StatePaid {
-		lines = []string{"Receipt " + strconv.FormatUint(p.Receipt, 10)}
+		lines = []string{u.t("ui.receipt", receiptNo(p.Receipt))}
 	}
-	u.shown = screen.Screen{Kind: kind, Title: title, Amount: p.Amount.String(), Provider: p.Provider, Lines: lines}
+	u.shown = screen.Screen{Kind: kind, Title: u.t(title), Amount: u.money(p.Amount), Provider: u.brand(p.Provider), Lines: lines}
 	u.attn.ack = false
 	u.mode = modeResult
 	u.until = u.e.now().Add(u.e.cfg.ResultHold)
@@ -302,15 +316,15 @@ func (u *ui) result(p *store.Payment) {
 func (u *ui) attention(p *store.Payment) {
 	var lines []string
 	if paid := p.Paid(); p.State == store.StatePaid && paid != p.Amount {
-		lines = append(lines, "Paid "+paid.String()+" of "+p.Amount.String())
+		lines = append(lines, u.t("ui.paid_of", u.money(paid), u.money(p.Amount)))
 		if paid.Minor < p.Amount.Minor {
-			u.shown.Title = "Paid less than asked"
+			u.shown.Title = u.t("screen.paid_less")
 		} else {
-			u.shown.Title = "Paid more than asked"
+			u.shown.Title = u.t("screen.paid_more")
 		}
 	}
 	if p.Attention != "" {
-		lines = append(lines, "Needs attention: "+p.Attention)
+		lines = append(lines, u.t("ui.needs_attention", u.phrase(p.Attention)))
 	}
 	if len(lines) == 0 && !(p.State == store.StatePaid && p.PaidLate) {
 		return
@@ -331,8 +345,8 @@ func (u *ui) untracked(t *track) {
 
 // offline: provider prov cannot be reached for a new payment.
 func (u *ui) offline(prov string) {
-	u.hold(modeMessage, screen.Screen{Kind: screen.Offline, Title: "Offline", Provider: prov,
-		Lines: []string{prov + " cannot be reached.", "Try again in a moment."}, Hint: u.keyHint(use(KeyOK, "back"))})
+	u.hold(modeMessage, screen.Screen{Kind: screen.Offline, Title: u.t("screen.offline"), Provider: u.brand(prov),
+		Lines: []string{u.t("ui.cannot_reach", u.brand(prov)), u.t("ui.try_again")}, Hint: u.keyHint(use(KeyOK, "back"))})
 }
 
 // cancelPending: t's cancel waits for its provider; t goes on in the background.
@@ -341,8 +355,8 @@ func (u *ui) cancelPending(t *track) {
 		return
 	}
 	u.release(t)
-	u.hold(modeMessage, screen.Screen{Kind: screen.Message, Title: "Cancel pending", Amount: t.p.Amount.String(),
-		Lines: []string{"Provider offline: the cancel is sent when it is back."}})
+	u.hold(modeMessage, screen.Screen{Kind: screen.Message, Title: u.t("screen.cancel_pending"), Amount: u.money(t.p.Amount),
+		Lines: []string{u.t("ui.cancel_later")}})
 }
 
 // storageError: t could not be committed and is dropped; nothing was sent for it.
@@ -350,11 +364,12 @@ func (u *ui) storageError(t *track, err error) {
 	if t.foreground {
 		u.release(t)
 	}
-	u.hold(modeMessage, screen.Screen{Kind: screen.Failed, Title: "Storage error", Amount: t.p.Amount.String(),
-		Lines: []string{"Payment not started.", driver.CashierMessage(err)}})
+	u.hold(modeMessage, screen.Screen{Kind: screen.Failed, Title: u.t("screen.storage_error"), Amount: u.money(t.p.Amount),
+		Lines: []string{u.t("ui.not_started"), u.phrase(driver.CashierMessage(err))}})
 }
 
 // notice shows a message for ResultHold, unless the cashier is in the middle of something.
+// title and lines are in the shop's language already.
 func (u *ui) notice(title string, lines ...string) {
 	u.shown = screen.Screen{Kind: screen.Message, Title: title, Lines: lines}
 	if u.mode == modeIdle || u.mode == modeResult || u.mode == modeMessage || u.mode == modeAdmin {
@@ -451,7 +466,7 @@ func (u *ui) refreshStep() {
 				return
 			}
 			if err != nil {
-				u.stepLines = []string{"Quote unavailable: " + driver.CashierMessage(err)}
+				u.stepLines = []string{u.t("ui.quote_unavailable", u.phrase(driver.CashierMessage(err)))}
 			} else {
 				u.stepLines = lines
 			}
@@ -553,11 +568,11 @@ func (u *ui) entryKey(k Key) {
 			d = strings.TrimLeft(d, "0")
 		}
 		if n := len(strings.ReplaceAll(d, ".", "")); n > maxDigits {
-			u.err = "Too many digits"
+			u.err = u.t("ui.too_many_digits")
 			break
 		}
 		if i := strings.IndexByte(d, '.'); i >= 0 && len(d)-i-1 > u.typedAmount().Exponent() {
-			u.err = "Too many decimals"
+			u.err = u.t("ui.too_many_decimals")
 			break
 		}
 		u.digits = d
@@ -577,9 +592,9 @@ func (u *ui) entryKey(k Key) {
 		a := u.typedAmount()
 		switch {
 		case a.Minor < u.e.cfg.MinAmount:
-			u.err = "Minimum " + money.New(u.e.cfg.MinAmount, a.Currency).String()
+			u.err = u.t("ui.minimum", u.money(money.New(u.e.cfg.MinAmount, a.Currency)))
 		case a.Minor > u.e.cfg.MaxAmount:
-			u.err = "Maximum " + money.New(u.e.cfg.MaxAmount, a.Currency).String()
+			u.err = u.t("ui.maximum", u.money(money.New(u.e.cfg.MaxAmount, a.Currency)))
 		default:
 			u.amount = a
 			if len(u.e.order) > 1 {
@@ -648,7 +663,8 @@ func (u *ui) scan(code string) {
 	}
 }
 
-// ScanAgain is the line a prompt awaiting a scan shows after a dropped scan.
+// ScanAgain is the line a prompt awaiting a scan shows after a dropped scan, in English
+// (message ui.scan_again in the shop's language).
 const ScanAgain = "Scan again"
 
 // scanFailed: the scanner dropped a code. A prompt that awaits a scan (a provider's scan
@@ -673,11 +689,11 @@ func (u *ui) begin(a money.Amount, prov string) {
 		return
 	case errors.Is(err, ErrClosing):
 		u.mode = modeIdle
-		u.notice("Terminal closing", "Payment not started.", "It restarts in a moment.")
+		u.notice(u.t("screen.closing"), u.t("ui.not_started"), u.t("ui.restarts"))
 		return
 	case err != nil:
 		u.mode = modeIdle
-		u.notice("Storage error", "Payment not started.", driver.CashierMessage(err))
+		u.notice(u.t("screen.storage_error"), u.t("ui.not_started"), u.phrase(driver.CashierMessage(err)))
 		return
 	}
 	u.foreground(t)

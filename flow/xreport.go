@@ -81,22 +81,23 @@ func (e *Engine) xReport(print bool) (Report, error) {
 	return rep, nil
 }
 
-// reportLines are a report's rows and totals as screen lines, in the shop's money format
-// and brand names: "AcountPay paid ×2: 24,00 €", then "Total ×3: 19,00 €" per currency.
-func (e *Engine) reportLines(rep Report) []string {
+// reportLines are a report's rows and totals as screen lines, in the shop's language,
+// money format and brand names: "AcountPay paid ×2: 24,00 €", then "Total ×3: 19,00 €"
+// per currency.
+func (u *ui) reportLines(rep Report) []string {
 	var out []string
 	for _, row := range rep.Rows {
 		result := row.Result
-		if k := "receipt.row." + row.Result; e.cfg.Locale.Has(k) {
-			result = e.t(k)
+		if k := "receipt.row." + row.Result; u.e.cfg.Locale.Has(k) {
+			result = u.t(k)
 		}
-		out = append(out, fmt.Sprintf("%s %s ×%d: %s", e.cfg.Locale.Brand(row.Provider), result, row.Count, e.money(money.New(row.Total, row.Currency))))
+		out = append(out, u.t("ui.report_row", u.brand(row.Provider), result, row.Count, u.money(money.New(row.Total, row.Currency))))
 	}
 	for _, tot := range rep.Totals {
-		out = append(out, fmt.Sprintf("Total ×%d: %s", tot.Count, e.money(money.New(tot.Total, tot.Currency))))
+		out = append(out, u.t("ui.report_total", tot.Count, u.money(money.New(tot.Total, tot.Currency))))
 	}
 	if len(out) == 0 {
-		out = []string{"No payments since " + e.cfg.Locale.Time(rep.From)}
+		out = []string{u.t("ui.no_payments_since", u.e.cfg.Locale.Time(rep.From))}
 	}
 	return out
 }
@@ -115,7 +116,7 @@ func (u *ui) reportScreen() screen.Screen {
 	title := a.view.reportTitle
 	hint := u.keyHint(use(KeyCancel, "back"))
 	if pages > 1 {
-		title = fmt.Sprintf("%s %d/%d", title, page+1, pages)
+		title = u.t("screen.page", title, page+1, pages)
 		hint = u.keyHint(use(KeyOK, "more"), use(KeyCancel, "back"))
 	}
 	return screen.Screen{Kind: screen.Admin, Title: title, Lines: body, Hint: hint}
@@ -124,7 +125,7 @@ func (u *ui) reportScreen() screen.Screen {
 // showReport puts rep on screen under title (admin mode, step "report").
 func (u *ui) showReport(title string, rep Report) {
 	u.mode = modeAdmin
-	u.admin = adminState{step: "report", view: viewState{rep: rep, report: u.e.reportLines(rep), reportTitle: title}}
+	u.admin = adminState{step: "report", view: viewState{rep: rep, report: u.reportLines(rep), reportTitle: title}}
 	u.armPrompt()
 	u.show()
 }
@@ -153,7 +154,7 @@ func (u *ui) openXReport() {
 		u.adminResult(err, "")
 		return
 	}
-	u.showReport("X report", rep)
+	u.showReport(u.t("screen.x_report"), rep)
 }
 
 // openEndOfDay closes the day: reconciling asks providers over the network, so it runs off
@@ -167,7 +168,7 @@ func (u *ui) openEndOfDay() {
 		e.post(e.ctx, func() {
 			if u.mode != modeAdmin || u.admin.step != "eod-wait" {
 				if err != nil {
-					u.notice("End of day", "Error: "+err.Error())
+					u.notice(u.t("screen.end_of_day"), u.errorLine(err))
 				}
 				return // the cashier moved on; the report prints
 			}
@@ -175,7 +176,7 @@ func (u *ui) openEndOfDay() {
 				u.adminResult(err, "")
 				return
 			}
-			u.showReport("End of day", rep)
+			u.showReport(u.t("screen.end_of_day"), rep)
 		})
 	})
 	u.show()

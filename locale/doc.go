@@ -6,7 +6,13 @@
 // time): en.toml, da.toml, de.toml. A language is added by adding its file with the
 // same keys; a key missing from a language falls back to English, and one missing
 // everywhere prints as its own name, so a forgotten key is visible, never blank.
-// Keys are "section.name", e.g. "receipt.amount" or "screen.enter_amount".
+// Keys are "section.name", e.g. "receipt.amount" or "screen.scan_to_pay". Sections:
+// [format] (date layout, where the currency symbol goes), [receipt], and for the screens
+// [screen] (titles), [ui] (lines), [key] (what a key does in a hint), [status] (the
+// status bar). The English messages of [step] and [phrase] are patterns (each %s stands
+// for any text): PhraseKey and Phrase match texts made in English elsewhere (providers'
+// prompts and status words, the engine's reasons and errors) against them, so that those
+// are shown in the shop's language too.
 //
 // Numbers and currency symbols come from golang.org/x/text (CLDR data): the decimal
 // and grouping separators from x/text/number, the symbol from x/text/currency. CLDR

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -156,6 +158,136 @@ func (l *Locale) Has(key string) bool {
 	_, a := l.msgs[key]
 	_, b := l.en[key]
 	return a || b
+}
+
+// WithBrands returns a copy of l whose provider display names are brands over l's own
+// (config key providers.names); l is unchanged.
+func (l *Locale) WithBrands(brands map[string]string) *Locale {
+	c := *l
+	c.brands = l.Brands()
+	for k, v := range brands {
+		c.brands[k] = v
+	}
+	return &c
+}
+
+// Translated reports whether key has a message in the locale's own language (not only
+// in English): what a test of a translation asks.
+func (l *Locale) Translated(key string) bool {
+	_, ok := l.msgs[key]
+	return ok
+}
+
+// Brands returns the provider display names the locale prints, by configuration name.
+func (l *Locale) Brands() map[string]string {
+	out := make(map[string]string, len(l.brands))
+	for k, v := range l.brands {
+		out[k] = v
+	}
+	return out
+}
+
+// phraseSections are the sections whose English messages are patterns matched against
+// texts made in English elsewhere (providers' prompts, status words, reasons, errors).
+var phraseSections = []string{"step.", "phrase."}
+
+// pattern is one English message of phraseSections as a regular expression: each %s
+// captures one argument.
+type pattern struct {
+	key string
+	re  *regexp.Regexp
+	lit int // literal characters: the most specific pattern wins
+}
+
+var (
+	patternsOnce sync.Once
+	patterns     []pattern
+)
+
+// englishPatterns compiles the English phrase messages once.
+func englishPatterns() []pattern {
+	patternsOnce.Do(func() {
+		en, err := load("en")
+		if err != nil {
+			return
+		}
+		for k, m := range en {
+			if !hasPrefix(k, phraseSections) {
+				continue
+			}
+			parts := strings.Split(m, "%s")
+			for i := range parts {
+				parts[i] = regexp.QuoteMeta(parts[i])
+			}
+			re, err := regexp.Compile("^" + strings.Join(parts, "(.+?)") + "$")
+			if err != nil {
+				continue
+			}
+			patterns = append(patterns, pattern{key: k, re: re, lit: len(m) - 2*(len(parts)-1)})
+		}
+		sort.Slice(patterns, func(i, j int) bool {
+			if patterns[i].lit != patterns[j].lit {
+				return patterns[i].lit > patterns[j].lit
+			}
+			return patterns[i].key < patterns[j].key
+		})
+	})
+	return patterns
+}
+
+func hasPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// PhraseKey finds the message of s, a text made in English outside the catalogue (a
+// provider's prompt or status word, a reason, an engine error): the key of the [step]
+// or [phrase] message whose English pattern matches s whole, and the texts its %s
+// stand for, in order. An argument that is an amount as package money writes it
+// ("12.50 EUR") is rewritten in the locale's money format. ok is false when no
+// pattern matches.
+func (l *Locale) PhraseKey(s string) (key string, args []any, ok bool) {
+	for _, p := range englishPatterns() {
+		m := p.re.FindStringSubmatch(s)
+		if m == nil {
+			continue
+		}
+		for _, a := range m[1:] {
+			args = append(args, l.phraseArg(a))
+		}
+		return p.key, args, true
+	}
+	return "", nil, false
+}
+
+// phraseArg is an argument of a matched phrase as the locale shows it: an amount in its
+// money format, a phrase without arguments translated, anything else as it is.
+func (l *Locale) phraseArg(a string) string {
+	if num, code, ok := strings.Cut(a, " "); ok && len(code) == 3 && strings.ToUpper(code) == code {
+		if m, err := money.Parse(num, code); err == nil && money.FormatDecimal(m.Minor, m.Exponent()) == num {
+			return l.Money(m)
+		}
+	}
+	for _, p := range englishPatterns() {
+		if p.re.NumSubexp() == 0 && p.re.MatchString(a) {
+			return l.T(p.key)
+		}
+	}
+	return a
+}
+
+// Phrase returns s in the locale's language where a [step] or [phrase] message matches
+// it (see PhraseKey), else s as it is.
+func (l *Locale) Phrase(s string) string {
+	key, args, ok := l.PhraseKey(s)
+	if !ok {
+		return s
+	}
+	return l.T(key, args...)
 }
 
 // Brand returns the display name of the provider configured as name ("acountpay" →

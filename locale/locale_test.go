@@ -2,6 +2,9 @@ package locale
 
 import (
 	"errors"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,7 +146,7 @@ func TestMessages(t *testing.T) {
 			t.Errorf("%s %s = %q, want %q", tc.lang, tc.key, got, tc.want)
 		}
 	}
-	if got := mustNew(t, "de", "").T("screen.pin_locked", "5 min"); got != "Gesperrt für 5 min" {
+	if got := mustNew(t, "de", "").T("ui.try_again_in", "4:59"); got != "Erneut versuchen in 4:59" {
 		t.Errorf("with an argument: %q", got)
 	}
 	l, _ := New(Options{Brands: map[string]string{"cryptogw": "ForumPay"}})
@@ -171,4 +174,62 @@ func FuzzParseAmount(f *testing.F) {
 			t.Fatalf("%q → %v → %q → %v, %v", s, a, l.Decimal(a.Minor, 2), b, err)
 		}
 	})
+}
+
+// Every language has exactly the keys of en.toml, with the same placeholders: a key
+// missing would show English, an extra one is a typo nobody reads.
+func TestEveryLanguageHasEveryKey(t *testing.T) {
+	en, err := load("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	verbs := regexp.MustCompile(`%[sdv]`)
+	for _, lang := range Languages() {
+		msgs, err := load(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range en {
+			m, ok := msgs[k]
+			if !ok {
+				t.Errorf("messages/%s.toml lacks %s (en: %q)", lang, k, v)
+				continue
+			}
+			if a, b := verbs.FindAllString(v, -1), verbs.FindAllString(m, -1); strings.Join(a, "") != strings.Join(b, "") {
+				t.Errorf("messages/%s.toml %s = %q: placeholders %v, en has %v", lang, k, m, b, a)
+			}
+		}
+		for k := range msgs {
+			if _, ok := en[k]; !ok {
+				t.Errorf("messages/%s.toml has %s, which en.toml has not", lang, k)
+			}
+		}
+	}
+	for _, want := range []string{"da", "de", "en"} {
+		if !slices.Contains(Languages(), want) {
+			t.Errorf("no %s", want)
+		}
+	}
+}
+
+// Texts made in English outside the catalogue (providers, engine) are shown in the
+// locale's language, amounts in its money format; a text no message matches is kept.
+func TestPhrase(t *testing.T) {
+	da, de, en := mustNew(t, "da", ""), mustNew(t, "de", ""), mustNew(t, "en", "")
+	for _, tc := range []struct {
+		l        *Locale
+		in, want string
+	}{
+		{da, "Waiting for Accrue", "Venter på Accrue"},
+		{de, "Pay 20.00 EUR in BTC? OK", "20,00 € in BTC bezahlen? OK"},
+		{da, "Pay with Accrue", "Betal med Accrue"},        // not "Pay %s %s"
+		{da, "Pay 0.00033469 BTC", "Betal 0.00033469 BTC"}, // crypto stays as the gateway writes it
+		{de, "Accept failed: Provider offline", "Annahme fehlgeschlagen: Anbieter offline"},
+		{en, "Settled 17.90 EUR of 20.00 EUR", "Settled €17.90 of €20.00"},
+		{de, "something new from a provider", "something new from a provider"},
+	} {
+		if got := tc.l.Phrase(tc.in); got != tc.want {
+			t.Errorf("%s: Phrase(%q) = %q, want %q", tc.l.Language(), tc.in, got, tc.want)
+		}
+	}
 }

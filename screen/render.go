@@ -493,7 +493,7 @@ func (r *Renderer) drawClipped(img *image.RGBA, s Screen, now time.Time, paint b
 		barH = 16
 	}
 	lay.StatusBar = image.Rect(0, 0, w, barH)
-	r.statusBar(c, s.Status, lay.StatusBar)
+	r.statusBar(c, s.Status, s.Words, lay.StatusBar)
 	body := image.Rect(0, barH, w, h)
 
 	if s.Kind == QR {
@@ -504,7 +504,7 @@ func (r *Renderer) drawClipped(img *image.RGBA, s Screen, now time.Time, paint b
 	return lay
 }
 
-func (r *Renderer) statusBar(c *canvas, st Status, rect image.Rectangle) {
+func (r *Renderer) statusBar(c *canvas, st Status, words Words, rect image.Rectangle) {
 	c.fill(rect, colBar)
 	size := 13
 	if rect.Dy() < 20 {
@@ -515,9 +515,9 @@ func (r *Renderer) statusBar(c *canvas, st Status, rect image.Rectangle) {
 	pad := 6
 	// Network state: a coloured dot and a word.
 	dot := rect.Dy() / 3
-	dotCol, word := colRed, "Offline"
+	dotCol, word := colRed, or(words.Offline, "Offline")
 	if st.Online {
-		dotCol, word = colGreen, "Online"
+		dotCol, word = colGreen, or(words.Online, "Online")
 	}
 	cy := rect.Min.Y + rect.Dy()/2
 	c.fill(image.Rect(pad, cy-dot/2, pad+dot, cy-dot/2+dot), dotCol)
@@ -530,7 +530,7 @@ func (r *Renderer) statusBar(c *canvas, st Status, rect image.Rectangle) {
 	if pr == "" {
 		pr = "unknown"
 	}
-	label := "Printer " + pr
+	label := or(words.Printer, "Printer "+pr)
 	pcol := colBarTxt
 	if pr != "ok" {
 		pcol = color.RGBA{0xff, 0xc1, 0x4d, 0xff}
@@ -877,9 +877,9 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 	code, level, mod := r.qr.code, r.qr.level, r.qr.module
 	if code == nil || s.QR == "" {
 		lay.QRTooBig = s.QR != ""
-		msg := "QR too large for this display"
+		msg := or(s.Words.QRTooLarge, "QR too large for this display")
 		if s.QR == "" {
-			msg = "No QR code"
+			msg = or(s.Words.NoQR, "No QR code")
 		}
 		lines := c.wrap(msg, true, 20, qrArea.Dx()-20, 3)
 		lh := c.lineHeight(true, 20)

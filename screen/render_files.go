@@ -43,25 +43,34 @@ func WriteScreens(dir string) error {
 	if err != nil {
 		return err
 	}
+	now := time.Date(2025, 1, 2, 12, 0, 0, 0, time.UTC)
+	for _, s := range Samples(now) {
+		if err := r.WriteSizes(dir, string(s.Kind), s, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteSizes renders s at every size in Sizes into dir as PNG files named
+// <name>-<w>x<h>.png, creating dir if needed.
+func (r *Renderer) WriteSizes(dir, name string, s Screen, now time.Time) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("screen: write screens: %w", err)
 	}
-	now := time.Date(2025, 1, 2, 12, 0, 0, 0, time.UTC)
-	for _, s := range Samples(now) {
-		for _, sz := range Sizes {
-			img := r.Render(s, sz[0], sz[1], now)
-			name := filepath.Join(dir, fmt.Sprintf("%s-%dx%d.png", s.Kind, sz[0], sz[1]))
-			f, err := os.Create(name)
-			if err != nil {
-				return fmt.Errorf("screen: write screens: %w", err)
-			}
-			err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(f, img)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("screen: write %s: %w", name, err)
-			}
+	for _, sz := range Sizes {
+		img := r.Render(s, sz[0], sz[1], now)
+		file := filepath.Join(dir, fmt.Sprintf("%s-%dx%d.png", name, sz[0], sz[1]))
+		f, err := os.Create(file)
+		if err != nil {
+			return fmt.Errorf("screen: write screens: %w", err)
+		}
+		err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(f, img)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("screen: write %s: %w", file, err)
 		}
 	}
 	return nil

@@ -37,6 +37,25 @@ type Screen struct {
 	Options  []string  // choices, numbered from 1 on the keypad
 	Status   Status    // status bar
 	Hint     string    // key hint, e.g. "OK = accept  X = cancel"
+	Words    Words     // the renderer's own texts in the screen's language
+}
+
+// Words are the texts the renderer draws itself, in the language of the rest of the
+// screen; an empty field draws the English word.
+type Words struct {
+	Online     string // status bar: network up ("Online")
+	Offline    string // status bar: network down ("Offline")
+	Printer    string // status bar: the printer's label and state ("Printer ok")
+	QRTooLarge string // in place of a QR code that does not fit ("QR too large for this display")
+	NoQR       string // in place of a missing QR code ("No QR code")
+}
+
+// or returns s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // Status is the at-a-glance status bar: network, printer and clock.

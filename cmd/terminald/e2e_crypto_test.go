@@ -200,7 +200,7 @@ func cgAnyShows(t *testing.T, r *screen.Renderer, files []string, wants ...scree
 // cgQRScreen is the QR screen of a 20.00 EUR crypto payment for uri with the status
 // line under the QR ("Pay X BTC" and then status).
 func cgQRScreen(uri cryptogw.PaymentURI, status string) screen.Screen {
-	return screen.Screen{Kind: screen.QR, Title: "Scan to pay", Amount: "20.00 EUR", Provider: "cryptogw",
+	return screen.Screen{Kind: screen.QR, Title: "Scan to pay", Amount: "€20.00", Provider: "Crypto",
 		QR: uri.String(), Deadline: time.Now().Add(5 * time.Minute), Hint: "X = cancel",
 		Lines: []string{"Pay " + uri.Amount.String() + " BTC", status}}
 }
@@ -281,7 +281,7 @@ func cgUnderpaid(t *testing.T) (s *simProc, sb string, uri cryptogw.PaymentURI, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := screen.Screen{Kind: screen.Decision, Title: "Underpaid", Amount: "20.00 EUR", Provider: "cryptogw",
+	want := screen.Screen{Kind: screen.Decision, Title: "Underpaid", Amount: "€20.00", Provider: "Crypto",
 		Hint: "OK = accept   X = cancel", Deadline: time.Now().Add(time.Minute), Lines: []string{ // the decision's countdown
 			"Received " + received.String() + " BTC", "Underpaid",
 			"Expected " + uri.Amount.String() + " BTC", "Missing " + (uri.Amount - received).String() + " BTC"}}

@@ -10,20 +10,27 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/terminald/terminald/screen"
 )
 
-// `terminald sim --language da|de` prints the receipt in that language with the
-// locale's amount format, in the currency --currency gives.
+// `terminald sim --language da|de` draws the screens and prints the receipt in that
+// language with the locale's amount format, in the currency --currency gives.
 func TestSimLanguageAndCurrency(t *testing.T) {
 	skipShort(t)
 	for _, tc := range []struct {
 		args []string
 		want []string // on the printed receipt
 		not  string
+		qr   screen.Screen // the QR screen, without its code and countdown
 	}{
-		{[]string{"--language", "da"}, []string{"KUNDEKOPI", "BELØB", "25,00 kr.", "GODKENDT"}, "APPROVED"},
-		{[]string{"--language", "de", "--currency", "eur"}, []string{"KUNDENBELEG", "BETRAG", "25,00 €", "GENEHMIGT"}, "APPROVED"},
-		{[]string{"--language", "en", "--currency", "USD"}, []string{"CUSTOMER COPY", "AMOUNT", "APPROVED"}, "GODKENDT"},
+		{[]string{"--language", "da"}, []string{"KUNDEKOPI", "BELØB", "25,00 kr.", "GODKENDT"}, "APPROVED",
+			screen.Screen{Title: "Scan for at betale", Amount: "25,00 kr.", Hint: "X = annullér", Lines: []string{"Venter på kunden"}}},
+		{[]string{"--language", "de", "--currency", "eur"}, []string{"KUNDENBELEG", "BETRAG", "25,00 €", "GENEHMIGT"}, "APPROVED",
+			screen.Screen{Title: "Zum Bezahlen scannen", Amount: "25,00 €", Hint: "X = abbrechen", Lines: []string{"Warte auf Kunden"}}},
+		{[]string{"--language", "en", "--currency", "USD"}, []string{"CUSTOMER COPY", "AMOUNT", "APPROVED"}, "GODKENDT",
+			screen.Screen{Title: "Scan to pay", Amount: "$25.00", Hint: "X = cancel", Lines: []string{"Waiting for customer"}}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
@@ -37,6 +44,14 @@ func TestSimLanguageAndCurrency(t *testing.T) {
 			}
 			if strings.Contains(text, tc.not) {
 				t.Errorf("the receipt has %q, another language's word:\n%s", tc.not, text)
+			}
+			// The screens speak the language too: the QR screen as the renderer draws it.
+			want := tc.qr
+			want.Kind, want.Provider, want.QR, want.Deadline = screen.QR, "AcountPay", qrFromScreens(t, d.screens), time.Now().Add(5*time.Minute)
+			noLines := want
+			noLines.Lines = nil
+			if qrs := d.shots(screen.QR); !cgAnyShows(t, cgRenderer(t), qrs, want, noLines) {
+				t.Errorf("no QR screen of %d shows %q %q %q", len(qrs), want.Title, want.Amount, want.Hint)
 			}
 			if t.Failed() {
 				t.Log(errs)

@@ -96,6 +96,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	fc.Locale = fc.Locale.WithBrands(cfg.Providers.Names) // providers.names on screens and receipts
 	loc := fc.Locale
 	fc.PIN, fc.Buzzer, fc.Keys = guard, bz, keyNames(cfg.Keypad)
 	fc.MerchantCopy = cfg.Printer.MerchantCopy

@@ -70,7 +70,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	fs.StringVar(&o.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	fs.StringVar(&o.merchant, "merchant", "Demo Shop", "merchant name")
 	fs.StringVar(&o.currency, "currency", "", "ISO 4217 `CODE` of the amounts keyed (terminal.currency; default: the provider's, DKK, USD or EUR)")
-	fs.StringVar(&o.language, "language", "en", "terminal.language: receipts (and translated screens) in `LANG`: "+strings.Join(locale.Languages(), ", "))
+	fs.StringVar(&o.language, "language", "en", "terminal.language: screens and receipts in `LANG`: "+strings.Join(locale.Languages(), ", "))
 	fs.StringVar(&o.timeZone, "timezone", "", "terminal.timezone: IANA `ZONE` receipts are stamped in (default: the system's)")
 	fs.StringVar(&o.terminalID, "terminal-id", "SIM1", "terminal id")
 	fs.StringVar(&o.wallet, "wallet", "rich", "Accrue: the demo wallet the customer shows: rich, poor, unverified or decline")
