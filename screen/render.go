@@ -663,14 +663,23 @@ func (r *Renderer) generic(c *canvas, s Screen, body image.Rectangle, now time.T
 		if short {
 			bs = 16
 		}
-		lh := c.lineHeight(false, bs)
+		// A smaller size before a cut: every line the cashier must read back (a
+		// scanned refund address) is shown whole where 13 px text can hold it.
 		var wrapped []string
-		for _, l := range s.Lines {
-			if l == "" {
-				wrapped = append(wrapped, "")
-				continue
+		var lh int
+		for ; ; bs-- {
+			lh = c.lineHeight(false, bs)
+			wrapped = wrapped[:0]
+			for _, l := range s.Lines {
+				if l == "" {
+					wrapped = append(wrapped, "")
+					continue
+				}
+				wrapped = append(wrapped, c.wrap(l, false, bs, x1-x0, 3)...)
 			}
-			wrapped = append(wrapped, c.wrap(l, false, bs, x1-x0, 3)...)
+			if bs <= 13 || y+len(wrapped)*lh <= bottom {
+				break
+			}
 		}
 		for i, l := range wrapped {
 			if y+lh > bottom {
