@@ -62,7 +62,7 @@ test-unit:
 ## with SIGKILL at random points; prints kills, faults, paid share, violations.
 ## SOAK_PAYMENTS (per provider, default 10) and SOAK_SEED size and seed it.
 soak:
-	$(GO) test $(SIMTAGS),soak -run TestSoak -count=1 -v -timeout 60m ./cmd/terminald
+	$(GO) test $(SIMTAGS),soak -run TestSoak -count=1 -parallel 3 -v -timeout 180m ./cmd/terminald
 
 STRESS_COUNT     ?= 20
 STRESS_COUNT_HOT ?= 100
