@@ -123,6 +123,8 @@ func (u *ui) modeScreen() screen.Screen {
 		s := screen.Screen{Kind: screen.Wait, Title: "Please wait", Amount: u.amount.String(), Provider: u.currentProvider(), Hint: u.keyHint(use(KeyCancel, "cancel"))}
 		if t := u.current(); t != nil && t.p.Checking {
 			s.Lines = []string{"Checking with " + t.p.Provider + "..."}
+		} else if t != nil && t.p.State == store.StateNew && !t.faultSince.IsZero() {
+			s.Lines = []string{"No answer from " + t.p.Provider + ", trying again..."}
 		}
 		return s
 	case modeAwait, modeDecision:
