@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -221,25 +222,53 @@ func soakOne(t *testing.T, pv soakProvider, seed int64, n int) {
 	srv := httptest.NewServer(fp)
 	d := simDirsIn(t.TempDir())
 	args := append([]string{"--provider", pv.name, "--sandbox", srv.URL, "--pay-after", "300ms", "--log-level", "info"}, d.args()...)
-	kills, unsettled, noPayment := 0, 0, 0
+	kills, unsettled, noPayment, settleRuns := 0, 0, 0, 0
 	reasons := map[string]string{} // payment id -> "state: reason" of its last end
-	logs := func(errs string) {
+	var logFile *os.File // SOAK_LOGDIR: every run's log, to find why a payment was not paid
+	if dir := os.Getenv("SOAK_LOGDIR"); dir != "" {
+		f, err := os.Create(filepath.Join(dir, pv.name+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		logFile = f
+	}
+	afterKill := map[string]bool{} // payment id -> its last end came in a killed or recovery run
+	logs := func(errs string, killed bool) {
+		if logFile != nil {
+			fmt.Fprintf(logFile, "=== run (%s)\n%s", time.Since(began).Round(time.Millisecond), errs)
+		}
 		for _, m := range finishedLine.FindAllStringSubmatch(errs, -1) {
 			r := m[3]
 			if uq, err := strconv.Unquote(r); err == nil {
 				r = uq
 			}
 			reasons[m[1]] = m[2] + ": " + r
+			afterKill[m[1]] = killed
+		}
+	}
+	// A run can end with its payment still open (an outage outlasted the simulator's
+	// settle time): like a cashier who waits until the screen is free, the next keypad
+	// run comes only after runs with nobody at the keypad settled it (at most 3).
+	clean := true
+	settleOpen := func() {
+		for j := 0; j < 3 && !clean; j++ {
+			settleRuns++
+			_, errs := soakRun("", 0, 90*time.Second, args...)
+			logs(errs, false)
+			clean = strings.Contains(errs, "nothing open")
 		}
 	}
 	for i := 0; i < n; i++ {
+		settleOpen()
 		if rnd.Intn(3) == 0 {
 			kills++
 			_, errs := soakRun(pv.keys, time.Duration(rnd.Intn(4000))*time.Millisecond, 0, args...)
-			logs(errs)
+			logs(errs, true)
 			// Restart on the same state; nobody at the keypad.
 			ended, errs := soakRun("", 0, 90*time.Second, args...)
-			logs(errs)
+			logs(errs, true)
+			clean = strings.Contains(errs, "nothing open")
 			if !ended {
 				unsettled++
 				t.Logf("%s: recovery run %d did not settle\n%s", pv.name, i, tail(errs))
@@ -247,7 +276,8 @@ func soakOne(t *testing.T, pv soakProvider, seed int64, n int) {
 			continue
 		}
 		ended, errs := soakRun(pv.keys, 0, 90*time.Second, args...)
-		logs(errs)
+		logs(errs, false)
+		clean = strings.Contains(errs, "nothing open")
 		if !strings.Contains(errs, `msg="payment created"`) {
 			// The keypad payment was refused before it existed (the terminal thought its
 			// provider offline): a sale lost all the same.
@@ -264,16 +294,19 @@ func soakOne(t *testing.T, pv soakProvider, seed int64, n int) {
 	fp.rate, fp.outageRate, fp.outageUntil = 0, 0, time.Time{}
 	fp.mu.Unlock()
 	_, errs := soakRun("", 0, 3*time.Minute, args...)
-	logs(errs)
+	logs(errs, false)
 	srv.Close()
 
 	ps := payments(t, d.state)
-	paid, open, doubled, refused := 0, 0, 0, 0
+	paid, open, doubled, refused, killed, overpaid := 0, 0, 0, 0, 0, 0
 	refs, notPaid := map[string]int{}, map[string]int{}
 	for _, p := range ps {
 		switch p.State {
 		case "paid":
 			paid++
+			if p.Paid != "" && p.Paid != p.Amount {
+				overpaid++ // the simulated customer paid a QR shown again after a restart
+			}
 			if p.Ref != "-" {
 				refs[p.Ref]++
 				if refs[p.Ref] == 2 {
@@ -284,6 +317,12 @@ func soakOne(t *testing.T, pv soakProvider, seed int64, n int) {
 			why := reasons[p.ID]
 			if why == "" {
 				why = p.State + ": (not logged)"
+			}
+			if afterKill[p.ID] {
+				// Ended by the restart rule after a SIGKILL (nobody at the keypad): the
+				// kill's doing, not a fault's.
+				why += " (after a kill)"
+				killed++
 			}
 			notPaid[why]++
 			if _, r, _ := strings.Cut(why, ": "); p.State == "failed" && !terminalReasons[r] && r != "(not logged)" {
@@ -302,8 +341,9 @@ func soakOne(t *testing.T, pv soakProvider, seed int64, n int) {
 	}
 	fp.mu.Unlock()
 	share := 100 * float64(paid) / float64(max(len(ps)+noPayment-refused, 1))
-	line := fmt.Sprintf("%-9s payments %3d  keypad runs refused before a payment existed %d  paid %3d  refused by provider %d  paid of not refused %5.1f%%  not paid %v  kills %3d  runs not settled in 90s %d  faults %4d %s  outages %d (%s)  left non-final %d  doubled %d  unlabelled duplicate receipts %d  took %s",
-		pv.name, len(ps), noPayment, paid, refused, share, notPaid, kills, unsettled, faults, counts, outages, outageTime.Round(time.Second), open, doubled, dup, time.Since(began).Round(time.Second))
+	shareF := 100 * float64(paid) / float64(max(len(ps)+noPayment-refused-killed, 1))
+	line := fmt.Sprintf("%-9s payments %3d  keypad runs refused before a payment existed %d  paid %3d  refused by provider %d  paid of not refused %5.1f%%  ended by the restart rule after a kill %d  paid of the rest %5.1f%%  not paid %v  kills %3d  settle runs %d  paid twice by the simulated customer %d  runs not settled in 90s %d  faults %4d %s  outages %d (%s)  left non-final %d  doubled %d  unlabelled duplicate receipts %d  took %s",
+		pv.name, len(ps), noPayment, paid, refused, share, killed, shareF, notPaid, kills, settleRuns, overpaid, unsettled, faults, counts, outages, outageTime.Round(time.Second), open, doubled, dup, time.Since(began).Round(time.Second))
 	t.Log(line)
 	fmt.Println("soak:", line)
 	if v := open + doubled + dup; v > 0 {
