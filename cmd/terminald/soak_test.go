@@ -224,7 +224,10 @@ func soakOne(t *testing.T, pv soakProvider, seed int64, n int) {
 		rnd: rand.New(rand.NewSource(seed + int64(len(pv.name)))), counts: map[string]int{}}
 	srv := httptest.NewServer(fp)
 	d := simDirsIn(t.TempDir())
-	args := append([]string{"--provider", pv.name, "--sandbox", srv.URL, "--pay-after", "300ms", "--log-level", "info"}, d.args()...)
+	// --settle 90s: at the end of its input a run waits out an outage (at most 30 s, and
+	// the polling back-off after it) instead of exiting with the sale still checking,
+	// which the next start would end by the restart rule: a running terminal does not exit.
+	args := append([]string{"--provider", pv.name, "--sandbox", srv.URL, "--pay-after", "300ms", "--log-level", "info", "--settle", "90s"}, d.args()...)
 	kills, unsettled, noPayment, settleRuns := 0, 0, 0, 0
 	reasons := map[string]string{} // payment id -> "state: reason" of its last end
 	var logFile *os.File           // SOAK_LOGDIR: every run's log, to find why a payment was not paid
@@ -257,7 +260,7 @@ func soakOne(t *testing.T, pv soakProvider, seed int64, n int) {
 	settleOpen := func() {
 		for j := 0; j < 3 && !clean; j++ {
 			settleRuns++
-			_, errs := soakRun("", 0, 90*time.Second, args...)
+			_, errs := soakRun("", 0, 150*time.Second, args...)
 			logs(errs, false)
 			clean = strings.Contains(errs, "nothing open")
 		}
@@ -269,7 +272,7 @@ func soakOne(t *testing.T, pv soakProvider, seed int64, n int) {
 			_, errs := soakRun(pv.keys, time.Duration(rnd.Intn(4000))*time.Millisecond, 0, args...)
 			logs(errs, true)
 			// Restart on the same state; nobody at the keypad.
-			ended, errs := soakRun("", 0, 90*time.Second, args...)
+			ended, errs := soakRun("", 0, 150*time.Second, args...)
 			logs(errs, true)
 			clean = strings.Contains(errs, "nothing open")
 			if !ended {
@@ -278,7 +281,7 @@ func soakOne(t *testing.T, pv soakProvider, seed int64, n int) {
 			}
 			continue
 		}
-		ended, errs := soakRun(pv.keys, 0, 90*time.Second, args...)
+		ended, errs := soakRun(pv.keys, 0, 150*time.Second, args...)
 		logs(errs, false)
 		clean = strings.Contains(errs, "nothing open")
 		if !strings.Contains(errs, `msg="payment created"`) {
@@ -346,7 +349,7 @@ func soakOne(t *testing.T, pv soakProvider, seed int64, n int) {
 	fp.mu.Unlock()
 	share := 100 * float64(paid) / float64(max(len(ps)+noPayment-refused, 1))
 	shareF := 100 * float64(paid) / float64(max(len(ps)+noPayment-refused-killed, 1))
-	line := fmt.Sprintf("%-9s payments %3d  keypad runs refused before a payment existed %d  paid %3d  refused by provider %d  paid of not refused %5.1f%%  ended by the restart rule after a kill %d  paid of the rest %5.1f%%  not paid %v  kills %3d  settle runs %d  paid twice by the simulated customer %d  runs not settled in 90s %d  faults %4d %s  outages %d (%s)  left non-final %d  doubled %d  unlabelled duplicate receipts %d  took %s",
+	line := fmt.Sprintf("%-9s payments %3d  keypad runs refused before a payment existed %d  paid %3d  refused by provider %d  paid of not refused %5.1f%%  ended by the restart rule after a kill %d  paid of the rest %5.1f%%  not paid %v  kills %3d  settle runs %d  paid twice by the simulated customer %d  runs not settled in 150s %d  faults %4d %s  outages %d (%s)  left non-final %d  doubled %d  unlabelled duplicate receipts %d  took %s",
 		pv.name, len(ps), noPayment, paid, refused, share, killed, shareF, notPaid, kills, settleRuns, overpaid, unsettled, faults, counts, outages, outageTime.Round(time.Second), open, doubled, dup, time.Since(began).Round(time.Second))
 	t.Log(line)
 	fmt.Println("soak:", line)
