@@ -58,11 +58,12 @@ test-unit:
 ## stress: hunt flaky tests: the race-enabled suite 20 times over, the engine and
 ## daemon packages (concurrency and end-to-end runs) 100 times over
 ## soak: the crash-and-fault soak (not in make test): the built simulator against each
-## provider's standalone sandbox behind a fault-injecting proxy (20% of calls), killed
-## with SIGKILL at random points; prints kills, faults, paid share, violations.
-## SOAK_PAYMENTS (per provider, default 10) and SOAK_SEED size and seed it.
+## provider's standalone sandbox behind a fault-injecting proxy (20% of calls, and short
+## outages), killed with SIGKILL at random points; the providers run in parallel; prints
+## kills, faults, paid share, violations. SOAK_PAYMENTS (per provider, default 10) and
+## SOAK_SEED size and seed it; SOAK_LOGDIR keeps every run's log (PROVIDER.log).
 soak:
-	$(GO) test $(SIMTAGS),soak -run TestSoak -count=1 -v -timeout 60m ./cmd/terminald
+	$(GO) test $(SIMTAGS),soak -run TestSoak -count=1 -parallel 3 -v -timeout 180m ./cmd/terminald
 
 STRESS_COUNT     ?= 20
 STRESS_COUNT_HOT ?= 100

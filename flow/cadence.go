@@ -90,7 +90,13 @@ func (e *Engine) sleep() time.Duration {
 	}
 	for _, t := range e.tracks {
 		p := t.p
-		if t.busy || p.State == store.StateNew {
+		if t.busy {
+			continue
+		}
+		if p.State == store.StateNew {
+			if t.askAgain {
+				due(t.nextCheck) // an input step asked again after a fault
+			}
 			continue
 		}
 		if p.State.Final() && !p.WatchUntil.IsZero() {
@@ -124,7 +130,11 @@ func (e *Engine) sleep() time.Duration {
 		}
 	}
 	for name, ok := range e.online {
-		if !ok && !e.pinging[name] {
+		switch {
+		case e.pinging[name]:
+		case e.doubt[name]:
+			due(now) // a call met a fault: ping at once
+		case !ok:
 			due(e.lastPing[name].Add(e.cfg.PollMax))
 		}
 	}

@@ -35,6 +35,7 @@ func (e *Engine) Pay(ctx context.Context, amount money.Amount, progress func(*st
 			return
 		}
 		if !e.online[e.order[0]] {
+			e.lastPing[e.order[0]] = time.Time{} // pinged again at once
 			e.ui.offline(e.order[0])
 			err = ErrOffline
 			return

@@ -237,6 +237,7 @@ type Engine struct {
 	refunds    map[string]*rtrack // open refunds by id
 	ui         *ui                // the terminal UI; runs on this goroutine
 	online     map[string]bool
+	doubt      map[string]bool // a call met a fault: ping the provider at once
 	pinging    map[string]bool
 	lastPing   map[string]time.Time
 	printBusy  bool
@@ -261,6 +262,11 @@ type track struct {
 	// starts counts the create calls sent again after a check found the provider never
 	// got the payment (see maxStarts).
 	starts int
+	// faultSince is when the provider's current run of faults for this payment began
+	// (zero after an answer); see faultWindow.
+	faultSince time.Time
+	// askAgain: the input step (NextStep) met a fault and is asked again at nextCheck.
+	askAgain bool
 }
 
 // rtrack is the in-memory companion of one open refund.
@@ -292,6 +298,7 @@ func New(cfg Config, st *store.Store, providers []driver.Provider, disp Display,
 		tracks:    map[string]*track{},
 		refunds:   map[string]*rtrack{},
 		online:    map[string]bool{},
+		doubt:     map[string]bool{},
 		pinging:   map[string]bool{},
 		lastPing:  map[string]time.Time{},
 		waiters:   map[string][]chan *store.Payment{},
@@ -587,10 +594,24 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *drive
 	})
 }
 
+// noteReachability records what a provider call's result says about its provider: an
+// answer (also a refusal, or one that needs a person) means it is online. A fault alone
+// does not make the terminal offline — under a fault rate of a few percent most calls
+// after one get through — it makes the provider's ping due at once (pingProviders), and
+// only a failed ping turns it offline, refusing new payments until a ping gets through.
 func (e *Engine) noteReachability(prov string, err error) {
+	if err != nil && errors.Is(err, driver.ErrUnreachable) && driver.AttentionOf(err) == "" {
+		if e.online[prov] {
+			e.doubt[prov] = true
+		}
+		return
+	}
+	e.setOnline(prov, true)
+}
+
+// setOnline records whether prov is reachable and redraws the screen when that changed.
+func (e *Engine) setOnline(prov string, now bool) {
 	was := e.online[prov]
-	// An answer that needs a person came from a provider that answers.
-	now := err == nil || !errors.Is(err, driver.ErrUnreachable) || driver.AttentionOf(err) != ""
 	e.online[prov] = now
 	if was != now {
 		e.log.Warn("provider reachability changed", "provider", prov, "online", now)

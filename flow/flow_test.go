@@ -31,8 +31,10 @@ type script struct {
 	cancelFn func(p *driver.Payment) (driver.Update, error)
 	block    chan struct{} // when set, Start waits for it
 	pingErr  error
-	refunds  []string
-	needDest bool
+	// pingBlock, when set, holds every Ping until it is closed (or the call's context ends).
+	pingBlock chan struct{}
+	refunds   []string
+	needDest  bool
 }
 
 func (s *script) Name() string { return "script" }
@@ -87,6 +89,16 @@ func (s *script) Cancel(ctx context.Context, p *driver.Payment, save driver.Save
 }
 
 func (s *script) Ping(ctx context.Context) error {
+	s.mu.Lock()
+	block := s.pingBlock
+	s.mu.Unlock()
+	if block != nil {
+		select {
+		case <-block:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.pingErr

@@ -75,11 +75,20 @@ func (e *Engine) ask(t *track) {
 			if t.p.State != store.StateNew {
 				return // cancelled meanwhile
 			}
+			e.noteReachability(t.p.Provider, err)
 			if err != nil {
-				e.noteReachability(t.p.Provider, err)
+				if e.rideOut(t, err) {
+					// A fault is not an answer: nothing was sent for the payment yet, so
+					// the step is asked again on the polling schedule; the screen says so.
+					e.log.Warn("input step: provider did not answer; asking again", "payment", t.p.ID, "err", err)
+					t.askAgain = true
+					e.ui.show()
+					return
+				}
 				e.finish(t, store.StateFailed, driver.CashierMessage(err))
 				return
 			}
+			t.calm()
 			if step == nil {
 				e.start(t)
 				return
@@ -103,6 +112,41 @@ func (e *Engine) answer(t *track, step *driver.Step, value string) error {
 		t.p.Customer = value
 	}
 	return nil
+}
+
+// faultWindow is how long a payment rides out transient faults (driver.ErrUnreachable: no
+// answer, a reset, 5xx, 429, garbage) where nothing of it is at the provider yet: its
+// input steps (NextStep) and a create sent again after a check found the provider never
+// got it. Within the window the call is repeated on the polling schedule (Retry-After
+// honoured) and the screen says the provider is not answering; the sale fails only after
+// the window, or at once on an answer that refuses it. A create whose outcome is unknown
+// is not bound by it: it stays creating and checking until the provider answers.
+const faultWindow = 60 * time.Second
+
+// rideOut reports whether t's call that ended in err is to be repeated rather than end
+// the sale: err is a transient fault and t's faults began less than faultWindow ago. It
+// schedules the repeat (t.nextCheck).
+func (e *Engine) rideOut(t *track, err error) bool {
+	if err == nil || !errors.Is(err, driver.ErrUnreachable) || driver.AttentionOf(err) != "" {
+		return false
+	}
+	now := e.now()
+	if t.faultSince.IsZero() {
+		t.faultSince = now
+	}
+	if now.Sub(t.faultSince) >= faultWindow {
+		e.log.Warn("provider did not answer within the fault window", "payment", t.p.ID, "window", faultWindow, "err", err)
+		return false
+	}
+	e.schedule(t, err)
+	return true
+}
+
+// calm records that t's provider answered: the next fault opens a new fault window.
+func (t *track) calm() {
+	t.faultSince = time.Time{}
+	t.askAgain = false
+	t.interval = 0
 }
 
 // begin commits a new payment of a at provider prov; ErrOffline when prov is not
@@ -141,6 +185,9 @@ func (e *Engine) start(t *track) {
 			// the payment. Ask it (Check finds it by its reference) and continue from its
 			// answer; meanwhile the payment stays on screen as "checking", never failed.
 			e.log.Warn("create: outcome unknown; asking the provider", "payment", t.p.ID, "err", err)
+			if t.faultSince.IsZero() {
+				t.faultSince = e.now()
+			}
 			t.p.Checking = true
 			t.interval = 0
 			e.schedule(t, err)
@@ -293,8 +340,18 @@ func (e *Engine) decline(t *track) {
 }
 
 // maxStarts bounds how often a create is sent again after a check found that the
-// provider never got it.
+// provider never got it, beyond those sent within the fault window.
 const maxStarts = 3
+
+// mayResend reports whether t's create may be sent again (same reference) after a check
+// found the provider never got it: within the fault window of t's first fault, or at
+// most maxStarts times.
+func (e *Engine) mayResend(t *track) bool {
+	if t.starts < maxStarts {
+		return true
+	}
+	return !t.faultSince.IsZero() && e.now().Sub(t.faultSince) < faultWindow
+}
 
 // apply takes a provider update for t.
 func (e *Engine) apply(t *track, u driver.Update) {
@@ -331,7 +388,7 @@ func (e *Engine) apply(t *track, u driver.Update) {
 		e.finish(t, store.StateCancelled, "Cancelled")
 		return
 	case driver.RemoteNotFound:
-		if p.State == store.StateCreating && !t.busy && !cancelRequested(p) && !e.recovering && t.starts < maxStarts {
+		if p.State == store.StateCreating && !t.busy && !cancelRequested(p) && !e.recovering && e.mayResend(t) {
 			// The check after a create whose outcome was unknown shows the provider never
 			// got it: send the same create again, with the same reference.
 			t.starts++
@@ -583,6 +640,10 @@ func (e *Engine) onTick() {
 			continue
 		}
 		if p.State == store.StateNew {
+			if t.askAgain && !now.Before(t.nextCheck) {
+				t.askAgain = false
+				e.ask(t)
+			}
 			continue
 		}
 		if now.Before(t.nextCheck) {
@@ -598,34 +659,45 @@ func (e *Engine) onTick() {
 	e.cfg.Observer.Gauges(e.inFlight(), len(e.jobs), e.printer)
 	e.tickRefunds(now)
 	e.tickJobs(now)
-	e.pingOffline(now)
+	e.pingProviders(now)
 	e.ui.tick(now)
 }
 
-// pingOffline probes unreachable providers so the terminal comes back online by itself.
-func (e *Engine) pingOffline(now time.Time) {
+// pingProviders pings a provider whose call just met a fault (doubt) at once, and an
+// offline one every PollMax, so that the terminal goes offline only when a ping fails too
+// and comes back online by itself.
+func (e *Engine) pingProviders(now time.Time) {
 	for name, ok := range e.online {
-		if ok || e.pinging[name] || now.Sub(e.lastPing[name]) < e.cfg.PollMax {
+		if e.pinging[name] || !e.doubt[name] && (ok || now.Sub(e.lastPing[name]) < e.cfg.PollMax) {
 			continue
 		}
-		e.pinging[name] = true
-		e.lastPing[name] = now
-		prov := e.providers[name]
-		e.spawn(func() {
-			ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
-			err := prov.Ping(ctx)
-			cancel()
-			e.post(e.ctx, func() {
-				e.pinging[name] = false
-				if err == nil {
-					e.noteReachability(name, nil)
-					for _, t := range e.tracks {
-						if t.p.Provider == name {
-							t.nextCheck = time.Time{}
-						}
+		e.ping(name, now)
+	}
+}
+
+// ping asks provider name whether it answers, in the background; the answer decides
+// whether the terminal is online for it.
+func (e *Engine) ping(name string, now time.Time) {
+	e.pinging[name] = true
+	e.doubt[name] = false
+	e.lastPing[name] = now
+	prov := e.providers[name]
+	e.spawn(func() {
+		ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+		err := prov.Ping(ctx)
+		cancel()
+		e.post(e.ctx, func() {
+			e.pinging[name] = false
+			reachable := err == nil || !errors.Is(err, driver.ErrUnreachable) || driver.AttentionOf(err) != ""
+			back := reachable && !e.online[name]
+			e.setOnline(name, reachable)
+			if back {
+				for _, t := range e.tracks {
+					if t.p.Provider == name {
+						t.nextCheck = time.Time{}
 					}
 				}
-			})
+			}
 		})
-	}
+	})
 }

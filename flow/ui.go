@@ -135,6 +135,8 @@ func (u *ui) modeScreen() screen.Screen {
 			Hint: u.keyHint(use(KeyCancel, "cancel"))}
 		if t := u.current(); t != nil && t.p.Checking {
 			s.Lines = []string{u.t("ui.checking_with", u.brand(t.p.Provider))}
+		} else if t != nil && t.p.State == store.StateNew && !t.faultSince.IsZero() {
+			s.Lines = []string{u.t("ui.no_answer_retrying", u.brand(t.p.Provider))}
 		}
 		return s
 	case modeAwait, modeDecision:
