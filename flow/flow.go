@@ -525,6 +525,16 @@ func receiptNumber(counter uint64) uint64 {
 	return (counter-1)%9999 + 1
 }
 
+// traceNumber maps the trace counter to the trace number: six BCD digits on the register
+// link (BMP 0B), 1..999999, rolling over from 999999 to 1 (0 is no trace: BMP 37 of a
+// reversal is left out for it). Nothing sorts by it.
+func traceNumber(counter uint64) uint64 {
+	if counter == 0 {
+		return 0
+	}
+	return (counter-1)%999_999 + 1
+}
+
 // providerSaver returns the Saver handed to a provider call for payment id: on the Run
 // goroutine it takes the provider's data (Payment.Data is the provider's alone: the
 // engine's control state lives in typed fields the provider never sees) and its id into
