@@ -588,6 +588,12 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *drive
 		e.log.Debug("provider call", "provider", prov, "op", op, "payment", p.ID, "remote", u.Remote.String(), "err", err, "took", time.Since(start))
 		e.post(e.ctx, func() {
 			t.busy = false
+			if e.ctx.Err() != nil {
+				// Stopping: the call was cut short by the stop (its error is ours, not
+				// the provider's answer). Nothing is applied; the payment stays as on
+				// disk and recovery asks the provider at the next start.
+				return
+			}
 			e.noteReachability(prov, err)
 			done(u, err)
 			if t.acceptPending && !t.busy && !t.p.State.Final() {

@@ -112,7 +112,12 @@ func (e *Engine) tickRefunds(now time.Time) {
 				u, err = rf.CheckRefund(ctx, pv, rv)
 			}
 			cancel()
-			e.post(e.ctx, func() { e.refunded(rt, &r, u, err) })
+			e.post(e.ctx, func() {
+				if e.ctx.Err() != nil {
+					return // stopping: not an answer (see call); the refund is asked again at the next start
+				}
+				e.refunded(rt, &r, u, err)
+			})
 		})
 	}
 }
