@@ -241,6 +241,7 @@ type Engine struct {
 	lastPing   map[string]time.Time
 	printBusy  bool
 	printer    string // last known printer state
+	printerGen int    // counts the print jobs' results: a status asked before one is stale
 	jobs       []*store.Job
 	waiters    map[string][]chan *store.Payment // callers waiting for a payment's end
 }
@@ -425,12 +426,14 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	e.ui.show()
 	if ps, ok := e.prn.(PrinterStatus); ok {
+		gen := e.printerGen
 		e.spawn(func() {
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			state := ps.PrinterStatus(sctx)
 			cancel()
 			e.post(ctx, func() {
-				if state != e.printer {
+				// A print job that ended meanwhile saw the printer later: its state stands.
+				if gen == e.printerGen && state != e.printer {
 					e.printer = state
 					e.ui.show()
 				}

@@ -197,3 +197,58 @@ func TestFollowedRefundCommitsOnlyChanges(t *testing.T) {
 		t.Fatalf("commits at each check %v: answers that changed nothing were written", commits)
 	}
 }
+
+// probedPrinter answers the engine's first status request (the one at start) only when
+// released, with "paper out"; every later one (after a job) with "ok".
+type probedPrinter struct {
+	*printer
+	mu      sync.Mutex
+	asked   int
+	release chan struct{}
+	probed  chan struct{} // closed when the first answer is given
+}
+
+func (p *probedPrinter) PrinterStatus(ctx context.Context) string {
+	p.mu.Lock()
+	p.asked++
+	first := p.asked == 1
+	p.mu.Unlock()
+	if !first {
+		return "ok"
+	}
+	<-p.release
+	defer close(p.probed)
+	return "paper out"
+}
+
+// The status asked at start comes back after a receipt printed and the printer reported
+// ok: the older answer does not overwrite the newer one.
+func TestStaleStartStatusDoesNotOverwriteAJobsStatus(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil)
+	pp := &probedPrinter{printer: r.prn, release: make(chan struct{}), probed: make(chan struct{})}
+	var err error
+	r.e, err = New(testConfig(), r.st, []driver.Provider{r.prov}, r.disp, pp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
+	r.run()
+	r.keys("100\n")
+	r.waitFor("receipt", func() bool { return len(r.prn.printed()) == 1 })
+	status := func() string {
+		s, err := r.e.Status(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Printer
+	}
+	r.waitFor("the job's printer status", func() bool { return status() == "ok" })
+	close(pp.release)
+	<-pp.probed
+	deadline := time.Now().Add(100 * time.Millisecond) // the stale answer is posted at once
+	for time.Now().Before(deadline) {
+		if s := status(); s != "ok" {
+			t.Fatalf("printer %q after a stale start status, want ok (the job's, newer)", s)
+		}
+	}
+}
