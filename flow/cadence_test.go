@@ -28,7 +28,7 @@ func (c *fakeClock) add(d time.Duration) {
 // or print is under way.
 func (r *rig) settle() {
 	r.t.Helper()
-	for range 2000 {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
 		busy := false
 		if err := r.e.do(context.Background(), func() {
 			r.e.onTick()

@@ -250,10 +250,12 @@ func (r *rig) keys(s string) {
 	}
 }
 
-// waitFor polls cond until it holds (bounded): tests wait on behaviour, not on time.
+// waitFor polls cond until it holds (bounded): tests wait on behaviour, not on time. The
+// bound is wall time, generous for a loaded machine under -race (a count of 2000 polls,
+// about 4 s, was too short there); it only matters when the behaviour never comes.
 func (r *rig) waitFor(what string, cond func() bool) {
 	r.t.Helper()
-	for i := 0; i < 2000; i++ {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
 		if cond() {
 			return
 		}
