@@ -111,5 +111,9 @@ func ReadByte(p io.Reader, deadline time.Time) (byte, error) {
 	}
 }
 
+// ErrHangup is returned by a Port's Read when the line hung up (the device went away):
+// the port must be closed and opened again.
+var ErrHangup = errors.New("serialport: line hung up")
+
 // ErrTimeout is returned by ReadByte when no byte arrived before the deadline.
 var ErrTimeout = errors.New("serialport: read timeout")

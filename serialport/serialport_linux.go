@@ -5,6 +5,7 @@ package serialport
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync/atomic"
 	"time"
@@ -80,10 +81,11 @@ func open(cfg Config) (*port, error) {
 	return &port{f: f, timeout: cfg.ReadTimeout}, nil
 }
 
-// Read reads what has arrived, waiting as Port describes.
+// Read reads what has arrived, waiting as Port describes. A line that hung up (the
+// device unplugged) returns ErrHangup, not io.EOF, which callers take as "no data yet".
 func (p *port) Read(b []byte) (int, error) {
 	if p.timeout <= 0 || p.deadline.Load() {
-		return p.f.Read(b)
+		return hangup(p.f.Read(b))
 	}
 	if err := p.f.SetReadDeadline(time.Now().Add(p.timeout)); err != nil {
 		return 0, err
@@ -91,6 +93,15 @@ func (p *port) Read(b []byte) (int, error) {
 	n, err := p.f.Read(b)
 	if errors.Is(err, os.ErrDeadlineExceeded) && !p.deadline.Load() {
 		return n, nil // the read timeout: no data yet
+	}
+	return hangup(n, err)
+}
+
+// hangup turns the end of file of a non-blocking terminal into ErrHangup: with no data
+// the read would have waited (EAGAIN), so nothing read means the line hung up.
+func hangup(n int, err error) (int, error) {
+	if n == 0 && errors.Is(err, io.EOF) {
+		return 0, ErrHangup
 	}
 	return n, err
 }

@@ -4,6 +4,7 @@ package serialport
 
 import (
 	"errors"
+	"io"
 	"os"
 	"testing"
 	"time"
@@ -93,5 +94,31 @@ func TestReadDeadlineAndTimeout(t *testing.T) {
 	_, q := openLine(t, Config{ReadTimeout: 20 * time.Millisecond})
 	if n, err := q.Read(b[:]); n != 0 || err != nil {
 		t.Fatalf("read on an idle line with a read timeout = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// The other end going away (a USB adapter unplugged; here the pty's master closed) ends
+// a waiting Read with an error, so the register link fails and is reopened with backoff
+// instead of waiting for ever.
+func TestReadFailsWhenTheLineGoesAway(t *testing.T) {
+	ptmx, p := openLine(t, Config{})
+	errc := make(chan error, 1)
+	go func() {
+		var b [1]byte
+		for {
+			if _, err := p.Read(b[:]); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	ptmx.Close()
+	select {
+	case err := <-errc:
+		if errors.Is(err, os.ErrClosed) || errors.Is(err, io.EOF) {
+			t.Fatalf("read error %v: want the line's failure (not EOF, which callers retry)", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a read on a line whose other end went away still waits")
 	}
 }
