@@ -242,6 +242,7 @@ type Engine struct {
 	lastPing   map[string]time.Time
 	printBusy  bool
 	printer    string // last known printer state
+	printerGen int    // counts the print jobs' results: a status asked before one is stale
 	jobs       []*store.Job
 	waiters    map[string][]chan *store.Payment // callers waiting for a payment's end
 }
@@ -432,12 +433,14 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	e.ui.show()
 	if ps, ok := e.prn.(PrinterStatus); ok {
+		gen := e.printerGen
 		e.spawn(func() {
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			state := ps.PrinterStatus(sctx)
 			cancel()
 			e.post(ctx, func() {
-				if state != e.printer {
+				// A print job that ended meanwhile saw the printer later: its state stands.
+				if gen == e.printerGen && state != e.printer {
 					e.printer = state
 					e.ui.show()
 				}
@@ -532,6 +535,16 @@ func receiptNumber(counter uint64) uint64 {
 	return (counter-1)%9999 + 1
 }
 
+// traceNumber maps the trace counter to the trace number: six BCD digits on the register
+// link (BMP 0B), 1..999999, rolling over from 999999 to 1 (0 is no trace: BMP 37 of a
+// reversal is left out for it). Nothing sorts by it.
+func traceNumber(counter uint64) uint64 {
+	if counter == 0 {
+		return 0
+	}
+	return (counter-1)%999_999 + 1
+}
+
 // providerSaver returns the Saver handed to a provider call for payment id: on the Run
 // goroutine it takes the provider's data (Payment.Data is the provider's alone: the
 // engine's control state lives in typed fields the provider never sees) and its id into
@@ -585,6 +598,12 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *drive
 		e.log.Debug("provider call", "provider", prov, "op", op, "payment", p.ID, "remote", u.Remote.String(), "err", err, "took", time.Since(start))
 		e.post(e.ctx, func() {
 			t.busy = false
+			if e.ctx.Err() != nil {
+				// Stopping: the call was cut short by the stop (its error is ours, not
+				// the provider's answer). Nothing is applied; the payment stays as on
+				// disk and recovery asks the provider at the next start.
+				return
+			}
 			e.noteReachability(prov, err)
 			done(u, err)
 			if t.acceptPending && !t.busy && !t.p.State.Final() {

@@ -30,6 +30,7 @@ type script struct {
 	checkFn  func(p *driver.Payment) (driver.Update, error)
 	cancelFn func(p *driver.Payment) (driver.Update, error)
 	block    chan struct{} // when set, Start waits for it
+	hang     bool          // when set, Start waits for its ctx to end and returns its error
 	pingErr  error
 	// pingBlock, when set, holds every Ping until it is closed (or the call's context ends).
 	pingBlock chan struct{}
@@ -56,6 +57,13 @@ func (s *script) Start(ctx context.Context, p *driver.Payment, save driver.Saver
 	s.record("start", p)
 	if s.block != nil {
 		<-s.block
+	}
+	s.mu.Lock()
+	hang := s.hang
+	s.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		return driver.Update{}, fmt.Errorf("script: start: %w", ctx.Err())
 	}
 	s.mu.Lock()
 	fn := s.start
@@ -254,10 +262,12 @@ func (r *rig) keys(s string) {
 	}
 }
 
-// waitFor polls cond until it holds (bounded): tests wait on behaviour, not on time.
+// waitFor polls cond until it holds (bounded): tests wait on behaviour, not on time. The
+// bound is wall time, generous for a loaded machine under -race (a count of 2000 polls,
+// about 4 s, was too short there); it only matters when the behaviour never comes.
 func (r *rig) waitFor(what string, cond func() bool) {
 	r.t.Helper()
-	for i := 0; i < 2000; i++ {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
 		if cond() {
 			return
 		}
@@ -910,6 +920,23 @@ func TestRegisterTypedErrorsAndRefundLatest(t *testing.T) {
 	}
 	if _, _, err := r.e.Reverse(ctx, newest.Receipt); !errors.Is(err, ErrAlreadyRefunded) || !errors.Is(err, ErrNotReversible) {
 		t.Fatalf("reversal of a refunded payment: %v, want ErrAlreadyRefunded", err)
+	}
+}
+
+// Stopping the terminal while the provider's create call is under way cuts the call short:
+// that is no answer from the provider, so the payment stays open (creating) for recovery
+// to ask about at the next start, never failed.
+func TestStopDuringCreateLeavesThePaymentOpen(t *testing.T) {
+	r := newRig(t, "", testConfig(), nil)
+	r.prov.hang = true
+	r.run()
+	r.keys("1234\n")
+	r.waitFor("create under way", func() bool { return r.prov.count("start") == 1 })
+	r.stop()
+	r2 := newRig(t, r.path, testConfig(), nil)
+	defer r2.st.Close()
+	if p := r2.payment(); p == nil || p.State != store.StateCreating || p.Reason != "" {
+		t.Fatalf("payment after a stop during create = %+v, want creating with no reason", p)
 	}
 }
 

@@ -52,6 +52,7 @@ func (e *Engine) tickJobs(now time.Time) {
 
 func (e *Engine) printed(j *store.Job, err error, state string) {
 	e.printBusy = false
+	e.printerGen++
 	old := e.printer
 	if state != "" {
 		e.printer = state

@@ -41,10 +41,11 @@ func (e *Engine) newPayment(amount money.Amount, prov, source string) (*track, e
 		if err != nil {
 			return err
 		}
-		if p.Trace, err = tx.Next("trace"); err != nil {
+		n, err := tx.Next("trace")
+		if err != nil {
 			return err
 		}
-		p.Trace %= 1_000_000 // six BCD digits on the register link
+		p.Trace = traceNumber(n)
 		p.ID = fmt.Sprintf("%s-%06d-%s", e.cfg.TerminalID, seq, hex.EncodeToString(rnd[:]))
 		return tx.PutPayment(p)
 	})

@@ -81,7 +81,15 @@ func (e *Engine) tickRefunds(now time.Time) {
 		return a.ID < b.ID
 	})
 	for _, rt := range open {
-		if rt.busy || busy[rt.r.PaymentID] || now.Before(rt.next) {
+		if rt.busy || busy[rt.r.PaymentID] {
+			continue
+		}
+		if now.Before(rt.next) {
+			if rt.r.State == store.RefundPending {
+				// Not sent yet and waiting for its retry: a later refund of the same
+				// payment waits behind it, so the provider sees them in the order asked.
+				busy[rt.r.PaymentID] = true
+			}
 			continue
 		}
 		busy[rt.r.PaymentID] = true
@@ -112,25 +120,49 @@ func (e *Engine) tickRefunds(now time.Time) {
 				u, err = rf.CheckRefund(ctx, pv, rv)
 			}
 			cancel()
-			e.post(e.ctx, func() { e.refunded(rt, &r, u, err) })
+			e.post(e.ctx, func() {
+				if e.ctx.Err() != nil {
+					return // stopping: not an answer (see call); the refund is asked again at the next start
+				}
+				e.refunded(rt, &r, u, err)
+			})
 		})
 	}
 }
 
+// refundRetryMax caps the interval between the attempts of a refund the provider did not
+// take yet (unreachable, or refused for a reason that may pass).
+const refundRetryMax = 5 * time.Minute
+
+// refundBackoff sets rt's next attempt after a failed one: PollMin first, doubling up to
+// refundRetryMax, spread by jitter and never sooner than the provider's Retry-After.
+func (e *Engine) refundBackoff(rt *rtrack, err error) time.Duration {
+	if rt.interval < e.cfg.PollMin {
+		rt.interval = e.cfg.PollMin
+	} else {
+		rt.interval = min(rt.interval*2, max(refundRetryMax, e.cfg.PollMin))
+	}
+	d := jitter(rt.interval)
+	if ra := driver.RetryAfter(err); ra > d {
+		d = ra
+	}
+	rt.next = e.now().Add(d)
+	return d
+}
+
 func (e *Engine) refunded(rt *rtrack, r *store.Refund, u driver.RefundUpdate, err error) {
 	rt.busy = false
+	old := rt.r
 	rt.r = r
 	if err != nil {
-		if rt.interval == 0 {
-			rt.interval = e.cfg.PollMin
-		}
-		rt.interval = min(rt.interval*2, 5*time.Minute)
-		rt.next = e.now().Add(rt.interval)
+		d := e.refundBackoff(rt, err)
 		if !errors.Is(err, driver.ErrUnreachable) {
-			r.Reason = driver.CashierMessage(err)
-			e.update("refund reason", func(tx *store.Tx) error { return tx.PutRefund(r) })
+			if reason := driver.CashierMessage(err); reason != old.Reason {
+				r.Reason = reason
+				e.update("refund reason", func(tx *store.Tx) error { return tx.PutRefund(r) })
+			}
 		}
-		e.log.Warn("refund not accepted yet; retrying", "refund", r.ID, "err", err, "retry_in", rt.interval)
+		e.log.Warn("refund not accepted yet; retrying", "refund", r.ID, "err", err, "retry_in", d)
 		return
 	}
 	prev := r.State
@@ -143,6 +175,14 @@ func (e *Engine) refunded(rt *rtrack, r *store.Refund, u driver.RefundUpdate, er
 	r.UpdatedAt = e.now()
 	var jobs []*store.Job
 	printNow := prev == store.RefundPending && r.State != store.RefundPending
+	changed := r.State != prev || r.ProviderID != old.ProviderID || r.Detail != old.Detail || r.Reason != old.Reason
+	if !changed {
+		// An answer that changes nothing is not written (an accepted refund followed for
+		// days would otherwise commit at every check); follow it less often.
+		rt.interval = min(max(rt.interval*2, e.cfg.PollMax), max(e.cfg.WatchPollMax, e.cfg.PollMax))
+		rt.next = e.now().Add(jitter(rt.interval))
+		return
+	}
 	if printNow && r.State != store.RefundFailed {
 		r.AcceptedAt = r.UpdatedAt
 	}
@@ -185,6 +225,8 @@ func (e *Engine) refunded(rt *rtrack, r *store.Refund, u driver.RefundUpdate, er
 		delete(e.refunds, r.ID)
 		return
 	}
-	rt.interval = max(e.cfg.PollMax, rt.interval)
-	rt.next = e.now().Add(rt.interval)
+	// Accepted, not final: followed from PollMax (whatever the retries before reached),
+	// doubling while nothing changes.
+	rt.interval = e.cfg.PollMax
+	rt.next = e.now().Add(jitter(rt.interval))
 }

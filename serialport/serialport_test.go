@@ -19,12 +19,9 @@ func TestConfigValidation(t *testing.T) {
 		{Config{Name: "/dev/ttyS0", Baud: 9600, StopBits: 3}, false},
 		{Config{Name: "/dev/ttyS0", Baud: 9600, Parity: 'M'}, false},
 	} {
-		c, err := tc.cfg.serial()
+		err := tc.cfg.check()
 		if (err == nil) != tc.ok {
 			t.Errorf("%+v: err = %v, want ok %v", tc.cfg, err, tc.ok)
-		}
-		if err == nil && c.ReadTimeout <= 0 {
-			t.Errorf("%+v: read timeout %v, want a positive default", tc.cfg, c.ReadTimeout)
 		}
 	}
 }

@@ -75,7 +75,7 @@ func realistic(i int) *Payment {
 		ProviderID: uuid, QR: "https://pay.acountpay.com/qr/" + uuid + "?ref=" + id,
 		Detail: "PAID", Data: map[string]string{"acp.payment": uuid},
 		ExpiresAt: at.Add(30 * time.Minute), CreatedAt: at, UpdatedAt: at.Add(20 * time.Second), SettledAt: at.Add(20 * time.Second),
-		Receipt: uint64(i%9999 + 1), Trace: uint64((i + 1) % 1_000_000), ClockSynced: true}
+		Receipt: uint64(i%9999 + 1), Trace: uint64(i%999_999 + 1), ClockSynced: true}
 	if i%20 == 0 {
 		p.State, p.SettledAt, p.Receipt, p.Detail = StateExpired, time.Time{}, 0, "EXPIRED"
 	}

@@ -14,7 +14,7 @@
 //     (8 bytes, big-endian), never by the display id's text (TERMINAL-%06d-random stops
 //     sorting at the millionth payment). Payments, List and every "newest first" reader
 //     follow it; Payment.Seq carries it (filled on read, not stored). Receipt numbers
-//     (1..9999) and trace numbers (six digits) roll over: nothing sorts by them; the
+//     (1..9999) and trace numbers (six BCD digits, 1..999999) roll over to 1: nothing sorts by them; the
 //     receipt index answers with the newest receipt holding a number.
 //   - Start. Open reads the schema version; recovery reads the open index (sequence keys
 //     of the unfinished and watched payments) and the records it names, the open refunds

@@ -25,10 +25,11 @@ func newLikeFlow(t testing.TB, s *Store, at time.Time, st State) *Payment {
 		if err != nil {
 			return err
 		}
-		if p.Trace, err = tx.Next("trace"); err != nil {
+		n, err := tx.Next("trace")
+		if err != nil {
 			return err
 		}
-		p.Trace %= 1_000_000
+		p.Trace = (n-1)%999_999 + 1
 		p.ID = flowID(seq)
 		if st == StatePaid {
 			n, err := tx.Next("receipt")
@@ -55,7 +56,7 @@ func ids(ps []*Payment) []string {
 }
 
 // Payments 999,990 … 1,000,009: the millionth id sorts before the 999,999th as text, but
-// every newest-first reader follows creation order; trace numbers wrap at 1,000,000 and
+// every newest-first reader follows creation order; trace numbers wrap from 999,999 to 1 and
 // receipt numbers at 9999 without anything sorting by them.
 func TestIDsPastAMillion(t *testing.T) {
 	s := openTemp(t)
@@ -129,10 +130,10 @@ func TestIDsPastAMillion(t *testing.T) {
 		t.Fatalf("failed payments = %v", g)
 	}
 
-	// Trace numbers wrapped to 0, 1, …; receipt numbers to 1, 2, …: the receipt index
-	// answers with the newest payment holding a number.
-	if created[10].Trace != 0 || created[11].Trace != 1 {
-		t.Fatalf("traces around the wrap = %d, %d; want 0, 1", created[10].Trace, created[11].Trace)
+	// Trace numbers wrapped from 999999 to 1 (six BCD digits, 0 is none); receipt numbers
+	// to 1, 2, …: the receipt index answers with the newest payment holding a number.
+	if created[9].Trace != 999_999 || created[10].Trace != 1 {
+		t.Fatalf("traces around the wrap = %d, %d; want 999999, 1", created[9].Trace, created[10].Trace)
 	}
 	var wrapped *Payment
 	for _, p := range created {

@@ -282,8 +282,13 @@ func TestECRAbort(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("pay: %v", r.err)
 	}
-	if ans.String() != "84 83 00" || r.out.Code != 0 || r.out.Status == nil || r.out.Status.Amount != 400 {
-		t.Fatalf("abort answered %s, outcome %+v; want 84 83 00 (too late) and paid 4.00", ans, r.out)
+	// The answer to 06 B0 depends on how soon the terminal learns the payment was made:
+	// within AbortWait it refuses the abort (84 83 00, too late); later it acknowledges
+	// it (80 00 00) and the real outcome follows. ZVT allows both: the result that
+	// follows is what counts, and it must be paid (on a loaded machine the terminal's last
+	// look at the provider can take longer than AbortWait).
+	if a := ans.String(); a != "84 83 00" && a != "80 00 00" || r.out.Code != 0 || r.out.Status == nil || r.out.Status.Amount != 400 {
+		t.Fatalf("abort answered %s, outcome %+v; want 84 83 00 (too late) or 80 00 00, then paid 4.00", ans, r.out)
 	}
 
 	s.term(t)

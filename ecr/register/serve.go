@@ -15,10 +15,12 @@ import (
 	"github.com/terminald/terminald/serialport"
 )
 
-// serialIdleRead is how long one read of an idle serial register link waits (bytes
-// return at once): it bounds how soon a closed link is noticed and how late a T1 gap
-// within a frame is seen, and sets the link's idle wakeups (one read a second).
-const serialIdleRead = time.Second
+// serialIdlePoll is how long the idle reader of a serial register link waits for the
+// start of a frame before it looks again: the port is pollable (a waiting read costs no
+// wakeup and Close ends it at once), bytes return as they come and the T1/T2 timers are
+// read deadlines, so it only bounds how long a stuck link goes unnoticed. Issue 19: the
+// link used to poll every 50 ms, then read with a 1 s timeout.
+const serialIdlePoll = time.Minute
 
 // Config configures the register link.
 type Config struct {
@@ -84,13 +86,13 @@ func Start(ctx context.Context, eng Engine, cfg Config) (wait func(), err error)
 			defer wg.Done()
 			reopen.Supervise(ctx, reopen.Options{Name: "register " + name, Logger: log, OnState: cfg.OnState},
 				func(context.Context) (serialport.Port, error) {
-					// A read returns as soon as a byte arrives; the timeout only bounds an idle
-					// read (how soon Close is noticed, how late a T1 gap is seen), so it is
-					// long: a short one woke the daemon 20 times a second for nothing.
-					return serialport.Open(serialport.Config{Name: name, Baud: baud, StopBits: 2, ReadTimeout: serialIdleRead})
+					// No read timeout: an idle read waits in the poller until a byte comes,
+					// the link's deadline passes or the port is closed (a short timeout
+					// woke the daemon 20 times a second for nothing).
+					return serialport.Open(serialport.Config{Name: name, Baud: baud, StopBits: 2})
 				},
 				func(ctx context.Context, port serialport.Port) error {
-					return srv.ServeConn(ctx, zvt.NewSerialConn(port, zvt.SerialConfig{Poll: serialIdleRead, Logger: log.With("link", "zvt-serial")}))
+					return srv.ServeConn(ctx, zvt.NewSerialConn(port, zvt.SerialConfig{Poll: serialIdlePoll, Logger: log.With("link", "zvt-serial")}))
 				})
 		}()
 	default:

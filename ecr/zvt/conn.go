@@ -80,8 +80,11 @@ type SerialConfig struct {
 	T1      time.Duration // inter-byte limit inside a frame (200 ms)
 	T2      time.Duration // wait for ACK/NAK after sending a frame (5 s)
 	Resends int           // resends after a NAK or T2 timeout (2); -1 for none
-	Poll    time.Duration // how often the idle reader checks for Close (100 ms)
-	Logger  *slog.Logger  // nil: no logging
+	// Poll is how long the idle reader waits for a frame before it checks for Close
+	// (100 ms). A port that Close closes ends the wait at once, and one with
+	// SetReadDeadline waits without waking (serialport's ports): give it a long Poll.
+	Poll   time.Duration
+	Logger *slog.Logger // nil: no logging
 }
 
 // SerialConn is the serial (RS-232) ZVT link: DLE STX framing, CRC, ACK/NAK.
@@ -150,7 +153,12 @@ func (c *SerialConn) readLoop() {
 			}
 			continue
 		case err != nil:
-			c.fail(fmt.Errorf("zvt: serial: read: %w", err))
+			select {
+			case <-c.done: // Close closed the port under the read
+				c.fail(ErrClosed)
+			default:
+				c.fail(fmt.Errorf("zvt: serial: read: %w", err))
+			}
 			return
 		}
 		if ev.Control != 0 {

@@ -109,12 +109,10 @@ func New(port io.ReadWriter, cfg Config) *Printer {
 	return p
 }
 
-// OpenSerial opens the serial line port describes (a read timeout of 100 ms when unset)
-// and returns a printer on it.
+// OpenSerial opens the serial line port describes and returns a printer on it. The
+// reader waits for the printer's bytes without a read timeout (an idle printer wakes
+// nothing); Close ends the wait.
 func OpenSerial(port serialport.Config, cfg Config) (*Printer, error) {
-	if port.ReadTimeout <= 0 {
-		port.ReadTimeout = 100 * time.Millisecond
-	}
 	sp, err := serialport.Open(port)
 	if err != nil {
 		return nil, fmt.Errorf("printer: %w", err)

@@ -136,5 +136,5 @@ func (s Section) Config(log *slog.Logger) (Config, error) {
 // Serial returns the serial line settings of a "serial" section.
 func (s Section) Serial() serialport.Config {
 	parity := map[string]serialport.Parity{"none": serialport.ParityNone, "odd": serialport.ParityOdd, "even": serialport.ParityEven}[s.Parity]
-	return serialport.Config{Name: s.Device, Baud: s.Baud, Parity: parity, StopBits: s.StopBits, ReadTimeout: 100 * time.Millisecond}
+	return serialport.Config{Name: s.Device, Baud: s.Baud, Parity: parity, StopBits: s.StopBits}
 }
