@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -227,7 +228,8 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 
 	// The simulated customer reads the display and pays.
 	wg.Add(1)
-	go func() { defer wg.Done(); customer(ctx, disp.frames, payAfter, sb, eng, log) }()
+	paidQRs := openPaidQRs(filepath.Join(o.stateDir, "customer-paid"), log)
+	go func() { defer wg.Done(); customer(ctx, disp.frames, payAfter, sb, eng, paidQRs, log) }()
 
 	// The keypad is stdin. In raw mode when it is a terminal.
 	if f, ok := stdin.(*os.File); ok {
@@ -492,7 +494,10 @@ func writeAtomic(path string, data []byte) error {
 // once each time such a screen appears (a redraw of the same screen, the QR's countdown,
 // is not a new payment) and again whenever it appears anew: a second payment of the same
 // amount shows the same scan screen after other screens in between, and is paid too.
-func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, sb *simProvider, eng *flow.Engine, log *slog.Logger) {
+// A QR it has paid (paid, also by the simulator run before on the same --state) it does
+// not pay again when the terminal shows it once more after a restart: a customer who has
+// paid does not pay twice.
+func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, sb *simProvider, eng *flow.Engine, paid *paidQRs, log *slog.Logger) {
 	last := "" // the screen acted on, while it stays shown
 	for {
 		var f shown
@@ -513,7 +518,17 @@ func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, 
 				log.Debug("customer: no QR readable on the display yet", "err", err)
 				continue
 			}
-			key, act = "qr:"+payload, func(ctx context.Context) error { return sb.pay(ctx, payload) }
+			if paid.has(payload) {
+				log.Debug("customer: this QR is paid already", "payload", payload)
+				continue
+			}
+			key, act = "qr:"+payload, func(ctx context.Context) error {
+				if err := sb.pay(ctx, payload); err != nil {
+					return err
+				}
+				paid.add(payload)
+				return nil
+			}
 		case f.s.Kind == screen.Input && sb.scanCode != "":
 			key = "scan:" + f.s.Title + f.s.Amount
 			act = func(context.Context) error { eng.Scan(sb.scanCode); return nil }
@@ -535,5 +550,56 @@ func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, 
 				log.Warn("customer: could not pay", "err", err)
 			}
 		}()
+	}
+}
+
+// paidQRs is what the simulated customer has paid: QR payloads (a payment URL, a crypto
+// address URI; each names one payment), one a line in a file of the state directory so
+// the next simulator run on the same state knows them. Safe for concurrent use.
+type paidQRs struct {
+	mu   sync.Mutex
+	path string // "" keeps them in memory only
+	seen map[string]bool
+	log  *slog.Logger
+}
+
+// openPaidQRs reads the payloads paid so far from path (missing: none).
+func openPaidQRs(path string, log *slog.Logger) *paidQRs {
+	p := &paidQRs{path: path, seen: map[string]bool{}, log: log}
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		log.Warn("customer: cannot read what was paid before", "file", path, "err", err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if l != "" {
+			p.seen[l] = true
+		}
+	}
+	return p
+}
+
+func (p *paidQRs) has(payload string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.seen[payload]
+}
+
+// add records payload as paid, in memory and appended to the file.
+func (p *paidQRs) add(payload string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seen[payload] = true
+	if p.path == "" || strings.ContainsAny(payload, "\r\n") {
+		return
+	}
+	f, err := os.OpenFile(p.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err == nil {
+		_, err = f.WriteString(payload + "\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		p.log.Warn("customer: cannot note what was paid", "file", p.path, "err", err)
 	}
 }
