@@ -9,7 +9,8 @@ import (
 // Every money move started on the terminal shows a confirmation screen first: what
 // moves (the amount), from which payment (receipt number, time, provider) and where to
 // (the customer's account at the provider, or a scanned crypto address shown back in
-// full, in groups of four characters). OK sends it; Cancel goes back to the admin menu
+// full, in groups of four characters, on a screen of its own after the payment's: two
+// confirmations, the second OK sends). OK sends it; Cancel goes back to the admin menu
 // and nothing is sent; the screen is a prompt and times out like every other, also
 // sending nothing. Confirmed moves: a refund, the end of day (it closes the day). The
 // underpayment decision is its own confirmation: it moves no money (the customer has

@@ -261,13 +261,18 @@ func TestWholeRefundToScannedAddress(t *testing.T) {
 	addr := "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
 	r.e.Scan(addr)
 	s := r.shows("confirmation", titled("Confirm refund"))
-	want := []string{"To address:", "bc1q w508 d6qe jxtd", "g4y5 r3za rvar y0c5", "xw7k v8f3 t4"}
-	if s.Amount != "€12.34" || strings.Join(s.Lines[2:], "|") != strings.Join(want, "|") {
-		t.Fatalf("confirmation %+v, want €12.34 to %q", s, want)
+	if s.Amount != "€12.34" || len(s.Lines) != 3 || s.Lines[2] != "Then: the scanned address" {
+		t.Fatalf("confirmation %+v, want €12.34, the payment and the address to come", s)
+	}
+	r.keys("\n")
+	s = r.shows("the address on its own screen", titled("Refund €12.34 to"))
+	want := []string{"bc1q w508 d6qe jxtd", "g4y5 r3za rvar y0c5", "xw7k v8f3 t4"}
+	if strings.Join(s.Lines, "|") != strings.Join(want, "|") || s.Hint != "OK = refund   X = cancel" {
+		t.Fatalf("address confirmation %+v, want %q", s, want)
 	}
 	r.e.Healthy(context.Background())
 	if n := len(r.refundsSent()); n != 0 {
-		t.Fatalf("%d refunds sent before OK", n)
+		t.Fatalf("%d refunds sent before the second OK", n)
 	}
 	r.keys("\n")
 	r.waitFor("refund sent", func() bool { return len(r.refundsSent()) == 1 })

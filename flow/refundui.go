@@ -138,15 +138,23 @@ func (u *ui) confirmRefund(dest string) {
 		at = p.CreatedAt
 	}
 	lines := []string{u.t("ui.receipt_at", receiptNo(p.Receipt), e.cfg.Locale.Time(at)), u.t("ui.paid_via", u.money(p.Paid()), brand)}
-	if dest == "" {
-		lines = append(lines, u.t("ui.back_to_account", brand))
-	} else {
-		lines = append(append(lines, u.t("ui.to_address")), groupAddress(dest)...)
-	}
-	u.confirm(confirmation{title: u.t("screen.confirm_refund"), amount: u.money(amount), lines: lines, verb: "refund", do: func() {
+	send := confirmation{title: u.t("screen.confirm_refund"), amount: u.money(amount), verb: "refund", do: func() {
 		_, err := e.newRefund(p, minor, dest)
 		u.adminResult(err, u.t("ui.refund_queued", u.money(amount)))
-	}})
+	}}
+	if dest == "" {
+		send.lines = append(lines, u.t("ui.back_to_account", brand))
+		u.confirm(send)
+		u.show()
+		return
+	}
+	// To a scanned address: the payment first, then the address on a screen of its own,
+	// every character in groups of four (a 62-character address takes five lines, which
+	// a 240×240 panel holds only without the rest), the amount in its title. Only the
+	// second OK sends.
+	send.title, send.amount, send.lines = u.t("screen.refund_to", u.money(amount)), "", groupAddress(dest)
+	u.confirm(confirmation{title: u.t("screen.confirm_refund"), amount: u.money(amount),
+		lines: append(lines, u.t("ui.to_address_next")), verb: "continue", do: func() { u.confirm(send) }})
 	u.show()
 }
 

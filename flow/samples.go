@@ -166,6 +166,11 @@ func sampleScreens(loc *locale.Locale, now time.Time, hook func(key, text string
 		u.mode, u.admin = modeAdmin, adminState{step: "refund-dest", payment: recent()[1], minor: 3990}
 		u.confirmRefund(address)
 	})
+	add("refund-address", func() {
+		u.mode, u.admin = modeAdmin, adminState{step: "refund-dest", payment: recent()[1], minor: 3990}
+		u.confirmRefund(address)
+		u.confirmKey(KeyOK) // the payment confirmed: the address on its own screen
+	})
 	rep := Report{From: now.Add(-9 * time.Hour), To: now, Rows: []ReportRow{
 		{Provider: "acountpay", Result: "paid", Currency: "EUR", Count: 12, Total: 23450},
 		{Provider: "cryptogw", Result: "paid", Currency: "EUR", Count: 2, Total: 6790},

@@ -24,7 +24,11 @@ var screensNow = time.Date(2026, 3, 12, 14, 5, 0, 0, time.UTC)
 // family (entry, choice, provider step, QR, decision, result to acknowledge, admin menu,
 // PIN, list, confirmation, report).
 var goldenScreens = []string{"idle-offline", "amount", "provider", "step-quote", "qr-crypto", "decision", "paid-less",
-	"admin", "pin", "recent", "refund-confirm", "x-report"}
+	"admin", "pin", "recent", "refund-confirm", "refund-address", "x-report"}
+
+// goldenSquare are also golden at 240×240, where the room is tightest: the refund's
+// payment and its scanned address must be readable whole there too.
+var goldenSquare = []string{"refund-confirm", "refund-address"}
 
 func sampleLocale(t *testing.T, lang string) *locale.Locale {
 	t.Helper()
@@ -56,16 +60,28 @@ func TestScreensGolden(t *testing.T) {
 	}
 	for _, lang := range locale.Languages() {
 		samples := samplesByName(t, lang)
+		type golden struct {
+			name, file string
+			h          int
+		}
+		var goldens []golden
 		for _, name := range goldenScreens {
+			goldens = append(goldens, golden{name, name, 320})
+		}
+		for _, name := range goldenSquare {
+			goldens = append(goldens, golden{name, name + "-240x240", 240})
+		}
+		for _, g := range goldens {
+			name := g.name
 			s, ok := samples[name]
 			if !ok {
 				t.Fatalf("%s: no sample screen %q", lang, name)
 			}
 			var buf bytes.Buffer
-			if err := png.Encode(&buf, r.Render(s, 240, 320, screensNow)); err != nil {
+			if err := png.Encode(&buf, r.Render(s, 240, g.h, screensNow)); err != nil {
 				t.Fatal(err)
 			}
-			file := filepath.Join("testdata", "screens", lang, name+".png")
+			file := filepath.Join("testdata", "screens", lang, g.file+".png")
 			if *updateScreens {
 				os.MkdirAll(filepath.Dir(file), 0o755)
 				if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {

@@ -604,18 +604,43 @@ func (r *Renderer) generic(c *canvas, s Screen, body image.Rectangle, now time.T
 		if short {
 			ts = 22
 		}
-		lh := c.lineHeight(true, ts)
-		tw := x1 - x0
-		if banded {
-			tw -= 2*lh + 8
+		// titleWidth is the room for a title line at size ts (a band leaves room for
+		// its symbol).
+		symbol := banded
+		titleWidth := func(ts int) (lh, tw int) {
+			lh, tw = c.lineHeight(true, ts), x1-x0
+			if symbol {
+				tw -= 2*lh + 8
+			}
+			return lh, tw
+		}
+		lh, tw := titleWidth(ts)
+		if short && c.width(title, true, ts) > tw {
+			// Little height: a title on one line at up to 4 px less, then without the
+			// band's symbol, before it takes two lines of the body's room.
+		fit:
+			for _, sym := range []bool{banded, false} {
+				symbol = sym
+				for try := ts; try >= ts-4; try-- {
+					if l, w := titleWidth(try); c.width(title, true, try) <= w {
+						ts, lh, tw = try, l, w
+						break fit
+					}
+				}
+				symbol = banded
+			}
 		}
 		lines := c.wrap(title, true, ts, tw, 2)
 		if banded {
 			bh := lh*len(lines) + 14
 			c.fill(image.Rect(body.Min.X, y, body.Max.X, y+bh), band)
-			r.symbol(c, s.Kind, image.Rect(x0, y+7, x0+lh, y+7+lh))
+			tx0, tx1 := x0, x1
+			if symbol {
+				r.symbol(c, s.Kind, image.Rect(x0, y+7, x0+lh, y+7+lh))
+				tx0, tx1 = x0+lh+4, x1-lh-4
+			}
 			for i, l := range lines {
-				c.centered(l, true, ts, x0+lh+4, x1-lh-4, y+7+i*lh, colWhite)
+				c.centered(l, true, ts, tx0, tx1, y+7+i*lh, colWhite)
 			}
 			y += bh + 6
 		} else {
