@@ -27,8 +27,9 @@ var goldenScreens = []string{"idle-offline", "amount", "provider", "step-quote",
 	"admin", "pin", "recent", "refund-confirm", "refund-address", "x-report"}
 
 // goldenSquare are also golden at 240×240, where the room is tightest: the refund's
-// payment and its scanned address must be readable whole there too.
-var goldenSquare = []string{"refund-confirm", "refund-address"}
+// payment and its scanned address, and an underpayment's amounts, must be readable whole
+// there too.
+var goldenSquare = []string{"refund-confirm", "refund-address", "decision"}
 
 func sampleLocale(t *testing.T, lang string) *locale.Locale {
 	t.Helper()

@@ -652,16 +652,39 @@ func (r *Renderer) generic(c *canvas, s Screen, body image.Rectangle, now time.T
 		}
 	}
 
+	// On a short panel, body lines that would not fit even at their smallest size take
+	// room from the amount (down to 26 px) and then from the provider line (left out):
+	// what the cashier must read (an underpayment's received and missing amounts) comes
+	// before how large the amount is drawn.
+	amountMax, showProvider := 44, s.Provider != ""
+	if short {
+		amountMax = 36
+	}
+	if s.Kind == Amount {
+		amountMax += 8
+	}
+	if short && len(s.Lines) > 0 && len(s.Options) == 0 && s.Amount != "" {
+		n := 0
+		for _, l := range s.Lines {
+			n += max(1, len(c.wrap(l, false, 13, x1-x0, 3)))
+		}
+		need := n*c.lineHeight(false, 13) + 2 + 8
+		provider := 0
+		if showProvider {
+			provider = c.lineHeight(false, 16) + 4
+		}
+		amount := func(size int) int { return c.lineHeight(true, c.fitSize(s.Amount, true, size, 16, x1-x0)) }
+		if y+amount(amountMax)+provider+need > bottom {
+			amountMax = 26
+			if y+amount(amountMax)+provider+need > bottom {
+				showProvider = false
+			}
+		}
+	}
+
 	// Amount, as large as fits.
 	if s.Amount != "" {
-		max := 44
-		if short {
-			max = 36
-		}
-		if s.Kind == Amount {
-			max += 8
-		}
-		as := c.fitSize(s.Amount, true, max, 16, x1-x0)
+		as := c.fitSize(s.Amount, true, amountMax, 16, x1-x0)
 		lh := c.lineHeight(true, as)
 		if y+lh <= bottom {
 			y += 2
@@ -673,7 +696,7 @@ func (r *Renderer) generic(c *canvas, s Screen, body image.Rectangle, now time.T
 			y += lh + 8
 		}
 	}
-	if s.Provider != "" {
+	if showProvider {
 		ps := 16
 		lh := c.lineHeight(false, ps)
 		if y+lh <= bottom {
