@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -63,6 +62,7 @@ type Locale struct {
 	msgs    map[string]string
 	en      map[string]string
 	brands  map[string]string
+	phrases []pattern // the English [step] and [phrase] messages, most specific first
 	printer *message.Printer
 	decimal string // decimal separator, from x/text
 	group   string // grouping separator, from x/text
@@ -92,6 +92,7 @@ func New(o Options) (*Locale, error) {
 	if l.en, err = load("en"); err != nil {
 		return nil, err
 	}
+	l.phrases = compilePhrases(l.en)
 	for k, v := range o.Brands {
 		l.brands[k] = v
 	}
@@ -199,40 +200,29 @@ type pattern struct {
 	lit int // literal characters: the most specific pattern wins
 }
 
-var (
-	patternsOnce sync.Once
-	patterns     []pattern
-)
-
-// englishPatterns compiles the English phrase messages once.
-func englishPatterns() []pattern {
-	patternsOnce.Do(func() {
-		en, err := load("en")
-		if err != nil {
-			return
+// compilePhrases turns the English messages of phraseSections into patterns, the most
+// specific (most literal characters) first.
+func compilePhrases(en map[string]string) []pattern {
+	var out []pattern
+	for k, m := range en {
+		if !hasPrefix(k, phraseSections) {
+			continue
 		}
-		for k, m := range en {
-			if !hasPrefix(k, phraseSections) {
-				continue
-			}
-			parts := strings.Split(m, "%s")
-			for i := range parts {
-				parts[i] = regexp.QuoteMeta(parts[i])
-			}
-			re, err := regexp.Compile("^" + strings.Join(parts, "(.+?)") + "$")
-			if err != nil {
-				continue
-			}
-			patterns = append(patterns, pattern{key: k, re: re, lit: len(m) - 2*(len(parts)-1)})
+		parts := strings.Split(m, "%s")
+		for i := range parts {
+			parts[i] = regexp.QuoteMeta(parts[i])
 		}
-		sort.Slice(patterns, func(i, j int) bool {
-			if patterns[i].lit != patterns[j].lit {
-				return patterns[i].lit > patterns[j].lit
-			}
-			return patterns[i].key < patterns[j].key
-		})
+		// Quoted literals and (.+?) always compile.
+		re := regexp.MustCompile("^" + strings.Join(parts, "(.+?)") + "$")
+		out = append(out, pattern{key: k, re: re, lit: len(m) - 2*(len(parts)-1)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].lit != out[j].lit {
+			return out[i].lit > out[j].lit
+		}
+		return out[i].key < out[j].key
 	})
-	return patterns
+	return out
 }
 
 func hasPrefix(s string, prefixes []string) bool {
@@ -251,7 +241,7 @@ func hasPrefix(s string, prefixes []string) bool {
 // ("12.50 EUR") is rewritten in the locale's money format. ok is false when no
 // pattern matches.
 func (l *Locale) PhraseKey(s string) (key string, args []any, ok bool) {
-	for _, p := range englishPatterns() {
+	for _, p := range l.phrases {
 		m := p.re.FindStringSubmatch(s)
 		if m == nil {
 			continue
@@ -272,7 +262,7 @@ func (l *Locale) phraseArg(a string) string {
 			return l.Money(m)
 		}
 	}
-	for _, p := range englishPatterns() {
+	for _, p := range l.phrases {
 		if p.re.NumSubexp() == 0 && p.re.MatchString(a) {
 			return l.T(p.key)
 		}
