@@ -619,13 +619,20 @@ func (e *Engine) call(t *track, op string, fn func(ctx context.Context, p *drive
 // after one get through — it makes the provider's ping due at once (pingProviders), and
 // only a failed ping turns it offline, refusing new payments until a ping gets through.
 func (e *Engine) noteReachability(prov string, err error) {
-	if err != nil && errors.Is(err, driver.ErrUnreachable) && driver.AttentionOf(err) == "" {
+	if isFault(err) {
 		if e.online[prov] {
 			e.doubt[prov] = true
 		}
 		return
 	}
 	e.setOnline(prov, true)
+}
+
+// isFault reports whether err is a fault, not an answer: the provider was not reached or
+// did not answer (driver.ErrUnreachable), and nothing in it needs a person (an answer
+// that needs one came from a provider that answers).
+func isFault(err error) bool {
+	return err != nil && errors.Is(err, driver.ErrUnreachable) && driver.AttentionOf(err) == ""
 }
 
 // setOnline records whether prov is reachable and redraws the screen when that changed.

@@ -128,7 +128,7 @@ const faultWindow = 60 * time.Second
 // the sale: err is a transient fault and t's faults began less than faultWindow ago. It
 // schedules the repeat (t.nextCheck).
 func (e *Engine) rideOut(t *track, err error) bool {
-	if err == nil || !errors.Is(err, driver.ErrUnreachable) || driver.AttentionOf(err) != "" {
+	if !isFault(err) {
 		return false
 	}
 	now := e.now()
@@ -689,7 +689,7 @@ func (e *Engine) ping(name string, now time.Time) {
 		cancel()
 		e.post(e.ctx, func() {
 			e.pinging[name] = false
-			reachable := err == nil || !errors.Is(err, driver.ErrUnreachable) || driver.AttentionOf(err) != ""
+			reachable := !isFault(err)
 			back := reachable && !e.online[name]
 			e.setOnline(name, reachable)
 			if back {
