@@ -36,22 +36,6 @@ func Samples(now time.Time) []Screen {
 	}
 }
 
-// WriteScreens renders every sample screen (see Samples) at every size in
-// Sizes into dir as PNG files named <kind>-<w>x<h>.png, creating dir if needed.
-func WriteScreens(dir string) error {
-	r, err := NewRenderer()
-	if err != nil {
-		return err
-	}
-	now := time.Date(2025, 1, 2, 12, 0, 0, 0, time.UTC)
-	for _, s := range Samples(now) {
-		if err := r.WriteSizes(dir, string(s.Kind), s, now); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // WriteSizes renders s at every size in Sizes into dir as PNG files named
 // <name>-<w>x<h>.png, creating dir if needed.
 func (r *Renderer) WriteSizes(dir, name string, s Screen, now time.Time) error {

@@ -2,6 +2,7 @@ package screen
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"os"
@@ -214,28 +215,24 @@ func TestLongTextIsClipped(t *testing.T) {
 	_ = r.Render(Screen{Kind: QR}, 240, 240, testNow)
 }
 
-func TestWriteScreens(t *testing.T) {
+// WriteSizes writes a PNG of the screen at every size, named as terminald screens names
+// them (NAME-WxH.png).
+func TestWriteSizes(t *testing.T) {
 	dir := t.TempDir()
-	if err := WriteScreens(dir); err != nil {
-		t.Fatal(err)
+	r := newRenderer(t)
+	for _, s := range Samples(testNow) {
+		if err := r.WriteSizes(dir, string(s.Kind), s, testNow); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, k := range []Kind{Idle, Amount, Choose, Input, Wait, QR, Paid, Failed, Expired, Cancelled, Decision, Offline, Message, Admin} {
 		for _, sz := range Sizes {
-			name := filepath.Join(dir, string(k)+"-"+itoa(sz[0])+"x"+itoa(sz[1])+".png")
+			name := filepath.Join(dir, fmt.Sprintf("%s-%dx%d.png", k, sz[0], sz[1]))
 			if st, err := os.Stat(name); err != nil || st.Size() < 500 {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
 	}
-}
-
-func itoa(n int) string {
-	s := ""
-	for n > 0 {
-		s = string(rune('0'+n%10)) + s
-		n /= 10
-	}
-	return s
 }
 
 func BenchmarkRender(b *testing.B) {

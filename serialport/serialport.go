@@ -2,6 +2,14 @@
 // terminald reads and writes byte streams and tests can use ptys or pipes. On Linux the
 // line is set up with termios and read through the Go runtime's poller, so an idle line
 // costs no wakeups; elsewhere github.com/tarm/serial opens it.
+//
+// Why not github.com/tarm/serial on Linux too: its OpenPort calls (*os.File).Fd and
+// clears O_NONBLOCK, so the descriptor leaves the poller. A Read then holds a thread in
+// read(2), SetReadDeadline fails, and Close cannot end a waiting Read; the only way to
+// notice a Close is a short VTIME timeout, which wakes the daemon every timeout (issue
+// 19 measured 21 wakeups/s for an idle register link). Its port cannot be opened without
+// that, so on Linux this package keeps tarm/serial's line settings (raw, CLOCAL, CREAD,
+// IGNPAR, the same baud, size, parity and stop bits) and leaves the descriptor pollable.
 package serialport
 
 import (
