@@ -80,13 +80,9 @@ func TestRefundRetriesInOrderWithBackoff(t *testing.T) {
 	cfg := testConfig()
 	cfg.PollMin = 40 * time.Millisecond
 	r := newRig(t, "", cfg, func(s *script) driver.Provider { f.script = s; return f })
-	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	r.run()
 	ctx := context.Background()
-	p, err := r.e.Pay(ctx, money.New(1000, "EUR"), nil)
-	if err != nil || p.State != store.StatePaid {
-		t.Fatalf("Pay = %+v, %v", p, err)
-	}
+	p := r.paid(1000)
 	first, err := r.e.Refund(ctx, p.ID, money.New(100, "EUR"), "")
 	if err != nil {
 		t.Fatal(err)
@@ -146,13 +142,9 @@ func TestRefundBackoff(t *testing.T) {
 func TestRefundRetryHonoursRetryAfter(t *testing.T) {
 	f := &flakyRefunds{fails: 1, after: 300 * time.Millisecond}
 	r := newRig(t, "", testConfig(), func(s *script) driver.Provider { f.script = s; return f })
-	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	r.run()
 	ctx := context.Background()
-	p, err := r.e.Pay(ctx, money.New(1000, "EUR"), nil)
-	if err != nil || p.State != store.StatePaid {
-		t.Fatalf("Pay = %+v, %v", p, err)
-	}
+	p := r.paid(1000)
 	rf, err := r.e.Refund(ctx, p.ID, money.New(100, "EUR"), "")
 	if err != nil {
 		t.Fatal(err)
@@ -170,13 +162,9 @@ func TestRefundRetryHonoursRetryAfter(t *testing.T) {
 func TestFollowedRefundCommitsOnlyChanges(t *testing.T) {
 	f := &flakyRefunds{pendingChecks: 5}
 	r := newRig(t, "", testConfig(), func(s *script) driver.Provider { f.script = s; return f })
-	r.prov.checkFn = func(*driver.Payment) (driver.Update, error) { return driver.Update{Remote: driver.RemotePaid}, nil }
 	r.run()
 	ctx := context.Background()
-	p, err := r.e.Pay(ctx, money.New(1000, "EUR"), nil)
-	if err != nil || p.State != store.StatePaid {
-		t.Fatalf("Pay = %+v, %v", p, err)
-	}
+	p := r.paid(1000)
 	r.e.Confirm(ctx, p.ID)
 	r.waitFor("sale printed", func() bool { return len(r.prn.printed()) == 1 })
 	rf, err := r.e.Refund(ctx, p.ID, money.New(100, "EUR"), "")
