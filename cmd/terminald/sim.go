@@ -228,7 +228,14 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 
 	// The simulated customer reads the display and pays.
 	wg.Add(1)
-	paidQRs := openPaidQRs(filepath.Join(o.stateDir, "customer-paid"), log)
+	// What the customer paid is kept across runs only against a standalone sandbox, which
+	// keeps its payments too: the built-in one starts afresh each run and hands out the
+	// same payment URLs and addresses again, which a kept list would refuse to pay.
+	paidFile := ""
+	if o.sandboxURL != "" {
+		paidFile = filepath.Join(o.stateDir, "customer-paid")
+	}
+	paidQRs := openPaidQRs(paidFile, log)
 	go func() { defer wg.Done(); customer(ctx, disp.frames, payAfter, sb, eng, paidQRs, log) }()
 
 	// The keypad is stdin. In raw mode when it is a terminal.
@@ -494,9 +501,10 @@ func writeAtomic(path string, data []byte) error {
 // once each time such a screen appears (a redraw of the same screen, the QR's countdown,
 // is not a new payment) and again whenever it appears anew: a second payment of the same
 // amount shows the same scan screen after other screens in between, and is paid too.
-// A QR it has paid (paid, also by the simulator run before on the same --state) it does
-// not pay again when the terminal shows it once more after a restart: a customer who has
-// paid does not pay twice.
+// A QR it has paid it does not pay again when the terminal shows it once more (a crypto
+// payment resumed after a restart while its coins wait for confirmations): a customer who
+// has paid does not pay twice. Against a standalone sandbox it remembers that also from
+// the simulator run before on the same --state.
 func customer(ctx context.Context, frames <-chan shown, payAfter time.Duration, sb *simProvider, eng *flow.Engine, paid *paidQRs, log *slog.Logger) {
 	last := "" // the screen acted on, while it stays shown
 	for {
@@ -563,9 +571,12 @@ type paidQRs struct {
 	log  *slog.Logger
 }
 
-// openPaidQRs reads the payloads paid so far from path (missing: none).
+// openPaidQRs reads the payloads paid so far from path (missing: none; "": memory only).
 func openPaidQRs(path string, log *slog.Logger) *paidQRs {
 	p := &paidQRs{path: path, seen: map[string]bool{}, log: log}
+	if path == "" {
+		return p
+	}
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		log.Warn("customer: cannot read what was paid before", "file", path, "err", err)
