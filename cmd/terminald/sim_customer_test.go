@@ -69,6 +69,13 @@ func TestCustomerPaysAQROnce(t *testing.T) {
 			ch <- s.f
 			if s.pays != "" {
 				wait(payments, s.pays, "paid")
+				// The customer notes a payment in its file after the provider took it;
+				// the next run reads the file.
+				for deadline := time.Now().Add(20 * time.Second); !openPaidQRs(file, log).has(s.pays); time.Sleep(time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatalf("customer never noted %q as paid", s.pays)
+					}
+				}
 			}
 			if s.skip != "" {
 				wait(skipped, s.skip, "passed by")
