@@ -51,8 +51,8 @@ func TestConfirmedForLessIsSettledAndFlagged(t *testing.T) {
 	if p.Paid() != money.New(900, "EUR") || p.Attention != "Underpaid" {
 		t.Fatalf("payment = %+v, want settled 9.00 and flagged Underpaid", p)
 	}
-	r.waitFor("result", func() bool { return r.disp.last().Kind == screen.Paid })
-	if s := r.disp.last(); s.Title != "Paid less than asked" || !strings.Contains(strings.Join(s.Lines, "|"), "Needs attention: Underpaid") {
+	r.waitFor("result", func() bool { _, ok := r.disp.lastOf(screen.Paid); return ok })
+	if s, _ := r.disp.lastOf(screen.Paid); s.Title != "Paid less than asked" || !strings.Contains(strings.Join(s.Lines, "|"), "Needs attention: Underpaid") {
 		t.Fatalf("result screen = %+v", s)
 	}
 	r.waitFor("receipt", func() bool { return len(r.prn.printed()) == 1 })

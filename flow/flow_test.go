@@ -152,6 +152,19 @@ func (d *screens) Show(s screen.Screen) error {
 	return nil
 }
 
+// lastOf returns the newest screen of kind shown so far: a result screen is held only
+// ResultHold, which a test polling last may miss.
+func (d *screens) lastOf(kind screen.Kind) (screen.Screen, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := len(d.all) - 1; i >= 0; i-- {
+		if d.all[i].Kind == kind {
+			return d.all[i], true
+		}
+	}
+	return screen.Screen{}, false
+}
+
 func (d *screens) last() screen.Screen {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -265,10 +278,18 @@ func (r *rig) keys(s string) {
 // waitFor polls cond until it holds (bounded): tests wait on behaviour, not on time. The
 // bound is wall time, generous for a loaded machine under -race (a count of 2000 polls,
 // about 4 s, was too short there); it only matters when the behaviour never comes.
+// When cond holds on a running engine, waitFor returns after the engine has finished
+// the step that made it hold: the QR is drawn before the create's answer is committed,
+// and a test that saw it reads the store or moves a fake clock next.
 func (r *rig) waitFor(what string, cond func() bool) {
 	r.t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
 		if cond() {
+			if r.cancel != nil {
+				ctx, cancel := context.WithDeadline(context.Background(), deadline)
+				r.e.do(ctx, func() {}) // a round trip through Run: its current step is done
+				cancel()
+			}
 			return
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -465,8 +486,8 @@ func TestProviderRefusesAtCreate(t *testing.T) {
 	r.run()
 	r.keys("100\n")
 	r.waitFor("failed", r.state(store.StateFailed))
-	r.waitFor("failed screen", func() bool { return r.disp.last().Kind == screen.Failed })
-	if s := r.disp.last(); len(s.Lines) == 0 || s.Lines[0] != "400 amount too small" {
+	r.waitFor("failed screen", func() bool { _, ok := r.disp.lastOf(screen.Failed); return ok })
+	if s, _ := r.disp.lastOf(screen.Failed); len(s.Lines) == 0 || s.Lines[0] != "400 amount too small" {
 		t.Fatalf("failed screen does not say why: %+v", s)
 	}
 }

@@ -410,10 +410,21 @@ func (e *Engine) apply(t *track, u driver.Update) {
 		return
 	}
 	// Pending or underpaid.
+	drawn := false
 	if p.State == store.StateCreating {
 		p.State = store.StateAwaiting
 		if p.ExpiresAt.IsZero() {
 			p.ExpiresAt = e.now().Add(e.cfg.Expiry)
+		}
+		if p.Cancel == store.CancelNone && p.Abandon == store.AbandonNone {
+			// The create's answer: the QR is drawn before the answer's commit, so the
+			// customer does not wait for an fsync (issue 16). The create intent is on
+			// disk with the payment's reference; a crash before the commit below leaves
+			// it `creating`, and recovery asks the provider by that reference, as after a
+			// crash during the create call itself. Nothing is sent on this answer
+			// before it is committed: the register hears of it after (notify below).
+			e.ui.changed(t)
+			drawn = true
 		}
 	}
 	if err := e.save(p); err != nil {
@@ -432,7 +443,9 @@ func (e *Engine) apply(t *track, u driver.Update) {
 		e.schedule(t, nil)
 	}
 	e.notify(t)
-	e.ui.changed(t)
+	if !drawn {
+		e.ui.changed(t)
+	}
 }
 
 // applyAttention records what the provider says a person must look at (u.Attention,

@@ -80,7 +80,10 @@
 // steps (Accrue's scan, crypto's quote: they happen with a payment id the register already
 // knows); a provider without steps gets its payment committed as creating at once
 // (flow's newPayment). The job's two commits keep "print once, or say it was printed
-// again".
+// again". The awaiting commit (the create's answer: QR, id, expiry) is written right
+// after the QR is drawn, not before: between OK and the QR there is one commit, the
+// create intent. A crash between the two leaves the payment creating with its
+// reference, and recovery asks the provider by it, as after a crash during the create.
 //
 // # Schema and migration
 //
