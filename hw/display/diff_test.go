@@ -35,24 +35,21 @@ func transitions(t testing.TB) map[string][2]*image.RGBA {
 // every rectangle lies inside the frame.
 func checkCover(t *testing.T, name string, a, b *image.RGBA, rs []image.Rectangle) {
 	t.Helper()
+	w := b.Rect.Dx()
+	covered := make([]bool, w*b.Rect.Dy()) // row-major from b.Rect.Min
 	for _, r := range rs {
 		if r.Empty() || !r.In(b.Rect) {
 			t.Fatalf("%s: rectangle %v outside %v or empty", name, r, b.Rect)
 		}
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				covered[(y-b.Rect.Min.Y)*w+x-b.Rect.Min.X] = true
+			}
+		}
 	}
 	for y := b.Rect.Min.Y; y < b.Rect.Max.Y; y++ {
 		for x := b.Rect.Min.X; x < b.Rect.Max.X; x++ {
-			if a.RGBAAt(x, y) == b.RGBAAt(x, y) {
-				continue
-			}
-			in := false
-			for _, r := range rs {
-				if (image.Point{x, y}).In(r) {
-					in = true
-					break
-				}
-			}
-			if !in {
+			if a.RGBAAt(x, y) != b.RGBAAt(x, y) && !covered[(y-b.Rect.Min.Y)*w+x-b.Rect.Min.X] {
 				t.Fatalf("%s: changed pixel %d,%d not sent", name, x, y)
 			}
 		}
@@ -122,10 +119,24 @@ func TestBandCostJoinsNarrowGaps(t *testing.T) {
 	}
 }
 
-// BenchmarkDiff is the CPU cost of choosing the rectangles per change.
+// BenchmarkDiff is the CPU cost of choosing the rectangles per change: the
+// transitions above and the two of the OK → QR path, the amount giving way to
+// "please wait" and "please wait" to the QR.
 func BenchmarkDiff(b *testing.B) {
-	for name, tr := range transitions(b) {
+	r, err := screen.NewRenderer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := screen.Samples(time.Date(2025, 1, 2, 12, 0, 0, 0, time.UTC))
+	trs := transitions(b)
+	render := func(s screen.Screen) *image.RGBA {
+		return r.Render(s, 240, 320, time.Date(2025, 1, 2, 12, 0, 0, 0, time.UTC))
+	}
+	trs["amount-to-wait"] = [2]*image.RGBA{render(s[1]), render(s[4])}
+	trs["wait-to-qr"] = [2]*image.RGBA{render(s[4]), render(s[5])}
+	for name, tr := range trs {
 		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
 			for b.Loop() {
 				Diff(tr[0], tr[1], 16)
 			}
