@@ -1,8 +1,6 @@
 package display
 
 import (
-	"bytes"
-	"encoding/binary"
 	"image"
 	"math/bits"
 	"slices"
@@ -14,6 +12,7 @@ import (
 const (
 	setCost   = 1 + 4
 	ramwrCost = 1
+	window    = setCost + ramwrCost // CASET and RAMWR of a rectangle within a band
 )
 
 // spiCost is the SPI bytes the driver sends for rects in this order: pixel
@@ -39,104 +38,92 @@ func spiCost(rects []image.Rectangle) int {
 // most one RASET per 64 rows.
 const maxBand = 32
 
-// bandRects covers the changed pixels of region r with horizontal bands:
-// every rectangle of a band spans the band's rows, so after the first one
-// the driver sends only CASET and RAMWR (6 bytes) per rectangle. Within a
-// band, the columns that change in any of its rows form the rectangles; a
-// gap narrower than a window's cost is sent rather than split. The bands
-// are chosen by dynamic programming over the rows to minimise spiCost.
-func bandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
+// bandScratch holds bandRects' buffers between calls.
+type bandScratch struct {
+	rows    []uint64 // the region's mask rows, words a row, from its Min
+	group   []int    // first row of each group of equal rows, then the height
+	best    []int    // best[j]: least cost of groups [0, j)
+	from    []int    // from[j]: first group of the last band of best[j]
+	starts  []int    // the first groups of the bands chosen, last band first
+	or, tmp []uint64 // a band's columns; bandCostBits' 3 rows of words
+}
+
+// bandRects appends to out, and returns, a cover of the changed pixels of
+// region r (mask coordinates) with horizontal bands: every rectangle of a band
+// spans the band's rows, so after the first one the driver sends only CASET
+// and RAMWR (6 bytes) per rectangle. Within a band, the columns that change
+// in any of its rows form the rectangles; a gap narrower than a window's cost
+// is sent rather than split. The bands are chosen by dynamic programming over
+// the rows to minimise spiCost. The rectangles are in mask coordinates,
+// sorted by rows, then columns.
+func (d *differ) bandRects(r image.Rectangle, out []image.Rectangle) []image.Rectangle {
 	w, h := r.Dx(), r.Dy()
 	if w <= 0 || h <= 0 {
-		return nil
+		return out
 	}
+	bs := &d.band
 	words := (w + 63) / 64
-	rows := make([]uint64, words*h)
+	bs.rows = grow(bs.rows, words*h)
 	for y := 0; y < h; y++ {
-		row := rows[y*words : (y+1)*words]
-		i := a.PixOffset(r.Min.X, r.Min.Y+y)
-		pa, pb := a.Pix[i:i+4*w], b.Pix[i:i+4*w]
-		if bytes.Equal(pa, pb) {
-			continue
-		}
-		for k := range row { // 64 pixels a word, two per comparison
-			x0, x1 := 64*k, min(64*k+64, w)
-			qa, qb := pa[4*x0:4*x1], pb[4*x0:4*x1]
-			if bytes.Equal(qa, qb) {
-				continue
-			}
-			var m uint64
-			j := 0
-			for ; j+8 <= len(qa); j += 8 {
-				d := binary.LittleEndian.Uint64(qa[j:]) ^ binary.LittleEndian.Uint64(qb[j:])
-				if d == 0 {
-					continue
-				}
-				if uint32(d) != 0 {
-					m |= 1 << (j / 4)
-				}
-				if d>>32 != 0 {
-					m |= 2 << (j / 4)
-				}
-			}
-			if j < len(qa) && binary.LittleEndian.Uint32(qa[j:]) != binary.LittleEndian.Uint32(qb[j:]) {
-				m |= 1 << (j / 4)
-			}
-			row[k] = m
-		}
+		d.maskBits(bs.rows[y*words:(y+1)*words], r.Min.Y+y, r.Min.X, w)
 	}
 	// Consecutive rows that change in the same columns (a QR module row,
 	// a flat area) are one group: the bands start and end between groups,
 	// which keeps the search small.
-	var group []int // first row of each group, then h
+	bs.group = bs.group[:0]
 	for y := 0; y < h; y++ {
-		if y == 0 || !slices.Equal(rows[y*words:(y+1)*words], rows[(y-1)*words:y*words]) {
-			group = append(group, y)
+		if y == 0 || !slices.Equal(bs.rows[y*words:(y+1)*words], bs.rows[(y-1)*words:y*words]) {
+			bs.group = append(bs.group, y)
 		}
 	}
-	group = append(group, h)
+	bs.group = append(bs.group, h)
+	group, rows := bs.group, bs.rows
 	g := len(group) - 1
 	const inf = int(^uint(0) >> 1)
-	best := make([]int, g+1) // best[j]: cost of groups [0, j)
-	from := make([]int, g+1) // first group of the last band of best[j]
+	bs.best, bs.from = growInts(bs.best, g+1), growInts(bs.from, g+1)
+	best, from := bs.best, bs.from
+	best[0] = 0
 	for j := 1; j <= g; j++ {
 		best[j] = inf
 	}
-	or := make([]uint64, words)
-	tmp := make([]uint64, 3*words)
+	bs.or, bs.tmp = grow(bs.or, words), grow(bs.tmp, 3*words)
+	or, tmp := bs.or, bs.tmp
 	for s := 0; s < g; s++ {
 		clear(or)
 		for e := s; e < g && (e == s || group[e+1]-group[s] <= maxBand); e++ {
-			for k, v := range rows[group[e]*words : (group[e]+1)*words] {
-				or[k] |= v
-			}
 			h := group[e+1] - group[s]
-			if best[e+1] != inf {
+			pop, runs := orRuns(or, rows[group[e]*words:(group[e]+1)*words])
+			if best[e+1] != inf && best[s]+setCost+2*h*pop >= best[e+1] {
 				// Every changed column's pixels are sent: a band that cannot
 				// beat best[e+1] even so is not costed.
-				pop := 0
-				for _, v := range or {
-					pop += bits.OnesCount64(v)
-				}
-				if best[s]+setCost+2*h*pop >= best[e+1] {
-					continue
-				}
+				continue
 			}
-			c := best[s] + bandCostBits(or, w, h, tmp)
+			var c int
+			switch {
+			case pop == 0:
+				c = best[s]
+			case 2*h > window:
+				// No gap is sent rather than split: the band's cost is
+				// bandCostBits' without the filling.
+				c = best[s] + setCost + window*runs + 2*h*pop
+			case best[s]+setCost+window+2*h*pop >= best[e+1]:
+				continue // filling gaps only adds pixels; one window at least
+			default:
+				c = best[s] + bandCostBits(or, w, h, tmp)
+			}
 			if c < best[e+1] {
 				best[e+1], from[e+1] = c, s
 			}
 		}
 	}
-	var starts []int
+	bs.starts = bs.starts[:0]
 	for j := g; j > 0; j = from[j] {
-		starts = append(starts, from[j])
+		bs.starts = append(bs.starts, from[j])
 	}
-	var out []image.Rectangle
-	for i := len(starts) - 1; i >= 0; i-- {
-		s, e := starts[i], g
+	for i := len(bs.starts) - 1; i >= 0; i-- {
+		s, e := bs.starts[i], g
 		if i > 0 {
-			e = starts[i-1]
+			e = bs.starts[i-1]
 		}
 		clear(or)
 		for j := s; j < e; j++ {
@@ -149,13 +136,53 @@ func bandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
 	return out
 }
 
+// maskBits sets dst (⌈w/64⌉ words) to the w mask bits of row y from column x:
+// bit i of dst is column x+i.
+func (d *differ) maskBits(dst []uint64, y, x, w int) {
+	row := d.mask[y*d.words : (y+1)*d.words]
+	k0, s := x/64, uint(x%64)
+	for k := range dst {
+		v := row[k0+k] >> s
+		if s > 0 && k0+k+1 < len(row) {
+			v |= row[k0+k+1] << (64 - s)
+		}
+		dst[k] = v
+	}
+	if w%64 != 0 {
+		dst[len(dst)-1] &= 1<<(w%64) - 1
+	}
+}
+
+// orRuns ORs row into or (equal lengths) and returns the set bits of the
+// result and its runs of consecutive set bits.
+func orRuns(or, row []uint64) (pop, runs int) {
+	row = row[:len(or)]
+	var carry uint64 // bit 63 of the previous word
+	for k, v := range row {
+		v |= or[k]
+		or[k] = v
+		pop += bits.OnesCount64(v)
+		runs += bits.OnesCount64(v &^ (v<<1 | carry))
+		carry = v >> 63
+	}
+	return pop, runs
+}
+
+// growInts returns s resized to n (contents unspecified), reusing its array
+// when large enough.
+func growInts(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
+}
+
 // bandCost returns the SPI bytes of one band h rows high whose changed
 // columns are the set bits of cols (w wide): RASET once, then CASET, RAMWR
 // and pixels per column run; runs closer than a window's cost are joined.
 // With out non-nil it appends the band's rectangles, left to right, placed
 // at x0, y0.
 func bandCost(cols []uint64, w, h int, out *[]image.Rectangle, x0, y0 int) int {
-	const window = setCost + ramwrCost // CASET + RAMWR within a band
 	x := nextSet(cols, 0, w)
 	if x >= w {
 		return 0
@@ -185,7 +212,6 @@ func bandCost(cols []uint64, w, h int, out *[]image.Rectangle, x0, y0 int) int {
 // set against itself, then the band costs RASET, a window per run of the
 // filled set and 2·h bytes per filled column. tmp holds 3·len(cols) words.
 func bandCostBits(cols []uint64, w, h int, tmp []uint64) int {
-	const window = setCost + ramwrCost
 	n := len(cols)
 	filled, up, down := tmp[:n], tmp[n:2*n], tmp[2*n:3*n]
 	copy(filled, cols)

@@ -93,7 +93,9 @@ func TestDiffCost(t *testing.T) {
 				n++
 			}
 		}
-		got, tiles := spiCost(Diff(a, b, 16)), spiCost(tileDiff(a, b, 16))
+		var d differ
+		d.compare(a, b)
+		got, tiles := spiCost(Diff(a, b, 16)), spiCost(d.tileRegions(16))
 		if got > tiles {
 			t.Errorf("%s: %d bytes, more than the tile regions' %d", name, got, tiles)
 		}
@@ -119,26 +121,44 @@ func TestBandCostJoinsNarrowGaps(t *testing.T) {
 	}
 }
 
-// BenchmarkDiff is the CPU cost of choosing the rectangles per change: the
-// transitions above and the two of the OK → QR path, the amount giving way to
-// "please wait" and "please wait" to the QR.
-func BenchmarkDiff(b *testing.B) {
+// diffBenchCases are the transitions above and the two of the OK → QR path,
+// the amount giving way to "please wait" and "please wait" to the QR.
+func diffBenchCases(b *testing.B) map[string][2]*image.RGBA {
 	r, err := screen.NewRenderer()
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := screen.Samples(time.Date(2025, 1, 2, 12, 0, 0, 0, time.UTC))
+	t0 := time.Date(2025, 1, 2, 12, 0, 0, 0, time.UTC)
+	s := screen.Samples(t0)
 	trs := transitions(b)
-	render := func(s screen.Screen) *image.RGBA {
-		return r.Render(s, 240, 320, time.Date(2025, 1, 2, 12, 0, 0, 0, time.UTC))
-	}
+	render := func(s screen.Screen) *image.RGBA { return r.Render(s, 240, 320, t0) }
 	trs["amount-to-wait"] = [2]*image.RGBA{render(s[1]), render(s[4])}
 	trs["wait-to-qr"] = [2]*image.RGBA{render(s[4]), render(s[5])}
-	for name, tr := range trs {
+	return trs
+}
+
+// BenchmarkDiff is the CPU cost of choosing the rectangles per change with
+// Diff, which starts with no buffers (diffBenchCases).
+func BenchmarkDiff(b *testing.B) {
+	for name, tr := range diffBenchCases(b) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				Diff(tr[0], tr[1], 16)
+			}
+		})
+	}
+}
+
+// BenchmarkDiffer is BenchmarkDiff as a Screen diffs, frame after frame with
+// the buffers of the previous one.
+func BenchmarkDiffer(b *testing.B) {
+	for name, tr := range diffBenchCases(b) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			var d differ
+			for b.Loop() {
+				d.diff(tr[0], tr[1], 16)
 			}
 		})
 	}
