@@ -40,12 +40,12 @@ const maxBand = 32
 
 // bandScratch holds bandRects' buffers between calls.
 type bandScratch struct {
-	rows    []uint64 // the region's mask rows, words a row, from its Min
-	group   []int    // first row of each group of equal rows, then the height
-	best    []int    // best[j]: least cost of groups [0, j)
-	from    []int    // from[j]: first group of the last band of best[j]
-	starts  []int    // the first groups of the bands chosen, last band first
-	or, tmp []uint64 // a band's columns; bandCostBits' 3 rows of words
+	rows   []uint64 // the columns of each group, words a group, from the region's Min.X
+	group  []int    // first row of each group of equal rows, then the height
+	best   []int    // best[j]: least cost of groups [0, j)
+	from   []int    // from[j]: first group of the last band of best[j]
+	starts []int    // the first groups of the bands chosen, last band first
+	or     []uint64 // a band's columns
 }
 
 // bandRects appends to out, and returns, a cover of the changed pixels of
@@ -63,16 +63,16 @@ func (d *differ) bandRects(r image.Rectangle, out []image.Rectangle) []image.Rec
 	}
 	bs := &d.band
 	words := (w + 63) / 64
-	bs.rows = grow(bs.rows, words*h)
-	for y := 0; y < h; y++ {
-		d.maskBits(bs.rows[y*words:(y+1)*words], r.Min.Y+y, r.Min.X, w)
-	}
 	// Consecutive rows that change in the same columns (a QR module row,
 	// a flat area) are one group: the bands start and end between groups,
-	// which keeps the search small.
+	// which keeps the search small. rows holds each group's columns.
+	bs.rows = grow(bs.rows, words*(h+1))
 	bs.group = bs.group[:0]
 	for y := 0; y < h; y++ {
-		if y == 0 || !slices.Equal(bs.rows[y*words:(y+1)*words], bs.rows[(y-1)*words:y*words]) {
+		g := len(bs.group)
+		row := bs.rows[g*words : (g+1)*words]
+		d.maskBits(row, r.Min.Y+y, r.Min.X, w)
+		if g == 0 || !slices.Equal(row, bs.rows[(g-1)*words:g*words]) {
 			bs.group = append(bs.group, y)
 		}
 	}
@@ -86,13 +86,13 @@ func (d *differ) bandRects(r image.Rectangle, out []image.Rectangle) []image.Rec
 	for j := 1; j <= g; j++ {
 		best[j] = inf
 	}
-	bs.or, bs.tmp = grow(bs.or, words), grow(bs.tmp, 3*words)
-	or, tmp := bs.or, bs.tmp
+	bs.or = grow(bs.or, words)
+	or := bs.or
 	for s := 0; s < g; s++ {
 		clear(or)
 		for e := s; e < g && (e == s || group[e+1]-group[s] <= maxBand); e++ {
 			h := group[e+1] - group[s]
-			pop, runs := orRuns(or, rows[group[e]*words:(group[e]+1)*words])
+			pop, runs := orRuns(or, rows[e*words:(e+1)*words])
 			if best[e+1] != inf && best[s]+setCost+2*h*pop >= best[e+1] {
 				// Every changed column's pixels are sent: a band that cannot
 				// beat best[e+1] even so is not costed.
@@ -109,7 +109,7 @@ func (d *differ) bandRects(r image.Rectangle, out []image.Rectangle) []image.Rec
 			case best[s]+setCost+window+2*h*pop >= best[e+1]:
 				continue // filling gaps only adds pixels; one window at least
 			default:
-				c = best[s] + bandCostBits(or, w, h, tmp)
+				c = best[s] + bandCostBits(or, w, h)
 			}
 			if c < best[e+1] {
 				best[e+1], from[e+1] = c, s
@@ -127,7 +127,7 @@ func (d *differ) bandRects(r image.Rectangle, out []image.Rectangle) []image.Rec
 		}
 		clear(or)
 		for j := s; j < e; j++ {
-			for k, v := range rows[group[j]*words : (group[j]+1)*words] {
+			for k, v := range rows[j*words : (j+1)*words] {
 				or[k] |= v
 			}
 		}
@@ -208,56 +208,37 @@ func bandCost(cols []uint64, w, h int, out *[]image.Rectangle, x0, y0 int) int {
 
 // bandCostBits is bandCost(cols, w, h, nil, 0, 0) computed word by word: the
 // gaps bandCost sends rather than split (2·gap·h ≤ window: at most 3 columns
-// for h = 1, 1 for h = 2 or 3, none above) are filled by shifting the column
-// set against itself, then the band costs RASET, a window per run of the
-// filled set and 2·h bytes per filled column. tmp holds 3·len(cols) words.
-func bandCostBits(cols []uint64, w, h int, tmp []uint64) int {
-	n := len(cols)
-	filled, up, down := tmp[:n], tmp[n:2*n], tmp[2*n:3*n]
-	copy(filled, cols)
-	maxGap := window / (2 * h) // longest gap sent rather than split
-	// A column in a gap of length ≤ maxGap has a set column a to its left and b to
-	// its right with a + b ≤ maxGap + 1.
-	for a := 1; a <= maxGap; a++ {
-		shiftUp(up, cols, a)
-		for b := 1; a+b <= maxGap+1; b++ {
-			shiftDown(down, cols, b)
-			for k := range filled {
-				filled[k] |= up[k] & down[k]
-			}
-		}
-	}
+// for h = 1, 1 for h = 2 or 3, none above) are filled by shifting each word of
+// the column set against itself and its neighbours, then the band costs
+// RASET, a window per run of the filled set and 2·h bytes per filled column.
+func bandCostBits(cols []uint64, w, h int) int {
+	maxGap := window / (2 * h) // longest gap sent rather than split, < 64
 	pop, runs := 0, 0
-	var carry uint64 // bit 63 of the previous word
-	for _, v := range filled {
-		pop += bits.OnesCount64(v)
-		runs += bits.OnesCount64(v &^ (v<<1 | carry))
-		carry = v >> 63
+	var prev, carry uint64 // the previous word of cols; bit 63 of the previous filled word
+	for k, v := range cols {
+		var next uint64
+		if k+1 < len(cols) {
+			next = cols[k+1]
+		}
+		// A column in a gap of length ≤ maxGap has a set column a to its left
+		// and b to its right with a + b ≤ maxGap + 1.
+		f := v
+		for a := 1; a <= maxGap; a++ {
+			up := v<<a | prev>>(64-a) // bit x: column x-a
+			var down uint64           // bit x: any column x+b, b ≤ maxGap+1-a
+			for b := 1; a+b <= maxGap+1; b++ {
+				down |= v>>b | next<<(64-b)
+			}
+			f |= up & down
+		}
+		pop += bits.OnesCount64(f)
+		runs += bits.OnesCount64(f &^ (f<<1 | carry))
+		prev, carry = v, f>>63
 	}
 	if pop == 0 {
 		return 0
 	}
 	return setCost + window*runs + 2*h*pop
-}
-
-// shiftUp sets dst to src with every bit moved from x to x+s (0 < s < 64).
-func shiftUp(dst, src []uint64, s int) {
-	var carry uint64
-	for k, v := range src {
-		dst[k] = v<<s | carry
-		carry = v >> (64 - s)
-	}
-}
-
-// shiftDown sets dst to src with every bit moved from x to x-s (0 < s < 64).
-func shiftDown(dst, src []uint64, s int) {
-	for k := range src {
-		v := src[k] >> s
-		if k+1 < len(src) {
-			v |= src[k+1] << (64 - s)
-		}
-		dst[k] = v
-	}
 }
 
 // nextSet returns the first set bit at or after x, or w.

@@ -180,7 +180,7 @@ func TestBandCostBitsMatchesBandCost(t *testing.T) {
 			}
 		}
 		want := bandCost(cols, w, h, nil, 0, 0)
-		if got := bandCostBits(cols, w, h, make([]uint64, 3*words)); got != want {
+		if got := bandCostBits(cols, w, h); got != want {
 			t.Fatalf("w=%d h=%d cols=%x: bandCostBits = %d, bandCost = %d", w, h, cols, got, want)
 		}
 	}
