@@ -35,19 +35,17 @@ type differ struct {
 	// mask holds the changed pixels of the last frames compared: h rows of
 	// words words, pixel x of row y (from the frames' Min) at bit x%64 of
 	// mask[y*words+x/64]; bits past the width are 0.
-	mask     []uint64
-	words    int
-	w, h     int
-	or       []uint64          // words: the OR of a tile band's rows
-	open     []image.Rectangle // tile regions still growing down
-	next     []image.Rectangle // the open regions of the next tile band
-	run      []image.Rectangle // the runs of changed tiles of one tile band
-	regions  []image.Rectangle // the tile regions, tightened (mask coordinates)
-	band     bandScratch       // bandRects' buffers
-	bands    []image.Rectangle // one region's band rectangles
-	out      []image.Rectangle // the result
-	keys     []uint64          // the result's sort keys
-	fullRect [1]image.Rectangle
+	mask    []uint64
+	words   int
+	w, h    int
+	or      []uint64          // words: the OR of a tile band's rows
+	open    []image.Rectangle // tile regions still growing down
+	next    []image.Rectangle // the open regions of the next tile band
+	run     []image.Rectangle // the runs of changed tiles of one tile band
+	regions []image.Rectangle // the tile regions, tightened (mask coordinates)
+	band    bandScratch       // bandRects' buffers
+	out     []image.Rectangle // the result
+	keys    []uint64          // the result's sort keys
 }
 
 // diff is Diff. The slice returned is d's: it is overwritten by the next call.
@@ -60,12 +58,12 @@ func (d *differ) diff(a, b *image.RGBA, tile int) []image.Rectangle {
 		return d.out
 	}
 	for _, r := range d.tileRegions(tile) {
-		d.fullRect[0] = r
-		d.bands = d.bandRects(r, d.bands[:0])
-		if spiCost(d.bands) < spiCost(d.fullRect[:]) {
-			d.out = append(d.out, d.bands...)
-		} else {
-			d.out = append(d.out, r)
+		// The region's bands go straight into the result; the region itself
+		// replaces them when it costs no more.
+		n := len(d.out)
+		d.out = d.bandRects(r, d.out)
+		if spiCost(d.out[n:]) >= spiCost([]image.Rectangle{r}) {
+			d.out = append(d.out[:n], r)
 		}
 	}
 	d.sortOut()
