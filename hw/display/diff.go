@@ -257,7 +257,7 @@ func (d *differ) sortOut() {
 		slices.SortFunc(d.out, compareRects)
 		return
 	}
-	d.keys = d.keys[:0]
+	d.keys = slices.Grow(d.keys[:0], len(d.out))
 	for _, r := range d.out {
 		d.keys = append(d.keys, uint64(r.Min.Y)<<48|uint64(r.Max.Y)<<32|uint64(r.Min.X)<<16|uint64(r.Max.X))
 	}
