@@ -14,15 +14,17 @@ import (
 // plus 2 bytes (RGB565) per pixel, changed or not.
 //
 // The frames are compared once, into a mask of the changed pixels (one bit a
-// pixel, 64 to a word; rows that are equal whole cost one bytes.Equal, the
-// others one XOR per two pixels); everything after reads only the mask. The
-// changed regions are found tile by tile (tile×tile blocks with a set bit,
-// merged into runs and bands, each shrunk to the bounding box of its bits);
-// each region is then covered with row bands whose rectangles share their
-// rows (bandRects), keeping whichever of the two covers costs less. The
+// pixel, 64 to a word; a row equal in both frames costs one bytes.Equal, a
+// changed row repeating the row above in both frames copies its mask, any
+// other costs one 64-bit XOR per two pixels); everything after reads only the
+// mask. The changed regions are found tile by tile (tile×tile blocks with a
+// set bit, merged into runs and bands, each shrunk to the bounding box of its
+// bits); each region is then covered with row bands whose rectangles share
+// their rows (bandRects), keeping whichever of the two covers costs less. The
 // rectangles come sorted by rows, then columns, so that rectangles of one
 // band follow each other and the driver skips their RASET. A nil a means
-// everything changed.
+// everything changed. Diff allocates its buffers on each call; a Screen keeps
+// them from one frame to the next (differ).
 func Diff(a, b *image.RGBA, tile int) []image.Rectangle {
 	var d differ
 	return d.diff(a, b, tile)
