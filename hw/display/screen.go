@@ -60,6 +60,7 @@ type Screen struct {
 	spare  *image.RGBA // the frame before prev, drawn over by the next Show
 	last   screen.Screen
 	lastAt time.Time // the time prev was rendered for
+	diff   differ    // Diff's buffers, kept from one Show to the next
 	shown  bool
 	idleAt time.Time // when the idle screen came up; zero while not idle
 	level  int       // backlight level set, -1 unknown
@@ -177,7 +178,7 @@ func (d *Screen) show(s screen.Screen) error {
 	img := d.r.RenderInto(d.spare, s, b.Dx(), b.Dy(), now)
 	d.spare = nil
 	d.stats.Rendered += int64(b.Dx() * b.Dy())
-	if err := d.send(s, Diff(d.prev, img, d.o.Tile), img); err != nil {
+	if err := d.send(s, d.diff.diff(d.prev, img, d.o.Tile), img); err != nil {
 		d.prev, d.spare = nil, img // resend everything next time
 		return err
 	}
@@ -207,7 +208,7 @@ func (d *Screen) showClock(s screen.Screen, now time.Time) (bool, error) {
 	d.stats.Rendered += int64(region.Dx() * region.Dy())
 	var rects []image.Rectangle
 	if !region.Empty() {
-		rects = Diff(d.spare.SubImage(region).(*image.RGBA), d.prev.SubImage(region).(*image.RGBA), d.o.Tile)
+		rects = d.diff.diff(d.spare.SubImage(region).(*image.RGBA), d.prev.SubImage(region).(*image.RGBA), d.o.Tile)
 	}
 	if err := d.send(s, rects, d.prev); err != nil {
 		d.prev = nil // resend everything next time
