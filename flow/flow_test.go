@@ -19,7 +19,8 @@ import (
 )
 
 // script is a provider whose answers the test sets. It records every call and checks
-// that the payment is on disk (in the state the flow promises) before each call.
+// that the payment is on disk (in the state the flow promises) before each call, when
+// it has the store (st).
 type script struct {
 	t  *testing.T
 	st *store.Store
@@ -44,6 +45,9 @@ func (s *script) record(op string, p *driver.Payment) {
 	s.mu.Lock()
 	s.calls = append(s.calls, op+":"+p.ID)
 	s.mu.Unlock()
+	if s.st == nil {
+		return // a benchmark's provider: no check, no read transaction on its path
+	}
 	var disk *store.Payment
 	if err := s.st.View(func(tx *store.Tx) (err error) { disk, err = tx.Payment(p.ID); return }); err != nil {
 		s.t.Errorf("%s called for %s before it was on disk: %v", op, p.ID, err)
