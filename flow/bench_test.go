@@ -156,7 +156,8 @@ func BenchmarkAmountToQR(b *testing.B) {
 		b.Fatal(err)
 	}
 	disp := newQRWatch(display.New(display.NewMemory(240, 320), r, &display.Options{WaitDelay: display.DefaultWaitDelay})) // as the daemon
-	prov := &script{t: &testing.T{}}                                                                                       // without the store: the provider's side is not the terminal's overhead
+	// Without the store: the provider's side is not the terminal's overhead.
+	prov := &script{t: &testing.T{}}
 	prov.cancelFn = func(*driver.Payment) (driver.Update, error) {
 		return driver.Update{Remote: driver.RemoteCancelled}, nil
 	}
