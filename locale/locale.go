@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -66,6 +67,9 @@ type Locale struct {
 	printer *message.Printer
 	decimal string // decimal separator, from x/text
 	group   string // grouping separator, from x/text
+	// moneyPat caches moneyPattern: currency code → format.money with the symbol in
+	// (shared by the copies WithBrands makes: brands do not change it).
+	moneyPat *sync.Map
 }
 
 // New loads the messages of o.Language and the zone o.TimeZone. It returns an error
@@ -85,7 +89,7 @@ func New(o Options) (*Locale, error) {
 			return nil, fmt.Errorf("locale: time zone %q: %w", o.TimeZone, err)
 		}
 	}
-	l := &Locale{lang: o.Language, tag: tag, loc: loc, brands: DefaultBrands(), printer: message.NewPrinter(tag)}
+	l := &Locale{lang: o.Language, tag: tag, loc: loc, brands: DefaultBrands(), printer: message.NewPrinter(tag), moneyPat: new(sync.Map)}
 	if l.msgs, err = load(o.Language); err != nil {
 		return nil, err
 	}
@@ -320,20 +324,38 @@ func (l *Locale) Decimal(minor int64, exp int) string {
 // (da, DKK), "12,50 €" (de, EUR), "$12.50" (en, USD). A currency x/text does not know
 // prints with its code.
 func (l *Locale) Money(a money.Amount) string {
-	sym := a.Currency
-	if u, err := currency.ParseISO(a.Currency); err == nil {
-		sym = l.printer.Sprint(currency.Symbol(u))
-	}
 	num := l.Decimal(a.Minor, a.Exponent())
-	pat := l.T("format.money")
-	if strings.Contains(pat, "{symbol}{amount}") && endsInLetter(sym) {
-		pat = strings.Replace(pat, "{symbol}{amount}", "{symbol} {amount}", 1) // CLDR currency spacing: "DKK 12.50"
-	}
-	out := strings.NewReplacer("{symbol}", sym, "{amount}", strings.TrimPrefix(num, "-")).Replace(pat)
+	out := strings.Replace(l.moneyPattern(a.Currency), "{amount}", strings.TrimPrefix(num, "-"), 1)
 	if a.Minor < 0 {
 		out = "-" + out
 	}
 	return out
+}
+
+// moneyPattern returns format.money with cur's symbol in place and "{amount}" left to
+// fill, worked out once per currency (every screen shows an amount; the symbol lookup
+// and the pattern were most of Money's cost and allocations).
+func (l *Locale) moneyPattern(cur string) string {
+	if p, ok := l.moneyPat.Load(cur); ok {
+		return p.(string)
+	}
+	sym := cur
+	if u, err := currency.ParseISO(cur); err == nil {
+		sym = l.printer.Sprint(currency.Symbol(u))
+	}
+	pat := l.T("format.money")
+	if strings.Contains(pat, "{symbol}{amount}") && endsInLetter(sym) {
+		pat = strings.Replace(pat, "{symbol}{amount}", "{symbol} {amount}", 1) // CLDR currency spacing: "DKK 12.50"
+	}
+	// The symbol goes in around "{amount}", never into it: a symbol that contained
+	// "{amount}" would otherwise be filled.
+	if before, after, ok := strings.Cut(pat, "{amount}"); ok {
+		pat = strings.ReplaceAll(before, "{symbol}", sym) + "{amount}" + strings.ReplaceAll(after, "{symbol}", sym)
+	} else {
+		pat = strings.ReplaceAll(pat, "{symbol}", sym)
+	}
+	l.moneyPat.Store(cur, pat)
+	return pat
 }
 
 // ParseAmount reads an amount in cur as a cashier types it in the locale: the
