@@ -21,7 +21,7 @@ func mustNew(t *testing.T, lang, tz string) *Locale {
 }
 
 func TestMoneyPerLanguage(t *testing.T) {
-	for _, tc := range []struct {
+	cases := []struct {
 		lang  string
 		minor int64
 		cur   string
@@ -41,9 +41,25 @@ func TestMoneyPerLanguage(t *testing.T) {
 		{"en", 0, "USD", "$0.00"},
 		{"en", 1234, "DKK", "DKK 12.34"}, // a symbol ending in a letter is spaced (CLDR currency spacing)
 		{"de", 1234, "DKK", "12,34 DKK"},
-	} {
+	}
+	for _, tc := range cases {
 		if got := mustNew(t, tc.lang, "UTC").Money(money.New(tc.minor, tc.cur)); got != tc.want {
 			t.Errorf("%s: Money(%d %s) = %q, want %q", tc.lang, tc.minor, tc.cur, got, tc.want)
+		}
+	}
+	// One Locale for every case, twice over: what it worked out for one currency
+	// (symbol, pattern) gives the same text for the next amount and in any order.
+	shared := map[string]*Locale{}
+	for range 2 {
+		for _, tc := range cases {
+			l := shared[tc.lang]
+			if l == nil {
+				l = mustNew(t, tc.lang, "UTC")
+				shared[tc.lang] = l
+			}
+			if got := l.Money(money.New(tc.minor, tc.cur)); got != tc.want {
+				t.Errorf("%s, shared locale: Money(%d %s) = %q, want %q", tc.lang, tc.minor, tc.cur, got, tc.want)
+			}
 		}
 	}
 }
