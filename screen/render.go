@@ -51,6 +51,7 @@ type Renderer struct {
 	faces   map[faceKey]font.Face
 	qr      qrCache // last QR encoded, reused while the countdown ticks
 	fits    map[qrShape]qrFit
+	text    textCache // strings measured and drawn before
 }
 
 // qrShape is what decides a QR code's size at every error-correction level:
@@ -334,6 +335,9 @@ type canvas struct {
 	// clock is set while the countdown's text is drawn; its drawing is recorded in lay.
 	clock bool
 	lay   *Layout
+	// uni is the source of every fill and text, reused instead of one allocated
+	// per paint.
+	uni image.Uniform
 }
 
 func (c *canvas) fill(rect image.Rectangle, col color.Color) {
@@ -345,7 +349,8 @@ func (c *canvas) fill(rect image.Rectangle, col color.Color) {
 			return
 		}
 	}
-	draw.Draw(c.img, rect, image.NewUniform(col), image.Point{}, draw.Src)
+	c.uni.C = col
+	draw.Draw(c.img, rect, &c.uni, image.Point{}, draw.Src)
 }
 
 // text draws s with its left edge at x and its line box top at top; it returns
@@ -360,19 +365,18 @@ func (c *canvas) text(s string, bold bool, size, x, top int, col color.Color) in
 	if c.paint {
 		dst := c.img
 		if !c.clip.Empty() {
-			if !(clockText{text: s, face: f, dot: dot}).ink(0).Overlaps(c.clip) {
+			if !c.r.text.ink(f, s, dot).Overlaps(c.clip) {
 				return (m.Ascent + m.Descent).Ceil()
 			}
 			dst = c.img.SubImage(c.clip).(*image.RGBA)
 		}
-		d := font.Drawer{Dst: dst, Src: image.NewUniform(col), Face: f, Dot: dot}
-		d.DrawString(s)
+		c.r.text.draw(dst, f, s, dot, col, &c.uni)
 	}
 	return (m.Ascent + m.Descent).Ceil()
 }
 
 func (c *canvas) width(s string, bold bool, size int) int {
-	return font.MeasureString(c.r.face(bold, size), s).Ceil()
+	return c.r.text.width(c.r.face(bold, size), s).Ceil()
 }
 
 func (c *canvas) lineHeight(bold bool, size int) int {
