@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"image/draw"
@@ -33,7 +34,8 @@ type textCache struct {
 	inks     map[runKey]image.Rectangle
 	runs     map[pixKey]*image.RGBA
 	runBytes int
-	off      bool // measure and draw every string afresh
+	off      bool   // measure and draw every string afresh
+	row      []byte // a row of one colour, for uniformIn
 }
 
 type widthKey struct {
@@ -99,7 +101,7 @@ func (t *textCache) draw(dst *image.RGBA, f font.Face, s string, dot fixed.Point
 	ink := t.ink(f, s, dot)
 	area := ink.Intersect(dst.Rect)
 	rgba, isRGBA := col.(color.RGBA)
-	bg, uniform := uniformIn(dst, area)
+	bg, uniform := t.uniformIn(dst, area)
 	if t.off || area.Empty() || !isRGBA || !uniform {
 		uni.C = col
 		d := font.Drawer{Dst: dst, Src: uni, Face: f, Dot: dot}
@@ -135,8 +137,9 @@ func (t *textCache) draw(dst *image.RGBA, f font.Face, s string, dot fixed.Point
 }
 
 // uniformIn reports whether every pixel of img in r (within img's bounds)
-// has one colour, and which.
-func uniformIn(img *image.RGBA, r image.Rectangle) ([4]uint8, bool) {
+// has one colour, and which. It compares each row with a row of that colour
+// kept in t.row.
+func (t *textCache) uniformIn(img *image.RGBA, r image.Rectangle) ([4]uint8, bool) {
 	var c [4]uint8
 	if r.Empty() {
 		return c, false
@@ -144,13 +147,18 @@ func uniformIn(img *image.RGBA, r image.Rectangle) ([4]uint8, bool) {
 	o := img.PixOffset(r.Min.X, r.Min.Y)
 	copy(c[:], img.Pix[o:o+4])
 	n := 4 * r.Dx()
+	if cap(t.row) < n {
+		t.row = make([]byte, n)
+	}
+	ref := t.row[:n]
+	copy(ref, c[:])
+	for i := 4; i < n; i *= 2 {
+		copy(ref[i:], ref[:i])
+	}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		o := img.PixOffset(r.Min.X, y)
-		row := img.Pix[o : o+n : o+n]
-		for i := 0; i+4 <= len(row); i += 4 {
-			if row[i] != c[0] || row[i+1] != c[1] || row[i+2] != c[2] || row[i+3] != c[3] {
-				return c, false
-			}
+		if !bytes.Equal(img.Pix[o:o+n], ref) {
+			return c, false
 		}
 	}
 	return c, true
