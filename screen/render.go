@@ -82,6 +82,42 @@ type qrCache struct {
 	code    barcode.Barcode
 	level   string
 	module  int
+	pix     []byte // the code's pixel rows (qrCache.draw), built on its first draw
+}
+
+// draw paints the cached code with its quiet zone into at, a rectangle of img
+// (n+2·QRQuietZone modules a side): every pixel as filling at white and
+// drawing the dark modules gives. The code's module rows are built once, as
+// pixel rows, and copied to every pixel row of their module.
+func (q *qrCache) draw(img *image.RGBA, at image.Rectangle) {
+	n, mod := q.code.Bounds().Dx(), q.module
+	w := 4 * at.Dx()
+	if len(q.pix) != (n+1)*w {
+		q.pix = make([]byte, (n+1)*w)
+		for i := range q.pix {
+			q.pix[i] = 0xff
+		}
+		for j := 0; j < n; j++ {
+			row := q.pix[j*w : (j+1)*w]
+			for i := 0; i < n; i++ {
+				if r, _, _, _ := q.code.At(i, j).RGBA(); r == 0 {
+					px := row[(QRQuietZone+i)*mod*4 : (QRQuietZone+i+1)*mod*4]
+					for k := 0; k < len(px); k += 4 {
+						px[k], px[k+1], px[k+2], px[k+3] = colBlack.R, colBlack.G, colBlack.B, colBlack.A
+					}
+				}
+			}
+		}
+	}
+	white := q.pix[n*w:]
+	for y := 0; y < at.Dy(); y++ {
+		src := white
+		if j := y/mod - QRQuietZone; j >= 0 && j < n {
+			src = q.pix[j*w : (j+1)*w]
+		}
+		o := img.PixOffset(at.Min.X, at.Min.Y+y)
+		copy(img.Pix[o:o+w], src)
+	}
 }
 
 type faceKey struct {
@@ -966,10 +1002,14 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 		lay.QR = image.Rect(x, y, x+full, y+full)
 		lay.QRModule = mod
 		lay.QRLevel = level
-		c.fill(lay.QR, colWhite)
-		if c.paint && c.clip.Empty() {
-			// RenderClock never clips into the code (it checks first).
-			drawModules(c.img, code, image.Pt(x+QRQuietZone*mod, y+QRQuietZone*mod), mod)
+		if c.paint && c.clip.Empty() && lay.QR.In(c.img.Rect) {
+			r.qr.draw(c.img, lay.QR)
+		} else {
+			c.fill(lay.QR, colWhite)
+			if c.paint && c.clip.Empty() {
+				// RenderClock never clips into the code (it checks first).
+				drawModules(c.img, code, image.Pt(x+QRQuietZone*mod, y+QRQuietZone*mod), mod)
+			}
 		}
 	}
 

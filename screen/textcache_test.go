@@ -75,3 +75,31 @@ func TestTextRunNeedsUniformBackground(t *testing.T) {
 		}
 	}
 }
+
+// TestQRRowsDrawAsModules checks that the QR code copied from its cached
+// pixel rows is what filling its rectangle white and drawing its dark
+// modules gives, at every size, for the first render and the ones after.
+func TestQRRowsDrawAsModules(t *testing.T) {
+	r := newRenderer(t)
+	for _, p := range []string{SamplePaymentURL, "https://pay.example.com/i/" + strings.Repeat("x", 150)} {
+		s := Screen{Kind: QR, QR: p, Amount: "12.34 EUR", Deadline: testNow.Add(time.Minute)}
+		for _, sz := range append(Sizes, [2]int{128, 128}) {
+			for range 2 {
+				got := r.Render(s, sz[0], sz[1], testNow)
+				lay := r.Layout(s, sz[0], sz[1])
+				if lay.QRTooBig {
+					continue
+				}
+				want := image.NewRGBA(got.Rect)
+				copy(want.Pix, got.Pix)
+				c := &canvas{r: r, img: want, paint: true}
+				c.fill(lay.QR, colWhite)
+				q := QRQuietZone * lay.QRModule
+				drawModules(want, r.qr.code, lay.QR.Min.Add(image.Pt(q, q)), lay.QRModule)
+				if !bytes.Equal(got.Pix, want.Pix) {
+					t.Fatalf("%v %.30q: QR %v drawn from rows differs from its modules", sz, p, lay.QR)
+				}
+			}
+		}
+	}
+}
