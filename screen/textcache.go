@@ -33,6 +33,7 @@ type textCache struct {
 	widths   map[widthKey]fixed.Int26_6
 	inks     map[runKey]image.Rectangle
 	runs     map[pixKey]*image.RGBA
+	seen     map[pixKey]struct{} // runs drawn once, composited when drawn again
 	runBytes int
 	off      bool   // measure and draw every string afresh
 	row      []byte // a row of one colour, for uniformIn
@@ -102,6 +103,19 @@ func (t *textCache) draw(dst *image.RGBA, f font.Face, s string, dot fixed.Point
 	area := ink.Intersect(dst.Rect)
 	rgba, isRGBA := col.(color.RGBA)
 	bg, uniform := t.uniformIn(dst, area)
+	k := pixKey{runKey{f, s, dot.X & 63, dot.Y & 63}, rgba, bg}
+	run, ok := t.runs[k]
+	if !ok && !t.off && isRGBA && uniform {
+		// A run is composited the second time it is drawn: text drawn once (a
+		// countdown's value, an amount) costs no more than before.
+		if _, again := t.seen[k]; !again {
+			if t.seen == nil || len(t.seen) >= maxTextEntries {
+				t.seen = make(map[pixKey]struct{})
+			}
+			t.seen[k] = struct{}{}
+			uniform = false
+		}
+	}
 	if t.off || area.Empty() || !isRGBA || !uniform {
 		uni.C = col
 		d := font.Drawer{Dst: dst, Src: uni, Face: f, Dot: dot}
@@ -109,8 +123,6 @@ func (t *textCache) draw(dst *image.RGBA, f font.Face, s string, dot fixed.Point
 		return
 	}
 	base := image.Pt(dot.X.Floor(), dot.Y.Floor())
-	k := pixKey{runKey{f, s, dot.X & 63, dot.Y & 63}, rgba, bg}
-	run, ok := t.runs[k]
 	if !ok {
 		run = image.NewRGBA(ink.Sub(base))
 		// Drawn at its place in ink's coordinates, then moved to the dot's.
