@@ -230,7 +230,7 @@ type clockText struct {
 	text string
 	face font.Face
 	dot  fixed.Point26_6
-	col  color.Color
+	col  color.RGBA
 }
 
 // ink returns the pixels the characters of the text from byte index from on cover,
@@ -371,12 +371,9 @@ type canvas struct {
 	// clock is set while the countdown's text is drawn; its drawing is recorded in lay.
 	clock bool
 	lay   *Layout
-	// uni is the source of every fill and text, reused instead of one allocated
-	// per paint.
-	uni image.Uniform
 }
 
-func (c *canvas) fill(rect image.Rectangle, col color.Color) {
+func (c *canvas) fill(rect image.Rectangle, col color.RGBA) {
 	if !c.paint {
 		return
 	}
@@ -385,13 +382,12 @@ func (c *canvas) fill(rect image.Rectangle, col color.Color) {
 			return
 		}
 	}
-	c.uni.C = col
-	draw.Draw(c.img, rect, &c.uni, image.Point{}, draw.Src)
+	fillRGBA(c.img, rect, col)
 }
 
 // text draws s with its left edge at x and its line box top at top; it returns
 // the line height.
-func (c *canvas) text(s string, bold bool, size, x, top int, col color.Color) int {
+func (c *canvas) text(s string, bold bool, size, x, top int, col color.RGBA) int {
 	f := c.r.face(bold, size)
 	m := f.Metrics()
 	dot := fixed.Point26_6{X: fixed.I(x), Y: fixed.I(top) + m.Ascent}
@@ -406,7 +402,7 @@ func (c *canvas) text(s string, bold bool, size, x, top int, col color.Color) in
 			}
 			dst = c.img.SubImage(c.clip).(*image.RGBA)
 		}
-		c.r.text.draw(dst, f, s, dot, col, &c.uni)
+		c.r.text.draw(dst, f, s, dot, col)
 	}
 	return (m.Ascent + m.Descent).Ceil()
 }
@@ -478,7 +474,7 @@ func (c *canvas) wrap(s string, bold bool, size, w, max int) []string {
 }
 
 // centered draws s centred horizontally in [x0, x1).
-func (c *canvas) centered(s string, bold bool, size, x0, x1, top int, col color.Color) int {
+func (c *canvas) centered(s string, bold bool, size, x0, x1, top int, col color.RGBA) int {
 	s = c.ellipsize(s, bold, size, x1-x0)
 	w := c.width(s, bold, size)
 	return c.text(s, bold, size, x0+(x1-x0-w)/2, top, col)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"image"
 	"image/color"
-	"image/draw"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
@@ -98,14 +97,13 @@ func (t *textCache) ink(f font.Face, s string, dot fixed.Point26_6) image.Rectan
 // draw draws s with face f and colour col at dot into dst as
 // font.Drawer.DrawString does, copying a composited run when every pixel
 // it covers in dst is of one colour.
-func (t *textCache) draw(dst *image.RGBA, f font.Face, s string, dot fixed.Point26_6, col color.Color, uni *image.Uniform) {
+func (t *textCache) draw(dst *image.RGBA, f font.Face, s string, dot fixed.Point26_6, col color.RGBA) {
 	ink := t.ink(f, s, dot)
 	area := ink.Intersect(dst.Rect)
-	rgba, isRGBA := col.(color.RGBA)
 	bg, uniform := t.uniformIn(dst, area)
-	k := pixKey{runKey{f, s, dot.X & 63, dot.Y & 63}, rgba, bg}
+	k := pixKey{runKey{f, s, dot.X & 63, dot.Y & 63}, col, bg}
 	run, ok := t.runs[k]
-	if !ok && !t.off && isRGBA && uniform {
+	if !ok && !t.off && uniform {
 		// A run is composited the second time it is drawn: text drawn once (a
 		// countdown's value, an amount) costs no more than before.
 		if _, again := t.seen[k]; !again {
@@ -116,9 +114,8 @@ func (t *textCache) draw(dst *image.RGBA, f font.Face, s string, dot fixed.Point
 			uniform = false
 		}
 	}
-	if t.off || area.Empty() || !isRGBA || !uniform {
-		uni.C = col
-		d := font.Drawer{Dst: dst, Src: uni, Face: f, Dot: dot}
+	if t.off || area.Empty() || !uniform {
+		d := font.Drawer{Dst: dst, Src: image.NewUniform(col), Face: f, Dot: dot}
 		d.DrawString(s)
 		return
 	}
@@ -127,9 +124,8 @@ func (t *textCache) draw(dst *image.RGBA, f font.Face, s string, dot fixed.Point
 		run = image.NewRGBA(ink.Sub(base))
 		// Drawn at its place in ink's coordinates, then moved to the dot's.
 		run.Rect = ink
-		draw.Draw(run, ink, image.NewUniform(color.RGBA{bg[0], bg[1], bg[2], bg[3]}), image.Point{}, draw.Src)
-		uni.C = col
-		d := font.Drawer{Dst: run, Src: uni, Face: f, Dot: dot}
+		fillRGBA(run, ink, color.RGBA{bg[0], bg[1], bg[2], bg[3]})
+		d := font.Drawer{Dst: run, Src: image.NewUniform(col), Face: f, Dot: dot}
 		d.DrawString(s)
 		run.Rect = ink.Sub(base)
 		if t.runs == nil || len(t.runs) >= maxTextEntries || t.runBytes+len(run.Pix) > maxRunBytes {
@@ -174,4 +170,23 @@ func (t *textCache) uniformIn(img *image.RGBA, r image.Rectangle) ([4]uint8, boo
 		}
 	}
 	return c, true
+}
+
+// fillRGBA sets every pixel of img in r (within img's bounds) to col, as
+// draw.Draw with a uniform source of col and draw.Src does.
+func fillRGBA(img *image.RGBA, r image.Rectangle, col color.RGBA) {
+	if r = r.Intersect(img.Rect); r.Empty() {
+		return
+	}
+	n := 4 * r.Dx()
+	o := img.PixOffset(r.Min.X, r.Min.Y)
+	row := img.Pix[o : o+n : o+n]
+	row[0], row[1], row[2], row[3] = col.R, col.G, col.B, col.A
+	for i := 4; i < n; i *= 2 {
+		copy(row[i:], row[:i])
+	}
+	for y := r.Min.Y + 1; y < r.Max.Y; y++ {
+		o := img.PixOffset(r.Min.X, y)
+		copy(img.Pix[o:o+n], row)
+	}
 }

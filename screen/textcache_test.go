@@ -3,6 +3,8 @@ package screen
 import (
 	"bytes"
 	"image"
+	"image/color"
+	"image/draw"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +101,22 @@ func TestQRRowsDrawAsModules(t *testing.T) {
 				if !bytes.Equal(got.Pix, want.Pix) {
 					t.Fatalf("%v %.30q: QR %v drawn from rows differs from its modules", sz, p, lay.QR)
 				}
+			}
+		}
+	}
+}
+
+// TestFillRGBAIsDrawSrc checks fillRGBA against draw.Draw with a uniform
+// source and draw.Src, for rectangles inside, across and outside the image.
+func TestFillRGBAIsDrawSrc(t *testing.T) {
+	for _, r := range []image.Rectangle{image.Rect(3, 4, 17, 9), image.Rect(-5, -5, 50, 3), image.Rect(19, 0, 40, 20), image.Rect(30, 30, 40, 40), image.Rect(2, 2, 3, 3)} {
+		for _, col := range []color.RGBA{colBar, {0x10, 0x20, 0x30, 0x80}} {
+			got := image.NewRGBA(image.Rect(0, 0, 20, 10))
+			want := image.NewRGBA(got.Rect)
+			fillRGBA(got, r, col)
+			draw.Draw(want, r, image.NewUniform(col), image.Point{}, draw.Src)
+			if !bytes.Equal(got.Pix, want.Pix) {
+				t.Errorf("%v %v: fillRGBA differs from draw.Draw", r, col)
 			}
 		}
 	}
