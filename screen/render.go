@@ -93,7 +93,10 @@ func (q *qrCache) draw(img *image.RGBA, at image.Rectangle) {
 	n, mod := q.code.Bounds().Dx(), q.module
 	w := 4 * at.Dx()
 	if len(q.pix) != (n+1)*w {
-		q.pix = make([]byte, (n+1)*w)
+		if cap(q.pix) < (n+1)*w {
+			q.pix = make([]byte, (n+1)*w)
+		}
+		q.pix = q.pix[:(n+1)*w]
 		for i := range q.pix {
 			q.pix[i] = 0xff
 		}
@@ -965,7 +968,8 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 	}
 	if !r.qr.valid || r.qr.payload != s.QR || r.qr.side != side {
 		code, level, mod := r.fitQR(s.QR, side)
-		r.qr = qrCache{valid: true, payload: s.QR, side: side, code: code, level: level, module: mod}
+		// The next code's pixel rows reuse the last one's buffer.
+		r.qr = qrCache{valid: true, payload: s.QR, side: side, code: code, level: level, module: mod, pix: r.qr.pix[:0]}
 	}
 	code, level, mod := r.qr.code, r.qr.level, r.qr.module
 	if code == nil || s.QR == "" {
