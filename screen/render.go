@@ -258,7 +258,7 @@ func (t clockText) ink(from int) image.Rectangle {
 
 // Layout computes where the parts of s go on a w×h display without drawing.
 func (r *Renderer) Layout(s Screen, w, h int) Layout {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	img := &image.RGBA{Rect: image.Rect(0, 0, w, h)} // not painted: layout only
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.draw(img, s, time.Time{}, false)
