@@ -97,16 +97,20 @@ func (q *qrCache) draw(img *image.RGBA, at image.Rectangle) {
 			q.pix = make([]byte, (n+1)*w)
 		}
 		q.pix = q.pix[:(n+1)*w]
-		for i := range q.pix {
-			q.pix[i] = 0xff
-		}
+		// Every row white, then each module row's dark modules black, a
+		// module's pixels copied from the first black one of its row.
+		fillBytes(q.pix, colWhite)
 		for j := 0; j < n; j++ {
 			row := q.pix[j*w : (j+1)*w]
+			black := -1 // offset of a dark module's pixels in row
 			for i := 0; i < n; i++ {
 				if r, _, _, _ := q.code.At(i, j).RGBA(); r == 0 {
-					px := row[(QRQuietZone+i)*mod*4 : (QRQuietZone+i+1)*mod*4]
-					for k := 0; k < len(px); k += 4 {
-						px[k], px[k+1], px[k+2], px[k+3] = colBlack.R, colBlack.G, colBlack.B, colBlack.A
+					o := (QRQuietZone + i) * mod * 4
+					if black < 0 {
+						fillBytes(row[o:o+mod*4], colBlack)
+						black = o
+					} else {
+						copy(row[o:o+mod*4], row[black:black+mod*4])
 					}
 				}
 			}

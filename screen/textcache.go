@@ -159,10 +159,7 @@ func (t *textCache) uniformIn(img *image.RGBA, r image.Rectangle) ([4]uint8, boo
 		t.row = make([]byte, n)
 	}
 	ref := t.row[:n]
-	copy(ref, c[:])
-	for i := 4; i < n; i *= 2 {
-		copy(ref[i:], ref[:i])
-	}
+	fillBytes(ref, color.RGBA{c[0], c[1], c[2], c[3]})
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		o := img.PixOffset(r.Min.X, y)
 		if !bytes.Equal(img.Pix[o:o+n], ref) {
@@ -181,12 +178,20 @@ func fillRGBA(img *image.RGBA, r image.Rectangle, col color.RGBA) {
 	n := 4 * r.Dx()
 	o := img.PixOffset(r.Min.X, r.Min.Y)
 	row := img.Pix[o : o+n : o+n]
-	row[0], row[1], row[2], row[3] = col.R, col.G, col.B, col.A
-	for i := 4; i < n; i *= 2 {
-		copy(row[i:], row[:i])
-	}
+	fillBytes(row, col)
 	for y := r.Min.Y + 1; y < r.Max.Y; y++ {
 		o := img.PixOffset(r.Min.X, y)
 		copy(img.Pix[o:o+n], row)
+	}
+}
+
+// fillBytes sets the pixels of row, RGBA bytes (a multiple of 4), to col.
+func fillBytes(row []byte, col color.RGBA) {
+	if len(row) < 4 {
+		return
+	}
+	row[0], row[1], row[2], row[3] = col.R, col.G, col.B, col.A
+	for i := 4; i < len(row); i *= 2 {
+		copy(row[i:], row[:i])
 	}
 }
