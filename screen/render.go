@@ -51,6 +51,7 @@ type Renderer struct {
 	faces   map[faceKey]font.Face
 	qr      qrCache // last QR encoded, reused while the countdown ticks
 	fits    map[qrShape]qrFit
+	text    textCache // strings measured and drawn before
 }
 
 // qrShape is what decides a QR code's size at every error-correction level:
@@ -81,6 +82,49 @@ type qrCache struct {
 	code    barcode.Barcode
 	level   string
 	module  int
+	pix     []byte // the code's pixel rows (qrCache.draw), built on its first draw
+}
+
+// draw paints the cached code with its quiet zone into at, a rectangle of img
+// (n+2·QRQuietZone modules a side): every pixel as filling at white and
+// drawing the dark modules gives. The code's module rows are built once, as
+// pixel rows, and copied to every pixel row of their module.
+func (q *qrCache) draw(img *image.RGBA, at image.Rectangle) {
+	n, mod := q.code.Bounds().Dx(), q.module
+	w := 4 * at.Dx()
+	if len(q.pix) != (n+1)*w {
+		if cap(q.pix) < (n+1)*w {
+			q.pix = make([]byte, (n+1)*w)
+		}
+		q.pix = q.pix[:(n+1)*w]
+		// Every row white, then each module row's dark modules black, a
+		// module's pixels copied from the first black one of its row.
+		fillBytes(q.pix, colWhite)
+		for j := 0; j < n; j++ {
+			row := q.pix[j*w : (j+1)*w]
+			black := -1 // offset of a dark module's pixels in row
+			for i := 0; i < n; i++ {
+				if r, _, _, _ := q.code.At(i, j).RGBA(); r == 0 {
+					o := (QRQuietZone + i) * mod * 4
+					if black < 0 {
+						fillBytes(row[o:o+mod*4], colBlack)
+						black = o
+					} else {
+						copy(row[o:o+mod*4], row[black:black+mod*4])
+					}
+				}
+			}
+		}
+	}
+	white := q.pix[n*w:]
+	for y := 0; y < at.Dy(); y++ {
+		src := white
+		if j := y/mod - QRQuietZone; j >= 0 && j < n {
+			src = q.pix[j*w : (j+1)*w]
+		}
+		o := img.PixOffset(at.Min.X, at.Min.Y+y)
+		copy(img.Pix[o:o+w], src)
+	}
 }
 
 type faceKey struct {
@@ -193,7 +237,7 @@ type clockText struct {
 	text string
 	face font.Face
 	dot  fixed.Point26_6
-	col  color.Color
+	col  color.RGBA
 }
 
 // ink returns the pixels the characters of the text from byte index from on cover,
@@ -218,7 +262,7 @@ func (t clockText) ink(from int) image.Rectangle {
 
 // Layout computes where the parts of s go on a w×h display without drawing.
 func (r *Renderer) Layout(s Screen, w, h int) Layout {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	img := &image.RGBA{Rect: image.Rect(0, 0, w, h)} // not painted: layout only
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.draw(img, s, time.Time{}, false)
@@ -336,7 +380,7 @@ type canvas struct {
 	lay   *Layout
 }
 
-func (c *canvas) fill(rect image.Rectangle, col color.Color) {
+func (c *canvas) fill(rect image.Rectangle, col color.RGBA) {
 	if !c.paint {
 		return
 	}
@@ -345,12 +389,12 @@ func (c *canvas) fill(rect image.Rectangle, col color.Color) {
 			return
 		}
 	}
-	draw.Draw(c.img, rect, image.NewUniform(col), image.Point{}, draw.Src)
+	fillRGBA(c.img, rect, col)
 }
 
 // text draws s with its left edge at x and its line box top at top; it returns
 // the line height.
-func (c *canvas) text(s string, bold bool, size, x, top int, col color.Color) int {
+func (c *canvas) text(s string, bold bool, size, x, top int, col color.RGBA) int {
 	f := c.r.face(bold, size)
 	m := f.Metrics()
 	dot := fixed.Point26_6{X: fixed.I(x), Y: fixed.I(top) + m.Ascent}
@@ -360,19 +404,18 @@ func (c *canvas) text(s string, bold bool, size, x, top int, col color.Color) in
 	if c.paint {
 		dst := c.img
 		if !c.clip.Empty() {
-			if !(clockText{text: s, face: f, dot: dot}).ink(0).Overlaps(c.clip) {
+			if !c.r.text.ink(f, s, dot).Overlaps(c.clip) {
 				return (m.Ascent + m.Descent).Ceil()
 			}
 			dst = c.img.SubImage(c.clip).(*image.RGBA)
 		}
-		d := font.Drawer{Dst: dst, Src: image.NewUniform(col), Face: f, Dot: dot}
-		d.DrawString(s)
+		c.r.text.draw(dst, f, s, dot, col)
 	}
 	return (m.Ascent + m.Descent).Ceil()
 }
 
 func (c *canvas) width(s string, bold bool, size int) int {
-	return font.MeasureString(c.r.face(bold, size), s).Ceil()
+	return c.r.text.width(c.r.face(bold, size), s).Ceil()
 }
 
 func (c *canvas) lineHeight(bold bool, size int) int {
@@ -438,7 +481,7 @@ func (c *canvas) wrap(s string, bold bool, size, w, max int) []string {
 }
 
 // centered draws s centred horizontally in [x0, x1).
-func (c *canvas) centered(s string, bold bool, size, x0, x1, top int, col color.Color) int {
+func (c *canvas) centered(s string, bold bool, size, x0, x1, top int, col color.RGBA) int {
 	s = c.ellipsize(s, bold, size, x1-x0)
 	w := c.width(s, bold, size)
 	return c.text(s, bold, size, x0+(x1-x0-w)/2, top, col)
@@ -929,7 +972,8 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 	}
 	if !r.qr.valid || r.qr.payload != s.QR || r.qr.side != side {
 		code, level, mod := r.fitQR(s.QR, side)
-		r.qr = qrCache{valid: true, payload: s.QR, side: side, code: code, level: level, module: mod}
+		// The next code's pixel rows reuse the last one's buffer.
+		r.qr = qrCache{valid: true, payload: s.QR, side: side, code: code, level: level, module: mod, pix: r.qr.pix[:0]}
 	}
 	code, level, mod := r.qr.code, r.qr.level, r.qr.module
 	if code == nil || s.QR == "" {
@@ -962,10 +1006,14 @@ func (r *Renderer) qrScreen(c *canvas, s Screen, body image.Rectangle, now time.
 		lay.QR = image.Rect(x, y, x+full, y+full)
 		lay.QRModule = mod
 		lay.QRLevel = level
-		c.fill(lay.QR, colWhite)
-		if c.paint && c.clip.Empty() {
-			// RenderClock never clips into the code (it checks first).
-			drawModules(c.img, code, image.Pt(x+QRQuietZone*mod, y+QRQuietZone*mod), mod)
+		if c.paint && c.clip.Empty() && lay.QR.In(c.img.Rect) {
+			r.qr.draw(c.img, lay.QR)
+		} else {
+			c.fill(lay.QR, colWhite)
+			if c.paint && c.clip.Empty() {
+				// RenderClock never clips into the code (it checks first).
+				drawModules(c.img, code, image.Pt(x+QRQuietZone*mod, y+QRQuietZone*mod), mod)
+			}
 		}
 	}
 
