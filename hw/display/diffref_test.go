@@ -264,16 +264,16 @@ func refBandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
 // at x0, y0.
 func refBandCost(cols []uint64, w, h int, out *[]image.Rectangle, x0, y0 int) int {
 	const window = setCost + ramwrCost // CASET + RAMWR within a band
-	x := refNextSet(cols, 0, w)
+	x := nextSet(cols, 0, w)
 	if x >= w {
 		return 0
 	}
 	n := setCost // RASET
-	start, end := x, refNextClear(cols, x, w)
+	start, end := x, nextClear(cols, x, w)
 	for {
-		next := refNextSet(cols, end, w)
+		next := nextSet(cols, end, w)
 		if next < w && 2*(next-end)*h <= window {
-			end = refNextClear(cols, next, w) // send the gap rather than a new window
+			end = nextClear(cols, next, w) // send the gap rather than a new window
 			continue
 		}
 		n += window + 2*(end-start)*h
@@ -283,7 +283,7 @@ func refBandCost(cols []uint64, w, h int, out *[]image.Rectangle, x0, y0 int) in
 		if next >= w {
 			return n
 		}
-		start, end = next, refNextClear(cols, next, w)
+		start, end = next, nextClear(cols, next, w)
 	}
 }
 
@@ -340,30 +340,4 @@ func refShiftDown(dst, src []uint64, s int) {
 		}
 		dst[k] = v
 	}
-}
-
-// refNextSet returns the first set bit at or after x, or w.
-func refNextSet(bs []uint64, x, w int) int {
-	for x < w {
-		k := x / 64
-		v := bs[k] >> (x % 64)
-		if v != 0 {
-			return min(x+bits.TrailingZeros64(v), w)
-		}
-		x = (k + 1) * 64
-	}
-	return w
-}
-
-// refNextClear returns the first clear bit at or after x, or w.
-func refNextClear(bs []uint64, x, w int) int {
-	for x < w {
-		k := x / 64
-		v := ^bs[k] >> (x % 64)
-		if v != 0 {
-			return min(x+bits.TrailingZeros64(v), w)
-		}
-		x = (k + 1) * 64
-	}
-	return w
 }
