@@ -252,43 +252,13 @@ func refBandRects(a, b *image.RGBA, r image.Rectangle) []image.Rectangle {
 				or[k] |= v
 			}
 		}
-		refBandCost(or, w, group[e]-group[s], &out, r.Min.X, r.Min.Y+group[s])
+		bandCost(or, w, group[e]-group[s], &out, r.Min.X, r.Min.Y+group[s])
 	}
 	return out
 }
 
-// refBandCost returns the SPI bytes of one band h rows high whose changed
-// columns are the set bits of cols (w wide): RASET once, then CASET, RAMWR
-// and pixels per column run; runs closer than a window's cost are joined.
-// With out non-nil it appends the band's rectangles, left to right, placed
-// at x0, y0.
-func refBandCost(cols []uint64, w, h int, out *[]image.Rectangle, x0, y0 int) int {
-	const window = setCost + ramwrCost // CASET + RAMWR within a band
-	x := nextSet(cols, 0, w)
-	if x >= w {
-		return 0
-	}
-	n := setCost // RASET
-	start, end := x, nextClear(cols, x, w)
-	for {
-		next := nextSet(cols, end, w)
-		if next < w && 2*(next-end)*h <= window {
-			end = nextClear(cols, next, w) // send the gap rather than a new window
-			continue
-		}
-		n += window + 2*(end-start)*h
-		if out != nil {
-			*out = append(*out, image.Rect(x0+start, y0, x0+end, y0+h))
-		}
-		if next >= w {
-			return n
-		}
-		start, end = next, nextClear(cols, next, w)
-	}
-}
-
-// refBandCostBits is refBandCost(cols, w, h, nil, 0, 0) computed word by word: the
-// gaps refBandCost sends rather than split (2·gap·h ≤ window: at most 3 columns
+// refBandCostBits is bandCost(cols, w, h, nil, 0, 0) computed word by word: the
+// gaps bandCost sends rather than split (2·gap·h ≤ window: at most 3 columns
 // for h = 1, 1 for h = 2 or 3, none above) are filled by shifting the column
 // set against itself, then the band costs RASET, a window per run of the
 // filled set and 2·h bytes per filled column. tmp holds 3·len(cols) words.
