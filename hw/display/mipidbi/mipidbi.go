@@ -94,6 +94,10 @@ type Dev struct {
 	// that command. Forgotten after init, a raw Command and any error.
 	caset, raset [4]byte
 	winKnown     bool
+	// Scratch for a command's byte and parameters: kept here so that sending
+	// a command allocates nothing (a QR screen's change is hundreds of windows).
+	op  [1]byte
+	par []byte
 }
 
 // rotationGeometry returns the logical size and address offsets for a rotation, given
@@ -248,7 +252,8 @@ func (d *Dev) command(op byte, params ...byte) error {
 	if err := d.setDC(false); err != nil {
 		return err
 	}
-	if err := d.tx([]byte{op}); err != nil {
+	d.op[0] = op
+	if err := d.tx(d.op[:]); err != nil {
 		return err
 	}
 	if len(params) == 0 {
@@ -257,7 +262,8 @@ func (d *Dev) command(op byte, params ...byte) error {
 	if err := d.setDC(true); err != nil {
 		return err
 	}
-	return d.tx(params)
+	d.par = append(d.par[:0], params...)
+	return d.tx(d.par)
 }
 
 // Command sends a raw command with parameters, for controller features this
@@ -336,21 +342,16 @@ func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
 	if cap(d.buf) < d.cfg.MaxTx {
 		d.buf = make([]byte, 0, d.cfg.MaxTx)
 	}
+	if rgba, ok := src.(*image.RGBA); ok {
+		return d.pixelsRGBA(r, rgba, sp)
+	}
 	buf := d.buf[:0]
-	rgba, _ := src.(*image.RGBA)
 	for y := 0; y < r.Dy(); y++ {
 		sy := sp.Y + y
 		for x := 0; x < r.Dx(); x++ {
 			sx := sp.X + x
-			var v uint16
-			if rgba != nil {
-				i := rgba.PixOffset(sx, sy)
-				p := rgba.Pix[i : i+3 : i+3]
-				v = RGB565(p[0], p[1], p[2])
-			} else {
-				c := color.RGBAModel.Convert(src.At(sx, sy)).(color.RGBA)
-				v = RGB565(c.R, c.G, c.B)
-			}
+			c := color.RGBAModel.Convert(src.At(sx, sy)).(color.RGBA)
+			v := RGB565(c.R, c.G, c.B)
 			buf = append(buf, byte(v>>8), byte(v))
 			if len(buf) >= d.cfg.MaxTx {
 				if err := d.tx(buf); err != nil {
@@ -362,6 +363,33 @@ func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
 	}
 	if len(buf) > 0 {
 		return d.tx(buf)
+	}
+	return nil
+}
+
+// pixelsRGBA sends the pixels of src from sp for window r (clipped to src) as
+// Draw does for any image, reading src's rows directly: the renderer's frames
+// are *image.RGBA, and a QR screen's change is hundreds of small windows. D/C
+// is high.
+func (d *Dev) pixelsRGBA(r image.Rectangle, src *image.RGBA, sp image.Point) error {
+	buf := d.buf[:d.cfg.MaxTx] // MaxTx is even: whole pixels per transfer
+	n, w := 0, 4*r.Dx()
+	for y := 0; y < r.Dy(); y++ {
+		i := src.PixOffset(sp.X, sp.Y+y)
+		row := src.Pix[i : i+w : i+w]
+		for ; len(row) >= 4; row = row[4:] {
+			v := RGB565(row[0], row[1], row[2])
+			buf[n], buf[n+1] = byte(v>>8), byte(v)
+			if n += 2; n == len(buf) {
+				if err := d.tx(buf); err != nil {
+					return err
+				}
+				n = 0
+			}
+		}
+	}
+	if n > 0 {
+		return d.tx(buf[:n])
 	}
 	return nil
 }
