@@ -65,10 +65,11 @@ type State struct {
 
 // Stats counts what the controller received.
 type Stats struct {
-	Bytes    int64 // every byte over SPI
-	Commands int64 // command bytes (D/C low)
-	Pixels   int64 // pixels written to memory (inside or outside the glass)
-	Resets   int64 // hardware and software resets
+	Bytes     int64 // every byte over SPI
+	Transfers int64 // SPI transfers (Tx calls, packets): on a board, one spidev ioctl each
+	Commands  int64 // command bytes (D/C low)
+	Pixels    int64 // pixels written to memory (inside or outside the glass)
+	Resets    int64 // hardware and software resets
 }
 
 const (
@@ -142,6 +143,7 @@ func (p *Panel) Connect(f physic.Frequency, mode spi.Mode, bits int) (spi.Conn, 
 func (p *Panel) Tx(w, r []byte) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.stats.Transfers++
 	p.feed(p.dc == gpio.High, w)
 	clear(r)
 	return nil
