@@ -126,6 +126,7 @@ func TestErrorsNameKeyAndValue(t *testing.T) {
 		{"display size ili9341", add("[display]\ndriver = \"ili9341\"\nwidth = 240\nheight = 240"), "display.width/height", "240x240"},
 		{"display rotation", add("[display]\ndriver = \"st7789\"\nrotation = 45"), "display.rotation", "45"},
 		{"display speed", add("[display]\ndriver = \"st7789\"\nspeed_hz = -1"), "display.speed_hz", "-1"},
+		{"display transfer gap", add("[display]\ndriver = \"st7789\"\nspi_transfer_gap = \"2ms\""), "display.spi_transfer_gap", `"2ms"`},
 		{"placeholder", set("demo", `user = "your-user"`), "demo.user", `"your-user"`},
 		{"placeholder secret", strings.Replace(minimal, `"s3cret"`, `"..."`, 1), "demo.token", "placeholder"},
 		{"language", set("terminal", `language = "fr"`), "terminal.language", `"fr"`},

@@ -1,20 +1,13 @@
 package display_test
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"testing"
 	"time"
 
 	"github.com/boombuler/barcode/qr"
-	"periph.io/x/conn/v3"
-	"periph.io/x/conn/v3/gpio/gpiotest"
-	"periph.io/x/conn/v3/physic"
-	"periph.io/x/conn/v3/spi"
-
 	"github.com/terminald/terminald/hw/display"
-	"github.com/terminald/terminald/hw/display/st7789"
 	"github.com/terminald/terminald/internal/cpuclock"
 	"github.com/terminald/terminald/screen"
 )
@@ -152,51 +145,6 @@ func BenchmarkShow(b *testing.B) {
 				c1, _ := cpuclock.Now()
 				b.ReportMetric(float64((c1-c0).Nanoseconds())/20, "qr-encode-ns/op")
 			}
-		})
-	}
-}
-
-// discardPort is an SPI port that counts the transfers and bytes written to it
-// and keeps nothing: the driver's own cost, without a controller behind it.
-type discardPort struct{ tx, bytes int64 }
-
-func (p *discardPort) String() string                                            { return "discard" }
-func (p *discardPort) Close() error                                              { return nil }
-func (p *discardPort) LimitSpeed(physic.Frequency) error                         { return nil }
-func (p *discardPort) Connect(physic.Frequency, spi.Mode, int) (spi.Conn, error) { return p, nil }
-func (p *discardPort) Duplex() conn.Duplex                                       { return conn.Half }
-func (p *discardPort) TxPackets([]spi.Packet) error                              { return errors.New("discard: no packets") }
-func (p *discardPort) Tx(w, r []byte) error                                      { p.tx++; p.bytes += int64(len(w)); return nil }
-
-// BenchmarkDriverDraw measures what the ST7789 driver itself costs to send one
-// screen change (the rectangles display.Diff gives for it) on a port that
-// discards: ns/op and allocs/op are the driver's CPU (windows, RGB565
-// conversion, chunks), spi-tx/op the SPI transfers it makes. On a board every
-// transfer is one spidev ioctl and every D/C change a GPIO write, so spi-tx/op
-// is what the per-transfer cost of the board's SPI stack multiplies.
-func BenchmarkDriverDraw(b *testing.B) {
-	r := renderer(b)
-	for _, c := range transitions() {
-		b.Run(c.name, func(b *testing.B) {
-			from, to := r.Render(c.from, 240, 320, c.fromT), r.Render(c.to, 240, 320, c.toT)
-			rects := display.Diff(from, to, 16)
-			p := &discardPort{}
-			dev, err := st7789.New(p, &gpiotest.Pin{N: "DC"}, nil, nil, &st7789.Opts{Width: 240, Height: 320, Sleep: func(time.Duration) {}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			tx0, bytes0 := p.tx, p.bytes
-			b.ReportAllocs()
-			for b.Loop() {
-				for _, rect := range rects {
-					if err := dev.Draw(rect, to, rect.Min); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-			b.ReportMetric(float64(len(rects)), "windows/op")
-			b.ReportMetric(float64(p.tx-tx0)/float64(b.N), "spi-tx/op")
-			b.ReportMetric(float64(p.bytes-bytes0)/float64(b.N), "spi-bytes/op")
 		})
 	}
 }

@@ -29,6 +29,12 @@ type Options struct {
 	// AfterFunc runs f after d unless the returned stop is called first; nil means
 	// time.AfterFunc (tests replace it).
 	AfterFunc func(d time.Duration, f func()) (stop func() bool)
+	// TransferCost is what one SPI transfer costs beyond its bytes, in bytes of wire
+	// time: the gap an spidev ioctl leaves on the bus (Section.SPITransferGap at the
+	// SPI clock). With it, neighbouring rectangles of a change are joined where that
+	// takes less bus time (see coalesce); 0 sends the fewest bytes (Diff's cover),
+	// for panels without per-transfer cost (Memory, fbdev).
+	TransferCost int
 }
 
 // DefaultWaitDelay is the daemon's Options.WaitDelay: shorter than a person notices a
@@ -178,7 +184,7 @@ func (d *Screen) show(s screen.Screen) error {
 	img := d.r.RenderInto(d.spare, s, b.Dx(), b.Dy(), now)
 	d.spare = nil
 	d.stats.Rendered += int64(b.Dx() * b.Dy())
-	if err := d.send(s, d.diff.diff(d.prev, img, d.o.Tile), img); err != nil {
+	if err := d.send(s, coalesce(d.diff.diff(d.prev, img, d.o.Tile), d.o.TransferCost), img); err != nil {
 		d.prev, d.spare = nil, img // resend everything next time
 		return err
 	}
@@ -208,7 +214,7 @@ func (d *Screen) showClock(s screen.Screen, now time.Time) (bool, error) {
 	d.stats.Rendered += int64(region.Dx() * region.Dy())
 	var rects []image.Rectangle
 	if !region.Empty() {
-		rects = d.diff.diff(d.spare.SubImage(region).(*image.RGBA), d.prev.SubImage(region).(*image.RGBA), d.o.Tile)
+		rects = coalesce(d.diff.diff(d.spare.SubImage(region).(*image.RGBA), d.prev.SubImage(region).(*image.RGBA), d.o.Tile), d.o.TransferCost)
 	}
 	if err := d.send(s, rects, d.prev); err != nil {
 		d.prev = nil // resend everything next time

@@ -200,3 +200,49 @@ func TestWaitScreenHeldBack(t *testing.T) {
 		t.Fatalf("wait screen not drawn at once without WaitDelay (differs at %v)", p)
 	}
 }
+
+// With the daemon's SPI settings (display.spi_transfer_gap, 15 µs at 40 MHz) a screen
+// change goes out in fewer SPI transfers than Diff's byte-minimal cover, and the panel
+// shows exactly the new frame; the estimated bus time (bytes at 40 MHz plus the gap per
+// transfer) is lower for every change that has more than one window.
+func TestTransferGapCutsSPITransfers(t *testing.T) {
+	sec := display.DefaultSection()
+	sec.Driver = "st7789"
+	opts := sec.Options(nil)
+	if opts.TransferCost != 75 {
+		t.Fatalf("TransferCost %d for %v at %d Hz, want 75 bytes", opts.TransferCost, sec.SPITransferGap, sec.SpeedHz)
+	}
+	r := renderer(t)
+	bus := func(st emulator.Stats) time.Duration {
+		return time.Duration(st.Bytes)*200*time.Nanosecond + time.Duration(st.Transfers)*sec.SPITransferGap
+	}
+	for _, c := range transitions() {
+		var stats [2]emulator.Stats
+		for i, cost := range []int{0, opts.TransferCost} {
+			rg := newST7789(t, 240, 320, 0)
+			now := c.fromT
+			d := display.New(rg.dev, r, &display.Options{Now: func() time.Time { return now }, TransferCost: cost})
+			if err := d.Show(c.from); err != nil {
+				t.Fatal(err)
+			}
+			rg.emu.ResetStats()
+			now = c.toT
+			if err := d.Show(c.to); err != nil {
+				t.Fatal(err)
+			}
+			stats[i] = rg.emu.Stats()
+			if p, ok := sameImage(rg.emu.Image(), emulator.Quantize(r.Render(c.to, 240, 320, c.toT))); !ok {
+				t.Fatalf("%s, transfer cost %d: the panel differs from the new frame at %v", c.name, cost, p)
+			}
+		}
+		t.Logf("%s: %d → %d transfers, %d → %d bytes, bus ≈ %v → %v", c.name, stats[0].Transfers, stats[1].Transfers,
+			stats[0].Bytes, stats[1].Bytes, bus(stats[0]), bus(stats[1]))
+		if stats[1].Transfers > stats[0].Transfers || bus(stats[1]) > bus(stats[0]) {
+			t.Errorf("%s: %d transfers (bus ≈ %v) with the gap counted, Diff's cover alone %d (%v)", c.name,
+				stats[1].Transfers, bus(stats[1]), stats[0].Transfers, bus(stats[0]))
+		}
+		if c.name == "qr-shown" && stats[1].Transfers*4 > stats[0].Transfers {
+			t.Errorf("qr-shown: %d transfers, want at most a quarter of %d", stats[1].Transfers, stats[0].Transfers)
+		}
+	}
+}
