@@ -431,7 +431,11 @@ func newSimDisplay(o simOptions, view *simTerm) (*simDisplay, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.scr = display.New(p, r, nil)
+		// Sent as the daemon sends to an SPI panel: windows joined where the default
+		// transfer gap makes that quicker (display.spi_transfer_gap).
+		sec := display.DefaultSection()
+		sec.Driver = o.panel
+		d.scr = display.New(p, r, &display.Options{TransferCost: sec.Options(nil).TransferCost})
 		d.frame = snap
 	default:
 		return nil, fmt.Errorf("%w: --display: memory or st7789, got %q", errUsage, o.panel)
