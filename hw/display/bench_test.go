@@ -7,7 +7,11 @@ import (
 	"time"
 
 	"github.com/boombuler/barcode/qr"
+	"periph.io/x/conn/v3/gpio/gpiotest"
+
 	"github.com/terminald/terminald/hw/display"
+	"github.com/terminald/terminald/hw/display/internal/dbitest"
+	"github.com/terminald/terminald/hw/display/st7789"
 	"github.com/terminald/terminald/internal/cpuclock"
 	"github.com/terminald/terminald/screen"
 )
@@ -90,7 +94,9 @@ func changedPixels(a, b *image.RGBA) (int, image.Rectangle) {
 }
 
 // BenchmarkShow measures the CPU a Show costs on the OK → QR path (render,
-// diff, copy into a memory panel): the amount screen giving way to "please
+// diff, copy into a memory panel; the -st7789 variants send through the ST7789
+// driver, windows joined as the daemon joins them for an SPI panel, to a port
+// that discards): the amount screen giving way to "please
 // wait", and "please wait" giving way to the QR of a new payment (a payload
 // not shown before, of the same shape as the previous payment's, as a
 // provider's next link is). cpu-ns/op is the process's CPU time per Show;
@@ -109,42 +115,59 @@ func BenchmarkShow(b *testing.B) {
 		{"wait-to-new-qr", func(int) screen.Screen { return wait }, func(i int) screen.Screen { q := qrs; q.QR = payload(i); return q }},
 		{"qr-countdown-tick", func(int) screen.Screen { return qrs }, func(int) screen.Screen { return qrs }},
 	} {
-		b.Run(c.name, func(b *testing.B) {
-			now := t0
-			d := display.New(display.NewMemory(240, 320), r, &display.Options{Now: func() time.Time { return now }})
-			var cpu time.Duration
-			i := 0
-			for b.Loop() {
-				i++
-				b.StopTimer()
-				now = t0
-				if err := d.Show(c.from(i)); err != nil {
-					b.Fatal(err)
-				}
-				now = t0.Add(time.Second)
-				c0, _ := cpuclock.Now()
-				b.StartTimer()
-				if err := d.Show(c.to(i)); err != nil {
-					b.Fatal(err)
-				}
-				b.StopTimer()
-				c1, _ := cpuclock.Now()
-				cpu += c1 - c0
-				b.StartTimer()
+		for _, panel := range []string{"memory", "st7789"} {
+			name := c.name
+			if panel != "memory" {
+				name += "-" + panel
 			}
-			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-			if c.name == "wait-to-new-qr" {
-				lay := r.Layout(c.to(0), 240, 320)
-				level := map[string]qr.ErrorCorrectionLevel{"L": qr.L, "M": qr.M, "Q": qr.Q, "H": qr.H}[lay.QRLevel]
-				c0, _ := cpuclock.Now()
-				for j := 0; j < 20; j++ {
-					if _, err := qr.Encode(payload(-j), level, qr.Auto); err != nil {
+			b.Run(name, func(b *testing.B) {
+				now := t0
+				d := display.New(display.NewMemory(240, 320), r, &display.Options{Now: func() time.Time { return now }})
+				if panel == "st7789" {
+					// The daemon's path to an SPI panel: the driver, windows joined for the
+					// default transfer gap, a port that discards (the kernel's part left out).
+					dev, err := st7789.New(&dbitest.Discard{}, &gpiotest.Pin{N: "DC"}, nil, nil, &st7789.Opts{Width: 240, Height: 320, Sleep: func(time.Duration) {}})
+					if err != nil {
 						b.Fatal(err)
 					}
+					sec := display.DefaultSection()
+					sec.Driver = panel
+					d = display.New(dev, r, &display.Options{Now: func() time.Time { return now }, TransferCost: sec.Options(nil).TransferCost})
 				}
-				c1, _ := cpuclock.Now()
-				b.ReportMetric(float64((c1-c0).Nanoseconds())/20, "qr-encode-ns/op")
-			}
-		})
+				var cpu time.Duration
+				i := 0
+				for b.Loop() {
+					i++
+					b.StopTimer()
+					now = t0
+					if err := d.Show(c.from(i)); err != nil {
+						b.Fatal(err)
+					}
+					now = t0.Add(time.Second)
+					c0, _ := cpuclock.Now()
+					b.StartTimer()
+					if err := d.Show(c.to(i)); err != nil {
+						b.Fatal(err)
+					}
+					b.StopTimer()
+					c1, _ := cpuclock.Now()
+					cpu += c1 - c0
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+				if c.name == "wait-to-new-qr" {
+					lay := r.Layout(c.to(0), 240, 320)
+					level := map[string]qr.ErrorCorrectionLevel{"L": qr.L, "M": qr.M, "Q": qr.Q, "H": qr.H}[lay.QRLevel]
+					c0, _ := cpuclock.Now()
+					for j := 0; j < 20; j++ {
+						if _, err := qr.Encode(payload(-j), level, qr.Auto); err != nil {
+							b.Fatal(err)
+						}
+					}
+					c1, _ := cpuclock.Now()
+					b.ReportMetric(float64((c1-c0).Nanoseconds())/20, "qr-encode-ns/op")
+				}
+			})
+		}
 	}
 }

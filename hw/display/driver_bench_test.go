@@ -1,32 +1,15 @@
 package display
 
 import (
-	"errors"
 	"slices"
 	"testing"
 	"time"
 
-	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/gpio/gpiotest"
-	"periph.io/x/conn/v3/physic"
-	"periph.io/x/conn/v3/spi"
 
+	"github.com/terminald/terminald/hw/display/internal/dbitest"
 	"github.com/terminald/terminald/hw/display/st7789"
 )
-
-// discardPort is an SPI port that counts the transfers and bytes written to it
-// and keeps nothing: the driver's own cost, without a controller behind it.
-type discardPort struct{ tx, bytes int64 }
-
-func (p *discardPort) String() string                    { return "discard" }
-func (p *discardPort) Close() error                      { return nil }
-func (p *discardPort) LimitSpeed(physic.Frequency) error { return nil }
-func (p *discardPort) Connect(physic.Frequency, spi.Mode, int) (spi.Conn, error) {
-	return p, nil
-}
-func (p *discardPort) Duplex() conn.Duplex          { return conn.Half }
-func (p *discardPort) TxPackets([]spi.Packet) error { return errors.New("discard: no packets") }
-func (p *discardPort) Tx(w, r []byte) error         { p.tx++; p.bytes += int64(len(w)); return nil }
 
 // BenchmarkDriverDraw measures what the ST7789 driver itself costs to send one
 // screen change on a port that discards: ns/op and allocs/op are the driver's CPU
@@ -43,12 +26,12 @@ func BenchmarkDriverDraw(b *testing.B) {
 		}{{"bytes", 0}, {"gap15us", 75}} {
 			b.Run(name+"/"+mode.name, func(b *testing.B) {
 				rs := coalesce(slices.Clone(rects), mode.perTx)
-				p := &discardPort{}
+				p := &dbitest.Discard{}
 				dev, err := st7789.New(p, &gpiotest.Pin{N: "DC"}, nil, nil, &st7789.Opts{Width: 240, Height: 320, Sleep: func(time.Duration) {}})
 				if err != nil {
 					b.Fatal(err)
 				}
-				tx0, bytes0 := p.tx, p.bytes
+				tx0, bytes0 := p.Transfers, p.Bytes
 				b.ReportAllocs()
 				for b.Loop() {
 					for _, r := range rs {
@@ -57,7 +40,7 @@ func BenchmarkDriverDraw(b *testing.B) {
 						}
 					}
 				}
-				tx, bytes := float64(p.tx-tx0)/float64(b.N), float64(p.bytes-bytes0)/float64(b.N)
+				tx, bytes := float64(p.Transfers-tx0)/float64(b.N), float64(p.Bytes-bytes0)/float64(b.N)
 				b.ReportMetric(float64(len(rs)), "windows/op")
 				b.ReportMetric(tx, "spi-tx/op")
 				b.ReportMetric(bytes, "spi-bytes/op")

@@ -3,6 +3,7 @@
 package dbitest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -124,4 +125,36 @@ type LevelPin struct {
 func (p *LevelPin) Out(l gpio.Level) error {
 	p.Levels = append(p.Levels, l)
 	return p.Pin.Out(l)
+}
+
+// Discard is an spi.PortCloser and spi.Conn that counts the transfers and bytes
+// written to it and keeps nothing: what a driver itself costs, without a
+// controller behind it (benchmarks). Not safe for concurrent use.
+type Discard struct {
+	Transfers, Bytes int64
+}
+
+// String implements spi.Port.
+func (d *Discard) String() string { return "discard" }
+
+// Close implements spi.PortCloser.
+func (d *Discard) Close() error { return nil }
+
+// LimitSpeed implements spi.PortCloser.
+func (d *Discard) LimitSpeed(physic.Frequency) error { return nil }
+
+// Connect implements spi.Port: d is its own connection.
+func (d *Discard) Connect(physic.Frequency, spi.Mode, int) (spi.Conn, error) { return d, nil }
+
+// Duplex implements conn.Conn.
+func (d *Discard) Duplex() conn.Duplex { return conn.Half }
+
+// TxPackets implements spi.Conn; the drivers do not use it.
+func (d *Discard) TxPackets([]spi.Packet) error { return errors.New("dbitest: discard: no packets") }
+
+// Tx implements conn.Conn: it counts w.
+func (d *Discard) Tx(w, r []byte) error {
+	d.Transfers++
+	d.Bytes += int64(len(w))
+	return nil
 }
