@@ -95,9 +95,17 @@ func (n *dmnNotify) waitCount(t *testing.T, msg string, k int, within time.Durat
 // SIGKILL while the QR is shown. It returns the payment as listed.
 func dmnOpenPayment(t *testing.T, url, dir, amount string) listed {
 	t.Helper()
-	s := startSim(t, dir, "--sandbox", url, "--pay-after", "never")
+	sock := adminSock(t)
+	s := startSim(t, dir, "--sandbox", url, "--pay-after", "never", "--admin-socket", sock)
 	s.keys(t, amount+"\n")
 	s.waitShots(t, "qr", 1)
+	// The QR is drawn before the provider's answer is committed (flow.apply): a kill
+	// right now may find the payment still creating, without the provider's reference
+	// this test needs. An admin call is served on the engine's loop after the event
+	// that drew the QR, so once it returns the answer is on disk.
+	if _, errs, code := run(t, "", "status", "--socket", sock); code != 0 {
+		t.Fatalf("status over the admin socket: exit %d: %s", code, errs)
+	}
 	s.kill9()
 	ps := payments(t, s.state)
 	if len(ps) != 1 || ps[0].State != "awaiting" || ps[0].Ref == "-" {

@@ -30,14 +30,21 @@ func TestSimulatorPaysEndToEnd(t *testing.T) {
 }
 
 // kill -9 while the QR is shown; the restarted terminal resumes the same payment, which
-// completes once with one receipt.
+// completes once with one receipt. (The QR is drawn before the provider's answer is
+// committed; a kill in that window, before the commit, is the crash during the create
+// that flow's TestQRDrawnBeforeAnswerCommitRecovers covers. Here the kill comes after
+// it: an admin call is served on the engine's loop after the event that drew the QR.)
 func TestSimulatorCrashWhileQRShown(t *testing.T) {
 	skipShort(t)
 	url := sandbox(t, "acountpay")
-	s := startSim(t, "", "--sandbox", url, "--pay-after", "never")
+	sock := adminSock(t)
+	s := startSim(t, "", "--sandbox", url, "--pay-after", "never", "--admin-socket", sock)
 	s.keys(t, "2500\n")
 	s.waitShots(t, "qr", 1)
 	payURL := qrFromScreens(t, s.screens)
+	if _, errs, code := run(t, "", "status", "--socket", sock); code != 0 {
+		t.Fatalf("status over the admin socket: exit %d: %s", code, errs)
+	}
 	s.kill9()
 	if ps := payments(t, s.state); len(ps) != 1 || ps[0].State != "awaiting" {
 		t.Fatalf("after kill -9: %+v, want one awaiting payment", ps)
