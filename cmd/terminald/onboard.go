@@ -13,6 +13,7 @@ import (
 	"github.com/boombuler/barcode/qr"
 
 	"github.com/terminald/terminald/config"
+	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/providers/acountpay"
 	"github.com/terminald/terminald/receipt"
 	"github.com/terminald/terminald/screen"
@@ -184,12 +185,37 @@ func handOutOnboarding(ctx context.Context, m *acountpay.Merchant, disp onboardS
 			{Text: "Scan to finish onboarding:"},
 		}}
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := prn.Print(pctx, r)
+		err := printWhenOpen(pctx, prn, r, onboardPrinterWait)
 		cancel()
 		if err != nil {
 			fmt.Fprintf(out, "printer: not printed: %v\n", err)
 		} else {
 			fmt.Fprintln(out, "printer: onboarding slip printed")
+		}
+	}
+}
+
+// onboardPrinterWait is how long the onboarding slip waits for a printer that is not
+// open yet: the printer is opened in the background as in the daemon, and one that is
+// there opens within milliseconds of the command's start.
+const onboardPrinterWait = 3 * time.Second
+
+// printWhenOpen prints r on prn, trying again every 50 ms for up to wait while prn says
+// it is not connected (printer.ErrAbsent: still being opened, or missing). It returns
+// the last attempt's error.
+func printWhenOpen(ctx context.Context, prn onboardPrinter, r receipt.Receipt, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := prn.Print(ctx, r)
+		if !errors.Is(err, printer.ErrAbsent) || !time.Now().Before(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-tick.C:
 		}
 	}
 }

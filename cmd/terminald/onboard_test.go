@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/terminald/terminald/hw/display"
+	"github.com/terminald/terminald/hw/printer"
 	"github.com/terminald/terminald/providers/acountpay"
 	acountpaysb "github.com/terminald/terminald/providers/acountpay/sandbox"
 	"github.com/terminald/terminald/receipt"
@@ -125,3 +128,44 @@ func TestOnboardHandsOutTheURL(t *testing.T) {
 		t.Fatalf("broken display: %s", out.String())
 	}
 }
+
+// absentPrinter is a printer not connected for its first absent calls (still being
+// opened), then connected.
+type absentPrinter struct {
+	slipPrinter
+	absent, calls int
+}
+
+func (p *absentPrinter) Print(ctx context.Context, r receipt.Receipt) error {
+	p.calls++
+	if p.calls <= p.absent {
+		return fmt.Errorf("printer: %w: not opened yet", printer.ErrAbsent)
+	}
+	return p.slipPrinter.Print(ctx, r)
+}
+
+// The onboarding slip waits for a printer that is still being opened (the command opens
+// it in the background, as the daemon does) instead of reporting it absent at once; one
+// that stays absent is reported after the wait, and another error at once.
+func TestOnboardSlipWaitsForThePrinterToOpen(t *testing.T) {
+	r := receipt.Receipt{Kind: receipt.Slip, QR: "https://onboard.example/1"}
+	opening := &absentPrinter{absent: 3}
+	if err := printWhenOpen(context.Background(), opening, r, time.Minute); err != nil || len(opening.got) != 1 {
+		t.Fatalf("printer opened after 3 tries: err %v, %d slips printed, want 1", err, len(opening.got))
+	}
+	missing := &absentPrinter{absent: 1 << 30}
+	if err := printWhenOpen(context.Background(), missing, r, 200*time.Millisecond); !errors.Is(err, printer.ErrAbsent) || missing.calls < 2 {
+		t.Fatalf("missing printer: err %v after %d tries, want ErrAbsent after trying again", err, missing.calls)
+	}
+	broken := &failingPrinter{err: errors.New("paper out")}
+	if err := printWhenOpen(context.Background(), broken, r, time.Minute); err == nil || broken.calls != 1 {
+		t.Fatalf("a printer that answers with an error: err %v after %d tries, want it at once", err, broken.calls)
+	}
+}
+
+type failingPrinter struct {
+	err   error
+	calls int
+}
+
+func (p *failingPrinter) Print(context.Context, receipt.Receipt) error { p.calls++; return p.err }
