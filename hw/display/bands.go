@@ -17,22 +17,8 @@ const (
 
 // spiCost is the SPI bytes the driver sends for rects in this order: pixel
 // data (2 bytes each, RGB565), RAMWR per rectangle, CASET and RASET when
-// they differ from the previous rectangle's.
-func spiCost(rects []image.Rectangle) int {
-	n := 0
-	var prev image.Rectangle
-	for i, r := range rects {
-		n += ramwrCost + 2*r.Dx()*r.Dy()
-		if i == 0 || r.Min.X != prev.Min.X || r.Max.X != prev.Max.X {
-			n += setCost
-		}
-		if i == 0 || r.Min.Y != prev.Min.Y || r.Max.Y != prev.Max.Y {
-			n += setCost
-		}
-		prev = r
-	}
-	return n
-}
+// they differ from the previous rectangle's (busCost with transfers free).
+func spiCost(rects []image.Rectangle) int { return busCost(rects, 0) }
 
 // maxBand is the tallest band bandRects considers; a taller one saves at
 // most one RASET per 64 rows.
