@@ -80,7 +80,7 @@ func (s Section) Validate() error {
 			bad("display.max_tx: %d: at least 4 (bytes)", s.MaxTx)
 		}
 		if s.SPITransferGap < 0 || s.SPITransferGap > time.Millisecond {
-			bad("display.spi_transfer_gap: %q: 0 to 1ms", s.SPITransferGap.String())
+			bad("display.spi_transfer_gap: %q: the bus time one SPI transfer costs, from \"0s\" to \"1ms\" (default \"15us\")", s.SPITransferGap.String())
 		}
 		var mc mipidbi.Config
 		if s.Driver == "st7789" {
